@@ -1,0 +1,106 @@
+# dedup: near-duplicate news story detection. GNU make; `make help` lists the targets.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PKG_CONFIG  ?= pkg-config
+CC          ?= cc
+CFLAGS      ?= -O2 -g
+BUILD       ?= build
+WERROR      ?= -Werror
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual \
+        -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings -Wconversion -Wsign-conversion
+DEPS_PC  := libxxhash libutf8proc jansson
+ALL_CPPFLAGS = -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+               $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null) $(CPPFLAGS)
+ALL_CFLAGS   = -std=c11 $(WARN) $(WERROR) -pthread $(CFLAGS)
+LIBS         = $(shell $(PKG_CONFIG) --libs $(DEPS_PC) 2>/dev/null) -lstemmer -lm -pthread
+TEST_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_SRC  := $(filter-out src/cli/%,$(wildcard src/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include/dedup/dedup.h)
+RUN      ?=
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+.PHONY: all deps test unit cli-test check demo bench golden-update install uninstall clean help format
+
+all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
+
+deps: ## install missing Debian packages (apt-get; needs root)
+	@scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libdedup.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/dedup: $(CLI_OBJ) $(BUILD)/libdedup.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libdedup.a $(LIBS)
+
+$(BUILD)/dedup.pc: dedup.pc.in include/dedup/dedup.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdedup.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
+	    $(BUILD)/libdedup.a $(TEST_LIBS) $(LIBS)
+
+unit: all $(UNIT_BIN) ## run the cmocka unit tests
+	@fail=0; for t in $(UNIT_BIN); do $(RUN) $$t || fail=1; done; exit $$fail
+
+cli-test: all ## run the golden CLI tests
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/cli/run.sh
+
+test: ## install what is missing, build, run unit and golden CLI tests (and ../shared checks when present)
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory unit cli-test
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
+
+check: ## unit + CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer
+	@scripts/install-deps.sh
+	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
+	    unit cli-test
+	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
+
+demo: all ## run dedup on the bundled sample (data/hama): one story, five reports
+	$(BUILD)/dedup data/hama
+
+golden-update: all ## rewrite golden CLI outputs (review with git diff)
+	@UPDATE=1 DEDUP=$(abspath $(BUILD)/dedup) tests/cli/run.sh
+
+install: all ## install binary, library, headers, pkg-config file and man page
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/dedup \
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BUILD)/dedup $(DESTDIR)$(BINDIR)/dedup
+	install -m 644 $(BUILD)/libdedup.a $(DESTDIR)$(LIBDIR)/libdedup.a
+	install -m 644 include/dedup/*.h $(DESTDIR)$(INCLUDEDIR)/dedup/
+	install -m 644 $(BUILD)/dedup.pc $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
+	install -m 644 docs/dedup.1 $(DESTDIR)$(MANDIR)/man1/dedup.1
+
+uninstall: ## remove what install put in place
+	rm -f $(DESTDIR)$(BINDIR)/dedup $(DESTDIR)$(LIBDIR)/libdedup.a \
+	    $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc $(DESTDIR)$(MANDIR)/man1/dedup.1
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/dedup
+
+format: ## apply .clang-format to the sources
+	clang-format -i $(wildcard src/*.c src/*.h src/cli/*.c src/cli/*.h include/dedup/*.h tests/unit/*.c)
+
+clean: ## remove build outputs
+	rm -rf build
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,48 @@
+/* LSH stage: MinHash signatures -> candidate pairs by banding. A signature of b*r values is
+ * cut into b bands of r rows; two documents are candidates when any band hashes equal.
+ * Buckets are found by sorting (band key, document) pairs, not with pointer-heavy tables.
+ * P(candidate | Jaccard s) = 1 - (1 - s^r)^b: the S-curve of docs/ALGORITHMS.md. */
+#ifndef DEDUP_LSH_H
+#define DEDUP_LSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dd_lsh_params {
+    size_t bands, rows;
+    double fp_area; /**< mean false-positive probability below the threshold */
+    double fn_area; /**< mean false-negative probability above the threshold */
+} dd_lsh_params;
+
+/** Choose b and r (b*r <= num_perm) for `threshold` minimising
+ *  fp_weight * mean FP rate + fn_weight * mean FN rate under the S-curve. */
+dd_lsh_params dd_lsh_optimal(double threshold, size_t num_perm, double fp_weight,
+                             double fn_weight);
+
+/** Probability that a pair of Jaccard `s` becomes a candidate. */
+double dd_lsh_probability(double s, size_t bands, size_t rows);
+
+typedef struct dd_lsh dd_lsh;
+
+/** Create an index for signatures of at least bands*rows values. Buckets with more than
+ *  `max_bucket` members pair each member only with its `max_bucket` predecessors (0: 100),
+ *  which bounds the work on degenerate inputs. Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
+dd_status dd_lsh_new(size_t bands, size_t rows, size_t max_bucket, dd_lsh **out);
+void dd_lsh_free(dd_lsh *lsh);
+
+/** Index `sig` (sig_len >= bands*rows values) under `doc`. Returns DD_OK, DD_EINVAL, DD_ENOMEM. */
+dd_status dd_lsh_insert(dd_lsh *lsh, uint32_t doc, const uint32_t *sig, size_t sig_len);
+
+/** All candidate pairs, each once, as (a << 32 | b) with a < b, sorted ascending.
+ *  `*pairs` is malloc'd and owned by the caller. Returns DD_OK or DD_ENOMEM. */
+dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,42 @@
+/* MinHash stage: a set of 64-bit shingle hashes -> a signature of `num_perm` 32-bit minima.
+ * Permutation i is the multiply-shift hash (a_i * x + b_i) >> 32 over 64-bit words, with
+ * odd a_i drawn from a seeded generator (Dietzfelbinger et al. 1997). The probability that
+ * two signatures agree in one position is the Jaccard similarity of the two sets. */
+#ifndef DEDUP_MINHASH_H
+#define DEDUP_MINHASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dd_minhash_opts {
+    size_t num_perm; /**< signature length, 1..4096 */
+    uint64_t seed;   /**< part of the output format */
+} dd_minhash_opts;
+
+/** Defaults: 128 permutations, seed 1. */
+dd_minhash_opts dd_minhash_opts_default(void);
+
+/** A hash family. Immutable after creation, so one may be shared by threads. */
+typedef struct dd_minhash dd_minhash;
+
+/** Returns DD_OK, DD_EINVAL (num_perm out of range) or DD_ENOMEM. */
+dd_status dd_minhash_new(const dd_minhash_opts *o, dd_minhash **out);
+void dd_minhash_free(dd_minhash *mh);
+size_t dd_minhash_num_perm(const dd_minhash *mh);
+
+/** Sign `n` hashes (duplicates allowed) into `sig[num_perm]`. An empty set gives all
+ *  UINT32_MAX, which callers must not index (the pipeline skips empty documents). */
+void dd_minhash_sign(const dd_minhash *mh, const uint64_t *hashes, size_t n, uint32_t *sig);
+
+/** Fraction of equal positions: an unbiased estimate of Jaccard similarity. */
+double dd_minhash_jaccard(const uint32_t *a, const uint32_t *b, size_t num_perm);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

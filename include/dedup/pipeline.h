@@ -1,0 +1,95 @@
+/* Pipeline: runs reader -> normalizer -> shingles -> MinHash -> LSH -> verification ->
+ * clusters from one options struct, and owns the result the report stage writes.
+ * Document texts are not kept once signed; only metadata, sets and signatures stay. */
+#ifndef DEDUP_PIPELINE_H
+#define DEDUP_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { DD_LEVEL_COPIES = 0, DD_LEVEL_STORIES = 1 } dd_level;
+
+/** Why a document was not used; every input item ends up used or in exactly one of these. */
+typedef enum {
+    DD_SKIP_UNREADABLE = 0, /**< missing, unreadable, dangling link, loop, not a regular file */
+    DD_SKIP_BINARY,         /**< NUL bytes */
+    DD_SKIP_EMPTY,          /**< no word in it */
+    DD_SKIP_TOO_LARGE,      /**< over --max-doc-bytes */
+    DD_SKIP_MALFORMED,      /**< bad JSON Lines record */
+    DD_SKIP_COUNT
+} dd_skip_reason;
+
+/** Short name of a skip reason ("unreadable", "binary", ...). */
+const char *dd_skip_name(dd_skip_reason r);
+
+/** Diagnostic callback: `msg` is "file[:line]: reason"; `skipped` tells whether a
+ *  document was lost (true) or only repaired (false). */
+typedef void (*dd_diag_fn)(void *ud, const char *msg, bool skipped);
+
+typedef struct dd_pipeline_opts {
+    dd_level level;
+    size_t shingle_k;        /**< words per shingle at the copies level (5) */
+    size_t num_perm;         /**< MinHash signature length (128) */
+    double threshold;        /**< Jaccard a verified pair must reach (0.5) */
+    double containment;      /**< or: containment it must reach (0.8; >1 disables) */
+    size_t min_contained;    /**< containment counts when the smaller set has >= this many (8) */
+    double lsh_threshold;    /**< Jaccard the banding is tuned for (0.3; 0 = threshold) */
+    uint64_t seed;           /**< hash seed, part of the output format (1) */
+    dd_diag_fn on_diag;      /**< may be NULL */
+    void *diag_ud;
+} dd_pipeline_opts;
+
+/** Every default in one place. */
+dd_pipeline_opts dd_pipeline_opts_default(void);
+
+/** What is kept of a document once it is signed. Strings live in the result. */
+typedef struct dd_doc_info {
+    const char *id, *title, *date, *source;
+    size_t bytes, tokens, line;
+    long record_off;
+    size_t record_len;
+} dd_doc_info;
+
+/** A verified pair with its scores; a < b are document indexes. */
+typedef struct dd_pair_score {
+    uint32_t a, b;
+    double jaccard, containment;
+} dd_pair_score;
+
+typedef struct dd_result {
+    dd_doc_info *docs;          /**< documents used, in input order */
+    size_t n_docs;
+    size_t n_inputs;            /**< items seen = n_docs + all skipped */
+    size_t skipped[DD_SKIP_COUNT];
+    size_t n_repaired;          /**< documents read with an encoding repair */
+    dd_pair_score *pairs;       /**< accepted pairs, ascending by (a, b) */
+    size_t n_pairs;
+    size_t n_candidates;        /**< pairs the LSH index proposed */
+    size_t n_boilerplate;       /**< candidates rejected as sharing only a footer block */
+    size_t bands, rows;         /**< banding used */
+    dd_clusters clusters;
+    size_t n_clustered;         /**< documents in a cluster of two or more */
+    struct dd__result_mem *mem; /**< internal storage */
+} dd_result;
+
+/** Read everything `r` yields and cluster it. Per-document problems go to opts->on_diag and
+ *  the skip counters; only DD_ENOMEM, DD_EINVAL (bad options) or a fatal reader status stop
+ *  the run. On DD_OK `*out` holds the result (free with dd_result_free); else NULL. */
+dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out);
+
+/** Free a result. Accepts NULL. */
+void dd_result_free(dd_result *res);
+
+/** Total skipped documents. */
+size_t dd_result_skipped(const dd_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,79 @@
+/* Reader stage: files, folders (walked recursively in byte order), stdin and JSON Lines
+ * -> a stream of dd_doc. Text is handed out as valid UTF-8: a UTF-8 BOM is dropped, UTF-16
+ * with a BOM is converted, stray invalid bytes become U+FFFD and a file with no valid
+ * multi-byte sequence at all is read as Windows-1252/Latin-1. */
+#ifndef DEDUP_READER_H
+#define DEDUP_READER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One document. Every pointer is a view valid until the next dd_reader_next() call. */
+typedef struct dd_doc {
+    const char *id;      /**< path as walked, JSONL record id, or "-" for stdin */
+    const char *title;   /**< JSONL title field, else the first non-empty line ("" if none) */
+    const char *date;    /**< JSONL date field as given, or NULL */
+    const char *text;    /**< UTF-8 text, not NUL-terminated inside records */
+    size_t len;          /**< bytes of text */
+    const char *source;  /**< file the document came from ("-" for stdin) */
+    size_t line;         /**< 1-based JSONL line, 0 for a whole-file document */
+    const char *warning; /**< a repair that was made (e.g. "read as Latin-1"), or NULL */
+    long record_off;     /**< byte offset of the JSONL record in its file, -1 otherwise */
+    size_t record_len;   /**< bytes of the JSONL record line (without the newline) */
+} dd_doc;
+
+typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;
+
+typedef struct dd_reader_opts {
+    size_t max_doc_bytes;     /**< larger documents are skipped with DD_ELIMIT (0: no limit) */
+    const char *id_field;     /**< JSONL field paths; dots reach into nested objects */
+    const char *text_field;
+    const char *title_field;
+    const char *date_field;
+    dd_stdin_format stdin_format;
+} dd_reader_opts;
+
+/** Defaults: 64 MiB documents, fields id/text/title/date, stdin as one text document. */
+dd_reader_opts dd_reader_opts_default(void);
+
+typedef struct dd_reader dd_reader;
+
+/** Create a reader. `opts` may be NULL for defaults; its strings are copied.
+ *  Returns DD_OK or DD_ENOMEM; `*out` is NULL on failure. */
+dd_status dd_reader_new(const dd_reader_opts *opts, dd_reader **out);
+
+/** Queue a path: a file, a folder, or "-" for standard input. Returns DD_OK or DD_ENOMEM. */
+dd_status dd_reader_add_path(dd_reader *r, const char *path);
+
+/** Queue an already open stream (not closed by the reader) under the name `name`, read as
+ *  JSON Lines when `jsonl` is true, else as one text document. This is the test seam. */
+dd_status dd_reader_add_stream(dd_reader *r, FILE *f, const char *name, bool jsonl);
+
+/** Produce the next document. Returns DD_OK with `*doc` filled; DD_END when all input is
+ *  read; or a per-document status (DD_EIO, DD_EPARSE, DD_EBINARY, DD_EEMPTY, DD_ELIMIT) with
+ *  dd_reader_error() describing it as "file[:line]: reason". After such a status the caller
+ *  may call again to continue with the next document. DD_ENOMEM is fatal. */
+dd_status dd_reader_next(dd_reader *r, dd_doc *doc);
+
+/** The last problem as "file[:line]: reason". A view, valid until the next call. */
+const char *dd_reader_error(const dd_reader *r);
+
+/** Free the reader and everything it handed out. Accepts NULL. */
+void dd_reader_free(dd_reader *r);
+
+/** Decode raw file bytes into valid UTF-8 (see the header comment). On DD_OK `*out` is a
+ *  malloc'd NUL-terminated buffer of `*out_len` bytes, and `*warning` a static note or NULL.
+ *  Returns DD_EBINARY for NUL bytes without a UTF-16 BOM, DD_ENOMEM. */
+dd_status dd_decode_text(const char *in, size_t len, char **out, size_t *out_len,
+                         const char **warning);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,33 @@
+/* Shingle stage: tokens -> 64-bit hashes of every run of k consecutive tokens.
+ * Each token is hashed once with XXH3 (seeded); a shingle is XXH3 over its k token hashes
+ * in little-endian order, so token boundaries matter ("ab c" != "a bc"). A document with
+ * fewer than k tokens yields one shingle over all of its tokens, never an empty set. */
+#ifndef DEDUP_SHINGLE_H
+#define DEDUP_SHINGLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dd_shingle_opts {
+    size_t k;      /**< tokens per shingle, >= 1 */
+    uint64_t seed; /**< part of the output format */
+} dd_shingle_opts;
+
+/** Capacity `out` needs for dd_shingle_hash over `n_tokens` tokens. */
+size_t dd_shingle_bound(size_t n_tokens);
+
+/** Hash the k-shingles of `toks[0..n)` into `out` (`cap` >= dd_shingle_bound(n)).
+ *  `*n_out` gets the number written: max(n-k+1, 1), or 0 for no tokens. Shingles are in text
+ *  order and may repeat. Returns DD_OK or DD_EINVAL (k == 0 or cap too small). */
+dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *o, uint64_t *out,
+                          size_t cap, size_t *n_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

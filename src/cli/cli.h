@@ -1,0 +1,36 @@
+/* CLI: option parsing and the two commands (cluster, eval). The only code that sees argv
+ * and exit codes; it uses nothing but the public <dedup/...> headers. */
+#ifndef DEDUP_CLI_H
+#define DEDUP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <dedup/dedup.h>
+
+/* Exit codes, listed under EXIT STATUS in docs/dedup.1. */
+enum { CLI_OK = 0, CLI_ERROR = 1, CLI_USAGE = 2 };
+
+typedef struct cli_opts {
+    dd_pipeline_opts pipe;
+    dd_reader_opts reader;
+    dd_report_opts report;
+    bool strict;
+    int verbosity;       /* 0 quiet, 1 normal, 2 verbose */
+    char **paths;        /* borrowed from argv */
+    size_t n_paths;
+    bool eval;
+    const char *truth;
+} cli_opts;
+
+/** Parse argv. Returns -1 to go on, or an exit code (0 after --help/--version, 2 on a usage
+ *  error, with the message already printed). */
+int cli_parse(int argc, char **argv, cli_opts *o);
+
+/** Print "dedup: <msg>" and the --help hint to stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...);
+
+/** The `dedup eval` command. */
+int cli_eval(const cli_opts *o);
+
+#endif

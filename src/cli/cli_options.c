@@ -1,0 +1,290 @@
+/* CLI options: the getopt_long table, the usage text and strict value parsing (whole-string
+ * strtod/strtoull checks, ranges). Defaults come from the library's *_opts_default(). */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: dedup [OPTION]... [PATH]...\n"
+    "       dedup eval --truth TRUTH.tsv [CLUSTERS.jsonl]\n"
+    "Find near-duplicate news stories in PATHs and report them as clusters.\n"
+    "A PATH is a file, a folder (walked recursively) or '-' for standard input;\n"
+    "with no PATH one document is read from standard input. Files ending in .jsonl\n"
+    "hold one JSON document per line.\n"
+    "\n"
+    "Matching:\n"
+    "  -l, --level=LEVEL         copies (same text, edited) or stories; default copies\n"
+    "  -t, --threshold=F         Jaccard similarity a pair must reach (default 0.5)\n"
+    "  -c, --containment=F       or the share of the shorter text found in the longer\n"
+    "                            (default 0.8; 0 turns it off)\n"
+    "  -k, --shingle=N           words per shingle (default 5)\n"
+    "      --num-perm=N          MinHash values per signature (default 128)\n"
+    "      --lsh-threshold=F     similarity the LSH banding is tuned for (default 0.3)\n"
+    "      --seed=N              hash seed (default 1)\n"
+    "\n"
+    "Input:\n"
+    "      --max-doc-bytes=N     skip larger documents (default 64M; K, M, G suffixes)\n"
+    "      --stdin-format=FMT    text (default) or jsonl\n"
+    "      --id-field=PATH       JSON Lines field names; dots reach nested objects\n"
+    "      --text-field=PATH     (defaults id, text, title, date)\n"
+    "      --title-field=PATH\n"
+    "      --date-field=PATH\n"
+    "\n"
+    "Output:\n"
+    "  -f, --format=FORMAT       text (default), jsonl or csv\n"
+    "      --strict              exit 1 if any document was skipped\n"
+    "  -q, --quiet               no warnings or per-document messages\n"
+    "  -v, --verbose             explain choices (LSH bands and rows)\n"
+    "  -h, --help                show this help and exit\n"
+    "  -V, --version             show the version and exit\n"
+    "\n"
+    "Exit status: 0 on success (duplicates or not), 1 on a runtime or data error,\n"
+    "2 on a usage error. See dedup(1) and docs/FORMATS.md.\n";
+
+enum {
+    OPT_NUM_PERM = 256,
+    OPT_LSH_THRESHOLD,
+    OPT_SEED,
+    OPT_MAX_DOC_BYTES,
+    OPT_STDIN_FORMAT,
+    OPT_ID_FIELD,
+    OPT_TEXT_FIELD,
+    OPT_TITLE_FIELD,
+    OPT_DATE_FIELD,
+    OPT_STRICT,
+    OPT_TRUTH,
+};
+
+static const struct option long_opts[] = {
+    {"level", required_argument, NULL, 'l'},
+    {"threshold", required_argument, NULL, 't'},
+    {"containment", required_argument, NULL, 'c'},
+    {"shingle", required_argument, NULL, 'k'},
+    {"num-perm", required_argument, NULL, OPT_NUM_PERM},
+    {"lsh-threshold", required_argument, NULL, OPT_LSH_THRESHOLD},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
+    {"stdin-format", required_argument, NULL, OPT_STDIN_FORMAT},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
+    {"title-field", required_argument, NULL, OPT_TITLE_FIELD},
+    {"date-field", required_argument, NULL, OPT_DATE_FIELD},
+    {"format", required_argument, NULL, 'f'},
+    {"strict", no_argument, NULL, OPT_STRICT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"truth", required_argument, NULL, OPT_TRUTH},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("dedup: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'dedup --help' for more information.\n", stderr);
+    return CLI_USAGE;
+}
+
+static int parse_fraction(const char *name, const char *s, double lo_excl, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno || end == s || *end || !(v > lo_excl && v <= 1.0))
+        return cli_usage_error("invalid --%s '%s': expected a number in (%g, 1]", name, s,
+                               lo_excl);
+    *out = v;
+    return -1;
+}
+
+static int parse_size(const char *name, const char *s, unsigned long long lo,
+                      unsigned long long hi, bool suffix, size_t *out)
+{
+    char *end;
+    unsigned long long v, mul = 1;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (suffix && end != s && end[0] && !end[1]) {
+        mul = end[0] == 'K' || end[0] == 'k'   ? 1ULL << 10
+              : end[0] == 'M' || end[0] == 'm' ? 1ULL << 20
+              : end[0] == 'G' || end[0] == 'g' ? 1ULL << 30
+                                               : 0;
+        if (mul)
+            end++;
+    }
+    if (errno || end == s || *end || s[0] == '-' || mul == 0 || v > hi / mul || v * mul < lo)
+        return cli_usage_error("invalid --%s '%s': expected a whole number from %llu to %llu",
+                               name, s, lo, hi);
+    *out = (size_t)(v * mul);
+    return -1;
+}
+
+static int parse_choice(const char *name, const char *s, const char *const *names, int n,
+                        int *out)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return -1;
+        }
+    }
+    return cli_usage_error("invalid --%s '%s'", name, s);
+}
+
+static void defaults(cli_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->pipe = dd_pipeline_opts_default();
+    o->reader = dd_reader_opts_default();
+    o->report = dd_report_opts_default();
+    o->verbosity = 1;
+}
+
+static int parse_number_opt(int c, const char *arg, cli_opts *o)
+{
+    static const char *const levels[] = {"copies", "stories"};
+    static const char *const formats[] = {"text", "jsonl", "csv"};
+    static const char *const stdin_formats[] = {"text", "jsonl"};
+    size_t v;
+    int rc, choice = 0;
+
+    switch (c) {
+    case 'l':
+        rc = parse_choice("level", arg, levels, 2, &choice);
+        o->pipe.level = (dd_level)choice;
+        return rc;
+    case 'f':
+        rc = parse_choice("format", arg, formats, 3, &choice);
+        o->report.format = (dd_format)choice;
+        return rc;
+    case OPT_STDIN_FORMAT:
+        rc = parse_choice("stdin-format", arg, stdin_formats, 2, &choice);
+        o->reader.stdin_format = (dd_stdin_format)choice;
+        return rc;
+    case 't':
+        return parse_fraction("threshold", arg, 0.0, &o->pipe.threshold);
+    case 'c':
+        if (strcmp(arg, "0") == 0) {
+            o->pipe.containment = 2.0; /* unreachable: off */
+            return -1;
+        }
+        return parse_fraction("containment", arg, 0.0, &o->pipe.containment);
+    case OPT_LSH_THRESHOLD:
+        return parse_fraction("lsh-threshold", arg, 0.0, &o->pipe.lsh_threshold);
+    case 'k':
+        rc = parse_size("shingle", arg, 1, 64, false, &v);
+        o->pipe.shingle_k = v;
+        return rc;
+    case OPT_NUM_PERM:
+        rc = parse_size("num-perm", arg, 1, 4096, false, &v);
+        o->pipe.num_perm = v;
+        return rc;
+    case OPT_SEED:
+        rc = parse_size("seed", arg, 0, UINT64_MAX, false, &v);
+        o->pipe.seed = v;
+        return rc;
+    case OPT_MAX_DOC_BYTES:
+        rc = parse_size("max-doc-bytes", arg, 1, (unsigned long long)SIZE_MAX / 2, true, &v);
+        o->reader.max_doc_bytes = v;
+        return rc;
+    default:
+        return cli_usage_error("internal: unhandled option %d", c);
+    }
+}
+
+static int parse_flag_opt(int c, const char *arg, cli_opts *o)
+{
+    switch (c) {
+    case OPT_ID_FIELD:
+        o->reader.id_field = arg;
+        return -1;
+    case OPT_TEXT_FIELD:
+        o->reader.text_field = arg;
+        return -1;
+    case OPT_TITLE_FIELD:
+        o->reader.title_field = arg;
+        return -1;
+    case OPT_DATE_FIELD:
+        o->reader.date_field = arg;
+        return -1;
+    case OPT_STRICT:
+        o->strict = true;
+        return -1;
+    case OPT_TRUTH:
+        o->truth = arg;
+        return -1;
+    case 'q':
+        o->verbosity = 0;
+        return -1;
+    case 'v':
+        o->verbosity = 2;
+        return -1;
+    case 'h':
+        fputs(usage_text, stdout);
+        return CLI_OK;
+    case 'V':
+        printf("dedup %s (format %d, Unicode %s)\n", dd_version(), DD_FORMAT_VERSION,
+               dd_unicode_version());
+        return CLI_OK;
+    default:
+        return parse_number_opt(c, arg, o);
+    }
+}
+
+static int check_command(cli_opts *o)
+{
+    if (o->eval) {
+        if (!o->truth)
+            return cli_usage_error("eval needs --truth FILE");
+        if (o->n_paths > 1)
+            return cli_usage_error("eval reads one clusters file");
+    } else if (o->truth) {
+        return cli_usage_error("--truth goes with the eval command");
+    }
+    return -1;
+}
+
+int cli_parse(int argc, char **argv, cli_opts *o)
+{
+    int c;
+
+    defaults(o);
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:qvhV", long_opts, NULL)) != -1) {
+        int rc;
+        if (c == '?') {
+            if (optopt)
+                return cli_usage_error("unknown option '-%c'", optopt);
+            return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+        if (c == ':')
+            return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
+        rc = parse_flag_opt(c, optarg, o);
+        if (rc >= 0)
+            return rc;
+    }
+    o->paths = argv + optind;
+    o->n_paths = (size_t)(argc - optind);
+    if (o->n_paths && strcmp(o->paths[0], "eval") == 0) {
+        o->eval = true;
+        o->paths++;
+        o->n_paths--;
+    }
+    return check_command(o);
+}

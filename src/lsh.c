@@ -1,0 +1,158 @@
+/* LSH stage: banding by sort. Each (band, key, doc) entry is 16 bytes; sorting them puts
+ * every bucket in one run, which is cache-friendly and needs no per-bucket allocation. */
+#include <dedup/dedup.h>
+
+#include <math.h>
+#include <stdlib.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "util.h"
+
+typedef struct entry {
+    uint64_t key; /* band key, band index mixed in */
+    uint32_t doc;
+    uint32_t pad;
+} entry;
+
+struct dd_lsh {
+    size_t bands, rows, max_bucket;
+    entry *e;
+    size_t n, cap;
+};
+
+double dd_lsh_probability(double s, size_t bands, size_t rows)
+{
+    return 1.0 - pow(1.0 - pow(s, (double)rows), (double)bands);
+}
+
+/* Mean of f over [lo, hi] by the midpoint rule; the S-curve is smooth, 200 steps is plenty. */
+static double mean_prob(double lo, double hi, size_t b, size_t r, int want_fn)
+{
+    const int steps = 200;
+    double sum = 0.0, w = (hi - lo) / steps;
+    int i;
+
+    if (hi <= lo)
+        return 0.0;
+    for (i = 0; i < steps; i++) {
+        double p = dd_lsh_probability(lo + (i + 0.5) * w, b, r);
+        sum += want_fn ? 1.0 - p : p;
+    }
+    return sum / steps;
+}
+
+dd_lsh_params dd_lsh_optimal(double threshold, size_t num_perm, double fp_weight,
+                             double fn_weight)
+{
+    dd_lsh_params best = {1, num_perm, 1.0, 1.0};
+    double best_err = INFINITY;
+    size_t b, r;
+
+    for (b = 1; b <= num_perm; b++) {
+        for (r = 1; b * r <= num_perm; r++) {
+            double fp = mean_prob(0.0, threshold, b, r, 0);
+            double fn = mean_prob(threshold, 1.0, b, r, 1);
+            double err = fp_weight * fp + fn_weight * fn;
+            if (err < best_err - 1e-12) {
+                best_err = err;
+                best.bands = b;
+                best.rows = r;
+                best.fp_area = fp;
+                best.fn_area = fn;
+            }
+        }
+    }
+    return best;
+}
+
+dd_status dd_lsh_new(size_t bands, size_t rows, size_t max_bucket, dd_lsh **out)
+{
+    dd_lsh *l;
+
+    *out = NULL;
+    if (bands == 0 || rows == 0 || bands > SIZE_MAX / rows)
+        return DD_EINVAL;
+    l = calloc(1, sizeof *l);
+    if (!l)
+        return DD_ENOMEM;
+    l->bands = bands;
+    l->rows = rows;
+    l->max_bucket = max_bucket ? max_bucket : 100;
+    *out = l;
+    return DD_OK;
+}
+
+void dd_lsh_free(dd_lsh *lsh)
+{
+    if (!lsh)
+        return;
+    free(lsh->e);
+    free(lsh);
+}
+
+dd_status dd_lsh_insert(dd_lsh *lsh, uint32_t doc, const uint32_t *sig, size_t sig_len)
+{
+    size_t i;
+
+    if (sig_len < lsh->bands * lsh->rows)
+        return DD_EINVAL;
+    if (dd__grow((void **)&lsh->e, &lsh->cap, lsh->n + lsh->bands, sizeof *lsh->e) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < lsh->bands; i++) {
+        entry *e = &lsh->e[lsh->n++];
+        e->key = XXH3_64bits_withSeed(sig + i * lsh->rows, lsh->rows * sizeof *sig, i);
+        e->doc = doc;
+        e->pad = 0;
+    }
+    return DD_OK;
+}
+
+static int cmp_entry(const void *pa, const void *pb)
+{
+    const entry *a = pa, *b = pb;
+
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+static dd_status emit_run(const dd_lsh *l, const entry *run, size_t m, uint64_t **pairs,
+                          size_t *n, size_t *cap)
+{
+    size_t i, j;
+
+    for (j = 1; j < m; j++) {
+        size_t from = j > l->max_bucket ? j - l->max_bucket : 0;
+        if (dd__grow((void **)pairs, cap, *n + (j - from), sizeof **pairs) != DD_OK)
+            return DD_ENOMEM;
+        for (i = from; i < j; i++)
+            if (run[i].doc != run[j].doc)
+                (*pairs)[(*n)++] = (uint64_t)run[i].doc << 32 | run[j].doc;
+    }
+    return DD_OK;
+}
+
+dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
+{
+    uint64_t *p = NULL;
+    size_t n = 0, cap = 0, i = 0;
+
+    *pairs = NULL;
+    *n_pairs = 0;
+    qsort(lsh->e, lsh->n, sizeof *lsh->e, cmp_entry);
+    while (i < lsh->n) {
+        size_t j = i + 1;
+        while (j < lsh->n && lsh->e[j].key == lsh->e[i].key)
+            j++;
+        if (j - i > 1 && emit_run(lsh, lsh->e + i, j - i, &p, &n, &cap) != DD_OK) {
+            free(p);
+            return DD_ENOMEM;
+        }
+        i = j;
+    }
+    *pairs = p;
+    *n_pairs = dd__sort_unique_u64(p, n);
+    return DD_OK;
+}

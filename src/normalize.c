@@ -1,0 +1,338 @@
+/* Normalizer stage: text -> tokens. Two paths give identical tokens: pure ASCII text without
+ * markup is lowercased byte by byte (the common case for English news, and about ten times
+ * faster), everything else goes through utf8proc (NFKC + casefold + strip marks + drop
+ * default-ignorables such as soft hyphens and zero-width spaces). See docs/ALGORITHMS.md. */
+#include <dedup/dedup.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "util.h"
+
+struct dd_normalizer {
+    char *pre;  /* after markup/mojibake pre-pass */
+    size_t pre_cap;
+    char *buf;  /* token bytes */
+    size_t buf_cap;
+    size_t *offs; /* token start offsets into buf */
+    size_t offs_cap;
+    dd_span *toks;
+    size_t toks_cap;
+};
+
+dd_status dd_normalizer_new(dd_normalizer **out)
+{
+    *out = calloc(1, sizeof **out);
+    return *out ? DD_OK : DD_ENOMEM;
+}
+
+void dd_normalizer_free(dd_normalizer *nz)
+{
+    if (!nz)
+        return;
+    free(nz->pre);
+    free(nz->buf);
+    free(nz->offs);
+    free(nz->toks);
+    free(nz);
+}
+
+/* ---- character classes ------------------------------------------------------------- */
+
+/* Scripts written without spaces between words: every character is a token. */
+static bool unspaced_script(utf8proc_int32_t c)
+{
+    return (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F) ||
+           (c >= 0x1780 && c <= 0x17FF) || (c >= 0x3040 && c <= 0x30FF) ||
+           (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FA1F);
+}
+
+static bool word_char(utf8proc_int32_t c)
+{
+    utf8proc_category_t cat;
+
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+    cat = utf8proc_category(c);
+    return cat == UTF8PROC_CATEGORY_LU || cat == UTF8PROC_CATEGORY_LL ||
+           cat == UTF8PROC_CATEGORY_LT || cat == UTF8PROC_CATEGORY_LM ||
+           cat == UTF8PROC_CATEGORY_LO || cat == UTF8PROC_CATEGORY_ND ||
+           cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO ||
+           cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC;
+}
+
+static bool apostrophe(utf8proc_int32_t c)
+{
+    return c == '\'' || c == 0x2019 || c == 0x02BC;
+}
+
+/* ---- pre-pass: markup and mojibake -------------------------------------------------- */
+
+static const struct {
+    const char *name;
+    utf8proc_int32_t cp;
+} entities[] = {
+    {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},
+    {"apos", '\''},    {"nbsp", 0xA0},    {"ndash", 0x2013}, {"mdash", 0x2014},
+    {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
+    {"hellip", 0x2026}, {"eacute", 0xE9}, {"egrave", 0xE8},  {"aacute", 0xE1},
+    {"oacute", 0xF3},  {"iacute", 0xED},  {"uacute", 0xFA},  {"ntilde", 0xF1},
+    {"ccedil", 0xE7},  {"uuml", 0xFC},    {"ouml", 0xF6},    {"auml", 0xE4},
+    {"szlig", 0xDF},   {"copy", 0xA9},    {"reg", 0xAE},     {"shy", 0xAD},
+};
+
+/* Decode "&name;" or "&#123;" / "&#x7B;" at s (s[0] == '&'); returns bytes consumed or 0. */
+static size_t entity(const char *s, size_t len, utf8proc_int32_t *cp)
+{
+    size_t i, end;
+
+    for (end = 1; end < len && end < 12 && s[end] != ';'; end++)
+        ;
+    if (end >= len || s[end] != ';' || end < 2)
+        return 0;
+    if (s[1] == '#') {
+        long v = 0;
+        bool hex = end > 2 && (s[2] == 'x' || s[2] == 'X');
+        for (i = hex ? 3 : 2; i < end; i++) {
+            int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
+                    : hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+                    : hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10
+                                                        : -1;
+            if (d < 0 || v > 0x10FFFF)
+                return 0;
+            v = v * (hex ? 16 : 10) + d;
+        }
+        if (!utf8proc_codepoint_valid((utf8proc_int32_t)v) || v == 0)
+            return 0;
+        *cp = (utf8proc_int32_t)v;
+        return end + 1;
+    }
+    for (i = 0; i < sizeof entities / sizeof entities[0]; i++) {
+        size_t n = strlen(entities[i].name);
+        if (n == end - 1 && memcmp(s + 1, entities[i].name, n) == 0) {
+            *cp = entities[i].cp;
+            return end + 1;
+        }
+    }
+    return 0;
+}
+
+/* A tag is '<' then a letter, '/' or '!' and a '>' within 256 bytes with no '<' between. */
+static size_t tag(const char *s, size_t len)
+{
+    size_t i;
+
+    if (len < 3 || !((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z') ||
+                     s[1] == '/' || s[1] == '!'))
+        return 0;
+    for (i = 2; i < len && i < 256; i++) {
+        if (s[i] == '>')
+            return i + 1;
+        if (s[i] == '<')
+            return 0;
+    }
+    return 0;
+}
+
+/* Windows-1252 byte for a code point, or -1. Used to undo mojibake. */
+static int cp1252_byte(utf8proc_int32_t c)
+{
+    static const uint16_t hi[32] = {
+        0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+    int i;
+
+    if (c >= 0xA0 && c <= 0xFF)
+        return (int)c;
+    for (i = 0; i < 32; i++)
+        if (hi[i] == c)
+            return 0x80 + i;
+    return -1;
+}
+
+/* Mojibake: a UTF-8 character whose bytes were read as Windows-1252 ("â€™" for "’").
+ * Try to re-read 2-4 consecutive code points as the bytes of one UTF-8 character. */
+static size_t mojibake(const unsigned char *s, size_t len, utf8proc_int32_t *cp)
+{
+    unsigned char bytes[4];
+    size_t pos = 0, need, k;
+    utf8proc_int32_t c;
+    int b;
+
+    for (k = 0; k < 4 && pos < len; k++) {
+        utf8proc_ssize_t n = utf8proc_iterate(s + pos, (utf8proc_ssize_t)(len - pos), &c);
+        if (n < 0 || (b = cp1252_byte(c)) < 0)
+            return 0;
+        bytes[k] = (unsigned char)b;
+        pos += (size_t)n;
+        if (k == 0) {
+            need = b >= 0xF0 && b <= 0xF4 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 0;
+            if (!need)
+                return 0;
+        }
+        if (k + 1 == need) {
+            if (utf8proc_iterate(bytes, (utf8proc_ssize_t)need, cp) != (utf8proc_ssize_t)need)
+                return 0;
+            return pos;
+        }
+    }
+    return 0;
+}
+
+static bool needs_prepass(const char *s, size_t len)
+{
+    return memchr(s, '&', len) || memchr(s, '<', len) || memchr(s, 0xC3, len) ||
+           memchr(s, 0xC2, len) || memchr(s, 0xC5, len);
+}
+
+static dd_status prepass(dd_normalizer *nz, const char *s, size_t len, size_t *out_len)
+{
+    size_t i = 0, n = 0;
+
+    if (dd__grow((void **)&nz->pre, &nz->pre_cap, len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    while (i < len) {
+        utf8proc_int32_t cp;
+        size_t k;
+        if (s[i] == '&' && (k = entity(s + i, len - i, &cp)) > 0) {
+            n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)nz->pre + n);
+            i += k;
+        } else if (s[i] == '<' && (k = tag(s + i, len - i)) > 0) {
+            nz->pre[n++] = ' ';
+            i += k;
+        } else if ((unsigned char)s[i] >= 0xC2 &&
+                   (k = mojibake((const unsigned char *)s + i, len - i, &cp)) > 0) {
+            n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)nz->pre + n);
+            i += k;
+        } else {
+            nz->pre[n++] = s[i++];
+        }
+    }
+    /* Every replacement is no longer than what it replaces, so n <= len. */
+    *out_len = n;
+    return DD_OK;
+}
+
+/* ---- tokenizing ---------------------------------------------------------------------- */
+
+static dd_status push_tok(dd_normalizer *nz, size_t *ntok, size_t start)
+{
+    if (dd__grow((void **)&nz->offs, &nz->offs_cap, *ntok + 2, sizeof *nz->offs) != DD_OK)
+        return DD_ENOMEM;
+    nz->offs[(*ntok)++] = start;
+    return DD_OK;
+}
+
+/* Split NFKC-casefolded UTF-8 `s` into tokens written NUL-separated into nz->buf. */
+static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, size_t *ntok)
+{
+    size_t i = 0, n = 0;
+    bool in_word = false;
+
+    *ntok = 0;
+    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len * 2 + 2, 1) != DD_OK)
+        return DD_ENOMEM;
+    while (i < len) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t k = 1;
+
+        if (s[i] < 0x80)
+            c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
+        else if ((k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c)) < 0)
+            return DD_EUTF8;
+        if (unspaced_script(c) || word_char(c)) {
+            bool alone = unspaced_script(c);
+            if (in_word && alone)
+                nz->buf[n++] = '\0';
+            if (!in_word || alone) {
+                if (push_tok(nz, ntok, n) != DD_OK)
+                    return DD_ENOMEM;
+            }
+            if (c < 0x80)
+                nz->buf[n++] = (char)c;
+            else {
+                memcpy(nz->buf + n, s + i, (size_t)k);
+                n += (size_t)k;
+            }
+            in_word = !alone;
+            if (alone)
+                nz->buf[n++] = '\0';
+        } else if (in_word && apostrophe(c) && i + (size_t)k < len &&
+                   word_char((utf8proc_int32_t)s[i + (size_t)k])) {
+            /* "don't" stays one token; the apostrophe itself is dropped. */
+        } else if (in_word) {
+            nz->buf[n++] = '\0';
+            in_word = false;
+        }
+        i += (size_t)k;
+    }
+    if (in_word)
+        nz->buf[n++] = '\0';
+    return DD_OK;
+}
+
+static dd_status make_spans(dd_normalizer *nz, size_t ntok)
+{
+    size_t i;
+
+    if (dd__grow((void **)&nz->toks, &nz->toks_cap, ntok + 1, sizeof *nz->toks) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < ntok; i++) {
+        nz->toks[i].ptr = nz->buf + nz->offs[i];
+        nz->toks[i].len = strlen(nz->buf + nz->offs[i]);
+    }
+    return DD_OK;
+}
+
+static bool is_ascii(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] & 0x80)
+            return false;
+    return true;
+}
+
+dd_status dd_normalize(dd_normalizer *nz, const char *text, size_t len, const dd_span **toks,
+                       size_t *n)
+{
+    const char *src = text;
+    utf8proc_uint8_t *mapped = NULL;
+    size_t ntok = 0;
+    dd_status st;
+
+    *toks = NULL;
+    *n = 0;
+    if (needs_prepass(text, len)) {
+        st = prepass(nz, text, len, &len);
+        if (st != DD_OK)
+            return st;
+        src = nz->pre;
+    }
+    if (!is_ascii(src, len)) {
+        utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)src, (utf8proc_ssize_t)len,
+                                          &mapped,
+                                          UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                              UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+                                              UTF8PROC_IGNORE);
+        if (m < 0)
+            return m == UTF8PROC_ERROR_NOMEM ? DD_ENOMEM : DD_EUTF8;
+        src = (const char *)mapped;
+        len = (size_t)m;
+    }
+    st = split(nz, (const unsigned char *)src, len, &ntok);
+    free(mapped);
+    if (st == DD_OK)
+        st = make_spans(nz, ntok);
+    if (st != DD_OK)
+        return st;
+    *toks = nz->toks;
+    *n = ntok;
+    return DD_OK;
+}

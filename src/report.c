@@ -1,0 +1,248 @@
+/* Report stage: text, JSON Lines and CSV writers over a finished dd_result. Nothing here
+ * decides anything; it only renders, escaping every string that came from the corpus. */
+#include <dedup/dedup.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+dd_report_opts dd_report_opts_default(void)
+{
+    dd_report_opts o = {DD_FORMAT_TEXT, DD_LEVEL_COPIES, true, 20};
+    return o;
+}
+
+static const char *level_name(dd_level l)
+{
+    return l == DD_LEVEL_STORIES ? "stories" : "copies";
+}
+
+void dd_report_json_string(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = strlen(s), i = 0;
+
+    fputc('"', out);
+    while (i < len) {
+        unsigned char c = p[i];
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k;
+
+        if (c == '"' || c == '\\') {
+            fputc('\\', out);
+            fputc(c, out);
+        } else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c < 0x20 || c == 0x7F)
+            fprintf(out, "\\u%04x", c);
+        else if (c < 0x80)
+            fputc(c, out);
+        else if ((k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp)) < 0)
+            fputs("\\ufffd", out);
+        else {
+            fwrite(p + i, 1, (size_t)k, out);
+            i += (size_t)k;
+            continue;
+        }
+        i++;
+    }
+    fputc('"', out);
+}
+
+void dd_report_csv_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* Text output: control characters are shown as \xNN so a title cannot move the cursor. */
+static void text_safe(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F)
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
+}
+
+/* cluster_of[i]: cluster index of document i, or SIZE_MAX. */
+static size_t *cluster_index(const dd_result *res)
+{
+    size_t *of = malloc((res->n_docs ? res->n_docs : 1) * sizeof *of), c, i;
+
+    if (!of)
+        return NULL;
+    for (i = 0; i < res->n_docs; i++)
+        of[i] = SIZE_MAX;
+    for (c = 0; c < res->clusters.count; c++)
+        for (i = res->clusters.start[c]; i < res->clusters.start[c + 1]; i++)
+            of[res->clusters.members[i]] = c;
+    return of;
+}
+
+/* Position of doc inside cluster c (1-based), for the text report's [n] labels. */
+static size_t member_no(const dd_result *res, size_t c, uint32_t doc)
+{
+    size_t i;
+
+    for (i = res->clusters.start[c]; i < res->clusters.start[c + 1]; i++)
+        if (res->clusters.members[i] == doc)
+            return i - res->clusters.start[c] + 1;
+    return 0;
+}
+
+static void text_cluster(const dd_result *res, const dd_report_opts *o, const size_t *of, size_t c,
+                         FILE *out)
+{
+    size_t i, lo = res->clusters.start[c], hi = res->clusters.start[c + 1], shown = 0, more = 0;
+
+    fprintf(out, "cluster %zu: %zu documents\n", c + 1, hi - lo);
+    for (i = lo; i < hi; i++) {
+        const dd_doc_info *d = &res->docs[res->clusters.members[i]];
+        fprintf(out, "  [%zu] ", i - lo + 1);
+        text_safe(out, d->id);
+        fputs("\n      ", out);
+        text_safe(out, d->title);
+        fputc('\n', out);
+    }
+    for (i = 0; i < res->n_pairs; i++) {
+        const dd_pair_score *p = &res->pairs[i];
+        if (of[p->a] != c || of[p->b] != c)
+            continue;
+        if (o->max_pairs && shown == o->max_pairs) {
+            more++;
+            continue;
+        }
+        fprintf(out, "  [%zu]~[%zu] jaccard %.4f containment %.4f\n", member_no(res, c, p->a),
+                member_no(res, c, p->b), p->jaccard, p->containment);
+        shown++;
+    }
+    if (more)
+        fprintf(out, "  ... %zu more pairs\n", more);
+    fputc('\n', out);
+}
+
+static void text_summary(const dd_result *res, FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "summary: %zu documents read, %zu used, %zu skipped", res->n_inputs,
+            res->n_docs, dd_result_skipped(res));
+    for (i = 0; i < DD_SKIP_COUNT; i++)
+        if (res->skipped[i])
+            fprintf(out, " (%s %zu)", dd_skip_name((dd_skip_reason)i), res->skipped[i]);
+    fprintf(out, ", %zu in %zu cluster%s\n", res->n_clustered, res->clusters.count,
+            res->clusters.count == 1 ? "" : "s");
+}
+
+static void jsonl_doc(const dd_doc_info *d, FILE *out)
+{
+    fputs("{\"id\":", out);
+    dd_report_json_string(out, d->id);
+    fputs(",\"title\":", out);
+    dd_report_json_string(out, d->title);
+    if (d->date) {
+        fputs(",\"date\":", out);
+        dd_report_json_string(out, d->date);
+    }
+    fprintf(out, ",\"bytes\":%zu,\"words\":%zu}", d->bytes, d->tokens);
+}
+
+static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const size_t *of,
+                          size_t c, FILE *out)
+{
+    size_t i, lo = res->clusters.start[c], hi = res->clusters.start[c + 1];
+    bool first = true;
+
+    fprintf(out, "{\"cluster\":%zu,\"size\":%zu,\"level\":\"%s\",\"docs\":[", c + 1, hi - lo,
+            level_name(o->level));
+    for (i = lo; i < hi; i++) {
+        if (i > lo)
+            fputc(',', out);
+        jsonl_doc(&res->docs[res->clusters.members[i]], out);
+    }
+    fputs("],\"pairs\":[", out);
+    for (i = 0; i < res->n_pairs; i++) {
+        const dd_pair_score *p = &res->pairs[i];
+        if (of[p->a] != c || of[p->b] != c)
+            continue;
+        fputs(first ? "{\"a\":" : ",{\"a\":", out);
+        dd_report_json_string(out, res->docs[p->a].id);
+        fputs(",\"b\":", out);
+        dd_report_json_string(out, res->docs[p->b].id);
+        fprintf(out, ",\"jaccard\":%.4f,\"containment\":%.4f}", p->jaccard, p->containment);
+        first = false;
+    }
+    fputs("]}\n", out);
+}
+
+static void jsonl_summary(const dd_result *res, const dd_report_opts *o, FILE *out)
+{
+    size_t i;
+
+    fprintf(out,
+            "{\"summary\":{\"format_version\":%d,\"version\":\"%s\",\"unicode\":\"%s\","
+            "\"level\":\"%s\",\"documents\":%zu,\"used\":%zu,\"skipped\":%zu,\"skipped_by\":{",
+            DD_FORMAT_VERSION, dd_version(), utf8proc_unicode_version(), level_name(o->level),
+            res->n_inputs, res->n_docs, dd_result_skipped(res));
+    for (i = 0; i < DD_SKIP_COUNT; i++)
+        fprintf(out, "%s\"%s\":%zu", i ? "," : "", dd_skip_name((dd_skip_reason)i),
+                res->skipped[i]);
+    fprintf(out,
+            "},\"repaired\":%zu,\"clustered\":%zu,\"clusters\":%zu,\"candidates\":%zu,"
+            "\"pairs\":%zu,\"bands\":%zu,\"rows\":%zu}}\n",
+            res->n_repaired, res->n_clustered, res->clusters.count, res->n_candidates,
+            res->n_pairs, res->bands, res->rows);
+}
+
+static void csv_pairs(const dd_result *res, FILE *out)
+{
+    size_t i;
+
+    fputs("a,b,jaccard,containment\n", out);
+    for (i = 0; i < res->n_pairs; i++) {
+        const dd_pair_score *p = &res->pairs[i];
+        dd_report_csv_field(out, res->docs[p->a].id);
+        fputc(',', out);
+        dd_report_csv_field(out, res->docs[p->b].id);
+        fprintf(out, ",%.4f,%.4f\n", p->jaccard, p->containment);
+    }
+}
+
+dd_status dd_report_write(const dd_result *res, const dd_report_opts *o, FILE *out)
+{
+    size_t *of = cluster_index(res), c;
+
+    if (!of)
+        return DD_ENOMEM;
+    if (o->format == DD_FORMAT_CSV)
+        csv_pairs(res, out);
+    for (c = 0; o->format != DD_FORMAT_CSV && c < res->clusters.count; c++) {
+        if (o->format == DD_FORMAT_JSONL)
+            jsonl_cluster(res, o, of, c, out);
+        else
+            text_cluster(res, o, of, c, out);
+    }
+    if (o->summary && o->format == DD_FORMAT_JSONL)
+        jsonl_summary(res, o, out);
+    else if (o->summary && o->format == DD_FORMAT_TEXT)
+        text_summary(res, out);
+    free(of);
+    return ferror(out) ? DD_EIO : DD_OK;
+}

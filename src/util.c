@@ -1,0 +1,201 @@
+/* Internal helpers: checked growth, an append-only string arena, a string->u32 map.
+ * The arena hands out stable pointers so document ids and titles never move. */
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+dd_status dd__grow(void **buf, size_t *cap, size_t need, size_t elem)
+{
+    size_t ncap;
+    void *p;
+
+    if (need <= *cap)
+        return DD_OK;
+    ncap = *cap ? *cap : 16;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2)
+            return DD_ENOMEM;
+        ncap *= 2;
+    }
+    if (elem && ncap > SIZE_MAX / elem)
+        return DD_ENOMEM;
+    p = realloc(*buf, ncap * elem);
+    if (!p)
+        return DD_ENOMEM;
+    *buf = p;
+    *cap = ncap;
+    return DD_OK;
+}
+
+struct dd__arena_block {
+    struct dd__arena_block *next;
+    size_t cap, used;
+    char data[];
+};
+
+void dd__arena_init(dd__arena *a)
+{
+    a->head = NULL;
+    a->used_total = 0;
+}
+
+void dd__arena_free(dd__arena *a)
+{
+    struct dd__arena_block *b = a->head;
+
+    while (b) {
+        struct dd__arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->used_total = 0;
+}
+
+char *dd__arena_strndup(dd__arena *a, const char *s, size_t len)
+{
+    struct dd__arena_block *b = a->head;
+    char *out;
+
+    if (len > SIZE_MAX / 2)
+        return NULL;
+    if (!b || b->cap - b->used < len + 1) {
+        size_t cap = len + 1 > 65536 ? len + 1 : 65536;
+        b = malloc(sizeof *b + cap);
+        if (!b)
+            return NULL;
+        b->cap = cap;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    out = b->data + b->used;
+    if (len)
+        memcpy(out, s, len);
+    out[len] = '\0';
+    b->used += len + 1;
+    a->used_total += len + 1;
+    return out;
+}
+
+void dd__strmap_init(dd__strmap *m)
+{
+    memset(m, 0, sizeof *m);
+    dd__arena_init(&m->strings);
+}
+
+void dd__strmap_free(dd__strmap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->hashes);
+    dd__arena_free(&m->strings);
+    memset(m, 0, sizeof *m);
+}
+
+static size_t strmap_find(const dd__strmap *m, const char *key, size_t len, uint64_t h)
+{
+    size_t mask = m->cap - 1, i = (size_t)h & mask;
+
+    while (m->keys[i]) {
+        if (m->hashes[i] == h && strlen(m->keys[i]) == len && memcmp(m->keys[i], key, len) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+static dd_status strmap_rehash(dd__strmap *m)
+{
+    size_t ncap = m->cap ? m->cap * 2 : 64, i;
+    dd__strmap n = *m;
+
+    if (ncap > SIZE_MAX / sizeof(uint64_t))
+        return DD_ENOMEM;
+    n.cap = ncap;
+    n.keys = calloc(ncap, sizeof *n.keys);
+    n.vals = calloc(ncap, sizeof *n.vals);
+    n.hashes = calloc(ncap, sizeof *n.hashes);
+    if (!n.keys || !n.vals || !n.hashes) {
+        free(n.keys);
+        free(n.vals);
+        free(n.hashes);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < m->cap; i++) {
+        if (m->keys[i]) {
+            size_t j = strmap_find(&n, m->keys[i], strlen(m->keys[i]), m->hashes[i]);
+            n.keys[j] = m->keys[i];
+            n.vals[j] = m->vals[i];
+            n.hashes[j] = m->hashes[i];
+        }
+    }
+    free(m->keys);
+    free(m->vals);
+    free(m->hashes);
+    *m = n;
+    return DD_OK;
+}
+
+dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t val, uint32_t *out,
+                         bool *found)
+{
+    uint64_t h = XXH3_64bits(key, len);
+    size_t i;
+
+    if ((m->count + 1) * 2 > m->cap) {
+        dd_status st = strmap_rehash(m);
+        if (st != DD_OK)
+            return st;
+    }
+    i = strmap_find(m, key, len, h);
+    if (m->keys[i]) {
+        *found = true;
+        *out = m->vals[i];
+        return DD_OK;
+    }
+    m->keys[i] = dd__arena_strndup(&m->strings, key, len);
+    if (!m->keys[i])
+        return DD_ENOMEM;
+    m->vals[i] = val;
+    m->hashes[i] = h;
+    m->count++;
+    *found = false;
+    *out = val;
+    return DD_OK;
+}
+
+bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out)
+{
+    size_t i;
+
+    if (!m->cap)
+        return false;
+    i = strmap_find(m, key, len, XXH3_64bits(key, len));
+    if (!m->keys[i])
+        return false;
+    *out = m->vals[i];
+    return true;
+}
+
+int dd__cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t dd__sort_unique_u64(uint64_t *v, size_t n)
+{
+    size_t i, j = 0;
+
+    if (n < 2)
+        return n;
+    qsort(v, n, sizeof *v, dd__cmp_u64);
+    for (i = 1; i < n; i++)
+        if (v[i] != v[j])
+            v[++j] = v[i];
+    return j + 1;
+}

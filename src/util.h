@@ -1,0 +1,48 @@
+/* Internal helpers shared by the stages: checked growth, a string arena and a string set.
+ * Every size computation here checks for overflow before it allocates. */
+#ifndef DEDUP_UTIL_H
+#define DEDUP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dedup/dedup.h>
+
+/** Grow `*buf` (elements of `elem` bytes, capacity `*cap`) to hold at least `need` elements. */
+dd_status dd__grow(void **buf, size_t *cap, size_t need, size_t elem);
+
+/** Append-only arena of NUL-terminated strings; pointers stay valid until the arena is freed. */
+typedef struct dd__arena {
+    struct dd__arena_block *head;
+    size_t used_total;
+} dd__arena;
+
+void dd__arena_init(dd__arena *a);
+void dd__arena_free(dd__arena *a);
+/** Copy `len` bytes of `s` plus a NUL into the arena; NULL on out of memory. */
+char *dd__arena_strndup(dd__arena *a, const char *s, size_t len);
+
+/** Open-addressing map from strings (copied) to uint32 values. */
+typedef struct dd__strmap {
+    char **keys;
+    uint32_t *vals;
+    uint64_t *hashes;
+    size_t cap, count;
+    dd__arena strings;
+} dd__strmap;
+
+void dd__strmap_init(dd__strmap *m);
+void dd__strmap_free(dd__strmap *m);
+/** Look `key` up; on a miss insert it with `val`. `*found` says which; `*out` gets the stored value. */
+dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t val, uint32_t *out,
+                         bool *found);
+/** True and `*out` set when `key` is present. */
+bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
+
+/** qsort comparator for uint64_t. */
+int dd__cmp_u64(const void *a, const void *b);
+/** Sort and remove duplicates in place; returns the new length. */
+size_t dd__sort_unique_u64(uint64_t *v, size_t n);
+
+#endif

@@ -1,0 +1,1 @@
+cat tiny/harbour-strike.txt | dedup --format jsonl -

@@ -21,6 +21,8 @@ struct dd_normalizer {
     size_t offs_cap;
     dd_span *toks;
     size_t toks_cap;
+    size_t *lines; /* index of the first token of each line */
+    size_t n_lines, lines_cap;
 };
 
 dd_status dd_normalizer_new(dd_normalizer **out)
@@ -37,6 +39,7 @@ void dd_normalizer_free(dd_normalizer *nz)
     free(nz->buf);
     free(nz->offs);
     free(nz->toks);
+    free(nz->lines);
     free(nz);
 }
 
@@ -220,21 +223,34 @@ static dd_status prepass(dd_normalizer *nz, const char *s, size_t len, size_t *o
 
 /* ---- tokenizing ---------------------------------------------------------------------- */
 
-static dd_status push_tok(dd_normalizer *nz, size_t *ntok, size_t start)
+static dd_status push_tok(dd_normalizer *nz, size_t *ntok, size_t start, bool *new_line)
 {
     if (dd__grow((void **)&nz->offs, &nz->offs_cap, *ntok + 2, sizeof *nz->offs) != DD_OK)
         return DD_ENOMEM;
+    if (*new_line || *ntok == 0) {
+        if (dd__grow((void **)&nz->lines, &nz->lines_cap, nz->n_lines + 1, sizeof *nz->lines) !=
+            DD_OK)
+            return DD_ENOMEM;
+        nz->lines[nz->n_lines++] = *ntok;
+        *new_line = false;
+    }
     nz->offs[(*ntok)++] = start;
     return DD_OK;
+}
+
+static bool line_break(utf8proc_int32_t c)
+{
+    return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
 }
 
 /* Split NFKC-casefolded UTF-8 `s` into tokens written NUL-separated into nz->buf. */
 static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, size_t *ntok)
 {
     size_t i = 0, n = 0;
-    bool in_word = false;
+    bool in_word = false, new_line = false;
 
     *ntok = 0;
+    nz->n_lines = 0;
     if (dd__grow((void **)&nz->buf, &nz->buf_cap, len * 2 + 2, 1) != DD_OK)
         return DD_ENOMEM;
     while (i < len) {
@@ -250,7 +266,7 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
             if (in_word && alone)
                 nz->buf[n++] = '\0';
             if (!in_word || alone) {
-                if (push_tok(nz, ntok, n) != DD_OK)
+                if (push_tok(nz, ntok, n, &new_line) != DD_OK)
                     return DD_ENOMEM;
             }
             if (c < 0x80)
@@ -265,9 +281,11 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
         } else if (in_word && apostrophe(c) && i + (size_t)k < len &&
                    word_char((utf8proc_int32_t)s[i + (size_t)k])) {
             /* "don't" stays one token; the apostrophe itself is dropped. */
-        } else if (in_word) {
-            nz->buf[n++] = '\0';
+        } else {
+            if (in_word)
+                nz->buf[n++] = '\0';
             in_word = false;
+            new_line = new_line || line_break(c);
         }
         i += (size_t)k;
     }
@@ -335,4 +353,10 @@ dd_status dd_normalize(dd_normalizer *nz, const char *text, size_t len, const dd
     *toks = nz->toks;
     *n = ntok;
     return DD_OK;
+}
+
+const size_t *dd_normalizer_lines(const dd_normalizer *nz, size_t *n)
+{
+    *n = nz->n_lines;
+    return nz->lines;
 }

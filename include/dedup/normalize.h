@@ -30,6 +30,10 @@ dd_status dd_normalizer_new(dd_normalizer **out);
 dd_status dd_normalize(dd_normalizer *nz, const char *text, size_t len, const dd_span **toks,
                        size_t *n);
 
+/** Lines of the last dd_normalize() call: the index of the first token of each line that
+ *  has tokens (the first is always 0), `*n` of them. A view valid until the next call. */
+const size_t *dd_normalizer_lines(const dd_normalizer *nz, size_t *n);
+
 /** Free a normalizer. Accepts NULL. */
 void dd_normalizer_free(dd_normalizer *nz);
 

@@ -70,7 +70,9 @@ typedef struct dd_result {
     dd_pair_score *pairs;       /**< accepted pairs, ascending by (a, b) */
     size_t n_pairs;
     size_t n_candidates;        /**< pairs the LSH index proposed */
-    size_t n_boilerplate;       /**< candidates rejected as sharing only a footer block */
+    size_t n_footer_only;       /**< candidates rejected as sharing only a footer block */
+    size_t n_boilerplate_lines; /**< lines found repeated across unrelated documents */
+    size_t n_stripped;          /**< documents whose sets lost boilerplate shingles */
     size_t bands, rows;         /**< banding used */
     dd_clusters clusters;
     size_t n_clustered;         /**< documents in a cluster of two or more */

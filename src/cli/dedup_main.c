@@ -59,8 +59,11 @@ static void explain(const cli_opts *o, const dd_result *res)
             "%.2f (P(candidate) %.3f at %.2f, %.3f at %.2f)\n",
             res->bands, res->rows, o->pipe.num_perm, t, dd_lsh_probability(t, res->bands, res->rows),
             t, dd_lsh_probability(o->pipe.threshold, res->bands, res->rows), o->pipe.threshold);
-    fprintf(stderr, "dedup: %zu candidate pairs, %zu verified, %zu rejected as shared footer\n",
-            res->n_candidates, res->n_pairs, res->n_boilerplate);
+    fprintf(stderr,
+            "dedup: %zu boilerplate lines stripped from %zu documents; %zu candidate pairs, "
+            "%zu verified, %zu rejected as sharing only a footer\n",
+            res->n_boilerplate_lines, res->n_stripped, res->n_candidates, res->n_pairs,
+            res->n_footer_only);
 }
 
 static int run(cli_opts *o)

@@ -156,3 +156,80 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     *n_pairs = dd__sort_unique_u64(p, n);
     return DD_OK;
 }
+
+/* ---- SimHash block tables ------------------------------------------------------------ */
+
+/* Same layout and order as banding entries: key = the chosen blocks, other bits cleared. */
+typedef entry fp_entry;
+
+/* Mask of the blocks whose bits are set in `choice` (block j covers bits [lo_j, hi_j)). */
+static uint64_t block_mask(unsigned choice, unsigned blocks)
+{
+    uint64_t mask = 0;
+    unsigned j;
+
+    for (j = 0; j < blocks; j++) {
+        unsigned lo = 64 * j / blocks, hi = 64 * (j + 1) / blocks, b;
+        if (choice >> j & 1)
+            for (b = lo; b < hi; b++)
+                mask |= (uint64_t)1 << b;
+    }
+    return mask;
+}
+
+static dd_status simtab_one(const uint64_t *fp, size_t n, uint64_t mask, unsigned max_dist,
+                            size_t max_bucket, fp_entry *e, uint64_t **pairs, size_t *np,
+                            size_t *cap)
+{
+    size_t i = 0, a, b;
+
+    for (i = 0; i < n; i++)
+        e[i] = (fp_entry){fp[i] & mask, (uint32_t)i, 0};
+    qsort(e, n, sizeof *e, cmp_entry);
+    for (i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && e[j].key == e[i].key)
+            j++;
+        for (b = i + 1; b < j; b++) {
+            for (a = b - i > max_bucket ? b - max_bucket : i; a < b; a++) {
+                if (dd_hamming(fp[e[a].doc], fp[e[b].doc]) > max_dist)
+                    continue;
+                if (dd__grow((void **)pairs, cap, *np + 1, sizeof **pairs) != DD_OK)
+                    return DD_ENOMEM;
+                (*pairs)[(*np)++] = (uint64_t)e[a].doc << 32 | e[b].doc;
+            }
+        }
+        i = j;
+    }
+    return DD_OK;
+}
+
+dd_status dd_simhash_candidates(const uint64_t *fp, size_t n, unsigned max_dist, unsigned blocks,
+                                size_t max_bucket, uint64_t **pairs, size_t *n_pairs)
+{
+    fp_entry *e;
+    uint64_t *p = NULL;
+    size_t np = 0, cap = 0;
+    unsigned choice;
+    dd_status st = DD_OK;
+
+    *pairs = NULL;
+    *n_pairs = 0;
+    if (blocks > 16 || max_dist >= blocks || n > UINT32_MAX)
+        return DD_EINVAL;
+    e = malloc((n ? n : 1) * sizeof *e);
+    if (!e)
+        return DD_ENOMEM;
+    for (choice = 0; st == DD_OK && choice < 1u << blocks; choice++)
+        if ((unsigned)__builtin_popcount(choice) == blocks - max_dist)
+            st = simtab_one(fp, n, block_mask(choice, blocks), max_dist,
+                            max_bucket ? max_bucket : 100, e, &p, &np, &cap);
+    free(e);
+    if (st != DD_OK) {
+        free(p);
+        return st;
+    }
+    *pairs = p;
+    *n_pairs = dd__sort_unique_u64(p, np);
+    return DD_OK;
+}

@@ -55,6 +55,7 @@ const char *dd_unicode_version(void);
 #include <dedup/normalize.h>
 #include <dedup/shingle.h>
 #include <dedup/minhash.h>
+#include <dedup/simhash.h>
 #include <dedup/lsh.h>
 #include <dedup/verify.h>
 #include <dedup/cluster.h>

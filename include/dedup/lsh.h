@@ -41,6 +41,16 @@ dd_status dd_lsh_insert(dd_lsh *lsh, uint32_t doc, const uint32_t *sig, size_t s
  *  `*pairs` is malloc'd and owned by the caller. Returns DD_OK or DD_ENOMEM. */
 dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs);
 
+/** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
+ *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on
+ *  at least blocks - max_dist of them (pigeonhole), so one table per choice of that many
+ *  blocks finds every such pair. Returns the pairs within `max_dist`, each once, as
+ *  (a << 32 | b), a < b, sorted; `*pairs` is malloc'd. Buckets larger than `max_bucket`
+ *  (0: 100) pair each member with its predecessors only, as in dd_lsh_candidates.
+ *  Requires max_dist < blocks <= 16. Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
+dd_status dd_simhash_candidates(const uint64_t *fp, size_t n, unsigned max_dist, unsigned blocks,
+                                size_t max_bucket, uint64_t **pairs, size_t *n_pairs);
+
 #ifdef __cplusplus
 }
 #endif

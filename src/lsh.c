@@ -141,6 +141,8 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
 
     *pairs = NULL;
     *n_pairs = 0;
+    if (lsh->n == 0)
+        return DD_OK;
     qsort(lsh->e, lsh->n, sizeof *lsh->e, cmp_entry);
     while (i < lsh->n) {
         size_t j = i + 1;
@@ -217,6 +219,8 @@ dd_status dd_simhash_candidates(const uint64_t *fp, size_t n, unsigned max_dist,
     *n_pairs = 0;
     if (blocks > 16 || max_dist >= blocks || n > UINT32_MAX)
         return DD_EINVAL;
+    if (n < 2)
+        return DD_OK;
     e = malloc((n ? n : 1) * sizeof *e);
     if (!e)
         return DD_ENOMEM;

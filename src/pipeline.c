@@ -447,6 +447,8 @@ static size_t mark_boilerplate(struct dd__result_mem *m, dd_uf *uf)
 {
     size_t i = 0, n_bp = 0;
 
+    if (m->n_lines == 0)
+        return 0;
     for (i = 0; i < m->n_lines; i++)
         m->lines[i].root = dd_uf_find(uf, m->lines[i].doc);
     qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_text);

@@ -1,0 +1,1 @@
+dedup --format csv tiny/harbour-strike.txt tiny/harbour-strike-short.txt

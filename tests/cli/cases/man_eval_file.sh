@@ -1,0 +1,1 @@
+dedup eval --truth eval/truth.tsv eval/merged.jsonl

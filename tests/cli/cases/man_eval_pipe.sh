@@ -1,0 +1,1 @@
+dedup --format jsonl tiny | dedup eval --truth eval/tiny-truth.tsv

@@ -1,0 +1,1 @@
+dedup -t 0.7 -c 0 tiny

@@ -1,0 +1,1 @@
+dedup --format jsonl jsonl/sample.jsonl

@@ -1,0 +1,1 @@
+dedup --stdin-format jsonl --format csv - < jsonl/sample.jsonl

@@ -1,0 +1,1 @@
+dedup --strict jsonl/malformed.jsonl

@@ -22,7 +22,7 @@ TEST_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(filter-out src/cli/%,$(wildcard src/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/idf_news_en.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -40,6 +40,20 @@ deps: ## install missing Debian packages (apt-get; needs root)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The background IDF table is compiled in, one string per line, so an installed dedup needs
+# no data file. data/idf/news-en.tsv is made by `dedup idf` (see data/README.md).
+$(BUILD)/gen/idf_news_en.c: data/idf/news-en.tsv
+	@mkdir -p $(@D)
+	awk 'BEGIN { print "#include <stddef.h>"; \
+	    print "extern const char *const dd__idf_news_en[];"; \
+	    print "extern const size_t dd__idf_news_en_lines;"; \
+	    print "const char *const dd__idf_news_en[] = {" } \
+	    { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); print "\"" $$0 "\"," } \
+	    END { print "};"; print "const size_t dd__idf_news_en_lines = " NR ";" }' $< > $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libdedup.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^

@@ -68,6 +68,11 @@ static bool word_char(utf8proc_int32_t c)
            cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC;
 }
 
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 static bool apostrophe(utf8proc_int32_t c)
 {
     return c == '\'' || c == 0x2019 || c == 0x02BC;
@@ -281,6 +286,12 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
         } else if (in_word && apostrophe(c) && i + (size_t)k < len &&
                    word_char((utf8proc_int32_t)s[i + (size_t)k])) {
             /* "don't" stays one token; the apostrophe itself is dropped. */
+        } else if (in_word && (c == '.' || c == ',') && n > 0 && is_digit(nz->buf[n - 1]) &&
+                   i + 1 < len && is_digit((char)s[i + 1])) {
+            /* A number stays one token: "19.25" keeps its point, "1,270" drops the comma so
+             * it equals "1270"; a figure identifies a story better than its pieces. */
+            if (c == '.')
+                nz->buf[n++] = '.';
         } else {
             if (in_word)
                 nz->buf[n++] = '\0';

@@ -2,34 +2,15 @@
  * Per document only metadata, the sorted shingle set (with each shingle's first position,
  * used to recognise a shared footer) and the signature are kept; the text is dropped as
  * soon as it is signed. See docs/ARCHITECTURE.md for the tour. */
-#include <dedup/dedup.h>
+#include "pipeline_internal.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-struct dd__result_mem {
-    dd__arena strings;
-    uint64_t *set;     /* all sets, document after document, each sorted */
-    uint32_t *pos;     /* first position in the text of each set element */
-    size_t set_n, set_cap, pos_cap;
-    size_t *set_off;   /* document i: set[set_off[i] .. set_off[i+1]) */
-    size_t *seq_len;   /* shingles in text order, repeats included */
-    size_t off_cap, seq_cap;
-    uint32_t *sigs;    /* num_perm values per document */
-    size_t sigs_cap;
-    struct line {      /* a line of >= 3 tokens, for boilerplate detection */
-        uint64_t h;
-        uint32_t doc, a, b, root, bp;
-    } *lines;
-    size_t n_lines, lines_cap;
-    size_t docs_cap, pairs_cap;
-};
 
 static const char *const skip_names[DD_SKIP_COUNT] = {"unreadable", "binary", "empty",
                                                       "too_large", "malformed"};
@@ -52,6 +33,12 @@ dd_pipeline_opts dd_pipeline_opts_default(void)
     o.min_contained = 8;
     o.lsh_threshold = 0.3;
     o.seed = 1;
+    o.signature = DD_SIGNATURE_MINHASH;
+    o.story_threshold = 0.45;
+    o.top_k = 100;
+    o.max_days = 4;
+    o.story_lsh_threshold = 0.15;
+    o.simhash_distance = 10;
     return o;
 }
 
@@ -76,30 +63,25 @@ void dd_result_free(dd_result *res)
         free(res->mem->seq_len);
         free(res->mem->sigs);
         free(res->mem->lines);
+        free(res->mem->terms);
+        free(res->mem->term_off);
+        free(res->mem->days);
+        free(res->mem->vh);
+        free(res->mem->vw);
+        free(res->mem->voff);
+        free(res->mem->dict_h);
+        free(res->mem->dict_s);
         free(res->mem);
     }
     free(res->docs);
     free(res->pairs);
+    free(res->near_copy);
+    free(res->key_terms);
     dd_clusters_free(&res->clusters);
     free(res);
 }
 
-/* Working state of one run: reusable buffers so signing allocates nothing per shingle. */
-typedef struct run {
-    const dd_pipeline_opts *o;
-    dd_result *res;
-    dd_normalizer *nz;
-    dd_minhash *mh;
-    uint64_t *sh;
-    size_t sh_cap;
-    struct hp {
-        uint64_t h;
-        uint32_t pos;
-    } *hp;
-    size_t hp_cap;
-} run;
-
-static void diag(const run *w, const char *msg, bool skipped)
+static void diag(const dd__run *w, const char *msg, bool skipped)
 {
     if (w->o->on_diag)
         w->o->on_diag(w->o->diag_ud, msg, skipped);
@@ -124,7 +106,7 @@ static dd_skip_reason skip_reason(dd_status st)
 
 static int cmp_hp(const void *pa, const void *pb)
 {
-    const struct hp *a = pa, *b = pb;
+    const struct dd__hp *a = pa, *b = pb;
 
     if (a->h != b->h)
         return a->h < b->h ? -1 : 1;
@@ -132,7 +114,7 @@ static int cmp_hp(const void *pa, const void *pb)
 }
 
 /* Sort shingles, keep each once with its first position, append to the result's sets. */
-static dd_status store_set(run *w, size_t n)
+static dd_status store_set(dd__run *w, size_t n)
 {
     struct dd__result_mem *m = w->res->mem;
     size_t i, u = 0, base = m->set_n;
@@ -158,7 +140,7 @@ static dd_status store_set(run *w, size_t n)
     return DD_OK;
 }
 
-static dd_status store_meta(run *w, const dd_doc *d, size_t ntok, size_t nseq)
+static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nseq)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
@@ -190,7 +172,7 @@ static dd_status store_meta(run *w, const dd_doc *d, size_t ntok, size_t nseq)
 
 /* Hash every line of three or more tokens; lines repeated across unrelated documents are
  * boilerplate (bylines, footers, share buttons), found after the first clustering pass. */
-static dd_status store_lines(run *w, const dd_span *toks, size_t ntok, uint32_t doc)
+static dd_status store_lines(dd__run *w, const dd_span *toks, size_t ntok, uint32_t doc)
 {
     struct dd__result_mem *m = w->res->mem;
     size_t n_lines, i, j;
@@ -208,13 +190,13 @@ static dd_status store_lines(run *w, const dd_span *toks, size_t ntok, uint32_t 
             XXH3_64bits_update(&st, toks[j].ptr, toks[j].len);
             XXH3_64bits_update(&st, "\x1f", 1);
         }
-        m->lines[m->n_lines++] = (struct line){XXH3_64bits_digest(&st), doc, (uint32_t)a,
+        m->lines[m->n_lines++] = (dd__line){XXH3_64bits_digest(&st), doc, (uint32_t)a,
                                                (uint32_t)b, 0, 0};
     }
     return DD_OK;
 }
 
-static dd_status sign_doc(run *w, const dd_doc *d)
+static dd_status sign_doc(dd__run *w, const dd_doc *d)
 {
     struct dd__result_mem *m = w->res->mem;
     dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
@@ -238,16 +220,18 @@ static dd_status sign_doc(run *w, const dd_doc *d)
         return DD_ENOMEM;
     dd_minhash_sign(w->mh, w->sh, nsh, m->sigs + idx * np);
     st = store_set(w, nsh);
+    if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
+        st = dd__story_add_doc(w, d, toks, ntok);
     return st == DD_OK ? store_meta(w, d, ntok, nsh) : st;
 }
 
-static void report_skip(run *w, dd_status st, const char *msg)
+static void report_skip(dd__run *w, dd_status st, const char *msg)
 {
     w->res->skipped[skip_reason(st)]++;
     diag(w, msg, true);
 }
 
-static dd_status read_all(run *w, dd_reader *r)
+static dd_status read_all(dd__run *w, dd_reader *r)
 {
     char msg[1200];
     dd_doc d;
@@ -279,126 +263,7 @@ static dd_status read_all(run *w, dd_reader *r)
     }
 }
 
-/* ---- verification -------------------------------------------------------------------- */
-
-/* Where, in document x's own text order, are the shingles it shares with the other set?
- * mark[p] is 0 where position p holds no set element (a repeat or stripped boilerplate),
- * 1 for an unshared shingle and 2 for a shared one. */
-typedef struct profile {
-    size_t present, shared;           /* set elements, and those shared */
-    size_t core_present, core_shared; /* the same between the first and last shared one */
-    bool footer;                      /* all it shares is one block at its end */
-} profile;
-
-static void mark_shared(const struct dd__result_mem *m, uint32_t x, const uint64_t *other,
-                        size_t n_other, unsigned char *mark, profile *pr)
-{
-    size_t lo = m->set_off[x], hi = m->set_off[x + 1], i, j = 0;
-
-    memset(mark, 0, m->seq_len[x]);
-    memset(pr, 0, sizeof *pr);
-    for (i = lo; i < hi; i++) {
-        while (j < n_other && other[j] < m->set[i])
-            j++;
-        mark[m->pos[i]] = j < n_other && other[j] == m->set[i] ? 2 : 1;
-        pr->shared += mark[m->pos[i]] == 2;
-    }
-    pr->present = hi - lo;
-}
-
-static void profile_doc(const struct dd__result_mem *m, uint32_t x, const uint64_t *other,
-                        size_t n_other, size_t k, unsigned char *mark, profile *pr)
-{
-    size_t n = m->seq_len[x], i, first = n, last = 0, cnt = 0, seen = 0, t_best = n, in_best = 0;
-
-    mark_shared(m, x, other, n_other, mark, pr);
-    for (i = 0; i < n; i++) {
-        if (mark[i] == 2) {
-            first = i < first ? i : first;
-            last = i;
-        }
-    }
-    for (i = first; pr->shared && i <= last; i++) {
-        pr->core_present += mark[i] != 0;
-        pr->core_shared += mark[i] == 2;
-    }
-    /* The longest end block that is at least 80% shared; a footer if it holds 90% of all
-     * shared shingles and at least a quarter of the document lies before it. */
-    for (i = n; i-- > 0;) {
-        cnt += mark[i] == 2;
-        seen += mark[i] != 0;
-        if (cnt * 5 >= seen * 4) {
-            t_best = i;
-            in_best = cnt;
-        }
-    }
-    pr->footer = pr->shared && in_best * 10 >= pr->shared * 9 && t_best * 4 >= n &&
-                 in_best >= 2 * k;
-}
-
-/* The verification rule (docs/ALGORITHMS.md, "Verification"): Jaccard, or containment of
- * the smaller set, or an abridged copy: between its first and last shared shingle the
- * smaller document is >= 90% shared and that core is at least half of it, so a wrapper
- * (byline, footer, new headline) around a trimmed copy does not hide it. A pair whose
- * shared shingles are, in both documents, only a block at the end shares a footer. */
-static bool accept(const run *w, uint32_t a, uint32_t b, const dd_set_score *s,
-                   unsigned char *mark)
-{
-    const struct dd__result_mem *m = w->res->mem;
-    const uint64_t *sa = m->set + m->set_off[a], *sb = m->set + m->set_off[b];
-    size_t na = m->set_off[a + 1] - m->set_off[a], nb = m->set_off[b + 1] - m->set_off[b];
-    size_t k = w->o->shingle_k;
-    uint32_t small = na <= nb ? a : b;
-    profile pa, pb, *ps;
-    bool ok = s->jaccard >= w->o->threshold ||
-              (s->containment >= w->o->containment && (na < nb ? na : nb) >= w->o->min_contained);
-
-    if (!ok && s->containment < 0.5)
-        return false;
-    profile_doc(m, a, sb, nb, k, mark, &pa);
-    profile_doc(m, b, sa, na, k, mark, &pb);
-    ps = small == a ? &pa : &pb;
-    if (!ok)
-        ok = w->o->containment <= 1.0 && ps->core_shared >= w->o->min_contained &&
-             ps->core_shared * 10 >= ps->core_present * 9 && ps->core_present * 2 >= ps->present;
-    if (ok && pa.footer && pb.footer) {
-        w->res->n_footer_only++;
-        return false;
-    }
-    return ok;
-}
-
-static dd_status verify_all(run *w, const uint64_t *cand, size_t n_cand)
-{
-    dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
-    unsigned char *mark = NULL;
-    size_t i, max_seq = 1;
-
-    for (i = 0; i < res->n_docs; i++)
-        max_seq = m->seq_len[i] > max_seq ? m->seq_len[i] : max_seq;
-    mark = malloc(max_seq);
-    if (!mark)
-        return DD_ENOMEM;
-    for (i = 0; i < n_cand; i++) {
-        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
-        size_t na = m->set_off[a + 1] - m->set_off[a], nb = m->set_off[b + 1] - m->set_off[b];
-        dd_set_score s = dd_verify_sets(m->set + m->set_off[a], na, m->set + m->set_off[b], nb);
-
-        if (!accept(w, a, b, &s, mark))
-            continue;
-        if (dd__grow((void **)&res->pairs, &m->pairs_cap, res->n_pairs + 1,
-                     sizeof *res->pairs) != DD_OK) {
-            free(mark);
-            return DD_ENOMEM;
-        }
-        res->pairs[res->n_pairs++] = (dd_pair_score){a, b, s.jaccard, s.containment};
-    }
-    free(mark);
-    return DD_OK;
-}
-
-static dd_status candidates(run *w, uint64_t **cand, size_t *n_cand)
+dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
     double t = w->o->lsh_threshold > 0 ? w->o->lsh_threshold : w->o->threshold;
@@ -419,135 +284,7 @@ static dd_status candidates(run *w, uint64_t **cand, size_t *n_cand)
     return st;
 }
 
-/* ---- boilerplate ----------------------------------------------------------------------
- * A line (>= 3 tokens) found in documents of three or more different first-pass clusters
- * is boilerplate: the same words beside unrelated stories. Copies of one story share their
- * lines too, but they sit in one cluster, so they count once. Shingles touching such lines
- * are dropped from a document's set before the second pass. See docs/ALGORITHMS.md. */
-
-static int cmp_line_text(const void *pa, const void *pb)
-{
-    const struct line *a = pa, *b = pb;
-
-    if (a->h != b->h)
-        return a->h < b->h ? -1 : 1;
-    return (a->root > b->root) - (a->root < b->root);
-}
-
-static int cmp_line_doc(const void *pa, const void *pb)
-{
-    const struct line *a = pa, *b = pb;
-
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    return (a->a > b->a) - (a->a < b->a);
-}
-
-static size_t mark_boilerplate(struct dd__result_mem *m, dd_uf *uf)
-{
-    size_t i = 0, n_bp = 0;
-
-    if (m->n_lines == 0)
-        return 0;
-    for (i = 0; i < m->n_lines; i++)
-        m->lines[i].root = dd_uf_find(uf, m->lines[i].doc);
-    qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_text);
-    for (i = 0; i < m->n_lines;) {
-        size_t j = i, roots = 0;
-        for (; j < m->n_lines && m->lines[j].h == m->lines[i].h; j++)
-            roots += j == i || m->lines[j].root != m->lines[j - 1].root;
-        for (; i < j; i++) {
-            m->lines[i].bp = roots >= 3;
-            n_bp += roots >= 3;
-        }
-    }
-    qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_doc);
-    return n_bp;
-}
-
-/* Indexes (into the set arrays) of doc's shingles that touch no boilerplate line. */
-static size_t filter_doc(run *w, uint32_t doc, const struct line *ln, size_t n_ln, size_t *acc,
-                         size_t *out)
-{
-    struct dd__result_mem *m = w->res->mem;
-    size_t ntok = w->res->docs[doc].tokens, k = w->o->shingle_k < ntok ? w->o->shingle_k : ntok;
-    size_t lo = m->set_off[doc], hi = m->set_off[doc + 1], i, kept = 0;
-    long depth = 0;
-
-    memset(acc, 0, (ntok + 1) * sizeof *acc);
-    for (i = 0; i < n_ln; i++) {
-        if (ln[i].bp) {
-            acc[ln[i].a]++;
-            acc[ln[i].b]--;
-        }
-    }
-    /* acc becomes a prefix count: acc[t] = boilerplate tokens before token t. */
-    for (i = 0; i <= ntok; i++) {
-        long here = (long)acc[i];
-        acc[i] = i ? acc[i - 1] + (depth > 0) : 0;
-        depth += here;
-    }
-    for (i = lo; i < hi; i++) {
-        size_t p = m->pos[i];
-        if (acc[p + k] == acc[p])
-            out[kept++] = i;
-    }
-    return kept;
-}
-
-/* Shrink each document's set to its non-boilerplate shingles (unless that would leave
- * nothing: a page that is all boilerplate keeps its set) and re-sign the ones that changed.
- * Sets only shrink, so they are compacted in place, document after document. */
-static dd_status strip_boilerplate(run *w, size_t *n_changed)
-{
-    dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
-    size_t *acc = NULL, *keep = NULL, max_tok = 0, max_set = 0, d, li = 0, wpos = 0, i;
-
-    for (d = 0; d < res->n_docs; d++) {
-        size_t sz = m->set_off[d + 1] - m->set_off[d];
-        max_tok = res->docs[d].tokens > max_tok ? res->docs[d].tokens : max_tok;
-        max_set = sz > max_set ? sz : max_set;
-    }
-    acc = malloc((max_tok + 1) * sizeof *acc);
-    keep = malloc((max_set + 1) * sizeof *keep);
-    if (!acc || !keep) {
-        free(acc);
-        free(keep);
-        return DD_ENOMEM;
-    }
-    *n_changed = 0;
-    for (d = 0; d < res->n_docs; d++) {
-        size_t lo = m->set_off[d], hi = m->set_off[d + 1], n_ln = 0, kept = hi - lo;
-        bool any_bp = false;
-        while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
-            any_bp |= m->lines[li + n_ln++].bp != 0;
-        if (any_bp)
-            kept = filter_doc(w, (uint32_t)d, m->lines + li, n_ln, acc, keep);
-        li += n_ln;
-        if (kept == 0 || kept == hi - lo) {
-            kept = hi - lo;
-            memmove(m->set + wpos, m->set + lo, kept * sizeof *m->set);
-            memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
-        } else {
-            for (i = 0; i < kept; i++) {
-                m->set[wpos + i] = m->set[keep[i]];
-                m->pos[wpos + i] = m->pos[keep[i]];
-            }
-            dd_minhash_sign(w->mh, m->set + wpos, kept, m->sigs + d * w->o->num_perm);
-            (*n_changed)++;
-        }
-        m->set_off[d] = wpos;
-        wpos += kept;
-    }
-    m->set_off[res->n_docs] = wpos;
-    m->set_n = wpos;
-    free(acc);
-    free(keep);
-    return DD_OK;
-}
-
-static dd_status cluster_pairs(dd_result *res)
+dd_status dd__cluster_pairs(dd_result *res)
 {
     dd_uf *uf = NULL;
     dd_status st = dd_uf_new(res->n_docs, &uf);
@@ -568,12 +305,15 @@ static dd_status check_opts(const dd_pipeline_opts *o)
 {
     if (o->shingle_k == 0 || o->shingle_k > 64 || o->num_perm == 0 || o->num_perm > 4096 ||
         !(o->threshold > 0 && o->threshold <= 1) || !(o->containment > 0) ||
-        !(o->lsh_threshold >= 0 && o->lsh_threshold <= 1))
+        !(o->lsh_threshold >= 0 && o->lsh_threshold <= 1) ||
+        !(o->story_threshold > 0 && o->story_threshold <= 1) || o->top_k == 0 ||
+        !(o->story_lsh_threshold > 0 && o->story_lsh_threshold <= 1) ||
+        o->simhash_distance > 15)
         return DD_EINVAL;
     return DD_OK;
 }
 
-static dd_status start(run *w, const dd_pipeline_opts *o)
+static dd_status start(dd__run *w, const dd_pipeline_opts *o)
 {
     dd_minhash_opts mo = {o->num_perm, o->seed};
 
@@ -592,73 +332,25 @@ static dd_status start(run *w, const dd_pipeline_opts *o)
     w->res->mem->set_off[0] = 0;
     if (dd_normalizer_new(&w->nz) != DD_OK)
         return DD_ENOMEM;
+    if (o->level == DD_LEVEL_STORIES && dd_terms_new(o->seed, &w->terms) != DD_OK)
+        return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
 }
 
-static void finish(run *w)
+static void finish(dd__run *w)
 {
     dd_normalizer_free(w->nz);
     dd_minhash_free(w->mh);
+    dd_terms_free(w->terms);
     free(w->sh);
     free(w->hp);
-}
-
-static dd_status union_pairs(const dd_result *res, dd_uf **out)
-{
-    dd_status st = dd_uf_new(res->n_docs, out);
-    size_t i;
-
-    for (i = 0; st == DD_OK && i < res->n_pairs; i++)
-        dd_uf_union(*out, res->pairs[i].a, res->pairs[i].b);
-    return st;
-}
-
-static dd_status merge_candidates(uint64_t **cand, size_t *n, const uint64_t *more, size_t n_more)
-{
-    uint64_t *p = realloc(*cand, (*n + n_more + 1) * sizeof *p);
-
-    if (!p)
-        return DD_ENOMEM;
-    if (n_more)
-        memcpy(p + *n, more, n_more * sizeof *p);
-    *cand = p;
-    *n = dd__sort_unique_u64(p, *n + n_more);
-    return DD_OK;
-}
-
-/* Second pass: strip boilerplate found by the first clustering, re-index the documents that
- * changed, and verify the union of both passes' candidates on the stripped sets. */
-static dd_status second_pass(run *w, uint64_t **cand, size_t *n_cand)
-{
-    dd_result *res = w->res;
-    uint64_t *more = NULL;
-    size_t n_more = 0;
-    dd_uf *uf = NULL;
-    dd_status st = union_pairs(res, &uf);
-
-    if (st != DD_OK)
-        return st;
-    res->n_boilerplate_lines = mark_boilerplate(res->mem, uf);
-    dd_uf_free(uf);
-    if (res->n_boilerplate_lines == 0)
-        return DD_OK;
-    st = strip_boilerplate(w, &res->n_stripped);
-    if (st != DD_OK || res->n_stripped == 0)
-        return st;
-    st = candidates(w, &more, &n_more);
-    if (st == DD_OK)
-        st = merge_candidates(cand, n_cand, more, n_more);
-    free(more);
-    res->n_pairs = 0;
-    res->n_footer_only = 0;
-    return st == DD_OK ? verify_all(w, *cand, *n_cand) : st;
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)
 {
     uint64_t *cand = NULL;
     size_t n_cand = 0;
-    run w;
+    dd__run w;
     dd_status st;
 
     *out = NULL;
@@ -668,16 +360,18 @@ dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result 
     if (st == DD_OK)
         st = read_all(&w, r);
     if (st == DD_OK)
-        st = candidates(&w, &cand, &n_cand);
+        st = dd__candidates(&w, &cand, &n_cand);
     if (st == DD_OK)
-        st = verify_all(&w, cand, n_cand);
+        st = dd__verify_copies(&w, cand, n_cand);
     if (st == DD_OK)
-        st = second_pass(&w, &cand, &n_cand);
+        st = dd__boilerplate_pass(&w, &cand, &n_cand);
     if (w.res)
         w.res->n_candidates = n_cand;
     free(cand);
-    if (st == DD_OK)
-        st = cluster_pairs(w.res);
+    if (st == DD_OK && opts->level == DD_LEVEL_STORIES)
+        st = dd__story_run(&w);
+    else if (st == DD_OK)
+        st = dd__cluster_pairs(w.res);
     finish(&w);
     if (st != DD_OK) {
         dd_result_free(w.res);

@@ -3,6 +3,8 @@
 #ifndef DEDUP_CLUSTER_H
 #define DEDUP_CLUSTER_H
 
+#include <dedup/status.h>
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -4,6 +4,8 @@
 #ifndef DEDUP_EVAL_H
 #define DEDUP_EVAL_H
 
+#include <dedup/status.h>
+
 #include <stddef.h>
 #include <stdio.h>
 

@@ -5,6 +5,9 @@
 #ifndef DEDUP_LSH_H
 #define DEDUP_LSH_H
 
+#include <dedup/status.h>
+#include <dedup/simhash.h>
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -5,6 +5,8 @@
 #ifndef DEDUP_MINHASH_H
 #define DEDUP_MINHASH_H
 
+#include <dedup/status.h>
+
 #include <stddef.h>
 #include <stdint.h>
 

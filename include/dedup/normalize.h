@@ -6,6 +6,8 @@
 #ifndef DEDUP_NORMALIZE_H
 #define DEDUP_NORMALIZE_H
 
+#include <dedup/status.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 

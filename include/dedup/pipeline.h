@@ -4,6 +4,10 @@
 #ifndef DEDUP_PIPELINE_H
 #define DEDUP_PIPELINE_H
 
+#include <dedup/status.h>
+#include <dedup/reader.h>
+#include <dedup/cluster.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +17,9 @@ extern "C" {
 #endif
 
 typedef enum { DD_LEVEL_COPIES = 0, DD_LEVEL_STORIES = 1 } dd_level;
+
+/** Signature family that proposes story candidates. */
+typedef enum { DD_SIGNATURE_MINHASH = 0, DD_SIGNATURE_SIMHASH = 1 } dd_signature;
 
 /** Why a document was not used; every input item ends up used or in exactly one of these. */
 typedef enum {
@@ -40,6 +47,16 @@ typedef struct dd_pipeline_opts {
     size_t min_contained;    /**< containment counts when the smaller set has >= this many (8) */
     double lsh_threshold;    /**< Jaccard the banding is tuned for (0.3; 0 = threshold) */
     uint64_t seed;           /**< hash seed, part of the output format (1) */
+    /* stories level */
+    dd_signature signature;  /**< story candidates: MinHash banding or SimHash tables */
+    double story_threshold;  /**< mean cosine two story clusters need to merge (0.45) */
+    size_t top_k;            /**< terms kept per story vector (100) */
+    double max_days;         /**< dated documents further apart stay apart (4; 0 off) */
+    double story_lsh_threshold; /**< Jaccard of top-term sets the story banding targets */
+    unsigned simhash_distance;  /**< Hamming radius of SimHash candidates (10) */
+    const char *idf_text;    /**< background IDF table (dd_idf format); NULL: built in */
+    size_t idf_len;
+    const char *idf_name;
     dd_diag_fn on_diag;      /**< may be NULL */
     void *diag_ud;
 } dd_pipeline_opts;
@@ -58,7 +75,9 @@ typedef struct dd_doc_info {
 /** A verified pair with its scores; a < b are document indexes. */
 typedef struct dd_pair_score {
     uint32_t a, b;
-    double jaccard, containment;
+    double jaccard, containment; /**< shingle-set scores; negative when not computed */
+    double similarity;           /**< story cosine (stories level), else negative */
+    bool copy;                   /**< passed the copies rule */
 } dd_pair_score;
 
 typedef struct dd_result {
@@ -74,6 +93,10 @@ typedef struct dd_result {
     size_t n_boilerplate_lines; /**< lines found repeated across unrelated documents */
     size_t n_stripped;          /**< documents whose sets lost boilerplate shingles */
     size_t bands, rows;         /**< banding used */
+    size_t story_bands, story_rows; /**< story banding (MinHash signature) */
+    size_t n_story_candidates;  /**< pairs proposed by the story signatures */
+    uint32_t *near_copy;        /**< stories: per document, smallest index of its copies group */
+    const char **key_terms;     /**< stories: per cluster, "term, term, ..." (NULL at copies) */
     dd_clusters clusters;
     size_t n_clustered;         /**< documents in a cluster of two or more */
     struct dd__result_mem *mem; /**< internal storage */

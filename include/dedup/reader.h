@@ -5,6 +5,8 @@
 #ifndef DEDUP_READER_H
 #define DEDUP_READER_H
 
+#include <dedup/status.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>

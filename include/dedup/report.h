@@ -4,6 +4,9 @@
 #ifndef DEDUP_REPORT_H
 #define DEDUP_REPORT_H
 
+#include <dedup/status.h>
+#include <dedup/pipeline.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 

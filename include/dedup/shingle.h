@@ -5,6 +5,9 @@
 #ifndef DEDUP_SHINGLE_H
 #define DEDUP_SHINGLE_H
 
+#include <dedup/status.h>
+#include <dedup/normalize.h>
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -4,6 +4,8 @@
 #ifndef DEDUP_SIMHASH_H
 #define DEDUP_SIMHASH_H
 
+#include <dedup/status.h>
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -3,6 +3,8 @@
 #ifndef DEDUP_VERIFY_H
 #define DEDUP_VERIFY_H
 
+#include <dedup/status.h>
+
 #include <stddef.h>
 #include <stdint.h>
 

@@ -19,8 +19,11 @@ typedef struct cli_opts {
     int verbosity;       /* 0 quiet, 1 normal, 2 verbose */
     char **paths;        /* borrowed from argv */
     size_t n_paths;
-    bool eval;
+    bool eval;           /* dedup eval ... */
+    bool idf;            /* dedup idf ... */
     const char *truth;
+    const char *idf_file; /* --idf: background table instead of the built-in one */
+    size_t min_df;        /* dedup idf --min-df */
 } cli_opts;
 
 /** Parse argv. Returns -1 to go on, or an exit code (0 after --help/--version, 2 on a usage
@@ -32,5 +35,8 @@ int cli_usage_error(const char *fmt, ...);
 
 /** The `dedup eval` command. */
 int cli_eval(const cli_opts *o);
+
+/** The `dedup idf` command. */
+int cli_idf(const cli_opts *o);
 
 #endif

@@ -12,6 +12,7 @@
 static const char usage_text[] =
     "Usage: dedup [OPTION]... [PATH]...\n"
     "       dedup eval --truth TRUTH.tsv [CLUSTERS.jsonl]\n"
+    "       dedup idf [--min-df N] [PATH]...   (write a background IDF table)\n"
     "Find near-duplicate news stories in PATHs and report them as clusters.\n"
     "A PATH is a file, a folder (walked recursively) or '-' for standard input;\n"
     "with no PATH one document is read from standard input. Files ending in .jsonl\n"
@@ -26,6 +27,15 @@ static const char usage_text[] =
     "      --num-perm=N          MinHash values per signature (default 128)\n"
     "      --lsh-threshold=F     similarity the LSH banding is tuned for (default 0.3)\n"
     "      --seed=N              hash seed (default 1)\n"
+    "\n"
+    "Stories (rewrites of one report):\n"
+    "  -s, --story-threshold=F   mean cosine two story clusters need to merge (0.45)\n"
+    "      --top-terms=N         content terms kept per document vector (100)\n"
+    "      --max-days=N          dated documents further apart never merge (4; 0 off)\n"
+    "      --signature=SIG       story candidates: minhash (default) or simhash\n"
+    "      --simhash-distance=N  Hamming radius for simhash candidates (10; 1-15)\n"
+    "      --idf=FILE            background IDF table (from dedup idf) instead of the\n"
+    "                            built-in English news table\n"
     "\n"
     "Input:\n"
     "      --max-doc-bytes=N     skip larger documents (default 64M; K, M, G suffixes)\n"
@@ -58,6 +68,12 @@ enum {
     OPT_DATE_FIELD,
     OPT_STRICT,
     OPT_TRUTH,
+    OPT_IDF,
+    OPT_MIN_DF,
+    OPT_TOP_TERMS,
+    OPT_MAX_DAYS,
+    OPT_SIGNATURE,
+    OPT_SIMHASH_DISTANCE,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +97,13 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {"truth", required_argument, NULL, OPT_TRUTH},
+    {"idf", required_argument, NULL, OPT_IDF},
+    {"story-threshold", required_argument, NULL, 's'},
+    {"top-terms", required_argument, NULL, OPT_TOP_TERMS},
+    {"max-days", required_argument, NULL, OPT_MAX_DAYS},
+    {"signature", required_argument, NULL, OPT_SIGNATURE},
+    {"simhash-distance", required_argument, NULL, OPT_SIMHASH_DISTANCE},
+    {"min-df", required_argument, NULL, OPT_MIN_DF},
     {NULL, 0, NULL, 0},
 };
 
@@ -154,6 +177,7 @@ static void defaults(cli_opts *o)
     o->reader = dd_reader_opts_default();
     o->report = dd_report_opts_default();
     o->verbosity = 1;
+    o->min_df = 2;
 }
 
 static int parse_number_opt(int c, const char *arg, cli_opts *o)
@@ -161,6 +185,7 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
     static const char *const levels[] = {"copies", "stories"};
     static const char *const formats[] = {"text", "jsonl", "csv"};
     static const char *const stdin_formats[] = {"text", "jsonl"};
+    static const char *const signatures[] = {"minhash", "simhash"};
     size_t v;
     int rc, choice = 0;
 
@@ -199,6 +224,28 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("seed", arg, 0, UINT64_MAX, false, &v);
         o->pipe.seed = v;
         return rc;
+    case 's':
+        return parse_fraction("story-threshold", arg, 0.0, &o->pipe.story_threshold);
+    case OPT_TOP_TERMS:
+        rc = parse_size("top-terms", arg, 1, 10000, false, &v);
+        o->pipe.top_k = v;
+        return rc;
+    case OPT_MAX_DAYS:
+        rc = parse_size("max-days", arg, 0, 100000, false, &v);
+        o->pipe.max_days = (double)v;
+        return rc;
+    case OPT_SIMHASH_DISTANCE:
+        rc = parse_size("simhash-distance", arg, 1, 15, false, &v);
+        o->pipe.simhash_distance = (unsigned)v;
+        return rc;
+    case OPT_SIGNATURE:
+        rc = parse_choice("signature", arg, signatures, 2, &choice);
+        o->pipe.signature = (dd_signature)choice;
+        return rc;
+    case OPT_MIN_DF:
+        rc = parse_size("min-df", arg, 1, UINT32_MAX, false, &v);
+        o->min_df = v;
+        return rc;
     case OPT_MAX_DOC_BYTES:
         rc = parse_size("max-doc-bytes", arg, 1, (unsigned long long)SIZE_MAX / 2, true, &v);
         o->reader.max_doc_bytes = v;
@@ -228,6 +275,9 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
         return -1;
     case OPT_TRUTH:
         o->truth = arg;
+        return -1;
+    case OPT_IDF:
+        o->idf_file = arg;
         return -1;
     case 'q':
         o->verbosity = 0;
@@ -266,7 +316,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 
     defaults(o);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:qvhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:qvhV", long_opts, NULL)) != -1) {
         int rc;
         if (c == '?') {
             if (optopt)
@@ -281,8 +331,9 @@ int cli_parse(int argc, char **argv, cli_opts *o)
     }
     o->paths = argv + optind;
     o->n_paths = (size_t)(argc - optind);
-    if (o->n_paths && strcmp(o->paths[0], "eval") == 0) {
-        o->eval = true;
+    if (o->n_paths && (strcmp(o->paths[0], "eval") == 0 || strcmp(o->paths[0], "idf") == 0)) {
+        o->eval = o->paths[0][0] == 'e';
+        o->idf = !o->eval;
         o->paths++;
         o->n_paths--;
     }

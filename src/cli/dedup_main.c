@@ -107,5 +107,7 @@ int main(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    return o.eval ? cli_eval(&o) : run(&o);
+    if (o.eval)
+        return cli_eval(&o);
+    return o.idf ? cli_idf(&o) : run(&o);
 }

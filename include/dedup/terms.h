@@ -1,0 +1,51 @@
+/* Terms stage (stories level): tokens -> content terms. English stop words and one-letter
+ * words are dropped, the rest stemmed with the Snowball English stemmer (libstemmer), so
+ * "rebels", "rebel's" and "rebel" are one term; numbers are kept as they identify a story.
+ * In scripts written without spaces each pair of adjacent characters is a term. */
+#ifndef DEDUP_TERMS_H
+#define DEDUP_TERMS_H
+
+#include <dedup/status.h>
+#include <dedup/normalize.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One content term: its hash and the token it came from. */
+typedef struct dd_term {
+    uint64_t hash;  /**< XXH3 of the stem, seeded */
+    uint32_t token; /**< index of the (first) source token */
+} dd_term;
+
+typedef struct dd_terms dd_terms;
+
+/** Create an extractor (owns a stemmer; one per thread). Returns DD_OK or DD_ENOMEM. */
+dd_status dd_terms_new(uint64_t seed, dd_terms **out);
+void dd_terms_free(dd_terms *t);
+
+/** True when `word` (lowercase UTF-8) is an English stop word. */
+bool dd_terms_is_stop(const char *word, size_t len);
+
+/** Extract the content terms of `toks[0..n)` in text order. On DD_OK `*terms` views `*n_out`
+ *  terms, valid until the next call on `t`. Returns DD_OK or DD_ENOMEM. */
+dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_term **terms,
+                           size_t *n_out);
+
+/** The stem (or number, or character pair) of term `i` of the last extraction, not
+ *  NUL-terminated; `*len` gets its length. A view valid until the next call on `t`. */
+const char *dd_terms_text(const dd_terms *t, size_t i, size_t *len);
+
+/** The stem of `word` as the extractor computes it, a view valid until the next call;
+ *  `*len` gets its length. NULL on out of memory. */
+const char *dd_terms_stem(dd_terms *t, const char *word, size_t len, size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

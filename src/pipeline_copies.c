@@ -1,0 +1,307 @@
+/* Copies evidence: exact verification of MinHash candidates (Jaccard, containment, the
+ * abridged-copy core rule, footer-only rejection) and the boilerplate pass that strips lines
+ * repeated across unrelated documents before verifying again. docs/ALGORITHMS.md explains
+ * each rule. */
+#include "pipeline_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- verification -------------------------------------------------------------------- */
+
+/* Where, in document x's own text order, are the shingles it shares with the other set?
+ * mark[p] is 0 where position p holds no set element (a repeat or stripped boilerplate),
+ * 1 for an unshared shingle and 2 for a shared one. */
+typedef struct profile {
+    size_t present, shared;           /* set elements, and those shared */
+    size_t core_present, core_shared; /* the same between the first and last shared one */
+    bool footer;                      /* all it shares is one block at its end */
+} profile;
+
+static void mark_shared(const struct dd__result_mem *m, uint32_t x, const uint64_t *other,
+                        size_t n_other, unsigned char *mark, profile *pr)
+{
+    size_t lo = m->set_off[x], hi = m->set_off[x + 1], i, j = 0;
+
+    memset(mark, 0, m->seq_len[x]);
+    memset(pr, 0, sizeof *pr);
+    for (i = lo; i < hi; i++) {
+        while (j < n_other && other[j] < m->set[i])
+            j++;
+        mark[m->pos[i]] = j < n_other && other[j] == m->set[i] ? 2 : 1;
+        pr->shared += mark[m->pos[i]] == 2;
+    }
+    pr->present = hi - lo;
+}
+
+static void profile_doc(const struct dd__result_mem *m, uint32_t x, const uint64_t *other,
+                        size_t n_other, size_t k, unsigned char *mark, profile *pr)
+{
+    size_t n = m->seq_len[x], i, first = n, last = 0, cnt = 0, seen = 0, t_best = n, in_best = 0;
+
+    mark_shared(m, x, other, n_other, mark, pr);
+    for (i = 0; i < n; i++) {
+        if (mark[i] == 2) {
+            first = i < first ? i : first;
+            last = i;
+        }
+    }
+    for (i = first; pr->shared && i <= last; i++) {
+        pr->core_present += mark[i] != 0;
+        pr->core_shared += mark[i] == 2;
+    }
+    /* The longest end block that is at least 80% shared; a footer if it holds 90% of all
+     * shared shingles and at least a quarter of the document lies before it. */
+    for (i = n; i-- > 0;) {
+        cnt += mark[i] == 2;
+        seen += mark[i] != 0;
+        if (cnt * 5 >= seen * 4) {
+            t_best = i;
+            in_best = cnt;
+        }
+    }
+    pr->footer = pr->shared && in_best * 10 >= pr->shared * 9 && t_best * 4 >= n &&
+                 in_best >= 2 * k;
+}
+
+/* The verification rule (docs/ALGORITHMS.md, "Verification"): Jaccard, or containment of
+ * the smaller set, or an abridged copy: between its first and last shared shingle the
+ * smaller document is >= 90% shared and that core is at least half of it, so a wrapper
+ * (byline, footer, new headline) around a trimmed copy does not hide it. A pair whose
+ * shared shingles are, in both documents, only a block at the end shares a footer. */
+static bool accept(const dd__run *w, uint32_t a, uint32_t b, const dd_set_score *s,
+                   unsigned char *mark)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    const uint64_t *sa = m->set + m->set_off[a], *sb = m->set + m->set_off[b];
+    size_t na = m->set_off[a + 1] - m->set_off[a], nb = m->set_off[b + 1] - m->set_off[b];
+    size_t k = w->o->shingle_k;
+    uint32_t small = na <= nb ? a : b;
+    profile pa, pb, *ps;
+    bool ok = s->jaccard >= w->o->threshold ||
+              (s->containment >= w->o->containment && (na < nb ? na : nb) >= w->o->min_contained);
+
+    if (!ok && s->containment < 0.5)
+        return false;
+    profile_doc(m, a, sb, nb, k, mark, &pa);
+    profile_doc(m, b, sa, na, k, mark, &pb);
+    ps = small == a ? &pa : &pb;
+    if (!ok)
+        ok = w->o->containment <= 1.0 && ps->core_shared >= w->o->min_contained &&
+             ps->core_shared * 10 >= ps->core_present * 9 && ps->core_present * 2 >= ps->present;
+    if (ok && pa.footer && pb.footer) {
+        w->res->n_footer_only++;
+        return false;
+    }
+    return ok;
+}
+
+dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    unsigned char *mark = NULL;
+    size_t i, max_seq = 1;
+
+    for (i = 0; i < res->n_docs; i++)
+        max_seq = m->seq_len[i] > max_seq ? m->seq_len[i] : max_seq;
+    mark = malloc(max_seq);
+    if (!mark)
+        return DD_ENOMEM;
+    for (i = 0; i < n_cand; i++) {
+        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
+        size_t na = m->set_off[a + 1] - m->set_off[a], nb = m->set_off[b + 1] - m->set_off[b];
+        dd_set_score s = dd_verify_sets(m->set + m->set_off[a], na, m->set + m->set_off[b], nb);
+
+        if (!accept(w, a, b, &s, mark))
+            continue;
+        if (dd__grow((void **)&res->pairs, &m->pairs_cap, res->n_pairs + 1,
+                     sizeof *res->pairs) != DD_OK) {
+            free(mark);
+            return DD_ENOMEM;
+        }
+        res->pairs[res->n_pairs++] = (dd_pair_score){a, b, s.jaccard, s.containment, -1, true};
+    }
+    free(mark);
+    return DD_OK;
+}
+
+/* ---- boilerplate ----------------------------------------------------------------------
+ * A line (>= 3 tokens) found in documents of three or more different first-pass clusters
+ * is boilerplate: the same words beside unrelated stories. Copies of one story share their
+ * lines too, but they sit in one cluster, so they count once. Shingles touching such lines
+ * are dropped from a document's set before the second pass. See docs/ALGORITHMS.md. */
+
+static int cmp_line_text(const void *pa, const void *pb)
+{
+    const dd__line *a = pa, *b = pb;
+
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return (a->root > b->root) - (a->root < b->root);
+}
+
+static int cmp_line_doc(const void *pa, const void *pb)
+{
+    const dd__line *a = pa, *b = pb;
+
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->a > b->a) - (a->a < b->a);
+}
+
+static size_t mark_boilerplate(struct dd__result_mem *m, dd_uf *uf)
+{
+    size_t i = 0, n_bp = 0;
+
+    if (m->n_lines == 0)
+        return 0;
+    for (i = 0; i < m->n_lines; i++)
+        m->lines[i].root = dd_uf_find(uf, m->lines[i].doc);
+    qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_text);
+    for (i = 0; i < m->n_lines;) {
+        size_t j = i, roots = 0;
+        for (; j < m->n_lines && m->lines[j].h == m->lines[i].h; j++)
+            roots += j == i || m->lines[j].root != m->lines[j - 1].root;
+        for (; i < j; i++) {
+            m->lines[i].bp = roots >= 3;
+            n_bp += roots >= 3;
+        }
+    }
+    qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_doc);
+    return n_bp;
+}
+
+/* Indexes (into the set arrays) of doc's shingles that touch no boilerplate line. */
+static size_t filter_doc(dd__run *w, uint32_t doc, const dd__line *ln, size_t n_ln, size_t *acc,
+                         size_t *out)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t ntok = w->res->docs[doc].tokens, k = w->o->shingle_k < ntok ? w->o->shingle_k : ntok;
+    size_t lo = m->set_off[doc], hi = m->set_off[doc + 1], i, kept = 0;
+    long depth = 0;
+
+    memset(acc, 0, (ntok + 1) * sizeof *acc);
+    for (i = 0; i < n_ln; i++) {
+        if (ln[i].bp) {
+            acc[ln[i].a]++;
+            acc[ln[i].b]--;
+        }
+    }
+    /* acc becomes a prefix count: acc[t] = boilerplate tokens before token t. */
+    for (i = 0; i <= ntok; i++) {
+        long here = (long)acc[i];
+        acc[i] = i ? acc[i - 1] + (depth > 0) : 0;
+        depth += here;
+    }
+    for (i = lo; i < hi; i++) {
+        size_t p = m->pos[i];
+        if (acc[p + k] == acc[p])
+            out[kept++] = i;
+    }
+    return kept;
+}
+
+/* Shrink each document's set to its non-boilerplate shingles (unless that would leave
+ * nothing: a page that is all boilerplate keeps its set) and re-sign the ones that changed.
+ * Sets only shrink, so they are compacted in place, document after document. */
+static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    size_t *acc = NULL, *keep = NULL, max_tok = 0, max_set = 0, d, li = 0, wpos = 0, i;
+
+    for (d = 0; d < res->n_docs; d++) {
+        size_t sz = m->set_off[d + 1] - m->set_off[d];
+        max_tok = res->docs[d].tokens > max_tok ? res->docs[d].tokens : max_tok;
+        max_set = sz > max_set ? sz : max_set;
+    }
+    acc = malloc((max_tok + 1) * sizeof *acc);
+    keep = malloc((max_set + 1) * sizeof *keep);
+    if (!acc || !keep) {
+        free(acc);
+        free(keep);
+        return DD_ENOMEM;
+    }
+    *n_changed = 0;
+    for (d = 0; d < res->n_docs; d++) {
+        size_t lo = m->set_off[d], hi = m->set_off[d + 1], n_ln = 0, kept = hi - lo;
+        bool any_bp = false;
+        while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
+            any_bp |= m->lines[li + n_ln++].bp != 0;
+        if (any_bp)
+            kept = filter_doc(w, (uint32_t)d, m->lines + li, n_ln, acc, keep);
+        li += n_ln;
+        if (kept == 0 || kept == hi - lo) {
+            kept = hi - lo;
+            memmove(m->set + wpos, m->set + lo, kept * sizeof *m->set);
+            memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
+        } else {
+            for (i = 0; i < kept; i++) {
+                m->set[wpos + i] = m->set[keep[i]];
+                m->pos[wpos + i] = m->pos[keep[i]];
+            }
+            dd_minhash_sign(w->mh, m->set + wpos, kept, m->sigs + d * w->o->num_perm);
+            (*n_changed)++;
+        }
+        m->set_off[d] = wpos;
+        wpos += kept;
+    }
+    m->set_off[res->n_docs] = wpos;
+    m->set_n = wpos;
+    free(acc);
+    free(keep);
+    return DD_OK;
+}
+
+static dd_status union_pairs(const dd_result *res, dd_uf **out)
+{
+    dd_status st = dd_uf_new(res->n_docs, out);
+    size_t i;
+
+    for (i = 0; st == DD_OK && i < res->n_pairs; i++)
+        dd_uf_union(*out, res->pairs[i].a, res->pairs[i].b);
+    return st;
+}
+
+static dd_status merge_candidates(uint64_t **cand, size_t *n, const uint64_t *more, size_t n_more)
+{
+    uint64_t *p = realloc(*cand, (*n + n_more + 1) * sizeof *p);
+
+    if (!p)
+        return DD_ENOMEM;
+    if (n_more)
+        memcpy(p + *n, more, n_more * sizeof *p);
+    *cand = p;
+    *n = dd__sort_unique_u64(p, *n + n_more);
+    return DD_OK;
+}
+
+/* Second pass: strip boilerplate found by the first clustering, re-index the documents that
+ * changed, and verify the union of both passes' candidates on the stripped sets. */
+dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    dd_result *res = w->res;
+    uint64_t *more = NULL;
+    size_t n_more = 0;
+    dd_uf *uf = NULL;
+    dd_status st = union_pairs(res, &uf);
+
+    if (st != DD_OK)
+        return st;
+    res->n_boilerplate_lines = mark_boilerplate(res->mem, uf);
+    dd_uf_free(uf);
+    if (res->n_boilerplate_lines == 0)
+        return DD_OK;
+    st = strip_boilerplate(w, &res->n_stripped);
+    if (st != DD_OK || res->n_stripped == 0)
+        return st;
+    st = dd__candidates(w, &more, &n_more);
+    if (st == DD_OK)
+        st = merge_candidates(cand, n_cand, more, n_more);
+    free(more);
+    res->n_pairs = 0;
+    res->n_footer_only = 0;
+    return st == DD_OK ? dd__verify_copies(w, *cand, *n_cand) : st;
+}
+

@@ -1,0 +1,521 @@
+/* Stories level: content terms -> tf-idf vectors -> story candidates (MinHash banding over
+ * each vector's term set, or SimHash tables) plus every verified copy pair -> exact cosine
+ * -> average-linkage clusters seeded with the copies groups. Boilerplate lines found by the
+ * copies pass are dropped from the terms first, so a shared footer adds no weight. */
+#include "pipeline_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- per document -------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
+static double civil_days(int y, int m, int d)
+{
+    int era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (double)era * 146097 + doe - 719468;
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0, i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* "YYYY-MM-DD" at s (len bytes available), or NaN. */
+static double iso_date(const char *s, size_t len)
+{
+    int y, m, d;
+
+    if (len < 10 || s[4] != '-' || s[7] != '-')
+        return NAN;
+    y = digits(s, 4);
+    m = digits(s + 5, 2);
+    d = digits(s + 8, 2);
+    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+        return NAN;
+    return civil_days(y, m, d);
+}
+
+/* The date field when there is one, else an ISO date near the top of the text (a dateline
+ * such as "date 2024-12-05"); a date deeper in the body is about something else. */
+static double doc_days(const dd_doc *d)
+{
+    size_t i, n = d->len < 300 ? d->len : 300;
+
+    if (d->date)
+        return iso_date(d->date, strlen(d->date));
+    for (i = 0; i + 10 <= n; i++) {
+        if ((i == 0 || d->text[i - 1] < '0' || d->text[i - 1] > '9') &&
+            (i + 10 == d->len || d->text[i + 10] < '0' || d->text[i + 10] > '9')) {
+            double v = iso_date(d->text + i, d->len - i);
+            if (!isnan(v))
+                return v;
+        }
+    }
+    return NAN;
+}
+
+/* Remember the first surface form of each term, to name key terms in reports. */
+static dd_status dict_add(struct dd__result_mem *m, uint64_t h, const dd_span *tok)
+{
+    size_t i, mask;
+
+    if ((m->dict_n + 1) * 2 > m->dict_cap) {
+        size_t cap = m->dict_cap ? m->dict_cap * 2 : 4096, j;
+        uint64_t *nh = calloc(cap, sizeof *nh);
+        const char **ns = calloc(cap, sizeof *ns);
+        if (!nh || !ns) {
+            free(nh);
+            free(ns);
+            return DD_ENOMEM;
+        }
+        for (j = 0; j < m->dict_cap; j++) {
+            if (!m->dict_s[j])
+                continue;
+            for (i = (size_t)(m->dict_h[j] >> 7) & (cap - 1); ns[i]; i = (i + 1) & (cap - 1))
+                ;
+            nh[i] = m->dict_h[j];
+            ns[i] = m->dict_s[j];
+        }
+        free(m->dict_h);
+        free(m->dict_s);
+        m->dict_h = nh;
+        m->dict_s = ns;
+        m->dict_cap = cap;
+    }
+    mask = m->dict_cap - 1;
+    for (i = (size_t)(h >> 7) & mask; m->dict_s[i]; i = (i + 1) & mask)
+        if (m->dict_h[i] == h)
+            return DD_OK;
+    m->dict_s[i] = dd__arena_strndup(&m->strings, tok->ptr, tok->len < 40 ? tok->len : 40);
+    if (!m->dict_s[i])
+        return DD_ENOMEM;
+    m->dict_h[i] = h;
+    m->dict_n++;
+    return DD_OK;
+}
+
+static const char *dict_get(const struct dd__result_mem *m, uint64_t h)
+{
+    size_t i, mask = m->dict_cap - 1;
+
+    if (!m->dict_cap)
+        return NULL;
+    for (i = (size_t)(h >> 7) & mask; m->dict_s[i]; i = (i + 1) & mask)
+        if (m->dict_h[i] == h)
+            return m->dict_s[i];
+    return NULL;
+}
+
+dd_status dd__story_add_doc(dd__run *w, const dd_doc *d, const dd_span *toks, size_t ntok)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t idx = w->res->n_docs, n = 0, i;
+    const dd_term *t;
+    dd_status st = dd_terms_extract(w->terms, toks, ntok, &t, &n);
+
+    if (st != DD_OK)
+        return st;
+    if (dd__grow((void **)&m->terms, &m->terms_cap, m->n_terms + n + 1, sizeof *m->terms) !=
+            DD_OK ||
+        dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
+            DD_OK ||
+        dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK)
+        return DD_ENOMEM;
+    if (idx == 0)
+        m->term_off[0] = 0;
+    for (i = 0; i < n; i++) {
+        m->terms[m->n_terms++] = t[i];
+        if (dict_add(m, t[i].hash, &toks[t[i].token]) != DD_OK)
+            return DD_ENOMEM;
+    }
+    m->term_off[idx + 1] = m->n_terms;
+    m->days[idx] = doc_days(d);
+    return DD_OK;
+}
+
+/* ---- vectors --------------------------------------------------------------------------- */
+
+/* Drop terms that sit on boilerplate lines (lines are sorted by document after the copies
+ * pass), unless that would leave the document with none. Compacts m->terms in place. */
+static void strip_terms(struct dd__result_mem *m, size_t n_docs)
+{
+    size_t d, li = 0, wpos = 0, i;
+
+    for (d = 0; d < n_docs; d++) {
+        size_t lo = m->term_off[d], hi = m->term_off[d + 1], n_ln = 0, kept = 0;
+        while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
+            n_ln++;
+        for (i = lo; i < hi; i++) {
+            size_t j;
+            bool bp = false;
+            for (j = li; j < li + n_ln && !bp; j++)
+                bp = m->lines[j].bp && m->terms[i].token >= m->lines[j].a &&
+                     m->terms[i].token < m->lines[j].b;
+            if (!bp)
+                m->terms[wpos + kept++] = m->terms[i];
+        }
+        if (kept == 0) { /* all boilerplate: keep what there was */
+            memmove(m->terms + wpos, m->terms + lo, (hi - lo) * sizeof *m->terms);
+            kept = hi - lo;
+        }
+        li += n_ln;
+        m->term_off[d] = wpos;
+        wpos += kept;
+    }
+    m->term_off[n_docs] = wpos;
+    m->n_terms = wpos;
+}
+
+static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
+{
+    char err[256];
+
+    if (!o->idf_text)
+        return dd_idf_load_builtin(idf);
+    return dd_idf_load(idf, o->idf_text, o->idf_len, o->idf_name ? o->idf_name : "idf", err,
+                       sizeof err);
+}
+
+/* Corpus document frequencies, then each document's top-K tf-idf vector. */
+static dd_status build_vectors(dd__run *w, dd_idf *idf)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    size_t d, i, max = 1, total = 0;
+    uint64_t *h;
+    dd_status st = DD_OK;
+
+    for (d = 0; d < res->n_docs; d++) {
+        size_t n = m->term_off[d + 1] - m->term_off[d];
+        max = n > max ? n : max;
+        total += n < w->o->top_k ? n : w->o->top_k;
+    }
+    h = malloc(max * sizeof *h);
+    m->vh = malloc((total + 1) * sizeof *m->vh);
+    m->vw = malloc((total + 1) * sizeof *m->vw);
+    m->voff = malloc((res->n_docs + 1) * sizeof *m->voff);
+    if (!h || !m->vh || !m->vw || !m->voff) {
+        free(h);
+        return DD_ENOMEM;
+    }
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
+        size_t lo = m->term_off[d], n = m->term_off[d + 1] - lo;
+        for (i = 0; i < n; i++)
+            h[i] = m->terms[lo + i].hash;
+        n = dd__sort_unique_u64(h, n);
+        st = dd_idf_add_doc(idf, h, n);
+    }
+    m->voff[0] = 0;
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
+        size_t lo = m->term_off[d], n = m->term_off[d + 1] - lo, got = 0;
+        for (i = 0; i < n; i++)
+            h[i] = m->terms[lo + i].hash;
+        st = dd_story_vector(h, n, idf, w->o->top_k, m->vh + m->voff[d], m->vw + m->voff[d],
+                             &got);
+        m->voff[d + 1] = m->voff[d] + got;
+    }
+    free(h);
+    return st;
+}
+
+static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
+{
+    dd_vec v = {m->vh + m->voff[d], m->vw + m->voff[d], m->voff[d + 1] - m->voff[d]};
+    return v;
+}
+
+/* ---- candidates ------------------------------------------------------------------------ */
+
+static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    dd_result *res = w->res;
+    const struct dd__result_mem *m = res->mem;
+    size_t np = w->o->num_perm, d;
+    dd_lsh_params p = dd_lsh_optimal(w->o->story_lsh_threshold, np, 0.25, 0.75);
+    uint32_t *sig = malloc(np * sizeof *sig);
+    dd_lsh *lsh = NULL;
+    dd_status st = sig ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
+
+    res->story_bands = p.bands;
+    res->story_rows = p.rows;
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
+        dd_vec v = vec_of(m, d);
+        if (v.n == 0)
+            continue;
+        dd_minhash_sign(w->mh, v.h, v.n, sig);
+        st = dd_lsh_insert(lsh, (uint32_t)d, sig, np);
+    }
+    if (st == DD_OK)
+        st = dd_lsh_candidates(lsh, cand, n_cand);
+    dd_lsh_free(lsh);
+    free(sig);
+    return st;
+}
+
+static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    dd_result *res = w->res;
+    uint64_t *fp = malloc((res->n_docs + 1) * sizeof *fp);
+    unsigned dist = w->o->simhash_distance;
+    size_t d;
+    dd_status st;
+
+    if (!fp)
+        return DD_ENOMEM;
+    for (d = 0; d < res->n_docs; d++) {
+        dd_vec v = vec_of(res->mem, d);
+        fp[d] = dd_simhash(v.h, v.w, v.n);
+    }
+    st = dd_simhash_candidates(fp, res->n_docs, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand,
+                               n_cand);
+    free(fp);
+    return st;
+}
+
+/* ---- clusters and evidence -------------------------------------------------------------- */
+
+/* Copies groups: the seed of every story cluster, and the near-copy sub-groups reported. */
+static dd_status copy_groups(dd_result *res, uint32_t *label)
+{
+    dd_uf *uf = NULL;
+    dd_status st = dd_uf_new(res->n_docs, &uf);
+    size_t i;
+
+    if (st != DD_OK)
+        return st;
+    for (i = 0; i < res->n_pairs; i++)
+        dd_uf_union(uf, res->pairs[i].a, res->pairs[i].b);
+    for (i = 0; i < res->n_docs; i++)
+        label[i] = dd_uf_find(uf, (uint32_t)i);
+    dd_uf_free(uf);
+    return DD_OK;
+}
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+    const dd_pair_score *a = pa, *b = pb;
+
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return (a->b > b->b) - (a->b < b->b);
+}
+
+/* Keep, as reported evidence, every candidate pair inside one story cluster, with its
+ * cosine and its shingle scores. */
+static dd_status story_pairs(dd__run *w, const uint64_t *cand, size_t n_cand,
+                             const uint32_t *label)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    dd_pair_score *out = malloc((n_cand + 1) * sizeof *out);
+    size_t i, n = 0, c = 0;
+
+    if (!out)
+        return DD_ENOMEM;
+    for (i = 0; i < n_cand; i++) {
+        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
+        dd_set_score s;
+        if (label[a] != label[b])
+            continue;
+        while (c < res->n_pairs && (res->pairs[c].a < a ||
+                                    (res->pairs[c].a == a && res->pairs[c].b < b)))
+            c++;
+        s = dd_verify_sets(m->set + m->set_off[a], m->set_off[a + 1] - m->set_off[a],
+                           m->set + m->set_off[b], m->set_off[b + 1] - m->set_off[b]);
+        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment,
+                                 dd_story_cosine(vec_of(m, a), vec_of(m, b)), false};
+        out[n++].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
+    }
+    free(res->pairs);
+    res->pairs = out;
+    res->n_pairs = n;
+    m->pairs_cap = n_cand + 1;
+    if (n > 1)
+        qsort(res->pairs, n, sizeof *res->pairs, cmp_pair);
+    return DD_OK;
+}
+
+typedef struct key_term {
+    uint64_t h;
+    double w;
+    size_t docs;
+} key_term;
+
+static int cmp_key_hash(const void *pa, const void *pb)
+{
+    const key_term *a = pa, *b = pb;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+static int cmp_key(const void *pa, const void *pb)
+{
+    const key_term *a = pa, *b = pb;
+
+    if ((a->docs >= 2) != (b->docs >= 2))
+        return a->docs >= 2 ? -1 : 1;
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+/* The terms that weigh most across a cluster, preferring those in two or more members. */
+static const char *key_terms(struct dd__result_mem *m, const uint32_t *mem, size_t n_mem)
+{
+    size_t total = 0, i, j, k = 0, u = 0, len = 0;
+    key_term *kt;
+    char buf[256];
+    const char *out;
+
+    for (i = 0; i < n_mem; i++)
+        total += m->voff[mem[i] + 1] - m->voff[mem[i]];
+    kt = malloc((total + 1) * sizeof *kt);
+    if (!kt)
+        return NULL;
+    for (i = 0; i < n_mem; i++)
+        for (j = m->voff[mem[i]]; j < m->voff[mem[i] + 1]; j++)
+            kt[k++] = (key_term){m->vh[j], m->vw[j], 1};
+    qsort(kt, k, sizeof *kt, cmp_key_hash);
+    for (i = 0; i < k; i++) {
+        if (u && kt[u - 1].h == kt[i].h) {
+            kt[u - 1].w += kt[i].w;
+            kt[u - 1].docs++;
+        } else
+            kt[u++] = kt[i];
+    }
+    qsort(kt, u, sizeof *kt, cmp_key);
+    buf[0] = '\0';
+    for (i = 0; i < u && i < 8; i++) {
+        const char *s = dict_get(m, kt[i].h);
+        if (!s || len + strlen(s) + 3 >= sizeof buf)
+            break;
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", s);
+    }
+    free(kt);
+    out = dd__arena_strndup(&m->strings, buf, len);
+    return out;
+}
+
+static dd_status name_clusters(dd_result *res)
+{
+    size_t c;
+
+    res->key_terms = calloc(res->clusters.count + 1, sizeof *res->key_terms);
+    if (!res->key_terms)
+        return DD_ENOMEM;
+    for (c = 0; c < res->clusters.count; c++) {
+        size_t lo = res->clusters.start[c], hi = res->clusters.start[c + 1];
+        res->key_terms[c] = key_terms(res->mem, res->clusters.members + lo, hi - lo);
+        if (!res->key_terms[c])
+            return DD_ENOMEM;
+    }
+    return DD_OK;
+}
+
+static dd_status extract(dd_result *res, const uint32_t *label)
+{
+    dd_uf *uf = NULL;
+    dd_status st = dd_uf_new(res->n_docs, &uf);
+    size_t i;
+
+    for (i = 0; st == DD_OK && i < res->n_docs; i++)
+        dd_uf_union(uf, (uint32_t)i, label[i]);
+    if (st == DD_OK)
+        st = dd_cluster_extract(uf, res->n_docs, &res->clusters);
+    dd_uf_free(uf);
+    if (st == DD_OK)
+        res->n_clustered = res->clusters.count ? res->clusters.start[res->clusters.count] : 0;
+    return st == DD_OK ? name_clusters(res) : st;
+}
+
+/* Candidate pairs for stories: the signature family's, plus every verified copy pair; those
+ * whose cosine is below half the threshold cannot matter to an average and are dropped. */
+static dd_status story_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    dd_status st = w->o->signature == DD_SIGNATURE_SIMHASH ? simhash_candidates(w, cand, n_cand)
+                                                           : minhash_candidates(w, cand, n_cand);
+    uint64_t *p;
+    size_t i, n = 0;
+
+    if (st != DD_OK)
+        return st;
+    res->n_story_candidates = *n_cand;
+    p = realloc(*cand, (*n_cand + res->n_pairs + 1) * sizeof *p);
+    if (!p)
+        return DD_ENOMEM;
+    for (i = 0; i < res->n_pairs; i++)
+        p[*n_cand + i] = (uint64_t)res->pairs[i].a << 32 | res->pairs[i].b;
+    *cand = p;
+    *n_cand = dd__sort_unique_u64(p, *n_cand + res->n_pairs);
+    for (i = 0; i < *n_cand; i++) {
+        uint32_t a = (uint32_t)(p[i] >> 32), b = (uint32_t)p[i];
+        if (dd_story_cosine(vec_of(m, a), vec_of(m, b)) >= 0.5 * w->o->story_threshold)
+            p[n++] = p[i];
+    }
+    *n_cand = n;
+    return DD_OK;
+}
+
+dd_status dd__story_run(dd__run *w)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    dd_story_opts so = {w->o->story_threshold, w->o->max_days};
+    uint64_t *cand = NULL;
+    size_t n_cand = 0, d;
+    dd_vec *v = NULL;
+    dd_idf *idf = NULL;
+    dd_status st = dd_idf_new(w->o->seed, &idf);
+
+    res->near_copy = malloc((res->n_docs + 1) * sizeof *res->near_copy);
+    v = malloc((res->n_docs + 1) * sizeof *v);
+    if (st != DD_OK || !res->near_copy || !v) {
+        dd_idf_free(idf);
+        free(v);
+        return DD_ENOMEM;
+    }
+    if (res->n_docs)
+        strip_terms(m, res->n_docs);
+    st = load_idf(w->o, idf);
+    if (st == DD_OK)
+        st = build_vectors(w, idf);
+    for (d = 0; st == DD_OK && d < res->n_docs; d++)
+        v[d] = vec_of(m, d);
+    if (st == DD_OK)
+        st = copy_groups(res, res->near_copy);
+    if (st == DD_OK)
+        st = story_candidates(w, &cand, &n_cand);
+    if (st == DD_OK) {
+        uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
+        st = label ? DD_OK : DD_ENOMEM;
+        if (label) {
+            memcpy(label, res->near_copy, res->n_docs * sizeof *label);
+            st = dd_story_cluster(v, m->days, res->n_docs, cand, n_cand, &so, label);
+            if (st == DD_OK)
+                st = story_pairs(w, cand, n_cand, label);
+            if (st == DD_OK)
+                st = extract(res, label);
+        }
+        free(label);
+    }
+    free(cand);
+    free(v);
+    dd_idf_free(idf);
+    return st;
+}

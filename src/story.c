@@ -1,0 +1,392 @@
+/* Story stage: tf-idf vectors and average-linkage clustering over a candidate graph.
+ * Each cluster keeps the sum of its members' unit vectors; the mean cross-pair cosine of
+ * two clusters is dot(sum_A, sum_B) / (|A| |B|). Merges are taken best first from a heap
+ * with lazy invalidation (a version number per cluster); ties go to smaller indexes, so the
+ * result does not depend on thread count or the order of candidate pairs. */
+#include <dedup/dedup.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+typedef struct tw {
+    uint64_t h;
+    double w;
+} tw;
+
+static int cmp_weight_desc(const void *pa, const void *pb)
+{
+    const tw *a = pa, *b = pb;
+
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+static int cmp_hash(const void *pa, const void *pb)
+{
+    const tw *a = pa, *b = pb;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t top_k,
+                          uint64_t *out_h, float *out_w, size_t *n_out)
+{
+    uint64_t *s = malloc((n ? n : 1) * sizeof *s);
+    tw *t = malloc((n ? n : 1) * sizeof *t);
+    size_t i = 0, d = 0;
+    double norm = 0;
+
+    *n_out = 0;
+    if (!s || !t) {
+        free(s);
+        free(t);
+        return DD_ENOMEM;
+    }
+    if (n)
+        memcpy(s, h, n * sizeof *s);
+    if (n > 1)
+        qsort(s, n, sizeof *s, dd__cmp_u64);
+    while (i < n) { /* sublinear tf times idf */
+        size_t j = i;
+        while (j < n && s[j] == s[i])
+            j++;
+        t[d].h = s[i];
+        t[d++].w = (1.0 + log((double)(j - i))) * dd_idf_weight(idf, s[i]);
+        i = j;
+    }
+    if (d > top_k) {
+        qsort(t, d, sizeof *t, cmp_weight_desc);
+        d = top_k;
+        qsort(t, d, sizeof *t, cmp_hash);
+    }
+    for (i = 0; i < d; i++)
+        norm += t[i].w * t[i].w;
+    norm = norm > 0 ? sqrt(norm) : 1;
+    for (i = 0; i < d; i++) {
+        out_h[i] = t[i].h;
+        out_w[i] = (float)(t[i].w / norm);
+    }
+    *n_out = d;
+    free(s);
+    free(t);
+    return DD_OK;
+}
+
+double dd_story_cosine(dd_vec a, dd_vec b)
+{
+    size_t i = 0, j = 0;
+    double dot = 0;
+
+    while (i < a.n && j < b.n) {
+        if (a.h[i] < b.h[j])
+            i++;
+        else if (a.h[i] > b.h[j])
+            j++;
+        else
+            dot += (double)a.w[i++] * b.w[j++];
+    }
+    return dot;
+}
+
+dd_story_opts dd_story_opts_default(void)
+{
+    dd_story_opts o = {0.45, 4.0};
+    return o;
+}
+
+/* ---- average-linkage clustering ------------------------------------------------------ */
+
+typedef struct sclu {
+    uint64_t *h; /* summed vector, sorted by hash */
+    double *w;
+    size_t n, cap;
+    uint32_t *nb; /* neighbour cluster ids, possibly stale */
+    size_t n_nb, cap_nb;
+    size_t size;
+    double dmin, dmax; /* dates in days, NaN when none is known */
+    uint32_t version;
+} sclu;
+
+typedef struct heap_item {
+    double s;
+    uint32_t a, b, va, vb;
+} heap_item;
+
+typedef struct hac {
+    sclu *c;
+    uint32_t *parent;
+    heap_item *heap;
+    size_t n_heap, cap_heap;
+    const dd_story_opts *o;
+} hac;
+
+static uint32_t hac_find(hac *h, uint32_t x)
+{
+    while (h->parent[x] != x) {
+        h->parent[x] = h->parent[h->parent[x]];
+        x = h->parent[x];
+    }
+    return x;
+}
+
+static bool heap_less(const heap_item *x, const heap_item *y)
+{
+    if (x->s != y->s)
+        return x->s > y->s;
+    if (x->a != y->a)
+        return x->a < y->a;
+    return x->b < y->b;
+}
+
+static dd_status heap_push(hac *h, heap_item it)
+{
+    size_t i;
+
+    if (dd__grow((void **)&h->heap, &h->cap_heap, h->n_heap + 1, sizeof *h->heap) != DD_OK)
+        return DD_ENOMEM;
+    i = h->n_heap++;
+    while (i > 0 && heap_less(&it, &h->heap[(i - 1) / 2])) {
+        h->heap[i] = h->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->heap[i] = it;
+    return DD_OK;
+}
+
+static heap_item heap_pop(hac *h)
+{
+    heap_item top = h->heap[0], last = h->heap[--h->n_heap];
+    size_t i = 0;
+
+    for (;;) {
+        size_t l = 2 * i + 1, best = l;
+        if (l >= h->n_heap)
+            break;
+        if (l + 1 < h->n_heap && heap_less(&h->heap[l + 1], &h->heap[l]))
+            best = l + 1;
+        if (!heap_less(&h->heap[best], &last))
+            break;
+        h->heap[i] = h->heap[best];
+        i = best;
+    }
+    if (h->n_heap)
+        h->heap[i] = last;
+    return top;
+}
+
+static double sum_dot(const sclu *a, const sclu *b)
+{
+    size_t i = 0, j = 0;
+    double dot = 0;
+
+    while (i < a->n && j < b->n) {
+        if (a->h[i] < b->h[j])
+            i++;
+        else if (a->h[i] > b->h[j])
+            j++;
+        else
+            dot += a->w[i++] * b->w[j++];
+    }
+    return dot;
+}
+
+static bool dates_fit(const hac *h, const sclu *a, const sclu *b)
+{
+    double lo, hi;
+
+    if (h->o->max_days <= 0 || isnan(a->dmin) || isnan(b->dmin))
+        return true;
+    lo = a->dmin < b->dmin ? a->dmin : b->dmin;
+    hi = a->dmax > b->dmax ? a->dmax : b->dmax;
+    return hi - lo <= h->o->max_days;
+}
+
+static double score(const hac *h, uint32_t a, uint32_t b)
+{
+    const sclu *x = &h->c[a], *y = &h->c[b];
+
+    if (!dates_fit(h, x, y))
+        return -1;
+    return sum_dot(x, y) / ((double)x->size * (double)y->size);
+}
+
+/* dst += src over sorted sparse vectors. */
+static dd_status add_vec(sclu *dst, const uint64_t *h, const double *w, const float *wf,
+                         size_t n)
+{
+    size_t i = 0, j = 0, k = 0, cap = dst->n + n;
+    uint64_t *nh = malloc((cap ? cap : 1) * sizeof *nh);
+    double *nw = malloc((cap ? cap : 1) * sizeof *nw);
+
+    if (!nh || !nw) {
+        free(nh);
+        free(nw);
+        return DD_ENOMEM;
+    }
+    while (i < dst->n || j < n) {
+        double v = j < n ? (w ? w[j] : wf[j]) : 0;
+        if (j >= n || (i < dst->n && dst->h[i] < h[j])) {
+            nh[k] = dst->h[i];
+            nw[k++] = dst->w[i++];
+        } else if (i >= dst->n || h[j] < dst->h[i]) {
+            nh[k] = h[j++];
+            nw[k++] = v;
+        } else {
+            nh[k] = h[j++];
+            nw[k++] = dst->w[i++] + v;
+        }
+    }
+    free(dst->h);
+    free(dst->w);
+    dst->h = nh;
+    dst->w = nw;
+    dst->n = k;
+    dst->cap = cap;
+    return DD_OK;
+}
+
+static dd_status add_nb(sclu *c, uint32_t id)
+{
+    if (dd__grow((void **)&c->nb, &c->cap_nb, c->n_nb + 1, sizeof *c->nb) != DD_OK)
+        return DD_ENOMEM;
+    c->nb[c->n_nb++] = id;
+    return DD_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Map neighbours to current clusters, drop self and repeats, push the ones that qualify. */
+static dd_status refresh(hac *h, uint32_t r)
+{
+    sclu *c = &h->c[r];
+    size_t i, m = 0;
+
+    for (i = 0; i < c->n_nb; i++)
+        c->nb[i] = hac_find(h, c->nb[i]);
+    if (c->n_nb > 1)
+        qsort(c->nb, c->n_nb, sizeof *c->nb, cmp_u32);
+    for (i = 0; i < c->n_nb; i++) {
+        uint32_t x = c->nb[i];
+        double s;
+        if (x == r || (m && c->nb[m - 1] == x))
+            continue;
+        c->nb[m++] = x;
+        s = score(h, r, x);
+        if (s >= h->o->threshold) {
+            heap_item it = {s, r < x ? r : x, r < x ? x : r, 0, 0};
+            it.va = h->c[it.a].version;
+            it.vb = h->c[it.b].version;
+            if (heap_push(h, it) != DD_OK)
+                return DD_ENOMEM;
+        }
+    }
+    c->n_nb = m;
+    return DD_OK;
+}
+
+static dd_status merge(hac *h, uint32_t a, uint32_t b)
+{
+    sclu *x = &h->c[a], *y = &h->c[b];
+    size_t i;
+
+    if (add_vec(x, y->h, y->w, NULL, y->n) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < y->n_nb; i++)
+        if (add_nb(x, y->nb[i]) != DD_OK)
+            return DD_ENOMEM;
+    x->size += y->size;
+    if (!isnan(y->dmin)) {
+        x->dmin = isnan(x->dmin) || y->dmin < x->dmin ? y->dmin : x->dmin;
+        x->dmax = isnan(x->dmax) || y->dmax > x->dmax ? y->dmax : x->dmax;
+    }
+    x->version++;
+    h->parent[b] = a;
+    free(y->h);
+    free(y->w);
+    free(y->nb);
+    memset(y, 0, sizeof *y);
+    return refresh(h, a);
+}
+
+static dd_status hac_init(hac *h, const dd_vec *v, const double *days, size_t n,
+                          const uint64_t *pairs, size_t n_pairs, const uint32_t *label)
+{
+    size_t i;
+    dd_status st = DD_OK;
+
+    h->c = calloc(n ? n : 1, sizeof *h->c);
+    h->parent = malloc((n ? n : 1) * sizeof *h->parent);
+    if (!h->c || !h->parent)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        h->parent[i] = (uint32_t)i;
+        h->c[i].dmin = h->c[i].dmax = NAN;
+    }
+    for (i = 0; st == DD_OK && i < n; i++) {
+        sclu *c = &h->c[label[i]];
+        st = add_vec(c, v[i].h, NULL, v[i].w, v[i].n);
+        c->size++;
+        if (!isnan(days[i])) {
+            c->dmin = isnan(c->dmin) || days[i] < c->dmin ? days[i] : c->dmin;
+            c->dmax = isnan(c->dmax) || days[i] > c->dmax ? days[i] : c->dmax;
+        }
+        if (label[i] != i)
+            h->parent[i] = label[i];
+    }
+    for (i = 0; st == DD_OK && i < n_pairs; i++) {
+        uint32_t a = label[pairs[i] >> 32], b = label[(uint32_t)pairs[i]];
+        if (a != b) {
+            st = add_nb(&h->c[a], b);
+            if (st == DD_OK)
+                st = add_nb(&h->c[b], a);
+        }
+    }
+    for (i = 0; st == DD_OK && i < n; i++)
+        if (label[i] == i)
+            st = refresh(h, (uint32_t)i);
+    return st;
+}
+
+static void hac_free(hac *h, size_t n)
+{
+    size_t i;
+
+    for (i = 0; h->c && i < n; i++) {
+        free(h->c[i].h);
+        free(h->c[i].w);
+        free(h->c[i].nb);
+    }
+    free(h->c);
+    free(h->parent);
+    free(h->heap);
+}
+
+dd_status dd_story_cluster(const dd_vec *v, const double *days, size_t n, const uint64_t *pairs,
+                           size_t n_pairs, const dd_story_opts *o, uint32_t *label)
+{
+    hac h;
+    size_t i;
+    dd_status st;
+
+    memset(&h, 0, sizeof h);
+    h.o = o;
+    st = hac_init(&h, v, days, n, pairs, n_pairs, label);
+    while (st == DD_OK && h.n_heap) {
+        heap_item it = heap_pop(&h);
+        if (h.parent[it.a] != it.a || h.parent[it.b] != it.b ||
+            h.c[it.a].version != it.va || h.c[it.b].version != it.vb)
+            continue; /* stale: a fresher entry was pushed when things changed */
+        st = merge(&h, it.a, it.b);
+    }
+    for (i = 0; st == DD_OK && i < n; i++)
+        label[i] = hac_find(&h, (uint32_t)i);
+    hac_free(&h, n);
+    return st;
+}

@@ -1,0 +1,184 @@
+/* Terms stage: stop words out, Snowball stems in. The stop list is Snowball's English list
+ * in the normalizer's spelling (apostrophes dropped: "dont", "its") plus a few words every
+ * news report carries ("said", "told", "mr"), which say nothing about which story it is. */
+#include <dedup/dedup.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "util.h"
+
+static const char *const stop_words[] = {
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+    "are", "arent", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+    "both", "but", "by", "can", "cannot", "cant", "could", "couldnt", "did", "didnt", "do", "does",
+    "doesnt", "doing", "dont", "down", "during", "each", "few", "for", "from", "further", "had",
+    "hadnt", "has", "hasnt", "have", "havent", "having", "he", "hed", "hell", "her", "here",
+    "heres", "hers", "herself", "hes", "him", "himself", "his", "how", "hows", "i", "id", "if",
+    "ill", "im", "in", "into", "is", "isnt", "it", "its", "itself", "ive", "just", "lets", "me",
+    "more", "most", "mr", "mrs", "ms", "must", "mustnt", "my", "myself", "no", "nor", "not", "of",
+    "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over",
+    "own", "said", "same", "say", "says", "shall", "shant", "she", "shed", "shell", "shes",
+    "should", "shouldnt", "so", "some", "such", "than", "that", "thats", "the", "their", "theirs",
+    "them", "themselves", "then", "there", "theres", "these", "they", "theyd", "theyll",
+    "theyre", "theyve", "this", "those", "through", "to", "told", "too", "under", "until", "up",
+    "very", "was", "wasnt", "we", "wed", "well", "were", "werent", "weve", "what", "whats",
+    "when", "whens", "where", "wheres", "which", "while", "who", "whom", "whos", "why", "whys",
+    "will", "with", "wont", "would", "wouldnt", "you", "youd", "youll", "your", "youre", "yours",
+    "yourself", "yourselves", "youve",
+};
+
+struct dd_terms {
+    struct sb_stemmer *stemmer;
+    uint64_t seed;
+    dd_term *out;
+    size_t out_cap;
+    char *text;    /* stems of the last extraction, back to back */
+    size_t text_len, text_cap;
+    size_t *text_off; /* term i's stem starts at text + text_off[i] */
+    size_t off_cap;
+    char pair[16];
+};
+
+static int cmp_word(const void *key, const void *elem)
+{
+    return strcmp(key, *(const char *const *)elem);
+}
+
+bool dd_terms_is_stop(const char *word, size_t len)
+{
+    char buf[16];
+
+    if (len >= sizeof buf)
+        return false;
+    memcpy(buf, word, len);
+    buf[len] = '\0';
+    return bsearch(buf, stop_words, sizeof stop_words / sizeof stop_words[0],
+                   sizeof stop_words[0], cmp_word) != NULL;
+}
+
+dd_status dd_terms_new(uint64_t seed, dd_terms **out)
+{
+    dd_terms *t = calloc(1, sizeof *t);
+
+    *out = NULL;
+    if (!t)
+        return DD_ENOMEM;
+    t->stemmer = sb_stemmer_new("english", NULL);
+    if (!t->stemmer) {
+        free(t);
+        return DD_ENOMEM;
+    }
+    t->seed = seed;
+    *out = t;
+    return DD_OK;
+}
+
+void dd_terms_free(dd_terms *t)
+{
+    if (!t)
+        return;
+    sb_stemmer_delete(t->stemmer);
+    free(t->out);
+    free(t->text);
+    free(t->text_off);
+    free(t);
+}
+
+const char *dd_terms_stem(dd_terms *t, const char *word, size_t len, size_t *out_len)
+{
+    const sb_symbol *s;
+
+    if (len > 64) { /* not a word; stemming it is wasted work */
+        *out_len = len;
+        return word;
+    }
+    s = sb_stemmer_stem(t->stemmer, (const sb_symbol *)word, (int)len);
+    if (!s)
+        return NULL;
+    *out_len = (size_t)sb_stemmer_length(t->stemmer);
+    return (const char *)s;
+}
+
+/* One character of a script written without spaces (see normalize.c). */
+static bool unspaced_char(const dd_span *tok)
+{
+    utf8proc_int32_t c;
+
+    if (tok->len < 3 || (unsigned char)tok->ptr[0] < 0xE0)
+        return false;
+    if (utf8proc_iterate((const utf8proc_uint8_t *)tok->ptr, (utf8proc_ssize_t)tok->len, &c) !=
+        (utf8proc_ssize_t)tok->len)
+        return false;
+    return (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F) ||
+           (c >= 0x1780 && c <= 0x17FF) || (c >= 0x3040 && c <= 0x30FF) ||
+           (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || c >= 0x20000;
+}
+
+static bool is_number(const dd_span *tok)
+{
+    return tok->ptr[0] >= '0' && tok->ptr[0] <= '9';
+}
+
+static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t token)
+{
+    if (dd__grow((void **)&t->out, &t->out_cap, *n + 1, sizeof *t->out) != DD_OK ||
+        dd__grow((void **)&t->text_off, &t->off_cap, *n + 2, sizeof *t->text_off) != DD_OK ||
+        dd__grow((void **)&t->text, &t->text_cap, t->text_len + len, 1) != DD_OK)
+        return DD_ENOMEM;
+    memcpy(t->text + t->text_len, s, len);
+    t->text_off[*n] = t->text_len;
+    t->text_len += len;
+    t->text_off[*n + 1] = t->text_len;
+    t->out[*n].hash = XXH3_64bits_withSeed(s, len, t->seed);
+    t->out[*n].token = (uint32_t)token;
+    (*n)++;
+    return DD_OK;
+}
+
+dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_term **terms,
+                           size_t *n_out)
+{
+    size_t i, m = 0;
+
+    *terms = NULL;
+    *n_out = 0;
+    t->text_len = 0;
+    for (i = 0; i < n; i++) {
+        const dd_span *k = &toks[i];
+        const char *s = k->ptr;
+        size_t len = k->len;
+        dd_status st = DD_OK;
+
+        if (unspaced_char(k)) {
+            if (i + 1 < n && unspaced_char(&toks[i + 1]) && k->len + toks[i + 1].len <= 16) {
+                memcpy(t->pair, k->ptr, k->len);
+                memcpy(t->pair + k->len, toks[i + 1].ptr, toks[i + 1].len);
+                st = emit(t, &m, t->pair, k->len + toks[i + 1].len, i);
+            }
+        } else if (is_number(k)) {
+            st = emit(t, &m, s, len, i);
+        } else if (len > 1 && !dd_terms_is_stop(s, len)) {
+            s = dd_terms_stem(t, s, len, &len);
+            st = s ? emit(t, &m, s, len, i) : DD_ENOMEM;
+        }
+        if (st != DD_OK)
+            return st;
+    }
+    *terms = t->out;
+    *n_out = m;
+    return DD_OK;
+}
+
+const char *dd_terms_text(const dd_terms *t, size_t i, size_t *len)
+{
+    *len = t->text_off[i + 1] - t->text_off[i];
+    return t->text + t->text_off[i];
+}

@@ -248,6 +248,16 @@ static bool line_break(utf8proc_int32_t c)
     return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
 }
 
+/* Is the character starting at s[i] a letter or digit (not an apostrophe)? */
+static bool next_is_word(const unsigned char *s, size_t len, size_t i)
+{
+    utf8proc_int32_t c;
+
+    if (i >= len || utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c) < 0)
+        return false;
+    return !apostrophe(c) && !unspaced_script(c) && word_char(c);
+}
+
 /* Split NFKC-casefolded UTF-8 `s` into tokens written NUL-separated into nz->buf. */
 static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, size_t *ntok)
 {
@@ -266,7 +276,7 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
             c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
         else if ((k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c)) < 0)
             return DD_EUTF8;
-        if (unspaced_script(c) || word_char(c)) {
+        if (!apostrophe(c) && (unspaced_script(c) || word_char(c))) {
             bool alone = unspaced_script(c);
             if (in_word && alone)
                 nz->buf[n++] = '\0';
@@ -283,8 +293,7 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
             in_word = !alone;
             if (alone)
                 nz->buf[n++] = '\0';
-        } else if (in_word && apostrophe(c) && i + (size_t)k < len &&
-                   word_char((utf8proc_int32_t)s[i + (size_t)k])) {
+        } else if (in_word && apostrophe(c) && next_is_word(s, len, i + (size_t)k)) {
             /* "don't" stays one token; the apostrophe itself is dropped. */
         } else if (in_word && (c == '.' || c == ',') && n > 0 && is_digit(nz->buf[n - 1]) &&
                    i + 1 < len && is_digit((char)s[i + 1])) {

@@ -1,0 +1,338 @@
+/* Unit tests for the normalizer: UTF-8 text -> lowercase word tokens. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include <string.h>
+
+#include <dedup/dedup.h>
+
+#include "helpers.h"
+
+typedef struct ctx {
+    dd_normalizer *nz;
+    char joined[1024];
+} ctx;
+
+static int setup(void **state)
+{
+    ctx *c = calloc(1, sizeof *c);
+
+    if (!c || dd_normalizer_new(&c->nz) != DD_OK) {
+        free(c);
+        return -1;
+    }
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ctx *c = *state;
+
+    dd_normalizer_free(c->nz);
+    free(c);
+    return 0;
+}
+
+/* Normalize `in` and return its tokens joined with '|' (a view into the context). */
+static const char *tokens_of(ctx *c, const char *in)
+{
+    const dd_span *t = NULL;
+    size_t n = 99;
+
+    assert_int_equal(dd_normalize(c->nz, in, strlen(in), &t, &n), DD_OK);
+    join_tokens(t, n, c->joined, sizeof c->joined);
+    return c->joined;
+}
+
+typedef struct tcase {
+    const char *in, *want;
+} tcase;
+
+static void run_cases(void **state, const tcase *cases, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *got = tokens_of(*state, cases[i].in);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("case %zu: \"%s\" -> \"%s\", want \"%s\"", i, cases[i].in, got,
+                     cases[i].want);
+    }
+}
+
+#define RUN_CASES(state, cases) run_cases(state, cases, sizeof cases / sizeof cases[0])
+
+static void test_normalize_case_folding(void **state)
+{
+    static const tcase cases[] = {
+        {"Hello WORLD", "hello|world"},
+        {"MiXeD CaSe 42", "mixed|case|42"},
+        {"\xc3\x89" "COLE \xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91", "ecole|σοφια"}, /* ÉCOLE ΣΟΦΙΑ */
+        {"Stra\xc3\x9f" "e", "strasse"},                                       /* ß folds to ss */
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_nfkc(void **state)
+{
+    static const tcase cases[] = {
+        /* fullwidth "ＦＵＬＬ ｗｉｄｔｈ １２" */
+        {"\xef\xbc\xa6\xef\xbc\xb5\xef\xbc\xac\xef\xbc\xac \xef\xbd\x97\xef\xbd\x89\xef\xbd\x84"
+         "\xef\xbd\x94\xef\xbd\x88 \xef\xbc\x91\xef\xbc\x92",
+         "full|width|12"},
+        {"\xef\xac\x81nance \xef\xac\x82ow", "finance|flow"}, /* ﬁnance ﬂow */
+        {"\xe2\x84\xab", "a"},                                 /* Angstrom sign -> Å -> a */
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_mark_stripping(void **state)
+{
+    static const tcase cases[] = {
+        {"caf\xc3\xa9 r\xc3\xa9sum\xc3\xa9", "cafe|resume"},   /* precomposed é */
+        {"cafe\xcc\x81 re\xcc\x81sume\xcc\x81", "cafe|resume"}, /* e + U+0301 */
+        {"na\xc3\xafve \xc3\xa5ngstr\xc3\xb6m", "naive|angstrom"},
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_html_entities(void **state)
+{
+    static const tcase cases[] = {
+        {"Tom &amp; Jerry", "tom|jerry"},
+        {"AT&amp;T", "at|t"},
+        {"don&#8217;t", "dont"},
+        {"don&rsquo;t", "dont"},
+        {"&#x41;&#66;C", "abc"},
+        {"caf&eacute;", "cafe"},
+        {"a&nbsp;b", "a|b"},
+        {"&lt;b&gt;bold", "b|bold"}, /* decoded brackets are text, not a tag */
+        {"&bogus; x", "bogus|x"},    /* unknown entity stays as text */
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_tags_dropped(void **state)
+{
+    static const tcase cases[] = {
+        {"<p>Hello</p><b>world</b>", "hello|world"},
+        {"one<br/>two", "one|two"},
+        {"<a href=\"http://x.example/y\">link</a> text", "link|text"},
+        {"<!-- note -->kept", "kept"},
+        {"3 < 4 and 5 > 2", "3|4|and|5|2"}, /* not tags: '<' followed by a space */
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_apostrophes_join(void **state)
+{
+    static const tcase cases[] = {
+        {"don't", "dont"},
+        {"don\xe2\x80\x99t", "dont"},       /* U+2019 */
+        {"rock'n'roll", "rocknroll"},
+        {"'quoted' words", "quoted|words"}, /* apostrophes at word edges split */
+        {"the dogs' bowl", "the|dogs|bowl"},
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_hyphens_split(void **state)
+{
+    static const tcase cases[] = {
+        {"well-known", "well|known"},
+        {"state\xe2\x80\x93of\xe2\x80\x94the-art", "state|of|the|art"}, /* en and em dash */
+        {"covid-19", "covid|19"},
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_mojibake_repaired(void **state)
+{
+    ctx *c = *state;
+    char want[1024];
+
+    /* "donâ€™t": the UTF-8 bytes of U+2019 read as Windows-1252 and re-encoded. */
+    strcpy(want, tokens_of(c, "don\xe2\x80\x99t said"));
+    assert_string_equal(want, "dont|said");
+    assert_string_equal(tokens_of(c, "don\xc3\xa2\xe2\x82\xac\xe2\x84\xa2t said"), want);
+    /* "cafÃ©" is "café" read as Windows-1252. */
+    assert_string_equal(tokens_of(c, "caf\xc3\x83\xc2\xa9"), "cafe");
+}
+
+static void test_normalize_ignorables_dropped(void **state)
+{
+    static const tcase cases[] = {
+        {"co\xc2\xad" "operate", "cooperate"},   /* soft hyphen U+00AD */
+        {"co&shy;operate", "cooperate"},          /* soft hyphen as entity */
+        {"zero\xe2\x80\x8bwidth", "zerowidth"},  /* zero-width space U+200B */
+        {"join\xe2\x80\x8dme", "joinme"},        /* zero-width joiner U+200D */
+        {"\xef\xbb\xbfword", "word"},            /* U+FEFF inside text */
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_cjk_one_token_per_char(void **state)
+{
+    static const tcase cases[] = {
+        {"\xe4\xb8\xad\xe6\x96\x87\xe5\xad\x97", "\xe4\xb8\xad|\xe6\x96\x87|\xe5\xad\x97"},
+        {"abc\xe4\xb8\xad\xe6\x96\x87" "def", "abc|\xe4\xb8\xad|\xe6\x96\x87|def"},
+        /* hiragana ひらめき */
+        {"\xe3\x81\xb2\xe3\x82\x89\xe3\x82\x81\xe3\x81\x8d",
+         "\xe3\x81\xb2|\xe3\x82\x89|\xe3\x82\x81|\xe3\x81\x8d"},
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_arabic_stays_words(void **state)
+{
+    static const tcase cases[] = {
+        /* مرحبا بالعالم: two words, not one token per letter */
+        {"\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7 "
+         "\xd8\xa8\xd8\xa7\xd9\x84\xd8\xb9\xd8\xa7\xd9\x84\xd9\x85",
+         "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7|"
+         "\xd8\xa8\xd8\xa7\xd9\x84\xd8\xb9\xd8\xa7\xd9\x84\xd9\x85"},
+        /* Russian as another spaced script */
+        {"\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82 \xd0\xbc\xd0\xb8\xd1\x80",
+         "\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82|\xd0\xbc\xd0\xb8\xd1\x80"},
+    };
+    RUN_CASES(state, cases);
+}
+
+static void test_normalize_empty_gives_no_tokens(void **state)
+{
+    static const char *const inputs[] = {"", "   ", " \t\r\n \n", "!!! ... --- ???", "<p></p>",
+                                         "&amp; &lt;"};
+    ctx *c = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        const dd_span *t = NULL;
+        size_t n = 99;
+        assert_int_equal(dd_normalize(c->nz, inputs[i], strlen(inputs[i]), &t, &n), DD_OK);
+        assert_int_equal(n, 0);
+    }
+}
+
+static void test_normalize_invalid_utf8_rejected(void **state)
+{
+    static const char *const inputs[] = {
+        "abc \xff def",        /* byte never valid in UTF-8 */
+        "caf\xc3",             /* truncated sequence at the end */
+        "\xc3\x28 text",       /* bad continuation byte */
+        "\xc0\xaf",            /* overlong '/' */
+        "x \xed\xa0\x80 y",    /* UTF-16 surrogate encoded */
+        "&amp; \x80 markup",   /* invalid after the markup pre-pass too */
+    };
+    ctx *c = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        const dd_span *t = (const dd_span *)c;
+        size_t n = 99;
+        assert_int_equal(dd_normalize(c->nz, inputs[i], strlen(inputs[i]), &t, &n), DD_EUTF8);
+        assert_int_equal(n, 0);
+        assert_null(t);
+    }
+}
+
+static void test_normalize_typographic_variants_identical(void **state)
+{
+    static const char *const variants[] = {
+        "\"Don't panic,\" she said - it's fine...",
+        "\xe2\x80\x9c" "Don\xe2\x80\x99t panic,\xe2\x80\x9d she said \xe2\x80\x94 it\xe2\x80\x99s "
+        "fine\xe2\x80\xa6",
+        "&ldquo;Don&rsquo;t panic,&rdquo; she said &mdash; it&#8217;s fine&hellip;",
+        "<p>&quot;DON&#x27;T PANIC,&quot; she <i>said</i> &ndash; it&apos;s fine.</p>",
+        "\"Don\xc3\xa2\xe2\x82\xac\xe2\x84\xa2t panic,\" she said - it\xc3\xa2\xe2\x82\xac\xe2\x84"
+        "\xa2s fine",
+        "\xef\xbc\x82\xef\xbc\xa4on't panic\xef\xbc\x8c\xef\xbc\x82 she\xc2\xa0said \xe2\x80\x93 "
+        "it's \xef\xbd\x86ine",
+    };
+    ctx *c = *state;
+    size_t i;
+
+    for (i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        const char *got = tokens_of(c, variants[i]);
+        if (strcmp(got, "dont|panic|she|said|its|fine") != 0)
+            fail_msg("variant %zu: \"%s\"", i, got);
+    }
+}
+
+static void test_normalize_tokens_not_terminated_input(void **state)
+{
+    ctx *c = *state;
+    const dd_span *t;
+    size_t n;
+
+    /* Only `len` bytes are read: the rest of the buffer must not leak into tokens. */
+    assert_int_equal(dd_normalize(c->nz, "alpha beta gamma", 10, &t, &n), DD_OK);
+    join_tokens(t, n, c->joined, sizeof c->joined);
+    assert_string_equal(c->joined, "alpha|beta");
+}
+
+static void test_normalize_modifier_apostrophe_joins(void **state)
+{
+    dd_normalizer *nz;
+    const dd_span *t;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(dd_normalizer_new(&nz), DD_OK);
+    assert_int_equal(dd_normalize(nz, "don\xca\xbct", 6, &t, &n), DD_OK); /* donʼt */
+    assert_int_equal(n, 1);
+    assert_int_equal(t[0].len, 4);             
+    assert_memory_equal(t[0].ptr, "dont", 4);
+    dd_normalizer_free(nz);
+}
+
+static void test_normalize_apostrophe_before_non_ascii_letter(void **state)
+{
+    static const char *const inputs[] = {
+        "\xd0\xb4'\xd0\xb0",                         /* д'а (Cyrillic) */
+        "\xd7\x92'\xd7\x99\xd7\xa8\xd7\xa4\xd7\x94", /* ג'ירפה (Hebrew) */
+    };
+    dd_normalizer *nz;
+    const dd_span *t;
+    size_t n, i;
+
+    (void)state;
+    assert_int_equal(dd_normalizer_new(&nz), DD_OK);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(dd_normalize(nz, inputs[i], strlen(inputs[i]), &t, &n), DD_OK);
+        if (n != 1)
+            fail_msg("input %zu: %zu tokens, want 1 (apostrophe inside a word)", i, n);
+    }
+    dd_normalizer_free(nz);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_normalize_modifier_apostrophe_joins),
+        cmocka_unit_test(test_normalize_apostrophe_before_non_ascii_letter),
+        cmocka_unit_test_setup_teardown(test_normalize_case_folding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_nfkc, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_mark_stripping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_html_entities, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_tags_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_apostrophes_join, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_hyphens_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_mojibake_repaired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_ignorables_dropped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_cjk_one_token_per_char, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_arabic_stays_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_empty_gives_no_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_invalid_utf8_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_typographic_variants_identical, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_tokens_not_terminated_input, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests_name("normalize", tests, NULL, NULL);
+}

@@ -1,0 +1,203 @@
+/* Unit tests for the shingle stage: tokens -> seeded 64-bit k-shingle hashes. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <dedup/dedup.h>
+
+#define SP(s) {s, sizeof s - 1}
+
+/* "the quick brown fox jumps over the lazy dog" */
+static const dd_span words[] = {SP("the"),  SP("quick"), SP("brown"), SP("fox"), SP("jumps"),
+                                SP("over"), SP("the"),   SP("lazy"),  SP("dog")};
+#define N_WORDS (sizeof words / sizeof words[0])
+
+static void test_shingle_count(void **state)
+{
+    static const struct {
+        size_t n, k, want;
+    } cases[] = {
+        {9, 1, 9}, {9, 3, 7}, {9, 5, 5}, {9, 9, 1}, {9, 10, 1}, {9, 64, 1},
+        {1, 1, 1}, {1, 5, 1}, {2, 2, 1}, {0, 1, 0}, {0, 5, 0},
+    };
+    uint64_t out[16];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dd_shingle_opts o = {cases[i].k, 1};
+        size_t n = 99;
+        assert_int_equal(dd_shingle_bound(cases[i].n), cases[i].n ? cases[i].n : 1);
+        assert_int_equal(dd_shingle_hash(words, cases[i].n, &o, out, dd_shingle_bound(cases[i].n),
+                                         &n),
+                         DD_OK);
+        if (n != cases[i].want)
+            fail_msg("n=%zu k=%zu: %zu shingles, want %zu", cases[i].n, cases[i].k, n,
+                     cases[i].want);
+    }
+}
+
+static void test_shingle_token_boundaries_matter(void **state)
+{
+    const dd_span x[] = {{"ab", 2}, {"c", 1}}, y[] = {{"a", 1}, {"bc", 2}};
+    const dd_span z[] = {{"abc", 3}};
+    dd_shingle_opts o = {2, 0};
+    uint64_t hx[2], hy[2], hz[1]; /* cap must be >= dd_shingle_bound(n) = n */
+    size_t n;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(x, 2, &o, hx, 2, &n), DD_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(dd_shingle_hash(y, 2, &o, hy, 2, &n), DD_OK);
+    assert_int_equal(dd_shingle_hash(z, 1, &o, hz, 1, &n), DD_OK);
+    assert_int_not_equal(hx[0], hy[0]);
+    assert_int_not_equal(hx[0], hz[0]);
+    assert_int_not_equal(hy[0], hz[0]);
+}
+
+static void test_shingle_order_matters(void **state)
+{
+    const dd_span ab[] = {{"alpha", 5}, {"beta", 4}}, ba[] = {{"beta", 4}, {"alpha", 5}};
+    dd_shingle_opts o = {2, 1};
+    uint64_t h1[2], h2[2];
+    size_t n;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(ab, 2, &o, h1, 2, &n), DD_OK);
+    assert_int_equal(dd_shingle_hash(ba, 2, &o, h2, 2, &n), DD_OK);
+    assert_int_not_equal(h1[0], h2[0]);
+}
+
+static void test_shingle_deterministic_for_seed(void **state)
+{
+    dd_shingle_opts o = {3, 42};
+    uint64_t a[N_WORDS], b[N_WORDS];
+    size_t na, nb;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &o, a, N_WORDS, &na), DD_OK);
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &o, b, N_WORDS, &nb), DD_OK);
+    assert_int_equal(na, N_WORDS - 2);
+    assert_int_equal(nb, na);
+    assert_memory_equal(a, b, na * sizeof *a);
+}
+
+static void test_shingle_seed_changes_hashes(void **state)
+{
+    dd_shingle_opts o1 = {3, 1}, o2 = {3, 2};
+    uint64_t a[N_WORDS], b[N_WORDS];
+    size_t na, nb, i;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &o1, a, N_WORDS, &na), DD_OK);
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &o2, b, N_WORDS, &nb), DD_OK);
+    assert_int_equal(na, nb);
+    for (i = 0; i < na; i++)
+        assert_int_not_equal(a[i], b[i]);
+}
+
+static void test_shingle_repeated_run_repeats_hash(void **state)
+{
+    /* "a b a b a": shingles (k=2) ab, ba, ab, ba in text order. */
+    const dd_span t[] = {{"a", 1}, {"b", 1}, {"a", 1}, {"b", 1}, {"a", 1}};
+    dd_shingle_opts o = {2, 7};
+    uint64_t h[5];
+    size_t n;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(t, 5, &o, h, 5, &n), DD_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(h[0], h[2]);
+    assert_int_equal(h[1], h[3]);
+    assert_int_not_equal(h[0], h[1]);
+}
+
+static void test_shingle_window_hash_depends_only_on_window(void **state)
+{
+    /* Shingle i of a text equals shingle 0 of the text starting at token i. */
+    dd_shingle_opts o = {4, 9};
+    uint64_t all[N_WORDS], tail[N_WORDS];
+    size_t n_all, n_tail, i;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &o, all, N_WORDS, &n_all), DD_OK);
+    for (i = 0; i < n_all; i++) {
+        assert_int_equal(dd_shingle_hash(words + i, N_WORDS - i, &o, tail, N_WORDS, &n_tail),
+                         DD_OK);
+        assert_int_equal(tail[0], all[i]);
+    }
+}
+
+static void test_shingle_k_over_n_gives_one_shingle(void **state)
+{
+    /* Fewer tokens than k: one shingle over all of them, equal to k = n. */
+    dd_shingle_opts big = {10, 5}, exact = {3, 5};
+    uint64_t h1[3], h2[3];
+    size_t n1, n2;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(words, 3, &big, h1, 3, &n1), DD_OK);
+    assert_int_equal(dd_shingle_hash(words, 3, &exact, h2, 3, &n2), DD_OK);
+    assert_int_equal(n1, 1);
+    assert_int_equal(n2, 1);
+    assert_int_equal(h1[0], h2[0]);
+}
+
+static void test_shingle_long_k(void **state)
+{
+    /* k above 16 takes another combining path; it must still respect the window. */
+    dd_span many[40];
+    dd_shingle_opts o = {20, 3};
+    uint64_t h[40], h2[40];
+    size_t i, n, n2;
+    static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+
+    (void)state;
+    for (i = 0; i < 40; i++) {
+        many[i].ptr = letters + i;
+        many[i].len = 1;
+    }
+    assert_int_equal(dd_shingle_hash(many, 40, &o, h, 40, &n), DD_OK);
+    assert_int_equal(n, 21);
+    assert_int_not_equal(h[0], h[1]);
+    assert_int_equal(dd_shingle_hash(many + 1, 39, &o, h2, 40, &n2), DD_OK);
+    assert_int_equal(h2[0], h[1]);
+}
+
+static void test_shingle_einval(void **state)
+{
+    dd_shingle_opts zero = {0, 1}, ok = {2, 1};
+    uint64_t h[N_WORDS];
+    size_t n = 99;
+
+    (void)state;
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &zero, h, N_WORDS, &n), DD_EINVAL);
+    assert_int_equal(n, 0);
+    n = 99;
+    assert_int_equal(dd_shingle_hash(words, N_WORDS, &ok, h, N_WORDS - 1, &n), DD_EINVAL);
+    assert_int_equal(n, 0);
+    n = 99;
+    assert_int_equal(dd_shingle_hash(words, 0, &ok, h, 0, &n), DD_EINVAL); /* bound(0) is 1 */
+    assert_int_equal(n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shingle_count),
+        cmocka_unit_test(test_shingle_token_boundaries_matter),
+        cmocka_unit_test(test_shingle_order_matters),
+        cmocka_unit_test(test_shingle_deterministic_for_seed),
+        cmocka_unit_test(test_shingle_seed_changes_hashes),
+        cmocka_unit_test(test_shingle_repeated_run_repeats_hash),
+        cmocka_unit_test(test_shingle_window_hash_depends_only_on_window),
+        cmocka_unit_test(test_shingle_k_over_n_gives_one_shingle),
+        cmocka_unit_test(test_shingle_long_k),
+        cmocka_unit_test(test_shingle_einval),
+    };
+    return cmocka_run_group_tests_name("shingle", tests, NULL, NULL);
+}

@@ -25,7 +25,7 @@ dd_pipeline_opts dd_pipeline_opts_default(void)
     dd_pipeline_opts o;
 
     memset(&o, 0, sizeof o);
-    o.level = DD_LEVEL_COPIES;
+    o.level = DD_LEVEL_STORIES;
     o.shingle_k = 5;
     o.num_perm = 128;
     o.threshold = 0.5;

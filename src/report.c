@@ -107,12 +107,50 @@ static size_t member_no(const dd_result *res, size_t c, uint32_t doc)
     return 0;
 }
 
+/* Stories: the groups of near-copies inside cluster c, as "[1] [3]; [2] [5]". */
+static void text_copy_groups(const dd_result *res, size_t c, FILE *out)
+{
+    size_t i, j, lo = res->clusters.start[c], hi = res->clusters.start[c + 1];
+    bool any = false;
+
+    for (i = lo; res->near_copy && i < hi; i++) {
+        uint32_t g = res->near_copy[res->clusters.members[i]], n = 0;
+        if (g != res->clusters.members[i])
+            continue; /* listed from the group's smallest member */
+        for (j = i; j < hi; j++)
+            n += res->near_copy[res->clusters.members[j]] == g;
+        if (n < 2 || n == hi - lo)
+            continue;
+        fputs(any ? ";" : "  near-copies:", out);
+        for (j = i; j < hi; j++)
+            if (res->near_copy[res->clusters.members[j]] == g)
+                fprintf(out, " [%zu]", j - lo + 1);
+        any = true;
+    }
+    if (any)
+        fputc('\n', out);
+}
+
+static void text_pair(const dd_result *res, size_t c, const dd_pair_score *p, FILE *out)
+{
+    fprintf(out, "  [%zu]~[%zu]", member_no(res, c, p->a), member_no(res, c, p->b));
+    if (p->similarity >= 0)
+        fprintf(out, " similarity %.4f", p->similarity);
+    fprintf(out, " jaccard %.4f containment %.4f%s\n", p->jaccard, p->containment,
+            p->similarity >= 0 && p->copy ? " (copy)" : "");
+}
+
 static void text_cluster(const dd_result *res, const dd_report_opts *o, const size_t *of, size_t c,
                          FILE *out)
 {
     size_t i, lo = res->clusters.start[c], hi = res->clusters.start[c + 1], shown = 0, more = 0;
 
     fprintf(out, "cluster %zu: %zu documents\n", c + 1, hi - lo);
+    if (res->key_terms && res->key_terms[c][0]) {
+        fputs("  key terms: ", out);
+        text_safe(out, res->key_terms[c]);
+        fputc('\n', out);
+    }
     for (i = lo; i < hi; i++) {
         const dd_doc_info *d = &res->docs[res->clusters.members[i]];
         fprintf(out, "  [%zu] ", i - lo + 1);
@@ -121,6 +159,7 @@ static void text_cluster(const dd_result *res, const dd_report_opts *o, const si
         text_safe(out, d->title);
         fputc('\n', out);
     }
+    text_copy_groups(res, c, out);
     for (i = 0; i < res->n_pairs; i++) {
         const dd_pair_score *p = &res->pairs[i];
         if (of[p->a] != c || of[p->b] != c)
@@ -129,8 +168,7 @@ static void text_cluster(const dd_result *res, const dd_report_opts *o, const si
             more++;
             continue;
         }
-        fprintf(out, "  [%zu]~[%zu] jaccard %.4f containment %.4f\n", member_no(res, c, p->a),
-                member_no(res, c, p->b), p->jaccard, p->containment);
+        text_pair(res, c, p, out);
         shown++;
     }
     if (more)
@@ -164,6 +202,60 @@ static void jsonl_doc(const dd_doc_info *d, FILE *out)
     fprintf(out, ",\"bytes\":%zu,\"words\":%zu}", d->bytes, d->tokens);
 }
 
+/* "a, b, c" -> ,"key_terms":["a","b","c"] */
+static void jsonl_key_terms(const char *terms, FILE *out)
+{
+    char buf[64];
+    bool first = true;
+
+    fputs(",\"key_terms\":[", out);
+    while (*terms) {
+        const char *end = strstr(terms, ", ");
+        size_t n = end ? (size_t)(end - terms) : strlen(terms);
+        if (n >= sizeof buf)
+            n = sizeof buf - 1;
+        memcpy(buf, terms, n);
+        buf[n] = '\0';
+        if (!first)
+            fputc(',', out);
+        dd_report_json_string(out, buf);
+        first = false;
+        terms = end ? end + 2 : terms + strlen(terms);
+    }
+    fputc(']', out);
+}
+
+/* ,"copy_groups":[["id","id"],...]: near-copies inside the story, groups of two or more. */
+static void jsonl_copy_groups(const dd_result *res, size_t c, FILE *out)
+{
+    size_t i, j, lo = res->clusters.start[c], hi = res->clusters.start[c + 1];
+    bool first_group = true;
+
+    fputs(",\"copy_groups\":[", out);
+    for (i = lo; i < hi; i++) {
+        uint32_t g = res->near_copy[res->clusters.members[i]], n = 0;
+        bool first = true;
+        if (g != res->clusters.members[i])
+            continue;
+        for (j = i; j < hi; j++)
+            n += res->near_copy[res->clusters.members[j]] == g;
+        if (n < 2)
+            continue;
+        fputs(first_group ? "[" : ",[", out);
+        for (j = i; j < hi; j++) {
+            if (res->near_copy[res->clusters.members[j]] != g)
+                continue;
+            if (!first)
+                fputc(',', out);
+            dd_report_json_string(out, res->docs[res->clusters.members[j]].id);
+            first = false;
+        }
+        fputc(']', out);
+        first_group = false;
+    }
+    fputc(']', out);
+}
+
 static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const size_t *of,
                           size_t c, FILE *out)
 {
@@ -177,7 +269,12 @@ static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const s
             fputc(',', out);
         jsonl_doc(&res->docs[res->clusters.members[i]], out);
     }
-    fputs("],\"pairs\":[", out);
+    fputc(']', out);
+    if (res->key_terms)
+        jsonl_key_terms(res->key_terms[c], out);
+    if (res->near_copy)
+        jsonl_copy_groups(res, c, out);
+    fputs(",\"pairs\":[", out);
     for (i = 0; i < res->n_pairs; i++) {
         const dd_pair_score *p = &res->pairs[i];
         if (of[p->a] != c || of[p->b] != c)
@@ -186,7 +283,12 @@ static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const s
         dd_report_json_string(out, res->docs[p->a].id);
         fputs(",\"b\":", out);
         dd_report_json_string(out, res->docs[p->b].id);
-        fprintf(out, ",\"jaccard\":%.4f,\"containment\":%.4f}", p->jaccard, p->containment);
+        if (p->similarity >= 0)
+            fprintf(out, ",\"similarity\":%.4f", p->similarity);
+        fprintf(out, ",\"jaccard\":%.4f,\"containment\":%.4f", p->jaccard, p->containment);
+        if (p->similarity >= 0)
+            fprintf(out, ",\"copy\":%s", p->copy ? "true" : "false");
+        fputc('}', out);
         first = false;
     }
     fputs("]}\n", out);
@@ -211,17 +313,21 @@ static void jsonl_summary(const dd_result *res, const dd_report_opts *o, FILE *o
             res->n_pairs, res->bands, res->rows);
 }
 
-static void csv_pairs(const dd_result *res, FILE *out)
+static void csv_pairs(const dd_result *res, const dd_report_opts *o, FILE *out)
 {
+    bool stories = o->level == DD_LEVEL_STORIES;
     size_t i;
 
-    fputs("a,b,jaccard,containment\n", out);
+    fputs(stories ? "a,b,jaccard,containment,similarity\n" : "a,b,jaccard,containment\n", out);
     for (i = 0; i < res->n_pairs; i++) {
         const dd_pair_score *p = &res->pairs[i];
         dd_report_csv_field(out, res->docs[p->a].id);
         fputc(',', out);
         dd_report_csv_field(out, res->docs[p->b].id);
-        fprintf(out, ",%.4f,%.4f\n", p->jaccard, p->containment);
+        fprintf(out, ",%.4f,%.4f", p->jaccard, p->containment);
+        if (stories)
+            fprintf(out, ",%.4f", p->similarity);
+        fputc('\n', out);
     }
 }
 
@@ -232,7 +338,7 @@ dd_status dd_report_write(const dd_result *res, const dd_report_opts *o, FILE *o
     if (!of)
         return DD_ENOMEM;
     if (o->format == DD_FORMAT_CSV)
-        csv_pairs(res, out);
+        csv_pairs(res, o, out);
     for (c = 0; o->format != DD_FORMAT_CSV && c < res->clusters.count; c++) {
         if (o->format == DD_FORMAT_JSONL)
             jsonl_cluster(res, o, of, c, out);

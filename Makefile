@@ -30,7 +30,18 @@ VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include
 RUN      ?=
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps test unit cli-test check demo bench golden-update install uninstall clean help format
+# Fuzzing: tests/fuzz/fuzz_<target>.c. libFuzzer builds (clang) live in build/fuzz; replay
+# builds (any compiler, tests/fuzz/replay_main.c) in $(BUILD)/tests so `make check` replays
+# the saved corpora under ASan/UBSan.
+FUZZ_TARGETS := jsonl text normalize pipeline
+FUZZ_TARGET  ?= jsonl
+FUZZ_TIME    ?= 60
+FUZZ_ARGS    ?=
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
+
+.PHONY: all deps test unit cli-test badinput check demo bench golden-update install uninstall \
+        clean help format fuzz fuzz-replay
 
 all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
 
@@ -71,22 +82,53 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdedup.a
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $< \
 	    $(BUILD)/libdedup.a $(TEST_LIBS) $(LIBS)
 
-unit: all $(UNIT_BIN) ## run the cmocka unit tests
+unit: all $(UNIT_BIN) ## run the cmocka unit tests (RUN="valgrind ..." to wrap each binary)
 	@fail=0; for t in $(UNIT_BIN); do $(RUN) $$t || fail=1; done; exit $$fail
 
 cli-test: all ## run the golden CLI tests
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/cli/run.sh
 
-test: ## install what is missing, build, run unit and golden CLI tests (and ../shared checks when present)
-	@scripts/install-deps.sh
-	@$(MAKE) --no-print-directory unit cli-test
+badinput: all ## bad-input checks golden files cannot hold (200 MB line memory bound, vanishing folder)
+	@DEDUP=$(abspath $(BUILD)/dedup) BUILD=$(BUILD) CC="$(CC)" LIBS="$(LIBS)" \
+	    CFLAGS="$(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS)" tests/badinput.sh
+
+test: ## install what is missing, build, run unit, golden CLI and bad-input tests (and ../shared checks when present)
+	@scripts/install-deps.sh time
+	@$(MAKE) --no-print-directory unit cli-test badinput
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
-check: ## unit + CLI tests under AddressSanitizer and UndefinedBehaviorSanitizer
-	@scripts/install-deps.sh
+check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
+	@scripts/install-deps.sh time
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test
+	    unit cli-test badinput fuzz-replay
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
+
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \
+                         $(BUILD)/libdedup.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c \
+	    $(BUILD)/libdedup.a $(LIBS)
+
+fuzz-replay: all $(REPLAY_BIN) ## replay every saved fuzz input (tests/fuzz/corpus/<target>/*)
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	    $(RUN) $(BUILD)/tests/replay_$$t tests/fuzz/corpus/$$t || fail=1; done; exit $$fail
+
+# The library is rebuilt with clang and -fsanitize=fuzzer-no-link; new inputs go to
+# build/fuzz/corpus/<target> (copy the interesting ones to tests/fuzz/corpus), crashes to
+# build/fuzz/artifacts. FUZZ_ARGS passes libFuzzer flags, e.g. FUZZ_ARGS=-runs=10000000.
+fuzz: ## libFuzzer on FUZZ_TARGET (jsonl text normalize pipeline) for FUZZ_TIME seconds
+	@scripts/install-deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang WERROR= \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build/fuzz/fuzz_$(FUZZ_TARGET)
+	@mkdir -p build/fuzz/corpus/$(FUZZ_TARGET) build/fuzz/artifacts
+	build/fuzz/fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$(FUZZ_TARGET)- \
+	    $(if $(wildcard tests/fuzz/$(FUZZ_TARGET).dict),-dict=tests/fuzz/$(FUZZ_TARGET).dict) \
+	    $(FUZZ_ARGS) build/fuzz/corpus/$(FUZZ_TARGET) tests/fuzz/corpus/$(FUZZ_TARGET)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libdedup.a
+	clang $(ALL_CPPFLAGS) -std=c11 -O1 -g -pthread -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+	    build/fuzz/libdedup.a $(LIBS)
 
 demo: all ## run dedup on the bundled sample (data/hama): one story, five reports
 	$(BUILD)/dedup data/hama
@@ -115,6 +157,6 @@ clean: ## remove build outputs
 	rm -rf build
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 16
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -179,6 +179,7 @@ static dd_status store_lines(dd__run *w, const dd_span *toks, size_t ntok, uint3
     const size_t *starts = dd_normalizer_lines(w->nz, &n_lines);
     XXH3_state_t st;
 
+    XXH3_INITSTATE(&st); /* reset alone leaves fields valgrind flags as read uninitialised */
     for (i = 0; i < n_lines; i++) {
         size_t a = starts[i], b = i + 1 < n_lines ? starts[i + 1] : ntok;
         if (b - a < 3)
@@ -231,8 +232,18 @@ static void report_skip(dd__run *w, dd_status st, const char *msg)
     diag(w, msg, true);
 }
 
+/* "file:line" for a JSONL record, "file" for a whole-file document: where to look. */
+static const char *where(const dd_doc *d, char *buf, size_t cap)
+{
+    if (!d->line)
+        return d->source;
+    snprintf(buf, cap, "%s:%zu", d->source, d->line);
+    return buf;
+}
+
 static dd_status read_all(dd__run *w, dd_reader *r)
 {
+    char loc[1100];
     char msg[1200];
     dd_doc d;
 
@@ -249,15 +260,15 @@ static dd_status read_all(dd__run *w, dd_reader *r)
         }
         if (d.warning) {
             w->res->n_repaired++;
-            snprintf(msg, sizeof msg, "%s: warning: %s", d.id, d.warning);
+            snprintf(msg, sizeof msg, "%s: warning: %s", where(&d, loc, sizeof loc), d.warning);
             diag(w, msg, false);
         }
         st = sign_doc(w, &d);
         if (st == DD_ENOMEM)
             return st;
         if (st != DD_OK) {
-            snprintf(msg, sizeof msg, "%s: %s, skipped",
-                     d.line ? d.id : d.source, st == DD_EEMPTY ? "no words" : dd_strerror(st));
+            snprintf(msg, sizeof msg, "%s: %s, skipped", where(&d, loc, sizeof loc),
+                     st == DD_EEMPTY ? "no words" : dd_strerror(st));
             report_skip(w, st, msg);
         }
     }

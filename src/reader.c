@@ -1,6 +1,8 @@
 /* Reader stage: paths -> dd_doc stream. Folders are walked with fts(3) in byte order of
  * names, following symbolic links but reporting cycles, so the document order (and with it
- * every output) is the same on every run. JSON Lines records are parsed with jansson. */
+ * every output) is the same on every run. JSON Lines records are parsed with jansson.
+ * Every item yielded, good or bad, is one call's result: a document or one error status,
+ * so a caller that counts results accounts for every input item exactly once. */
 #include <dedup/dedup.h>
 
 #include <errno.h>
@@ -14,7 +16,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <utf8proc.h>
 
 #include "util.h"
 
@@ -25,21 +26,39 @@ typedef struct input {
     bool jsonl;
 } input;
 
+/* Where an id was first handed out: a JSON Lines file (index into `srcs`) and line, or
+ * SRC_SELF for a whole-file document, whose id is its path. */
+#define SRC_SELF UINT32_MAX
+typedef struct seen_at {
+    uint32_t src;
+    size_t line;
+} seen_at;
+
 struct dd_reader {
     dd_reader_opts o;
     char *fields[4];
     input *inputs;
     size_t n_inputs, cap_inputs, next_input;
     FTS *fts;
+    char *walk_root;
     FILE *jf; /* current JSON Lines file */
     bool jf_owned;
     char *jname;
+    uint32_t jsrc;      /* jname's index in srcs */
     size_t jline;
-    long joff;
+    size_t jitems;      /* items the current JSON Lines file has yielded */
+    long jbase;         /* file offset where reading started, -1 if not seekable */
+    size_t jpos;        /* bytes consumed since then */
     char *raw;          /* raw bytes of the current file or record line */
     size_t raw_cap;
     char *text;         /* decoded text handed out */
     char *id, *title, *date;
+    dd__strmap ids;     /* every id handed out -> index into seen */
+    seen_at *seen;
+    size_t n_seen, cap_seen;
+    const char **srcs;  /* JSON Lines names, strings in src_names */
+    size_t n_srcs, cap_srcs;
+    dd__arena src_names;
     char err[1024];
 };
 
@@ -47,6 +66,7 @@ dd_reader_opts dd_reader_opts_default(void)
 {
     dd_reader_opts o;
 
+    memset(&o, 0, sizeof o);
     o.max_doc_bytes = (size_t)64 << 20;
     o.id_field = "id";
     o.text_field = "text";
@@ -75,6 +95,8 @@ dd_status dd_reader_new(const dd_reader_opts *opts, dd_reader **out)
     *out = NULL;
     if (!r)
         return DD_ENOMEM;
+    dd__strmap_init(&r->ids);
+    dd__arena_init(&r->src_names);
     r->o = opts ? *opts : dd_reader_opts_default();
     f[0] = r->o.id_field ? r->o.id_field : "id";
     f[1] = r->o.text_field ? r->o.text_field : "text";
@@ -158,9 +180,14 @@ void dd_reader_free(dd_reader *r)
     for (i = 0; i < 4; i++)
         free(r->fields[i]);
     free(r->inputs);
+    free(r->walk_root);
     free(r->jname);
     free(r->raw);
     clear_doc_strings(r);
+    dd__strmap_free(&r->ids);
+    free(r->seen);
+    free(r->srcs);
+    dd__arena_free(&r->src_names);
     free(r);
 }
 
@@ -177,141 +204,134 @@ static dd_status fail(dd_reader *r, dd_status st, const char *fmt, ...)
     return st;
 }
 
-/* ---- decoding ---------------------------------------------------------------------- */
-
-/* Windows-1252 differs from Latin-1 only in 0x80-0x9F, where it has the typographic quotes
- * and dashes that old news files carry; undefined slots map to themselves (C1 controls). */
-static const uint16_t cp1252_hi[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
-static dd_status out_reserve(char **out, size_t *cap, size_t need)
+/* Grow r->raw to hold `need` bytes. With a size limit the buffer never grows past
+ * limit + 1 (enough to see that a document is over it), so memory stays bounded by
+ * --max-doc-bytes however large the input is. */
+static dd_status raw_reserve(dd_reader *r, size_t need)
 {
-    return dd__grow((void **)out, cap, need, 1);
-}
+    size_t limit = r->o.max_doc_bytes, cap;
+    char *p;
 
-static dd_status decode_utf16(const unsigned char *in, size_t len, char **out, size_t *out_len)
-{
-    bool le = in[0] == 0xFF;
-    size_t i, n = 0, cap = 0;
-    char *o = NULL;
-
-    for (i = 2; i + 1 < len; i += 2) {
-        utf8proc_int32_t c = le ? (in[i] | in[i + 1] << 8) : (in[i] << 8 | in[i + 1]);
-        if (c >= 0xD800 && c <= 0xDBFF && i + 3 < len) {
-            utf8proc_int32_t lo = le ? (in[i + 2] | in[i + 3] << 8) : (in[i + 2] << 8 | in[i + 3]);
-            if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
-                i += 2;
-            }
-        }
-        if ((c >= 0xD800 && c <= 0xDFFF) || c == 0)
-            c = c ? 0xFFFD : ' ';
-        if (out_reserve(&o, &cap, n + 5) != DD_OK) {
-            free(o);
-            return DD_ENOMEM;
-        }
-        n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)o + n);
-    }
-    if (out_reserve(&o, &cap, n + 1) != DD_OK) {
-        free(o);
+    if (need <= r->raw_cap)
+        return DD_OK;
+    if (!limit || limit == SIZE_MAX)
+        return dd__grow((void **)&r->raw, &r->raw_cap, need, 1);
+    cap = r->raw_cap ? r->raw_cap : 4096;
+    while (cap < need && cap <= limit && cap <= SIZE_MAX / 2)
+        cap *= 2;
+    if (cap > limit + 1)
+        cap = limit + 1;
+    if (cap < need)
+        cap = need;
+    p = realloc(r->raw, cap);
+    if (!p)
         return DD_ENOMEM;
-    }
-    o[n] = '\0';
-    *out = o;
-    *out_len = n;
+    r->raw = p;
+    r->raw_cap = cap;
     return DD_OK;
 }
 
-/* Count well-formed multi-byte sequences and invalid bytes in one pass. */
-static void utf8_census(const unsigned char *s, size_t len, size_t *multi, size_t *bad)
+/* ---- warnings and duplicate ids ---------------------------------------------------- */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void warn(dd_reader *r, const char *fmt, ...)
 {
-    size_t i = 0;
+    char msg[1200];
+    va_list ap;
 
-    *multi = *bad = 0;
-    while (i < len) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k;
-
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c);
-        if (k < 0) {
-            (*bad)++;
-            i++;
-        } else {
-            (*multi)++;
-            i += (size_t)k;
-        }
-    }
+    if (!r->o.on_warning)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    r->o.on_warning(r->o.warning_ud, msg);
 }
 
-/* Re-encode: 1252 mode maps every high byte; repair mode keeps valid sequences and puts
- * U+FFFD for each invalid byte. */
-static dd_status reencode(const unsigned char *s, size_t len, bool cp1252, char **out,
-                          size_t *out_len)
+/* Intern a JSON Lines file name so a later "first at FILE:LINE" can name it. */
+static dd_status intern_src(dd_reader *r, const char *name, uint32_t *out)
 {
-    size_t i = 0, n = 0, cap = 0;
-    char *o = NULL;
+    const char *s;
 
-    if (out_reserve(&o, &cap, len + len / 2 + 4) != DD_OK)
+    if (r->n_srcs >= UINT32_MAX)
+        return DD_ELIMIT;
+    if (dd__grow((void **)&r->srcs, &r->cap_srcs, r->n_srcs + 1, sizeof *r->srcs) != DD_OK)
         return DD_ENOMEM;
-    while (i < len) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t k = 1;
-
-        if (s[i] < 0x80)
-            c = s[i];
-        else if (cp1252)
-            c = s[i] < 0xA0 ? cp1252_hi[s[i] - 0x80] : s[i];
-        else {
-            k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c);
-            if (k < 0) {
-                c = 0xFFFD;
-                k = 1;
-            }
-        }
-        i += (size_t)k;
-        if (out_reserve(&o, &cap, n + 5) != DD_OK) {
-            free(o);
-            return DD_ENOMEM;
-        }
-        n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)o + n);
-    }
-    o[n] = '\0';
-    *out = o;
-    *out_len = n;
+    s = dd__arena_strndup(&r->src_names, name, strlen(name));
+    if (!s)
+        return DD_ENOMEM;
+    r->srcs[r->n_srcs] = s;
+    *out = (uint32_t)r->n_srcs++;
     return DD_OK;
 }
 
-dd_status dd_decode_text(const char *in, size_t len, char **out, size_t *out_len,
-                         const char **warning)
+/* Copy `s` into `buf` with `"` and `\` escaped and control bytes as \xNN, so an id cannot
+ * break the one-line message; a long id is cut at the first character boundary after 120
+ * bytes, with "...". */
+static void quote_id(char *buf, size_t cap, const char *s)
 {
-    const unsigned char *s = (const unsigned char *)in;
-    size_t multi, bad;
+    size_t i, at = 0;
 
-    *out = NULL;
-    *out_len = 0;
-    *warning = NULL;
-    if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF))) {
-        *warning = "UTF-16 text converted to UTF-8";
-        return decode_utf16(s, len, out, out_len);
+    for (i = 0; s[i] && at + 8 < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (i >= 120 && (c & 0xC0) != 0x80) {
+            memcpy(buf + at, "...", 3);
+            at += 3;
+            break;
+        }
+        if (c == '"' || c == '\\') {
+            buf[at++] = '\\';
+            buf[at++] = (char)c;
+        } else if (c < 0x20 || c == 0x7F)
+            at += (size_t)snprintf(buf + at, cap - at, "\\x%02x", c);
+        else
+            buf[at++] = (char)c;
     }
-    if (memchr(s, 0, len))
-        return DD_EBINARY;
-    if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
-        s += 3;
-        len -= 3;
+    buf[at] = '\0';
+}
+
+static void warn_duplicate(dd_reader *r, const dd_doc *doc, seen_at first)
+{
+    char id[512], msg[2048], loc[1024];
+
+    quote_id(id, sizeof id, doc->id);
+    if (first.src == SRC_SELF)
+        snprintf(loc, sizeof loc, "%s", doc->id);
+    else
+        snprintf(loc, sizeof loc, "%s:%zu", r->srcs[first.src], first.line);
+    if (doc->line)
+        snprintf(msg, sizeof msg, "%s:%zu: warning: duplicate id \"%s\" (first at %s)",
+                 doc->source, doc->line, id, loc);
+    else
+        snprintf(msg, sizeof msg, "%s: warning: duplicate id \"%s\" (first at %s)", doc->source,
+                 id, loc);
+    r->o.on_warning(r->o.warning_ud, msg);
+}
+
+/* Remember every id handed out. A repeat is still handed out (both documents are kept) but
+ * reported through on_warning; ids are compared exactly (dd__strmap: XXH3 plus the bytes). */
+static dd_status note_id(dd_reader *r, const dd_doc *doc)
+{
+    uint32_t idx;
+    bool found;
+    dd_status st;
+
+    if (!r->o.on_warning || r->n_seen >= UINT32_MAX)
+        return DD_OK;
+    st = dd__strmap_put(&r->ids, doc->id, strlen(doc->id), (uint32_t)r->n_seen, &idx, &found);
+    if (st != DD_OK)
+        return st;
+    if (found) {
+        warn_duplicate(r, doc, r->seen[idx]);
+        return DD_OK;
     }
-    utf8_census(s, len, &multi, &bad);
-    if (bad && !multi)
-        *warning = "not valid UTF-8; read as Windows-1252";
-    else if (bad)
-        *warning = "invalid UTF-8 bytes replaced with U+FFFD";
-    return reencode(s, len, bad && !multi, out, out_len);
+    if (dd__grow((void **)&r->seen, &r->cap_seen, r->n_seen + 1, sizeof *r->seen) != DD_OK)
+        return DD_ENOMEM;
+    r->seen[r->n_seen].src = doc->line ? r->jsrc : SRC_SELF;
+    r->seen[r->n_seen].line = doc->line;
+    r->n_seen++;
+    return DD_OK;
 }
 
 /* ---- titles ------------------------------------------------------------------------ */
@@ -353,24 +373,37 @@ static char *first_line(const char *t, size_t len)
 
 /* ---- whole-file documents ---------------------------------------------------------- */
 
+static dd_status too_large(dd_reader *r, const char *name)
+{
+    return fail(r, DD_ELIMIT, "%s: document larger than --max-doc-bytes (%zu), skipped", name,
+                r->o.max_doc_bytes);
+}
+
+/* Read a whole stream, but never more than max_doc_bytes + 1 bytes: a regular file whose
+ * size is already over the limit is not read at all. */
 static dd_status read_stream(dd_reader *r, FILE *f, const char *name, size_t *len)
 {
     size_t n = 0, limit = r->o.max_doc_bytes;
+    struct stat sb;
 
+    if (limit && fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uintmax_t)sb.st_size > limit)
+        return too_large(r, name);
     for (;;) {
-        size_t got;
-        if (dd__grow((void **)&r->raw, &r->raw_cap, n + 65536, 1) != DD_OK)
+        size_t got, want = 65536;
+        if (limit && want > limit + 1 - n)
+            want = limit + 1 - n;
+        if (raw_reserve(r, n + want) != DD_OK)
             return DD_ENOMEM;
-        got = fread(r->raw + n, 1, r->raw_cap - n, f);
+        got = fread(r->raw + n, 1, want, f);
         n += got;
         if (limit && n > limit)
-            return fail(r, DD_ELIMIT, "%s: document larger than --max-doc-bytes (%zu)", name,
-                        limit);
-        if (got == 0)
+            return too_large(r, name);
+        if (got < want)
             break;
     }
     if (ferror(f))
-        return fail(r, DD_EIO, "%s: %s", name, strerror(errno));
+        return fail(r, DD_EIO, "%s: %s, skipped", name, strerror(errno));
     *len = n;
     return DD_OK;
 }
@@ -395,18 +428,41 @@ static dd_status make_text_doc(dd_reader *r, const char *name, size_t len, dd_do
     doc->text = r->text;
     doc->source = r->id;
     doc->record_off = -1;
+    return note_id(r, doc);
+}
+
+/* Open `path` for reading. On a walk (`regular_only`) the open never blocks and anything
+ * but a regular file is refused after the open, so a FIFO swapped in after fts looked at the
+ * entry is skipped too; a PATH the user named is opened as it is (a FIFO there is read). */
+static dd_status open_file(dd_reader *r, const char *path, bool regular_only, FILE **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
+    struct stat sb;
+
+    *out = NULL;
+    if (fd < 0)
+        return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(errno));
+    if (regular_only) {
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            close(fd);
+            return fail(r, DD_EIO, "%s: not a regular file, skipped", path);
+        }
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    }
+    *out = fdopen(fd, "rb");
+    if (!*out) {
+        int e = errno;
+        close(fd);
+        return e == ENOMEM ? DD_ENOMEM : fail(r, DD_EIO, "%s: %s, skipped", path, strerror(e));
+    }
     return DD_OK;
 }
 
-static dd_status read_file_doc(dd_reader *r, const char *path, dd_doc *doc)
+static dd_status read_file_doc(dd_reader *r, FILE *f, const char *path, dd_doc *doc)
 {
-    FILE *f = fopen(path, "rb");
     size_t len = 0;
-    dd_status st;
+    dd_status st = read_stream(r, f, path, &len);
 
-    if (!f)
-        return fail(r, DD_EIO, "%s: %s", path, strerror(errno));
-    st = read_stream(r, f, path, &len);
     fclose(f);
     if (st != DD_OK)
         return st;
@@ -423,9 +479,12 @@ static bool ends_with(const char *s, const char *suffix)
 
 static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
 {
+    dd_status st;
+
     free(r->jname);
     r->jname = xstrdup(name);
-    if (!r->jname) {
+    st = r->jname ? intern_src(r, name, &r->jsrc) : DD_ENOMEM;
+    if (st != DD_OK) {
         if (owned)
             fclose(f);
         return DD_ENOMEM;
@@ -433,7 +492,9 @@ static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
     r->jf = f;
     r->jf_owned = owned;
     r->jline = 0;
-    r->joff = 0;
+    r->jitems = 0;
+    r->jbase = ftell(f);
+    r->jpos = 0;
     return DD_OK;
 }
 
@@ -445,17 +506,18 @@ static void close_jsonl(dd_reader *r)
 }
 
 /* Read one line into r->raw without its newline. Lines over the limit are consumed and
- * reported, keeping memory bounded. Returns DD_END at end of file. */
+ * reported, keeping memory bounded. Returns DD_END at end of file. A read error ends the
+ * file (reported once), since the stream cannot go on. */
 static dd_status read_line(dd_reader *r, size_t *len)
 {
     size_t n = 0, limit = r->o.max_doc_bytes;
     bool over = false, any = false;
     int c;
 
-    r->joff = ftell(r->jf);
     r->jline++;
-    while ((c = getc(r->jf)) != EOF) {
+    while ((c = getc_unlocked(r->jf)) != EOF) {
         any = true;
+        r->jpos++;
         if (c == '\n')
             break;
         if (over)
@@ -464,18 +526,21 @@ static dd_status read_line(dd_reader *r, size_t *len)
             over = true;
             continue;
         }
-        if (n + 1 >= r->raw_cap && dd__grow((void **)&r->raw, &r->raw_cap, n + 2, 1) != DD_OK)
+        if (n + 1 >= r->raw_cap && raw_reserve(r, n + 2) != DD_OK)
             return DD_ENOMEM;
         r->raw[n++] = (char)c;
     }
-    if (ferror(r->jf))
-        return fail(r, DD_EIO, "%s:%zu: %s", r->jname, r->jline, strerror(errno));
+    if (ferror(r->jf)) {
+        int e = errno;
+        close_jsonl(r);
+        return fail(r, DD_EIO, "%s:%zu: %s, skipped", r->jname, r->jline, strerror(e));
+    }
     if (!any)
         return DD_END;
     if (over)
-        return fail(r, DD_ELIMIT, "%s:%zu: record larger than --max-doc-bytes (%zu)", r->jname,
-                    r->jline, limit);
-    if (dd__grow((void **)&r->raw, &r->raw_cap, n + 1, 1) != DD_OK)
+        return fail(r, DD_ELIMIT, "%s:%zu: record larger than --max-doc-bytes (%zu), skipped",
+                    r->jname, r->jline, limit);
+    if (raw_reserve(r, n + 1) != DD_OK)
         return DD_ENOMEM;
     r->raw[n] = '\0';
     *len = n;
@@ -519,15 +584,16 @@ static char *json_scalar_text(json_t *v)
     return NULL;
 }
 
-static dd_status fill_record(dd_reader *r, json_t *root, size_t line_len, dd_doc *doc)
+static dd_status fill_record(dd_reader *r, json_t *root, long off, size_t line_len, dd_doc *doc)
 {
     json_t *text = get_path(root, r->o.text_field), *v;
-    char where[64];
+    char at[32];
 
     if (!text)
-        return fail(r, DD_EPARSE, "%s:%zu: no \"%s\" field", r->jname, r->jline, r->o.text_field);
+        return fail(r, DD_EPARSE, "%s:%zu: no \"%s\" field, skipped", r->jname, r->jline,
+                    r->o.text_field);
     if (!json_is_string(text))
-        return fail(r, DD_EPARSE, "%s:%zu: \"%s\" is not a string", r->jname, r->jline,
+        return fail(r, DD_EPARSE, "%s:%zu: \"%s\" is not a string, skipped", r->jname, r->jline,
                     r->o.text_field);
     r->text = xstrdup(json_string_value(text));
     if (!r->text)
@@ -535,12 +601,12 @@ static dd_status fill_record(dd_reader *r, json_t *root, size_t line_len, dd_doc
     doc->len = json_string_length(text);
     r->id = json_scalar_text(get_path(root, r->o.id_field));
     if (!r->id) {
-        snprintf(where, sizeof where, ":%zu", r->jline);
-        r->id = malloc(strlen(r->jname) + strlen(where) + 1);
+        snprintf(at, sizeof at, ":%zu", r->jline);
+        r->id = malloc(strlen(r->jname) + strlen(at) + 1);
         if (!r->id)
             return DD_ENOMEM;
         strcpy(r->id, r->jname);
-        strcat(r->id, where);
+        strcat(r->id, at);
     }
     v = get_path(root, r->o.title_field);
     r->title = json_is_string(v) ? xstrdup(json_string_value(v)) : first_line(r->text, doc->len);
@@ -555,9 +621,9 @@ static dd_status fill_record(dd_reader *r, json_t *root, size_t line_len, dd_doc
     doc->text = r->text;
     doc->source = r->jname;
     doc->line = r->jline;
-    doc->record_off = r->joff;
+    doc->record_off = off;
     doc->record_len = line_len;
-    return DD_OK;
+    return note_id(r, doc);
 }
 
 static bool blank(const char *s, size_t n)
@@ -570,27 +636,60 @@ static bool blank(const char *s, size_t n)
     return true;
 }
 
+/* Next non-blank line. Line 1 may start with a byte-order mark: a UTF-8 one is dropped; a
+ * UTF-16 one means the whole file is UTF-16, which JSON Lines cannot be, so the file is
+ * reported once and closed rather than failing on every line. */
+static dd_status next_line(dd_reader *r, const char **line, size_t *len, long *off)
+{
+    for (;;) {
+        const unsigned char *p;
+        dd_status st;
+
+        *off = r->jbase < 0 ? -1 : r->jbase + (long)r->jpos;
+        st = read_line(r, len);
+        if (st != DD_OK)
+            return st;
+        p = (const unsigned char *)r->raw;
+        if (r->jline == 1 && *len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+            p += 3;
+            *len -= 3;
+            *off = *off < 0 ? -1 : *off + 3;
+        } else if (r->jline == 1 && *len >= 2 &&
+                   ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF))) {
+            close_jsonl(r);
+            return fail(r, DD_EPARSE,
+                        "%s: UTF-16 JSON Lines are not supported (convert to UTF-8), skipped",
+                        r->jname);
+        }
+        if (!blank((const char *)p, *len)) {
+            *line = (const char *)p;
+            return DD_OK;
+        }
+    }
+}
+
 static dd_status next_record(dd_reader *r, dd_doc *doc)
 {
     json_error_t jerr;
     json_t *root;
+    const char *line = NULL;
     size_t len = 0;
-    dd_status st;
+    long off = -1;
+    dd_status st = next_line(r, &line, &len, &off);
 
-    do {
-        st = read_line(r, &len);
-    } while (st == DD_OK && blank(r->raw, len));
     if (st != DD_OK)
         return st;
     clear_doc_strings(r);
     memset(doc, 0, sizeof *doc);
-    root = json_loadb(r->raw, len, 0, &jerr);
+    root = json_loadb(line, len, 0, &jerr);
     if (!root)
-        return fail(r, DD_EPARSE, "%s:%zu: invalid JSON: %s", r->jname, r->jline, jerr.text);
+        return fail(r, DD_EPARSE, "%s:%zu: invalid JSON: %s, skipped", r->jname, r->jline,
+                    jerr.text);
     if (!json_is_object(root))
-        st = fail(r, DD_EPARSE, "%s:%zu: record is not a JSON object", r->jname, r->jline);
+        st = fail(r, DD_EPARSE, "%s:%zu: record is not a JSON object, skipped", r->jname,
+                  r->jline);
     else
-        st = fill_record(r, root, len, doc);
+        st = fill_record(r, root, off, len, doc);
     json_decref(root);
     return st;
 }
@@ -606,25 +705,30 @@ static dd_status open_walk(dd_reader *r, const char *path)
 {
     char *argv[2];
 
-    argv[0] = (char *)(uintptr_t)path;
+    free(r->walk_root);
+    r->walk_root = xstrdup(path);
+    if (!r->walk_root)
+        return DD_ENOMEM;
+    argv[0] = r->walk_root;
     argv[1] = NULL;
     r->fts = fts_open(argv, FTS_LOGICAL | FTS_NOCHDIR, by_name);
     if (!r->fts)
-        return fail(r, DD_EIO, "%s: %s", path, strerror(errno));
+        return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(errno));
     return DD_OK;
 }
 
 /* Handle a regular file found on the walk or named by the user. Returns DD_END when the
  * file was opened as JSON Lines and records should be pulled next. */
-static dd_status take_file(dd_reader *r, const char *path, dd_doc *doc)
+static dd_status take_file(dd_reader *r, const char *path, bool walked, dd_doc *doc)
 {
-    if (ends_with(path, ".jsonl")) {
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            return fail(r, DD_EIO, "%s: %s", path, strerror(errno));
+    FILE *f;
+    dd_status st = open_file(r, path, walked, &f);
+
+    if (st != DD_OK)
+        return st;
+    if (ends_with(path, ".jsonl"))
         return open_jsonl(r, f, true, path) == DD_OK ? DD_END : DD_ENOMEM;
-    }
-    return read_file_doc(r, path, doc);
+    return read_file_doc(r, f, path, doc);
 }
 
 static dd_status symlink_problem(dd_reader *r, const char *path)
@@ -636,16 +740,21 @@ static dd_status symlink_problem(dd_reader *r, const char *path)
     return fail(r, DD_EIO, "%s: dangling symbolic link, skipped", path);
 }
 
+/* One fts step. Every entry fts cannot handle (unreadable or vanished folder, failed stat)
+ * is one reported item and the walk goes on; only fts_read itself failing ends the walk,
+ * and that is reported as one item too. */
 static dd_status walk_step(dd_reader *r, dd_doc *doc)
 {
-    FTSENT *e = fts_read(r->fts);
+    FTSENT *e;
 
+    errno = 0;
+    e = fts_read(r->fts);
     if (!e) {
         int err = errno;
         fts_close(r->fts);
         r->fts = NULL;
         if (err)
-            return fail(r, DD_EIO, "walk: %s", strerror(err));
+            return fail(r, DD_EIO, "%s: walk stopped: %s, skipped", r->walk_root, strerror(err));
         return DD_END;
     }
     switch (e->fts_info) {
@@ -653,7 +762,7 @@ static dd_status walk_step(dd_reader *r, dd_doc *doc)
     case FTS_DP:
         return DD_END;
     case FTS_F:
-        return take_file(r, e->fts_path, doc);
+        return take_file(r, e->fts_path, true, doc);
     case FTS_SLNONE:
         return symlink_problem(r, e->fts_path);
     case FTS_DC:
@@ -661,7 +770,7 @@ static dd_status walk_step(dd_reader *r, dd_doc *doc)
     case FTS_DNR:
     case FTS_ERR:
     case FTS_NS:
-        return fail(r, DD_EIO, "%s: %s", e->fts_path, strerror(e->fts_errno));
+        return fail(r, DD_EIO, "%s: %s, skipped", e->fts_path, strerror(e->fts_errno));
     default:
         return fail(r, DD_EIO, "%s: not a regular file, skipped", e->fts_path);
     }
@@ -683,12 +792,12 @@ static dd_status start_input(dd_reader *r, const input *in, dd_doc *doc)
         return st == DD_OK ? make_text_doc(r, in->name, len, doc) : st;
     }
     if (stat(in->path, &sb) != 0)
-        return fail(r, DD_EIO, "%s: %s", in->path, strerror(errno));
+        return fail(r, DD_EIO, "%s: %s, skipped", in->path, strerror(errno));
     if (S_ISDIR(sb.st_mode)) {
         dd_status st = open_walk(r, in->path);
         return st == DD_OK ? DD_END : st;
     }
-    return take_file(r, in->path, doc);
+    return take_file(r, in->path, false, doc);
 }
 
 dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
@@ -698,9 +807,13 @@ dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
 
         if (r->jf) {
             st = next_record(r, doc);
-            if (st != DD_END)
+            if (st != DD_END) {
+                r->jitems++;
                 return st;
+            }
             close_jsonl(r);
+            if (!r->jitems)
+                warn(r, "%s: warning: no JSON Lines records", r->jname);
             continue;
         }
         if (r->fts)

@@ -143,6 +143,27 @@ static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t 
     return DD_OK;
 }
 
+/* "960m" and "$960 million" are the same figure: a number glued to a magnitude suffix is
+ * emitted as the number and the magnitude word. Other glued letters ("3g", "1980s") stay. */
+static dd_status number(dd_terms *t, size_t *m, const char *s, size_t len, size_t token)
+{
+    static const struct {
+        const char *suffix, *word;
+    } mags[] = {{"m", "million"},  {"mn", "million"},  {"bn", "billion"}, {"b", "billion"},
+                {"tn", "trillion"}, {"k", "thousand"}, {"pc", "percent"}};
+    size_t d = 0, i;
+
+    while (d < len && ((s[d] >= '0' && s[d] <= '9') || s[d] == '.'))
+        d++;
+    for (i = 0; d < len && i < sizeof mags / sizeof mags[0]; i++) {
+        if (strlen(mags[i].suffix) == len - d && memcmp(s + d, mags[i].suffix, len - d) == 0) {
+            dd_status st = emit(t, m, s, d, token);
+            return st == DD_OK ? emit(t, m, mags[i].word, strlen(mags[i].word), token) : st;
+        }
+    }
+    return emit(t, m, s, len, token);
+}
+
 dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_term **terms,
                            size_t *n_out)
 {
@@ -164,7 +185,7 @@ dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_
                 st = emit(t, &m, t->pair, k->len + toks[i + 1].len, i);
             }
         } else if (is_number(k)) {
-            st = emit(t, &m, s, len, i);
+            st = number(t, &m, s, len, i);
         } else if (len > 1 && !dd_terms_is_stop(s, len)) {
             s = dd_terms_stem(t, s, len, &len);
             st = s ? emit(t, &m, s, len, i) : DD_ENOMEM;

@@ -30,8 +30,27 @@ check() {
     fi
 }
 
+# hama_cluster NAME PATH...: the five Hama reports form exactly one cluster of those five.
+hama_cluster() {
+    local name=$1 got
+    shift
+    got=$("$DEDUP" -q --format jsonl "$@" | awk '/"cluster"/ && /hama\// {
+        n = gsub(/"id":"[^"]*"/, "&"); h = gsub(/"id":"[^"]*hama\/[^"]*"/, "&"); print n "/" h }')
+    if [ "$got" = "5/5" ]; then
+        echo "ok   $name: one cluster holding exactly the five Hama reports"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: clusters with Hama reports (members/hama): ${got:-none}"
+        fail=$((fail + 1))
+    fi
+}
+
 d=$shared/data
 check copies-dev/copies 0.97 "$d/copies-dev/truth.tsv" --level copies "$d/copies-dev/docs"
 check copies-dev/copies-jsonl 0.97 "$d/copies-dev/truth.tsv" --level copies "$d/copies-dev/corpus.jsonl"
+check copies-dev/stories 0.95 "$d/copies-dev/truth.tsv" --level stories "$d/copies-dev/docs"
+check rewrites-dev/stories 0.90 "$d/rewrites-dev/truth.tsv" "$d/rewrites-dev/docs"
+hama_cluster hama "$d/hama"
+hama_cluster hama+bbc "$d/hama" "$d/bbc"
 echo "accuracy: $pass passed, $fail failed"
 [ $fail = 0 ]

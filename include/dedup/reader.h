@@ -1,7 +1,8 @@
 /* Reader stage: files, folders (walked recursively in byte order), stdin and JSON Lines
  * -> a stream of dd_doc. Text is handed out as valid UTF-8: a UTF-8 BOM is dropped, UTF-16
  * with a BOM is converted, stray invalid bytes become U+FFFD and a file with no valid
- * multi-byte sequence at all is read as Windows-1252/Latin-1. */
+ * multi-byte sequence at all is read as Windows-1252/Latin-1. Every input item comes out
+ * as exactly one dd_reader_next() result (a document or one per-item status). */
 #ifndef DEDUP_READER_H
 #define DEDUP_READER_H
 
@@ -31,16 +32,26 @@ typedef struct dd_doc {
 
 typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;
 
+/** Reader warning: `msg` is "file[:line]: warning: ..." about input that loses nothing:
+ *  `duplicate id "X" (first at file[:line])` (both documents are handed out) or `no JSON Lines
+ *  records` (an empty or blank JSON Lines input). It is called from inside dd_reader_next(),
+ *  before that call returns, so warnings keep reading order. */
+typedef void (*dd_reader_warn_fn)(void *ud, const char *msg);
+
 typedef struct dd_reader_opts {
-    size_t max_doc_bytes;     /**< larger documents are skipped with DD_ELIMIT (0: no limit) */
+    size_t max_doc_bytes;     /**< larger documents are skipped with DD_ELIMIT (0: no limit);
+                                   memory for one document never exceeds it (+1 byte) */
     const char *id_field;     /**< JSONL field paths; dots reach into nested objects */
     const char *text_field;
     const char *title_field;
     const char *date_field;
     dd_stdin_format stdin_format;
+    dd_reader_warn_fn on_warning; /**< NULL: no duplicate-id tracking, no warnings */
+    void *warning_ud;
 } dd_reader_opts;
 
-/** Defaults: 64 MiB documents, fields id/text/title/date, stdin as one text document. */
+/** Defaults: 64 MiB documents, fields id/text/title/date, stdin as one text document, no
+ *  warning callback. */
 dd_reader_opts dd_reader_opts_default(void);
 
 typedef struct dd_reader dd_reader;
@@ -57,9 +68,12 @@ dd_status dd_reader_add_path(dd_reader *r, const char *path);
 dd_status dd_reader_add_stream(dd_reader *r, FILE *f, const char *name, bool jsonl);
 
 /** Produce the next document. Returns DD_OK with `*doc` filled; DD_END when all input is
- *  read; or a per-document status (DD_EIO, DD_EPARSE, DD_EBINARY, DD_EEMPTY, DD_ELIMIT) with
- *  dd_reader_error() describing it as "file[:line]: reason". After such a status the caller
- *  may call again to continue with the next document. DD_ENOMEM is fatal. */
+ *  read; or a per-item status (DD_EIO, DD_EPARSE, DD_EBINARY, DD_ELIMIT) with
+ *  dd_reader_error() describing it as "file[:line]: reason, skipped". After such a status
+ *  the caller may call again to continue with the next item. Each status other than DD_END
+ *  stands for exactly one input item. DD_ENOMEM is fatal.
+ *  With opts.on_warning set, the reader remembers every id it hands out (exact compare) and
+ *  reports a repeat through it; both documents are handed out. */
 dd_status dd_reader_next(dd_reader *r, dd_doc *doc);
 
 /** The last problem as "file[:line]: reason". A view, valid until the next call. */

@@ -1,11 +1,31 @@
 /* dedup CLI entry point: parse -> read + cluster -> report -> exit status.
- * stdout carries only the report; every diagnostic is one stderr line "dedup: ...". */
+ * stdout carries only the report; every diagnostic is one stderr line "dedup: ...", and
+ * every run ends with one accounting line: items read = used + skipped, always. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* One diagnostic line. Control bytes (from file names, ids or parser messages) are shown as
+ * \xNN, so a hostile name can neither split the line nor move the terminal's cursor. */
+static void say(const char *msg)
+{
+    const unsigned char *p = (const unsigned char *)msg;
+
+    fputs("dedup: ", stderr);
+    for (; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            putc(*p, stderr);
+    }
+    putc('\n', stderr);
+}
 
 static void on_diag(void *ud, const char *msg, bool skipped)
 {
@@ -13,33 +33,54 @@ static void on_diag(void *ud, const char *msg, bool skipped)
 
     (void)skipped;
     if (o->verbosity > 0)
-        fprintf(stderr, "dedup: %s\n", msg);
+        say(msg);
 }
 
-static int finish_output(void)
+static void on_warning(void *ud, const char *msg)
 {
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (errno == EPIPE)
-            return CLI_OK;
-        fprintf(stderr, "dedup: write error: %s\n", strerror(errno));
-        return CLI_ERROR;
-    }
-    return CLI_OK;
+    on_diag(ud, msg, false);
 }
 
-/* A path the user named that cannot be opened is an error of the run (exit 1), not a
- * skipped document: it is reported here and the other paths are still read. */
+/* A PATH the user named must exist and open: otherwise it is an error of the run (exit 1),
+ * reported before anything is read, and the other PATHs are still read. FIFOs and character
+ * devices are not opened here: a pipe from <(...) can be read only once. */
+static bool path_ok(const char *path)
+{
+    char msg[4200];
+    struct stat sb;
+    int fd;
+
+    if (stat(path, &sb) != 0)
+        goto bad;
+    if (S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode))
+        return true;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        if (!d)
+            goto bad;
+        closedir(d);
+        return true;
+    }
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        goto bad;
+    close(fd);
+    return true;
+bad:
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
+    say(msg);
+    return false;
+}
+
 static dd_status add_paths(dd_reader *r, const cli_opts *o, bool *missing)
 {
-    struct stat sb;
     size_t i;
     dd_status st = DD_OK;
 
     if (o->n_paths == 0)
         return dd_reader_add_path(r, "-");
     for (i = 0; st == DD_OK && i < o->n_paths; i++) {
-        if (strcmp(o->paths[i], "-") != 0 && stat(o->paths[i], &sb) != 0) {
-            fprintf(stderr, "dedup: %s: %s\n", o->paths[i], strerror(errno));
+        if (strcmp(o->paths[i], "-") != 0 && !path_ok(o->paths[i])) {
             *missing = true;
             continue;
         }
@@ -66,6 +107,70 @@ static void explain(const cli_opts *o, const dd_result *res)
             res->n_footer_only);
 }
 
+/* "dedup: 8 documents: 7 used (1 repaired), 1 skipped (empty 1)": where every item read
+ * went. Not with --format jsonl, whose closing summary object carries the same counts. */
+static void account(const cli_opts *o, const dd_result *res)
+{
+    size_t i, sep = 0;
+
+    if (o->verbosity == 0 || o->report.format == DD_FORMAT_JSONL)
+        return;
+    fprintf(stderr, "dedup: %zu documents: %zu used", res->n_inputs, res->n_docs);
+    if (res->n_repaired)
+        fprintf(stderr, " (%zu repaired)", res->n_repaired);
+    fprintf(stderr, ", %zu skipped", dd_result_skipped(res));
+    for (i = 0; i < DD_SKIP_COUNT; i++) {
+        if (res->skipped[i])
+            fprintf(stderr, "%s%s %zu", sep++ ? ", " : " (", dd_skip_name((dd_skip_reason)i),
+                    res->skipped[i]);
+    }
+    fputs(sep ? ")\n" : "\n", stderr);
+}
+
+/* Write the report and flush. A full disk or any other write error is one line and exit 1;
+ * a reader that went away (EPIPE, when SIGPIPE is ignored) ends the run quietly with 0,
+ * like the SIGPIPE default would. Returns -1 when everything was written. */
+static int write_report(const cli_opts *o, const dd_result *res)
+{
+    dd_status st;
+    int err = 0;
+
+    errno = 0;
+    st = dd_report_write(res, &o->report, stdout);
+    if (st != DD_OK || ferror(stdout))
+        err = errno;
+    if (fflush(stdout) != 0 && !err)
+        err = errno;
+    if (st == DD_OK && !ferror(stdout))
+        return -1;
+    if (err == EPIPE)
+        return CLI_OK;
+    fprintf(stderr, "dedup: write error: %s\n", strerror(err ? err : EIO));
+    return CLI_ERROR;
+}
+
+static int finish(const cli_opts *o, const dd_result *res, bool missing)
+{
+    size_t skipped = dd_result_skipped(res);
+    int rc;
+
+    explain(o, res);
+    rc = write_report(o, res);
+    if (rc >= 0)
+        return rc;
+    account(o, res);
+    if (res->n_inputs != res->n_docs + skipped) {
+        fprintf(stderr, "dedup: internal error: %zu documents read, %zu accounted for\n",
+                res->n_inputs, res->n_docs + skipped);
+        return CLI_ERROR;
+    }
+    if (o->strict && skipped > 0) {
+        fprintf(stderr, "dedup: %zu documents skipped (--strict)\n", skipped);
+        return CLI_ERROR;
+    }
+    return missing ? CLI_ERROR : CLI_OK;
+}
+
 static int run(cli_opts *o)
 {
     dd_reader *r = NULL;
@@ -76,6 +181,8 @@ static int run(cli_opts *o)
 
     o->pipe.on_diag = on_diag;
     o->pipe.diag_ud = o;
+    o->reader.on_warning = on_warning;
+    o->reader.warning_ud = o;
     o->report.level = o->pipe.level;
     st = dd_reader_new(&o->reader, &r);
     if (st == DD_OK)
@@ -87,15 +194,7 @@ static int run(cli_opts *o)
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));
         return CLI_ERROR;
     }
-    explain(o, res);
-    dd_report_write(res, &o->report, stdout);
-    rc = finish_output();
-    if (rc == CLI_OK && missing)
-        rc = CLI_ERROR;
-    if (rc == CLI_OK && o->strict && dd_result_skipped(res) > 0) {
-        fprintf(stderr, "dedup: %zu documents skipped (--strict)\n", dd_result_skipped(res));
-        rc = CLI_ERROR;
-    }
+    rc = finish(o, res, missing);
     dd_result_free(res);
     return rc;
 }

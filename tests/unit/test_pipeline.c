@@ -93,9 +93,12 @@ static void run(ctx *c, dd_pipeline_opts *o)
     assert_int_equal(c->res->n_inputs, c->res->n_docs + dd_result_skipped(c->res));
 }
 
+/* Default options at the copies level, which these tests are about (stories have their own
+ * suite, test_story.c). */
 static void run_default(ctx *c)
 {
     dd_pipeline_opts o = dd_pipeline_opts_default();
+    o.level = DD_LEVEL_COPIES;
     run(c, &o);
 }
 
@@ -326,6 +329,7 @@ static void test_pipeline_containment_can_be_disabled(void **state)
     shorter[40 * 7 - 1] = '\0';
     add_text(c, "long.txt", longer);
     add_text(c, "short.txt", shorter);
+    o.level = DD_LEVEL_COPIES;
     o.containment = 1.5; /* > 1 disables */
     run(c, &o);
     assert_int_equal(c->res->clusters.count, 0);
@@ -444,7 +448,7 @@ static void test_pipeline_defaults(void **state)
     dd_pipeline_opts o = dd_pipeline_opts_default();
 
     (void)state;
-    assert_int_equal(o.level, DD_LEVEL_COPIES);
+    assert_int_equal(o.level, DD_LEVEL_STORIES);
     assert_int_equal(o.shingle_k, 5);
     assert_int_equal(o.num_perm, 128);
     assert_true(o.threshold == 0.5);

@@ -1,0 +1,55 @@
+/* Fuzz target: dd_normalize over arbitrary bytes. Checks: input that is not valid UTF-8
+ * gives DD_EUTF8 or valid output (the markup pre-pass may drop the bad bytes with the tag
+ * around them) and valid input always gives DD_OK; every token is non-empty valid UTF-8; the line
+ * index starts at 0, ascends and stays inside the tokens; the same text normalized again
+ * (after something else in between) gives the same tokens. */
+#include <dedup/dedup.h>
+
+#include <string.h>
+
+#include "fuzz_common.h"
+
+static uint64_t digest(const dd_span *t, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < t[i].len; j++)
+            h = (h ^ (unsigned char)t[i].ptr[j]) * 1099511628211ULL;
+        h = (h ^ 0x1F) * 1099511628211ULL;
+    }
+    return h;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *text = (const char *)data;
+    dd_normalizer *nz = NULL;
+    const dd_span *toks;
+    const size_t *lines;
+    size_t n = 0, n_lines = 0, n2 = 0;
+    uint64_t h;
+    dd_status st;
+
+    FUZZ_CHECK(dd_normalizer_new(&nz) == DD_OK);
+    st = dd_normalize(nz, text, size, &toks, &n);
+    FUZZ_CHECK(st == DD_OK || st == DD_EUTF8);
+    if (fuzz_valid_utf8(text, size))
+        FUZZ_CHECK(st == DD_OK);
+    if (st == DD_OK) {
+        for (size_t i = 0; i < n; i++) {
+            FUZZ_CHECK(toks[i].len > 0);
+            FUZZ_CHECK(fuzz_valid_utf8(toks[i].ptr, toks[i].len));
+        }
+        lines = dd_normalizer_lines(nz, &n_lines);
+        FUZZ_CHECK(n == 0 || (n_lines >= 1 && lines[0] == 0));
+        for (size_t i = 1; i < n_lines; i++)
+            FUZZ_CHECK(lines[i] > lines[i - 1] && lines[i] < n);
+        h = digest(toks, n);
+        FUZZ_CHECK(dd_normalize(nz, "Other text, other tokens.", 25, &toks, &n2) == DD_OK);
+        FUZZ_CHECK(dd_normalize(nz, text, size, &toks, &n2) == DD_OK);
+        FUZZ_CHECK(n2 == n && digest(toks, n2) == h);
+    }
+    dd_normalizer_free(nz);
+    return 0;
+}

@@ -191,7 +191,9 @@ static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
                        sizeof err);
 }
 
-/* Corpus document frequencies, then each document's top-K tf-idf vector. */
+/* Corpus document frequencies, then each document's whole tf-idf vector: scoring uses every
+ * term (a top-K cut drops the shared middle-weight terms a rewrite keeps); only the
+ * candidate signatures use the top K. */
 static dd_status build_vectors(dd__run *w, dd_idf *idf)
 {
     dd_result *res = w->res;
@@ -203,7 +205,7 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
     for (d = 0; d < res->n_docs; d++) {
         size_t n = m->term_off[d + 1] - m->term_off[d];
         max = n > max ? n : max;
-        total += n < w->o->top_k ? n : w->o->top_k;
+        total += n;
     }
     h = malloc(max * sizeof *h);
     m->vh = malloc((total + 1) * sizeof *m->vh);
@@ -225,8 +227,7 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
         size_t lo = m->term_off[d], n = m->term_off[d + 1] - lo, got = 0;
         for (i = 0; i < n; i++)
             h[i] = m->terms[lo + i].hash;
-        st = dd_story_vector(h, n, idf, w->o->top_k, m->vh + m->voff[d], m->vw + m->voff[d],
-                             &got);
+        st = dd_story_vector(h, n, idf, SIZE_MAX, m->vh + m->voff[d], m->vw + m->voff[d], &got);
         m->voff[d + 1] = m->voff[d] + got;
     }
     free(h);
@@ -241,29 +242,73 @@ static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
 
 /* ---- candidates ------------------------------------------------------------------------ */
 
+typedef struct wt {
+    float w;
+    uint64_t h;
+} wt;
+
+static int cmp_wt(const void *pa, const void *pb)
+{
+    const wt *a = pa, *b = pb;
+
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+/* The hashes of the k heaviest terms of v (all of them when it has no more), in out. */
+static size_t top_terms(dd_vec v, size_t k, wt *tmp, uint64_t *out)
+{
+    size_t i;
+
+    if (v.n <= k) {
+        memcpy(out, v.h, v.n * sizeof *out);
+        return v.n;
+    }
+    for (i = 0; i < v.n; i++)
+        tmp[i] = (wt){v.w[i], v.h[i]};
+    qsort(tmp, v.n, sizeof *tmp, cmp_wt);
+    for (i = 0; i < k; i++)
+        out[i] = tmp[i].h;
+    return k;
+}
+
+/* MinHash banding over each document's top-K term set: rewrites share their heaviest
+ * names and figures even when most of their wording differs. */
 static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
     const struct dd__result_mem *m = res->mem;
-    size_t np = w->o->num_perm, d;
+    size_t np = w->o->num_perm, d, max = 1, k = w->o->top_k;
     dd_lsh_params p = dd_lsh_optimal(w->o->story_lsh_threshold, np, 0.25, 0.75);
     uint32_t *sig = malloc(np * sizeof *sig);
+    uint64_t *top;
+    wt *tmp;
     dd_lsh *lsh = NULL;
-    dd_status st = sig ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
+    dd_status st;
 
+    for (d = 0; d < res->n_docs; d++)
+        max = vec_of(m, d).n > max ? vec_of(m, d).n : max;
+    top = malloc(max * sizeof *top);
+    tmp = malloc(max * sizeof *tmp);
+    st = sig && top && tmp ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
     res->story_bands = p.bands;
     res->story_rows = p.rows;
     for (d = 0; st == DD_OK && d < res->n_docs; d++) {
-        dd_vec v = vec_of(m, d);
-        if (v.n == 0)
+        size_t n = top_terms(vec_of(m, d), k, tmp, top);
+        if (n == 0)
             continue;
-        dd_minhash_sign(w->mh, v.h, v.n, sig);
+        if (n > 1)
+            qsort(top, n, sizeof *top, dd__cmp_u64);
+        dd_minhash_sign(w->mh, top, n, sig);
         st = dd_lsh_insert(lsh, (uint32_t)d, sig, np);
     }
     if (st == DD_OK)
         st = dd_lsh_candidates(lsh, cand, n_cand);
     dd_lsh_free(lsh);
     free(sig);
+    free(top);
+    free(tmp);
     return st;
 }
 
@@ -315,10 +360,10 @@ static int cmp_pair(const void *pa, const void *pb)
     return (a->b > b->b) - (a->b < b->b);
 }
 
-/* Keep, as reported evidence, every candidate pair inside one story cluster, with its
- * cosine and its shingle scores. */
-static dd_status story_pairs(dd__run *w, const uint64_t *cand, size_t n_cand,
-                             const uint32_t *label)
+/* Keep, as reported evidence, every scored pair inside one story cluster, with its story
+ * similarity and its shingle scores. */
+static dd_status story_pairs(dd__run *w, const uint64_t *cand, const double *sim,
+                             size_t n_cand, const uint32_t *label)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
@@ -327,6 +372,7 @@ static dd_status story_pairs(dd__run *w, const uint64_t *cand, size_t n_cand,
 
     if (!out)
         return DD_ENOMEM;
+    res->n_copy_pairs = res->n_pairs;
     for (i = 0; i < n_cand; i++) {
         uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
         dd_set_score s;
@@ -337,8 +383,7 @@ static dd_status story_pairs(dd__run *w, const uint64_t *cand, size_t n_cand,
             c++;
         s = dd_verify_sets(m->set + m->set_off[a], m->set_off[a + 1] - m->set_off[a],
                            m->set + m->set_off[b], m->set_off[b + 1] - m->set_off[b]);
-        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment,
-                                 dd_story_cosine(vec_of(m, a), vec_of(m, b)), false};
+        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment, sim[i], false};
         out[n++].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
     }
     free(res->pairs);
@@ -442,16 +487,119 @@ static dd_status extract(dd_result *res, const uint32_t *label)
     return st == DD_OK ? name_clusters(res) : st;
 }
 
-/* Candidate pairs for stories: the signature family's, plus every verified copy pair; those
- * whose cosine is below half the threshold cannot matter to an average and are dropped. */
-static dd_status story_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+/* Keep the pairs of p[0..n) whose story similarity is above 0, with it in sim. */
+static size_t score_pairs(const struct dd__result_mem *m, uint64_t *p, double *sim, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++) {
+        uint32_t a = (uint32_t)(p[i] >> 32), b = (uint32_t)p[i];
+        double s = dd_story_similarity(vec_of(m, a), vec_of(m, b), DD_STORY_PENALTY);
+        if (s > 0) {
+            sim[k] = s;
+            p[k++] = p[i];
+        }
+    }
+    return k;
+}
+
+/* A document's strong neighbours (pairs with a similarity of at least half the threshold),
+ * at most STRONG_CAP per document, best first. */
+#define STRONG_CAP 32
+
+typedef struct nb {
+    uint32_t doc, other;
+    double s;
+} nb;
+
+static int cmp_nb(const void *pa, const void *pb)
+{
+    const nb *a = pa, *b = pb;
+
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    if (a->s != b->s)
+        return a->s > b->s ? -1 : 1;
+    return (a->other > b->other) - (a->other < b->other);
+}
+
+/* Close the triangles of the strong-neighbour graph: when A and B both resemble C, the pair
+ * A-B is scored too. Signatures miss some pairs of rewrites that share the original's facts
+ * but few words with each other, and average linkage counts a missing pair as 0, which
+ * would keep the third version of a story out of its cluster. */
+static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    double floor = 0.5 * w->o->story_threshold;
+    size_t i, j, k, n_nb = 0, n_new = 0, cap_new = 0;
+    nb *nbs = malloc((2 * *n_cand + 1) * sizeof *nbs);
+    uint64_t *add = NULL, *p;
+    double *ns;
+
+    if (!nbs)
+        return DD_ENOMEM;
+    for (i = 0; i < *n_cand; i++) {
+        uint32_t a = (uint32_t)((*cand)[i] >> 32), b = (uint32_t)(*cand)[i];
+        if ((*sim)[i] < floor)
+            continue;
+        nbs[n_nb++] = (nb){a, b, (*sim)[i]};
+        nbs[n_nb++] = (nb){b, a, (*sim)[i]};
+    }
+    if (n_nb > 1)
+        qsort(nbs, n_nb, sizeof *nbs, cmp_nb);
+    for (i = 0; i < n_nb; i = j) {
+        size_t deg;
+        for (j = i; j < n_nb && nbs[j].doc == nbs[i].doc; j++)
+            ;
+        deg = j - i < STRONG_CAP ? j - i : STRONG_CAP;
+        for (k = 0; k < deg; k++) {
+            size_t l;
+            for (l = k + 1; l < deg; l++) {
+                uint32_t a = nbs[i + k].other, b = nbs[i + l].other;
+                if (dd__grow((void **)&add, &cap_new, n_new + 1, sizeof *add) != DD_OK) {
+                    free(nbs);
+                    free(add);
+                    return DD_ENOMEM;
+                }
+                add[n_new++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+            }
+        }
+    }
+    free(nbs);
+    if (n_new == 0) {
+        free(add);
+        return DD_OK;
+    }
+    n_new = dd__sort_unique_u64(add, n_new);
+    p = realloc(*cand, (*n_cand + n_new + 1) * sizeof *p);
+    if (p)
+        *cand = p;
+    ns = malloc((*n_cand + n_new + 1) * sizeof *ns);
+    if (!p || !ns) {
+        free(add);
+        free(ns);
+        return DD_ENOMEM;
+    }
+    memcpy(p + *n_cand, add, n_new * sizeof *add);
+    free(add);
+    *n_cand = dd__sort_unique_u64(p, *n_cand + n_new);
+    *n_cand = score_pairs(m, p, ns, *n_cand);
+    free(*sim);
+    *sim = ns;
+    return DD_OK;
+}
+
+/* Candidate pairs for stories: the signature family's, plus every verified copy pair, plus
+ * the closed triangles of the strong ones, each with its story similarity; pairs scoring 0
+ * add nothing to an average and are dropped. */
+static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
     dd_status st = w->o->signature == DD_SIGNATURE_SIMHASH ? simhash_candidates(w, cand, n_cand)
                                                            : minhash_candidates(w, cand, n_cand);
     uint64_t *p;
-    size_t i, n = 0;
+    size_t i;
 
     if (st != DD_OK)
         return st;
@@ -459,17 +607,17 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     p = realloc(*cand, (*n_cand + res->n_pairs + 1) * sizeof *p);
     if (!p)
         return DD_ENOMEM;
+    *cand = p;
     for (i = 0; i < res->n_pairs; i++)
         p[*n_cand + i] = (uint64_t)res->pairs[i].a << 32 | res->pairs[i].b;
-    *cand = p;
     *n_cand = dd__sort_unique_u64(p, *n_cand + res->n_pairs);
-    for (i = 0; i < *n_cand; i++) {
-        uint32_t a = (uint32_t)(p[i] >> 32), b = (uint32_t)p[i];
-        if (dd_story_cosine(vec_of(m, a), vec_of(m, b)) >= 0.5 * w->o->story_threshold)
-            p[n++] = p[i];
-    }
-    *n_cand = n;
-    return DD_OK;
+    *sim = malloc((*n_cand + 1) * sizeof **sim);
+    if (!*sim)
+        return DD_ENOMEM;
+    *n_cand = score_pairs(m, p, *sim, *n_cand);
+    st = close_triangles(w, cand, sim, n_cand);
+    res->n_story_scored = *n_cand;
+    return st;
 }
 
 dd_status dd__story_run(dd__run *w)
@@ -478,16 +626,14 @@ dd_status dd__story_run(dd__run *w)
     struct dd__result_mem *m = res->mem;
     dd_story_opts so = {w->o->story_threshold, w->o->max_days};
     uint64_t *cand = NULL;
-    size_t n_cand = 0, d;
-    dd_vec *v = NULL;
+    double *sim = NULL;
+    size_t n_cand = 0;
     dd_idf *idf = NULL;
     dd_status st = dd_idf_new(w->o->seed, &idf);
 
     res->near_copy = malloc((res->n_docs + 1) * sizeof *res->near_copy);
-    v = malloc((res->n_docs + 1) * sizeof *v);
-    if (st != DD_OK || !res->near_copy || !v) {
+    if (st != DD_OK || !res->near_copy) {
         dd_idf_free(idf);
-        free(v);
         return DD_ENOMEM;
     }
     if (res->n_docs)
@@ -495,27 +641,25 @@ dd_status dd__story_run(dd__run *w)
     st = load_idf(w->o, idf);
     if (st == DD_OK)
         st = build_vectors(w, idf);
-    for (d = 0; st == DD_OK && d < res->n_docs; d++)
-        v[d] = vec_of(m, d);
     if (st == DD_OK)
         st = copy_groups(res, res->near_copy);
     if (st == DD_OK)
-        st = story_candidates(w, &cand, &n_cand);
+        st = story_candidates(w, &cand, &sim, &n_cand);
     if (st == DD_OK) {
         uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {
             memcpy(label, res->near_copy, res->n_docs * sizeof *label);
-            st = dd_story_cluster(v, m->days, res->n_docs, cand, n_cand, &so, label);
+            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, &so, label);
             if (st == DD_OK)
-                st = story_pairs(w, cand, n_cand, label);
+                st = story_pairs(w, cand, sim, n_cand, label);
             if (st == DD_OK)
                 st = extract(res, label);
         }
         free(label);
     }
     free(cand);
-    free(v);
+    free(sim);
     dd_idf_free(idf);
     return st;
 }

@@ -1,8 +1,9 @@
-/* Story stage: tf-idf vectors and average-linkage clustering over a candidate graph.
- * Each cluster keeps the sum of its members' unit vectors; the mean cross-pair cosine of
- * two clusters is dot(sum_A, sum_B) / (|A| |B|). Merges are taken best first from a heap
- * with lazy invalidation (a version number per cluster); ties go to smaller indexes, so the
- * result does not depend on thread count or the order of candidate pairs. */
+/* Story stage: tf-idf vectors, a length-corrected pair similarity, and average-linkage
+ * clustering over the candidate graph. Each cluster keeps, per neighbouring cluster, the sum
+ * of the pair similarities between them; two clusters merging add their sums, so the mean
+ * over all cross pairs stays exact. Merges are taken best first from a heap with lazy
+ * invalidation (a version number per cluster); ties go to smaller indexes, so the result
+ * does not depend on thread count or the order of candidate pairs. */
 #include <dedup/dedup.h>
 
 #include <math.h>
@@ -91,20 +92,35 @@ double dd_story_cosine(dd_vec a, dd_vec b)
     return dot;
 }
 
+double dd_story_similarity(dd_vec a, dd_vec b, double penalty)
+{
+    double cos = dd_story_cosine(a, b), s;
+    size_t n = a.n < b.n ? a.n : b.n;
+
+    if (cos < DD_STORY_MIN_COSINE || n == 0)
+        return 0;
+    s = cos - penalty / sqrt((double)n);
+    return s > 0 ? s : 0;
+}
+
 dd_story_opts dd_story_opts_default(void)
 {
-    dd_story_opts o = {0.45, 4.0};
+    dd_story_opts o = {0.36, 4.0};
     return o;
 }
 
 /* ---- average-linkage clustering ------------------------------------------------------ */
 
+/* Sum of the pair similarities between two clusters; pairs that are not candidates count
+ * as 0, so the mean over |A| |B| pairs is exact for the similarity graph given. */
+typedef struct edge {
+    uint32_t to;
+    double sum;
+} edge;
+
 typedef struct sclu {
-    uint64_t *h; /* summed vector, sorted by hash */
-    double *w;
-    size_t n, cap;
-    uint32_t *nb; /* neighbour cluster ids, possibly stale */
-    size_t n_nb, cap_nb;
+    edge *e; /* edges to other clusters; `to` may be stale (a merged cluster) until refresh */
+    size_t n_e, cap_e;
     size_t size;
     double dmin, dmax; /* dates in days, NaN when none is known */
     uint32_t version;
@@ -177,22 +193,6 @@ static heap_item heap_pop(hac *h)
     return top;
 }
 
-static double sum_dot(const sclu *a, const sclu *b)
-{
-    size_t i = 0, j = 0;
-    double dot = 0;
-
-    while (i < a->n && j < b->n) {
-        if (a->h[i] < b->h[j])
-            i++;
-        else if (a->h[i] > b->h[j])
-            j++;
-        else
-            dot += a->w[i++] * b->w[j++];
-    }
-    return dot;
-}
-
 static bool dates_fit(const hac *h, const sclu *a, const sclu *b)
 {
     double lo, hi;
@@ -204,82 +204,48 @@ static bool dates_fit(const hac *h, const sclu *a, const sclu *b)
     return hi - lo <= h->o->max_days;
 }
 
-static double score(const hac *h, uint32_t a, uint32_t b)
+static dd_status add_edge(sclu *c, uint32_t to, double sum)
 {
-    const sclu *x = &h->c[a], *y = &h->c[b];
-
-    if (!dates_fit(h, x, y))
-        return -1;
-    return sum_dot(x, y) / ((double)x->size * (double)y->size);
-}
-
-/* dst += src over sorted sparse vectors. */
-static dd_status add_vec(sclu *dst, const uint64_t *h, const double *w, const float *wf,
-                         size_t n)
-{
-    size_t i = 0, j = 0, k = 0, cap = dst->n + n;
-    uint64_t *nh = malloc((cap ? cap : 1) * sizeof *nh);
-    double *nw = malloc((cap ? cap : 1) * sizeof *nw);
-
-    if (!nh || !nw) {
-        free(nh);
-        free(nw);
+    if (dd__grow((void **)&c->e, &c->cap_e, c->n_e + 1, sizeof *c->e) != DD_OK)
         return DD_ENOMEM;
-    }
-    while (i < dst->n || j < n) {
-        double v = j < n ? (w ? w[j] : wf[j]) : 0;
-        if (j >= n || (i < dst->n && dst->h[i] < h[j])) {
-            nh[k] = dst->h[i];
-            nw[k++] = dst->w[i++];
-        } else if (i >= dst->n || h[j] < dst->h[i]) {
-            nh[k] = h[j++];
-            nw[k++] = v;
-        } else {
-            nh[k] = h[j++];
-            nw[k++] = dst->w[i++] + v;
-        }
-    }
-    free(dst->h);
-    free(dst->w);
-    dst->h = nh;
-    dst->w = nw;
-    dst->n = k;
-    dst->cap = cap;
+    c->e[c->n_e++] = (edge){to, sum};
     return DD_OK;
 }
 
-static dd_status add_nb(sclu *c, uint32_t id)
+/* By target, then by sum, so that equal targets are added in one fixed order. */
+static int cmp_edge(const void *pa, const void *pb)
 {
-    if (dd__grow((void **)&c->nb, &c->cap_nb, c->n_nb + 1, sizeof *c->nb) != DD_OK)
-        return DD_ENOMEM;
-    c->nb[c->n_nb++] = id;
-    return DD_OK;
+    const edge *a = pa, *b = pb;
+
+    if (a->to != b->to)
+        return a->to < b->to ? -1 : 1;
+    return (a->sum > b->sum) - (a->sum < b->sum);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Map neighbours to current clusters, drop self and repeats, push the ones that qualify. */
+/* Map edges to current clusters, add up those to one cluster, drop self, and push the
+ * merges that qualify. */
 static dd_status refresh(hac *h, uint32_t r)
 {
     sclu *c = &h->c[r];
     size_t i, m = 0;
 
-    for (i = 0; i < c->n_nb; i++)
-        c->nb[i] = hac_find(h, c->nb[i]);
-    if (c->n_nb > 1)
-        qsort(c->nb, c->n_nb, sizeof *c->nb, cmp_u32);
-    for (i = 0; i < c->n_nb; i++) {
-        uint32_t x = c->nb[i];
-        double s;
-        if (x == r || (m && c->nb[m - 1] == x))
+    for (i = 0; i < c->n_e; i++)
+        c->e[i].to = hac_find(h, c->e[i].to);
+    if (c->n_e > 1)
+        qsort(c->e, c->n_e, sizeof *c->e, cmp_edge);
+    for (i = 0; i < c->n_e; i++) {
+        if (c->e[i].to == r)
             continue;
-        c->nb[m++] = x;
-        s = score(h, r, x);
-        if (s >= h->o->threshold) {
+        if (m && c->e[m - 1].to == c->e[i].to)
+            c->e[m - 1].sum += c->e[i].sum;
+        else
+            c->e[m++] = c->e[i];
+    }
+    c->n_e = m;
+    for (i = 0; i < m; i++) {
+        uint32_t x = c->e[i].to;
+        double s = c->e[i].sum / ((double)c->size * (double)h->c[x].size);
+        if (s >= h->o->threshold && dates_fit(h, c, &h->c[x])) {
             heap_item it = {s, r < x ? r : x, r < x ? x : r, 0, 0};
             it.va = h->c[it.a].version;
             it.vb = h->c[it.b].version;
@@ -287,20 +253,18 @@ static dd_status refresh(hac *h, uint32_t r)
                 return DD_ENOMEM;
         }
     }
-    c->n_nb = m;
     return DD_OK;
 }
 
 static dd_status merge(hac *h, uint32_t a, uint32_t b)
 {
     sclu *x = &h->c[a], *y = &h->c[b];
-    size_t i;
 
-    if (add_vec(x, y->h, y->w, NULL, y->n) != DD_OK)
+    if (dd__grow((void **)&x->e, &x->cap_e, x->n_e + y->n_e, sizeof *x->e) != DD_OK)
         return DD_ENOMEM;
-    for (i = 0; i < y->n_nb; i++)
-        if (add_nb(x, y->nb[i]) != DD_OK)
-            return DD_ENOMEM;
+    if (y->n_e)
+        memcpy(x->e + x->n_e, y->e, y->n_e * sizeof *y->e);
+    x->n_e += y->n_e;
     x->size += y->size;
     if (!isnan(y->dmin)) {
         x->dmin = isnan(x->dmin) || y->dmin < x->dmin ? y->dmin : x->dmin;
@@ -308,15 +272,13 @@ static dd_status merge(hac *h, uint32_t a, uint32_t b)
     }
     x->version++;
     h->parent[b] = a;
-    free(y->h);
-    free(y->w);
-    free(y->nb);
+    free(y->e);
     memset(y, 0, sizeof *y);
     return refresh(h, a);
 }
 
-static dd_status hac_init(hac *h, const dd_vec *v, const double *days, size_t n,
-                          const uint64_t *pairs, size_t n_pairs, const uint32_t *label)
+static dd_status hac_init(hac *h, const double *days, size_t n, const uint64_t *pairs,
+                          const double *sim, size_t n_pairs, const uint32_t *label)
 {
     size_t i;
     dd_status st = DD_OK;
@@ -329,9 +291,8 @@ static dd_status hac_init(hac *h, const dd_vec *v, const double *days, size_t n,
         h->parent[i] = (uint32_t)i;
         h->c[i].dmin = h->c[i].dmax = NAN;
     }
-    for (i = 0; st == DD_OK && i < n; i++) {
+    for (i = 0; i < n; i++) {
         sclu *c = &h->c[label[i]];
-        st = add_vec(c, v[i].h, NULL, v[i].w, v[i].n);
         c->size++;
         if (!isnan(days[i])) {
             c->dmin = isnan(c->dmin) || days[i] < c->dmin ? days[i] : c->dmin;
@@ -342,10 +303,10 @@ static dd_status hac_init(hac *h, const dd_vec *v, const double *days, size_t n,
     }
     for (i = 0; st == DD_OK && i < n_pairs; i++) {
         uint32_t a = label[pairs[i] >> 32], b = label[(uint32_t)pairs[i]];
-        if (a != b) {
-            st = add_nb(&h->c[a], b);
+        if (a != b && sim[i] > 0) {
+            st = add_edge(&h->c[a], b, sim[i]);
             if (st == DD_OK)
-                st = add_nb(&h->c[b], a);
+                st = add_edge(&h->c[b], a, sim[i]);
         }
     }
     for (i = 0; st == DD_OK && i < n; i++)
@@ -358,18 +319,16 @@ static void hac_free(hac *h, size_t n)
 {
     size_t i;
 
-    for (i = 0; h->c && i < n; i++) {
-        free(h->c[i].h);
-        free(h->c[i].w);
-        free(h->c[i].nb);
-    }
+    for (i = 0; h->c && i < n; i++)
+        free(h->c[i].e);
     free(h->c);
     free(h->parent);
     free(h->heap);
 }
 
-dd_status dd_story_cluster(const dd_vec *v, const double *days, size_t n, const uint64_t *pairs,
-                           size_t n_pairs, const dd_story_opts *o, uint32_t *label)
+dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
+                           const double *sim, size_t n_pairs, const dd_story_opts *o,
+                           uint32_t *label)
 {
     hac h;
     size_t i;
@@ -377,7 +336,7 @@ dd_status dd_story_cluster(const dd_vec *v, const double *days, size_t n, const 
 
     memset(&h, 0, sizeof h);
     h.o = o;
-    st = hac_init(&h, v, days, n, pairs, n_pairs, label);
+    st = hac_init(&h, days, n, pairs, sim, n_pairs, label);
     while (st == DD_OK && h.n_heap) {
         heap_item it = heap_pop(&h);
         if (h.parent[it.a] != it.a || h.parent[it.b] != it.b ||

@@ -49,10 +49,10 @@ typedef struct dd_pipeline_opts {
     uint64_t seed;           /**< hash seed, part of the output format (1) */
     /* stories level */
     dd_signature signature;  /**< story candidates: MinHash banding or SimHash tables */
-    double story_threshold;  /**< mean cosine two story clusters need to merge (0.45) */
-    size_t top_k;            /**< terms kept per story vector (100) */
+    double story_threshold;  /**< mean pair similarity two story clusters need to merge (0.36) */
+    size_t top_k;            /**< heaviest terms per document in the story signature (12) */
     double max_days;         /**< dated documents further apart stay apart (4; 0 off) */
-    double story_lsh_threshold; /**< Jaccard of top-term sets the story banding targets */
+    double story_lsh_threshold; /**< Jaccard of top-term sets the story banding targets (0.15) */
     unsigned simhash_distance;  /**< Hamming radius of SimHash candidates (10) */
     const char *idf_text;    /**< background IDF table (dd_idf format); NULL: built in */
     size_t idf_len;
@@ -95,6 +95,8 @@ typedef struct dd_result {
     size_t bands, rows;         /**< banding used */
     size_t story_bands, story_rows; /**< story banding (MinHash signature) */
     size_t n_story_candidates;  /**< pairs proposed by the story signatures */
+    size_t n_story_scored;      /**< pairs scored above 0 (with copy pairs, closed triangles) */
+    size_t n_copy_pairs;        /**< pairs verified as copies (n_pairs at the copies level) */
     uint32_t *near_copy;        /**< stories: per document, smallest index of its copies group */
     const char **key_terms;     /**< stories: per cluster, "term, term, ..." (NULL at copies) */
     dd_clusters clusters;

@@ -1,9 +1,7 @@
 /* Story stage (stories level): content terms -> weighted vectors -> story clusters.
- * A document is the L2-normalised tf-idf vector of its top-K content terms (sublinear tf,
- * idf from dd_idf). Clusters grow by average linkage: two clusters merge when the mean
- * cosine over all their cross pairs reaches the threshold, which equals the dot product of
- * the clusters' summed vectors divided by |A||B|, so it is exact without visiting pairs and
- * a cluster cannot chain into a topic through one neighbour. See docs/ALGORITHMS.md. */
+ * A document is the L2-normalised tf-idf vector of its content terms (sublinear tf, idf
+ * from dd_idf). Two documents score their cosine less a length correction; clusters grow by
+ * average linkage over those scores. See docs/ALGORITHMS.md. */
 #ifndef DEDUP_STORY_H
 #define DEDUP_STORY_H
 
@@ -34,19 +32,35 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
 /** Cosine of two normalised vectors (their dot product). */
 double dd_story_cosine(dd_vec a, dd_vec b);
 
+/** The length correction of dd_story_similarity used by the pipeline. */
+#define DD_STORY_PENALTY 1.6
+
+/** Cosines under this say nothing about a shared story (similarity 0). */
+#define DD_STORY_MIN_COSINE 0.10
+
+/** Story similarity of two documents: their cosine less `penalty / sqrt(n)`, n the smaller
+ *  term count, floored at 0 (and 0 when the cosine is under DD_STORY_MIN_COSINE). Two short
+ *  texts agree on a few heavy terms by chance far more often than two long ones; the
+ *  correction is the size of that chance agreement, which shrinks as 1/sqrt(n). */
+double dd_story_similarity(dd_vec a, dd_vec b, double penalty);
+
 typedef struct dd_story_opts {
-    double threshold; /**< mean cosine two clusters need to merge (0.45) */
+    double threshold; /**< mean pair similarity two clusters need to merge (0.36) */
     double max_days;  /**< documents dated further apart never share a cluster (4; <= 0 off) */
 } dd_story_opts;
 
 dd_story_opts dd_story_opts_default(void);
 
-/** Average-linkage clustering of `n` documents (vectors `v`, dates in days or NaN when
- *  unknown) over the candidate graph `pairs` (a << 32 | b). `label[i]` starts as the group
- *  of i (e.g. its copies cluster, the smallest member's index) and ends as the smallest
- *  document index of its story cluster. Returns DD_OK or DD_ENOMEM. */
-dd_status dd_story_cluster(const dd_vec *v, const double *days, size_t n, const uint64_t *pairs,
-                           size_t n_pairs, const dd_story_opts *o, uint32_t *label);
+/** Average-linkage clustering of `n` documents (dates in days, NaN when unknown) over the
+ *  similarity graph `pairs[i]` (a << 32 | b) with similarity `sim[i]`; pairs not listed
+ *  count as 0. `label[i]` starts as the group of i (e.g. its copies cluster, the smallest
+ *  member's index) and ends as the smallest document index of its story cluster. Two
+ *  clusters merge, best first, while the mean similarity over all their cross pairs reaches
+ *  the threshold, so a cluster cannot chain into a topic through one neighbour.
+ *  Returns DD_OK or DD_ENOMEM. */
+dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
+                           const double *sim, size_t n_pairs, const dd_story_opts *o,
+                           uint32_t *label);
 
 #ifdef __cplusplus
 }

@@ -103,8 +103,23 @@ static void explain(const cli_opts *o, const dd_result *res)
     fprintf(stderr,
             "dedup: %zu boilerplate lines stripped from %zu documents; %zu candidate pairs, "
             "%zu verified, %zu rejected as sharing only a footer\n",
-            res->n_boilerplate_lines, res->n_stripped, res->n_candidates, res->n_pairs,
+            res->n_boilerplate_lines, res->n_stripped, res->n_candidates,
+            o->pipe.level == DD_LEVEL_STORIES ? res->n_copy_pairs : res->n_pairs,
             res->n_footer_only);
+    if (o->pipe.level != DD_LEVEL_STORIES)
+        return;
+    if (o->pipe.signature == DD_SIGNATURE_SIMHASH)
+        fprintf(stderr, "dedup: stories: SimHash of the weighted terms, within %u bits",
+                o->pipe.simhash_distance);
+    else
+        fprintf(stderr,
+                "dedup: stories: %zu bands x %zu rows of MinHash over the top %zu terms, tuned "
+                "for similarity %.2f",
+                res->story_bands, res->story_rows, o->pipe.top_k, o->pipe.story_lsh_threshold);
+    fprintf(stderr,
+            "; %zu candidate pairs, %zu scored above 0 with copy pairs and closed triangles; "
+            "clusters merge at mean similarity %.2f\n",
+            res->n_story_candidates, res->n_story_scored, o->pipe.story_threshold);
 }
 
 /* "dedup: 8 documents: 7 used (1 repaired), 1 skipped (empty 1)": where every item read

@@ -1,0 +1,217 @@
+/* Unit tests for the story stage: the length-corrected similarity, tf-idf vectors, and
+ * average-linkage clustering over a sparse similarity graph (no chaining, dates, seeds,
+ * independence from the order of the pairs). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dedup/dedup.h>
+
+#define P(a, b) ((uint64_t)(a) << 32 | (uint64_t)(b))
+
+static const uint64_t hashes[] = {11, 22, 33, 44, 55, 66, 77, 88, 99, 110, 121, 132, 143, 154,
+                                  165, 176};
+static float unit16[16];
+
+static void fill_unit(void)
+{
+    size_t i;
+
+    for (i = 0; i < 16; i++)
+        unit16[i] = 0.25f; /* 16 equal weights: norm 1 */
+}
+
+static void test_story_similarity_identical(void **state)
+{
+    dd_vec a = {hashes, unit16, 16};
+
+    (void)state;
+    fill_unit();
+    assert_true(fabs(dd_story_cosine(a, a) - 1.0) < 1e-6);
+    /* cosine 1 less 1.6 / sqrt(16) */
+    assert_true(fabs(dd_story_similarity(a, a, 1.6) - 0.6) < 1e-6);
+    assert_true(fabs(dd_story_similarity(a, a, 0) - 1.0) < 1e-6);
+}
+
+static void test_story_similarity_floors(void **state)
+{
+    dd_vec a = {hashes, unit16, 16}, b = {hashes + 15, unit16, 1}, none = {hashes, unit16, 0};
+
+    (void)state;
+    fill_unit();
+    /* one shared term of weight 0.25 * 0.25: cosine 0.0625, under DD_STORY_MIN_COSINE */
+    assert_true(dd_story_cosine(a, b) > 0);
+    assert_true(dd_story_similarity(a, b, 0) == 0);
+    /* a large penalty floors at 0, never negative */
+    assert_true(dd_story_similarity(a, a, 100) == 0);
+    assert_true(dd_story_similarity(a, none, 0) == 0);
+}
+
+static void test_story_vector_normalised_sorted(void **state)
+{
+    const uint64_t text[] = {7, 3, 7, 9, 3, 7};
+    uint64_t h[3];
+    float w[3];
+    size_t n = 0, i;
+    double norm = 0;
+    dd_idf *idf = NULL;
+
+    (void)state;
+    assert_int_equal(dd_idf_new(1, &idf), DD_OK);
+    assert_int_equal(dd_story_vector(text, 6, idf, SIZE_MAX, h, w, &n), DD_OK);
+    assert_int_equal(n, 3);
+    for (i = 0; i < n; i++)
+        norm += (double)w[i] * w[i];
+    assert_true(fabs(norm - 1.0) < 1e-5);
+    assert_true(h[0] == 3 && h[1] == 7 && h[2] == 9);
+    assert_true(w[1] > w[0] && w[0] > w[2]); /* tf 3 > tf 2 > tf 1 at equal idf */
+    /* top_k keeps the heaviest */
+    assert_int_equal(dd_story_vector(text, 6, idf, 1, h, w, &n), DD_OK);
+    assert_int_equal(n, 1);
+    assert_true(h[0] == 7 && fabs(w[0] - 1.0) < 1e-6);
+    dd_idf_free(idf);
+}
+
+static void cluster(const uint64_t *pairs, const double *sim, size_t np, const double *days,
+                    size_t n, double threshold, uint32_t *label)
+{
+    dd_story_opts o = dd_story_opts_default();
+    size_t i;
+
+    o.threshold = threshold;
+    for (i = 0; i < n; i++)
+        label[i] = (uint32_t)i;
+    assert_int_equal(dd_story_cluster(days, n, pairs, sim, np, &o, label), DD_OK);
+}
+
+static void test_story_cluster_does_not_chain(void **state)
+{
+    /* 0-1 and 1-2 are close, 0-2 unrelated: 0 and 1 merge, then 2's mean link to {0,1} is
+     * (0.8 + 0) / 2 = 0.4, under 0.5, so 2 stays out. Single linkage would take all three. */
+    const uint64_t pairs[] = {P(0, 1), P(1, 2)};
+    const double sim[] = {0.9, 0.8}, days[] = {NAN, NAN, NAN};
+    uint32_t label[3];
+
+    (void)state;
+    cluster(pairs, sim, 2, days, 3, 0.5, label);
+    assert_int_equal(label[0], 0);
+    assert_int_equal(label[1], 0);
+    assert_int_equal(label[2], 2);
+    /* with the third pair present the mean is 0.75 and it joins */
+    {
+        const uint64_t p3[] = {P(0, 1), P(0, 2), P(1, 2)};
+        const double s3[] = {0.9, 0.7, 0.8};
+        cluster(p3, s3, 3, days, 3, 0.5, label);
+        assert_int_equal(label[2], 0);
+    }
+}
+
+static void test_story_cluster_best_first(void **state)
+{
+    /* 1 is close to both 0 (0.6) and 2 (0.9); it goes with 2 first, and {1,2} then averages
+     * (0.6 + 0) / 2 with 0: 0 stays alone. */
+    const uint64_t pairs[] = {P(0, 1), P(1, 2)};
+    const double sim[] = {0.6, 0.9}, days[] = {NAN, NAN, NAN};
+    uint32_t label[3];
+
+    (void)state;
+    cluster(pairs, sim, 2, days, 3, 0.5, label);
+    assert_int_equal(label[0], 0);
+    assert_int_equal(label[1], 1);
+    assert_int_equal(label[2], 1);
+}
+
+static void test_story_cluster_dates_apart(void **state)
+{
+    const uint64_t pairs[] = {P(0, 1), P(1, 2)};
+    const double sim[] = {0.9, 0.9}, days[] = {100, 110, NAN};
+    uint32_t label[3];
+
+    (void)state;
+    cluster(pairs, sim, 2, days, 3, 0.5, label); /* max_days 4 by default */
+    assert_true(label[0] != label[1]);
+    /* an undated document may join either */
+    assert_true(label[2] == label[1] || label[2] == label[0]);
+}
+
+static void test_story_cluster_seeded_groups(void **state)
+{
+    /* 0 and 1 start as one copies group; 2 resembles 0 only (0.8): mean (0.8 + 0) / 2 = 0.4. */
+    const uint64_t pairs[] = {P(0, 2)};
+    const double sim[] = {0.8}, days[] = {NAN, NAN, NAN};
+    dd_story_opts o = dd_story_opts_default();
+    uint32_t label[3] = {0, 0, 2};
+
+    (void)state;
+    o.threshold = 0.5;
+    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, &o, label), DD_OK);
+    assert_int_equal(label[0], 0);
+    assert_int_equal(label[1], 0);
+    assert_int_equal(label[2], 2);
+    o.threshold = 0.4;
+    label[0] = label[1] = 0;
+    label[2] = 2;
+    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, &o, label), DD_OK);
+    assert_int_equal(label[2], 0);
+}
+
+static void test_story_cluster_pair_order_irrelevant(void **state)
+{
+    /* Two tight groups {0,1,2} and {3,4} with a weak bridge; any order of the pair list gives
+     * the same labels. */
+    uint64_t pairs[] = {P(0, 1), P(0, 2), P(1, 2), P(3, 4), P(2, 3), P(1, 4)};
+    double sim[] = {0.9, 0.8, 0.85, 0.95, 0.3, 0.2};
+    const double days[5] = {NAN, NAN, NAN, NAN, NAN};
+    uint32_t ref[5], label[5];
+    size_t round, i;
+
+    (void)state;
+    cluster(pairs, sim, 6, days, 5, 0.5, ref);
+    assert_true(ref[0] == 0 && ref[1] == 0 && ref[2] == 0 && ref[3] == 3 && ref[4] == 3);
+    for (round = 0; round < 6; round++) {
+        uint64_t p = pairs[0];
+        double s = sim[0];
+        for (i = 0; i + 1 < 6; i++) { /* rotate */
+            pairs[i] = pairs[i + 1];
+            sim[i] = sim[i + 1];
+        }
+        pairs[5] = p;
+        sim[5] = s;
+        cluster(pairs, sim, 6, days, 5, 0.5, label);
+        assert_memory_equal(label, ref, sizeof ref);
+    }
+}
+
+static void test_story_cluster_empty(void **state)
+{
+    uint32_t label[1] = {0};
+    const double days[1] = {NAN};
+    dd_story_opts o = dd_story_opts_default();
+
+    (void)state;
+    assert_int_equal(dd_story_cluster(days, 0, NULL, NULL, 0, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 1, NULL, NULL, 0, &o, label), DD_OK);
+    assert_int_equal(label[0], 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_story_similarity_identical),
+        cmocka_unit_test(test_story_similarity_floors),
+        cmocka_unit_test(test_story_vector_normalised_sorted),
+        cmocka_unit_test(test_story_cluster_does_not_chain),
+        cmocka_unit_test(test_story_cluster_best_first),
+        cmocka_unit_test(test_story_cluster_dates_apart),
+        cmocka_unit_test(test_story_cluster_seeded_groups),
+        cmocka_unit_test(test_story_cluster_pair_order_irrelevant),
+        cmocka_unit_test(test_story_cluster_empty),
+    };
+    return cmocka_run_group_tests_name("story", tests, NULL, NULL);
+}

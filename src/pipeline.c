@@ -274,6 +274,36 @@ static dd_status read_all(dd__run *w, dd_reader *r)
     }
 }
 
+/* --signature simhash at the copies level: a fingerprint of each shingle set (all weights
+ * 1) and block-permutation tables. It finds only near-exact copies (a Jaccard-0.5 copy sits
+ * about 17 bits away); docs/ALGORITHMS.md compares it with banding. */
+static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t n = w->res->n_docs, i, max = 1;
+    unsigned dist = w->o->simhash_distance;
+    uint64_t *fp = malloc((n + 1) * sizeof *fp);
+    float *ones;
+    dd_status st;
+
+    for (i = 0; i < n; i++)
+        max = m->set_off[i + 1] - m->set_off[i] > max ? m->set_off[i + 1] - m->set_off[i] : max;
+    ones = malloc(max * sizeof *ones);
+    if (!fp || !ones) {
+        free(fp);
+        free(ones);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < max; i++)
+        ones[i] = 1.0f;
+    for (i = 0; i < n; i++)
+        fp[i] = dd_simhash(m->set + m->set_off[i], ones, m->set_off[i + 1] - m->set_off[i]);
+    st = dd_simhash_candidates(fp, n, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand, n_cand);
+    free(fp);
+    free(ones);
+    return st;
+}
+
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
@@ -281,9 +311,12 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     /* Verification is exact, so a missed pair costs more than a spurious one. */
     dd_lsh_params p = dd_lsh_optimal(t, w->o->num_perm, 0.25, 0.75);
     dd_lsh *lsh = NULL;
-    dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
+    dd_status st;
     size_t i;
 
+    if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
+        return simhash_candidates(w, cand, n_cand);
+    st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
     res->bands = p.bands;
     res->rows = p.rows;
     for (i = 0; st == DD_OK && i < res->n_docs; i++)

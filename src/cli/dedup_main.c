@@ -95,11 +95,16 @@ static void explain(const cli_opts *o, const dd_result *res)
 
     if (o->verbosity < 2)
         return;
-    fprintf(stderr,
-            "dedup: lsh: %zu bands x %zu rows of %zu MinHash values, tuned for similarity "
-            "%.2f (P(candidate) %.3f at %.2f, %.3f at %.2f)\n",
-            res->bands, res->rows, o->pipe.num_perm, t, dd_lsh_probability(t, res->bands, res->rows),
-            t, dd_lsh_probability(o->pipe.threshold, res->bands, res->rows), o->pipe.threshold);
+    if (o->pipe.level == DD_LEVEL_COPIES && o->pipe.signature == DD_SIGNATURE_SIMHASH)
+        fprintf(stderr, "dedup: simhash: 64-bit fingerprints of the shingle sets, pairs within "
+                        "%u bits\n", o->pipe.simhash_distance);
+    else
+        fprintf(stderr,
+                "dedup: lsh: %zu bands x %zu rows of %zu MinHash values, tuned for similarity "
+                "%.2f (P(candidate) %.3f at %.2f, %.3f at %.2f)\n",
+                res->bands, res->rows, o->pipe.num_perm, t,
+                dd_lsh_probability(t, res->bands, res->rows), t,
+                dd_lsh_probability(o->pipe.threshold, res->bands, res->rows), o->pipe.threshold);
     fprintf(stderr,
             "dedup: %zu boilerplate lines stripped from %zu documents; %zu candidate pairs, "
             "%zu verified, %zu rejected as sharing only a footer\n",

@@ -1,6 +1,7 @@
 /* Terms stage: stop words out, Snowball stems in. The stop list is Snowball's English list
  * in the normalizer's spelling (apostrophes dropped: "dont", "its") plus a few words every
- * news report carries ("said", "told", "mr"), which say nothing about which story it is. */
+ * news report carries ("said", "told", "mr", "year", "new", "per cent"), which say nothing
+ * about which story it is. */
 #include <dedup/dedup.h>
 
 #include <stdlib.h>
@@ -17,21 +18,22 @@
 static const char *const stop_words[] = {
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
     "are", "arent", "as", "at", "be", "because", "been", "before", "being", "below", "between",
-    "both", "but", "by", "can", "cannot", "cant", "could", "couldnt", "did", "didnt", "do", "does",
-    "doesnt", "doing", "dont", "down", "during", "each", "few", "for", "from", "further", "had",
-    "hadnt", "has", "hasnt", "have", "havent", "having", "he", "hed", "hell", "her", "here",
+    "both", "but", "by", "can", "cannot", "cant", "cent", "could", "couldnt", "did", "didnt", "do",
+    "does", "doesnt", "doing", "dont", "down", "during", "each", "few", "for", "from", "further",
+    "had", "hadnt", "has", "hasnt", "have", "havent", "having", "he", "hed", "hell", "her", "here",
     "heres", "hers", "herself", "hes", "him", "himself", "his", "how", "hows", "i", "id", "if",
-    "ill", "im", "in", "into", "is", "isnt", "it", "its", "itself", "ive", "just", "lets", "me",
-    "more", "most", "mr", "mrs", "ms", "must", "mustnt", "my", "myself", "no", "nor", "not", "of",
-    "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over",
-    "own", "said", "same", "say", "says", "shall", "shant", "she", "shed", "shell", "shes",
-    "should", "shouldnt", "so", "some", "such", "than", "that", "thats", "the", "their", "theirs",
-    "them", "themselves", "then", "there", "theres", "these", "they", "theyd", "theyll",
-    "theyre", "theyve", "this", "those", "through", "to", "told", "too", "under", "until", "up",
-    "very", "was", "wasnt", "we", "wed", "well", "were", "werent", "weve", "what", "whats",
-    "when", "whens", "where", "wheres", "which", "while", "who", "whom", "whos", "why", "whys",
-    "will", "with", "wont", "would", "wouldnt", "you", "youd", "youll", "your", "youre", "yours",
-    "yourself", "yourselves", "youve",
+    "ill", "im", "in", "into", "is", "isnt", "it", "its", "itself", "ive", "just", "lets", "like",
+    "may", "me", "might", "more", "most", "mr", "mrs", "ms", "must", "mustnt", "my", "myself",
+    "new", "no", "nor", "not", "of", "off", "on", "once", "one", "only", "or", "other", "ought",
+    "our", "ours", "ourselves", "out", "over", "own", "pct", "per", "said", "same", "say", "says",
+    "shall", "shant", "she", "shed", "shell", "shes", "should", "shouldnt", "so", "some", "such",
+    "than", "that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there",
+    "theres", "these", "they", "theyd", "theyll", "theyre", "theyve", "this", "those", "through",
+    "to", "told", "too", "two", "under", "until", "up", "very", "was", "wasnt", "we", "wed",
+    "well", "were", "werent", "weve", "what", "whats", "when", "whens", "where", "wheres", "which",
+    "while", "who", "whom", "whos", "why", "whys", "will", "with", "wont", "would", "wouldnt",
+    "year", "years", "you", "youd", "youll", "your", "youre", "yours", "yourself", "yourselves",
+    "youve",
 };
 
 struct dd_terms {

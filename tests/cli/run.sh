@@ -8,6 +8,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 DEDUP=${DEDUP:-$root/build/dedup}
+case $DEDUP in /*) ;; *) DEDUP=$PWD/$DEDUP ;; esac # cases run in other folders
 cases="$here/cases"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -8,7 +8,7 @@ printf 'A story about the harbour strike.\n' > dir/ok.txt
 timeout 10 "$DEDUP" --level copies dir
 echo "exit $?"
 mkfifo named-fifo
-printf 'Text written into a named FIFO.\n' > named-fifo &
+timeout 10 sh -c 'printf "Text written into a named FIFO.\n" > named-fifo' &
 timeout 10 "$DEDUP" --level copies named-fifo
 echo "exit $?"
-wait
+wait # the writer gives up after 10 s too, should dedup never open the FIFO

@@ -139,8 +139,15 @@ dd_status dd__story_add_doc(dd__run *w, const dd_doc *d, const dd_span *toks, si
     if (idx == 0)
         m->term_off[0] = 0;
     for (i = 0; i < n; i++) {
+        /* Name a term by its word as written ("insurgents", not the stem "insurg"), unless
+         * the term is longer than that word: a character pair, or "million" from "960m". */
+        dd_span name = toks[t[i].token];
+        size_t len;
+        const char *text = dd_terms_text(w->terms, i, &len);
+        if (len > name.len)
+            name = (dd_span){text, len};
         m->terms[m->n_terms++] = t[i];
-        if (dict_add(m, t[i].hash, &toks[t[i].token]) != DD_OK)
+        if (dict_add(m, t[i].hash, &name) != DD_OK)
             return DD_ENOMEM;
     }
     m->term_off[idx + 1] = m->n_terms;

@@ -46,7 +46,22 @@ struct dd_terms {
     size_t *text_off; /* term i's stem starts at text + text_off[i] */
     size_t off_cap;
     char pair[16];
+    /* Word cache: news vocabulary is Zipfian, so most words were seen before; stemming
+     * (Snowball) and the stop-list search are then one hash probe. */
+    struct cached *cache;
+    size_t cache_cap, cache_n;
+    char *arena; /* word bytes then stem bytes of each cached entry */
+    size_t arena_len, arena_cap;
 };
+
+typedef struct cached {
+    uint64_t h;            /* XXH3 of the word; 0 = empty slot */
+    uint32_t off;          /* word at arena + off, its stem right after it */
+    uint8_t len, stem_len; /* stem_len 0: a stop word */
+} cached;
+
+#define CACHE_MAX_WORD 64
+#define CACHE_MAX_SLOTS ((size_t)1 << 21)
 
 static int cmp_word(const void *key, const void *elem)
 {
@@ -87,6 +102,8 @@ void dd_terms_free(dd_terms *t)
     if (!t)
         return;
     sb_stemmer_delete(t->stemmer);
+    free(t->cache);
+    free(t->arena);
     free(t->out);
     free(t->text);
     free(t->text_off);
@@ -166,6 +183,99 @@ static dd_status number(dd_terms *t, size_t *m, const char *s, size_t len, size_
     return emit(t, m, s, len, token);
 }
 
+/* The slot of word (hash h) in the cache: its entry, or the empty slot where it belongs. */
+static cached *cache_slot(const dd_terms *t, uint64_t h, const char *s, size_t len)
+{
+    size_t mask = t->cache_cap - 1, i;
+
+    for (i = (size_t)h & mask; t->cache[i].h; i = (i + 1) & mask)
+        if (t->cache[i].h == h && t->cache[i].len == len &&
+            memcmp(t->arena + t->cache[i].off, s, len) == 0)
+            return &t->cache[i];
+    return &t->cache[i];
+}
+
+static dd_status cache_grow(dd_terms *t)
+{
+    size_t cap = t->cache_cap ? t->cache_cap * 2 : 4096, i;
+    cached *old = t->cache, *nc = calloc(cap, sizeof *nc);
+
+    if (!nc)
+        return DD_ENOMEM;
+    t->cache = nc;
+    for (i = 0; i < t->cache_cap; i++) {
+        size_t j;
+        if (!old[i].h)
+            continue;
+        for (j = (size_t)old[i].h & (cap - 1); nc[j].h; j = (j + 1) & (cap - 1))
+            ;
+        nc[j] = old[i];
+    }
+    t->cache_cap = cap;
+    free(old);
+    return DD_OK;
+}
+
+/* Remember word -> stem (or stop word), unless the cache is full: then words are simply
+ * stemmed each time. */
+static dd_status cache_put(dd_terms *t, uint64_t h, const char *w, size_t len, const char *stem,
+                           size_t stem_len)
+{
+    cached *c;
+
+    if (t->cache_n >= CACHE_MAX_SLOTS / 2 || stem_len > 255)
+        return DD_OK;
+    if ((t->cache_n + 1) * 2 > t->cache_cap && cache_grow(t) != DD_OK)
+        return DD_ENOMEM;
+    if (dd__grow((void **)&t->arena, &t->arena_cap, t->arena_len + len + stem_len,
+                 sizeof *t->arena) != DD_OK)
+        return DD_ENOMEM;
+    c = cache_slot(t, h, w, len);
+    *c = (cached){h ? h : 1, (uint32_t)t->arena_len, (uint8_t)len, (uint8_t)stem_len};
+    memcpy(t->arena + t->arena_len, w, len);
+    memcpy(t->arena + t->arena_len + len, stem, stem_len);
+    t->arena_len += len + stem_len;
+    t->cache_n++;
+    return DD_OK;
+}
+
+/* A word of two or more letters: its stem, unless it is a stop word. */
+static dd_status word(dd_terms *t, size_t *m, const char *s, size_t len, size_t token)
+{
+    uint64_t h;
+    const char *stem;
+    size_t stem_len = 0;
+    bool stop;
+
+    if (len > CACHE_MAX_WORD) {
+        stem = dd_terms_stem(t, s, len, &stem_len);
+        return stem ? emit(t, m, stem, stem_len, token) : DD_ENOMEM;
+    }
+    h = XXH3_64bits(s, len);
+    h = h ? h : 1;
+    if (t->cache_cap) {
+        const cached *c = cache_slot(t, h, s, len);
+        if (c->h)
+            return c->stem_len ? emit(t, m, t->arena + c->off + c->len, c->stem_len, token)
+                               : DD_OK;
+    }
+    stop = dd_terms_is_stop(s, len);
+    stem = stop ? "" : dd_terms_stem(t, s, len, &stem_len);
+    if (!stem)
+        return DD_ENOMEM;
+    if (!stop && stem_len == 0) { /* cannot happen with Snowball; keep the word */
+        stem = s;
+        stem_len = len;
+    }
+    {
+        /* the stem is a view into the stemmer, copied by cache_put before any reuse */
+        dd_status st = cache_put(t, h, s, len, stem, stem_len);
+        if (st != DD_OK || stop)
+            return st;
+    }
+    return emit(t, m, stem, stem_len, token);
+}
+
 dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_term **terms,
                            size_t *n_out)
 {
@@ -188,9 +298,8 @@ dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_
             }
         } else if (is_number(k)) {
             st = number(t, &m, s, len, i);
-        } else if (len > 1 && !dd_terms_is_stop(s, len)) {
-            s = dd_terms_stem(t, s, len, &len);
-            st = s ? emit(t, &m, s, len, i) : DD_ENOMEM;
+        } else if (len > 1) {
+            st = word(t, &m, s, len, i);
         }
         if (st != DD_OK)
             return st;

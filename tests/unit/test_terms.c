@@ -1,0 +1,183 @@
+/* Unit tests for content terms (stop words, Snowball stems, numbers and magnitudes,
+ * character pairs, the word cache) and for the IDF table (background, corpus, loading). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dedup/dedup.h>
+
+typedef struct ctx {
+    dd_normalizer *nz;
+    dd_terms *t;
+    char got[1024];
+} ctx;
+
+static int setup(void **state)
+{
+    ctx *c = calloc(1, sizeof *c);
+
+    if (!c || dd_normalizer_new(&c->nz) != DD_OK || dd_terms_new(1, &c->t) != DD_OK)
+        return -1;
+    *state = c;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ctx *c = *state;
+
+    dd_terms_free(c->t);
+    dd_normalizer_free(c->nz);
+    free(c);
+    return 0;
+}
+
+/* The terms of `text` as "a|b|c" in c->got. */
+static const char *terms_of(ctx *c, const char *text)
+{
+    const dd_span *toks;
+    const dd_term *terms;
+    size_t ntok = 0, n = 0, i, used = 0;
+
+    assert_int_equal(dd_normalize(c->nz, text, strlen(text), &toks, &ntok), DD_OK);
+    assert_int_equal(dd_terms_extract(c->t, toks, ntok, &terms, &n), DD_OK);
+    c->got[0] = '\0';
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const char *s = dd_terms_text(c->t, i, &len);
+        assert_true(used + len + 2 < sizeof c->got);
+        if (i)
+            c->got[used++] = '|';
+        memcpy(c->got + used, s, len);
+        used += len;
+        c->got[used] = '\0';
+        assert_true(terms[i].token < ntok);
+    }
+    return c->got;
+}
+
+static void test_terms_stop_words_and_stems(void **state)
+{
+    ctx *c = *state;
+
+    assert_string_equal(terms_of(c, "The rebels said they were advancing on the city"),
+                        "rebel|advanc|citi");
+    /* news filler goes too; contractions lose their apostrophe first */
+    assert_string_equal(terms_of(c, "Mr Smith told reporters it's a new year"),
+                        "smith|report");
+    assert_true(dd_terms_is_stop("said", 4));
+    assert_false(dd_terms_is_stop("hama", 4));
+}
+
+static void test_terms_numbers_and_magnitudes(void **state)
+{
+    ctx *c = *state;
+
+    /* "$960m" and "960 million" give the same terms; single letters are dropped */
+    assert_string_equal(terms_of(c, "a deal worth $960m"), "deal|worth|960|million");
+    assert_string_equal(terms_of(c, "a deal worth 960 million"), "deal|worth|960|million");
+    assert_string_equal(terms_of(c, "1,200 workers"), "1200|worker");
+}
+
+static void test_terms_character_pairs(void **state)
+{
+    ctx *c = *state;
+
+    /* four Han characters: three overlapping pairs */
+    assert_string_equal(terms_of(c, "码头工人"), "码头|头工|工人");
+    /* one character alone gives no pair, and no empty term */
+    assert_string_equal(terms_of(c, "好"), "");
+}
+
+static void test_terms_cache_gives_same_terms(void **state)
+{
+    ctx *c = *state;
+    char first[1024];
+    int round;
+
+    strcpy(first, terms_of(c, "Insurgents entered Hama; the insurgents advanced."));
+    assert_string_equal(first, "insurg|enter|hama|insurg|advanc");
+    for (round = 0; round < 3; round++) /* now served from the cache */
+        assert_string_equal(terms_of(c, "Insurgents entered Hama; the insurgents advanced."),
+                            first);
+}
+
+static void test_idf_background_and_corpus(void **state)
+{
+    static const char table[] = "#dedup-idf\t1\tdocs\t100\ncommon\t90\nrare\t1\n";
+    dd_idf *idf = NULL;
+    char err[128];
+    uint64_t h[2];
+    size_t len;
+    ctx *c = *state;
+    double w_common, w_rare, w_unseen, w_after;
+
+    assert_int_equal(dd_idf_new(1, &idf), DD_OK);
+    assert_int_equal(dd_idf_load(idf, table, sizeof table - 1, "t", err, sizeof err), DD_OK);
+    assert_int_equal(dd_idf_docs(idf), 100);
+    /* hashes as dd_terms computes them */
+    {
+        const dd_span *toks;
+        const dd_term *terms;
+        size_t ntok, n;
+        assert_int_equal(dd_normalize(c->nz, "common rare", 11, &toks, &ntok), DD_OK);
+        assert_int_equal(dd_terms_extract(c->t, toks, ntok, &terms, &n), DD_OK);
+        assert_int_equal(n, 2);
+        assert_memory_equal(dd_terms_text(c->t, 0, &len), "common", 6);
+        assert_int_equal(len, 6);
+        h[0] = terms[0].hash;
+        h[1] = terms[1].hash;
+    }
+    w_common = dd_idf_weight(idf, h[0]);
+    w_rare = dd_idf_weight(idf, h[1]);
+    w_unseen = dd_idf_weight(idf, 12345);
+    assert_true(w_common > 0 && w_common < w_rare && w_rare < w_unseen);
+    /* a corpus where "rare" is everywhere makes it cheaper */
+    for (len = 0; len < 200; len++)
+        assert_int_equal(dd_idf_add_doc(idf, h + 1, 1), DD_OK);
+    w_after = dd_idf_weight(idf, h[1]);
+    assert_true(w_after < w_rare);
+    assert_int_equal(dd_idf_docs(idf), 300);
+    dd_idf_free(idf);
+}
+
+static void test_idf_load_errors(void **state)
+{
+    static const char no_header[] = "word\t3\n";
+    static const char bad_count[] = "#dedup-idf\t1\tdocs\t10\nword\tx\n";
+    dd_idf *idf = NULL;
+    char err[128];
+
+    (void)state;
+    assert_int_equal(dd_idf_new(1, &idf), DD_OK);
+    assert_int_not_equal(dd_idf_load(idf, no_header, sizeof no_header - 1, "a.tsv", err,
+                                     sizeof err), DD_OK);
+    assert_non_null(strstr(err, "a.tsv"));
+    assert_int_not_equal(dd_idf_load(idf, bad_count, sizeof bad_count - 1, "b.tsv", err,
+                                     sizeof err), DD_OK);
+    assert_non_null(strstr(err, "b.tsv:2"));
+    assert_int_equal(dd_idf_load_builtin(idf), DD_OK);
+    assert_true(dd_idf_docs(idf) > 10000);
+    dd_idf_free(idf);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_terms_stop_words_and_stems),
+        T(test_terms_numbers_and_magnitudes),
+        T(test_terms_character_pairs),
+        T(test_terms_cache_gives_same_terms),
+        T(test_idf_background_and_corpus),
+        cmocka_unit_test(test_idf_load_errors),
+    };
+#undef T
+    return cmocka_run_group_tests_name("terms", tests, NULL, NULL);
+}

@@ -56,6 +56,8 @@ typedef struct dd__run {
         uint32_t pos;
     } *hp;
     size_t hp_cap;
+    char *joined; /* a JSON Lines record's title and text, as one text */
+    size_t joined_cap;
 } dd__run;
 
 /* MinHash-banding candidates over the documents' signatures (pipeline.c). */

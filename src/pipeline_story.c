@@ -249,37 +249,6 @@ static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
 
 /* ---- candidates ------------------------------------------------------------------------ */
 
-typedef struct wt {
-    float w;
-    uint64_t h;
-} wt;
-
-static int cmp_wt(const void *pa, const void *pb)
-{
-    const wt *a = pa, *b = pb;
-
-    if (a->w != b->w)
-        return a->w > b->w ? -1 : 1;
-    return (a->h > b->h) - (a->h < b->h);
-}
-
-/* The hashes of the k heaviest terms of v (all of them when it has no more), in out. */
-static size_t top_terms(dd_vec v, size_t k, wt *tmp, uint64_t *out)
-{
-    size_t i;
-
-    if (v.n <= k) {
-        memcpy(out, v.h, v.n * sizeof *out);
-        return v.n;
-    }
-    for (i = 0; i < v.n; i++)
-        tmp[i] = (wt){v.w[i], v.h[i]};
-    qsort(tmp, v.n, sizeof *tmp, cmp_wt);
-    for (i = 0; i < k; i++)
-        out[i] = tmp[i].h;
-    return k;
-}
-
 /* MinHash banding over each document's top-K term set: rewrites share their heaviest
  * names and figures even when most of their wording differs. */
 static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
@@ -290,23 +259,20 @@ static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_params p = dd_lsh_optimal(w->o->story_lsh_threshold, np, 0.25, 0.75);
     uint32_t *sig = malloc(np * sizeof *sig);
     uint64_t *top;
-    wt *tmp;
     dd_lsh *lsh = NULL;
     dd_status st;
 
     for (d = 0; d < res->n_docs; d++)
         max = vec_of(m, d).n > max ? vec_of(m, d).n : max;
-    top = malloc(max * sizeof *top);
-    tmp = malloc(max * sizeof *tmp);
-    st = sig && top && tmp ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
+    top = malloc((max < k ? max : k) * sizeof *top);
+    st = sig && top ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
     res->story_bands = p.bands;
     res->story_rows = p.rows;
     for (d = 0; st == DD_OK && d < res->n_docs; d++) {
-        size_t n = top_terms(vec_of(m, d), k, tmp, top);
-        if (n == 0)
+        size_t n = 0;
+        st = dd_story_top_terms(vec_of(m, d), k, top, &n);
+        if (st != DD_OK || n == 0)
             continue;
-        if (n > 1)
-            qsort(top, n, sizeof *top, dd__cmp_u64);
         dd_minhash_sign(w->mh, top, n, sig);
         st = dd_lsh_insert(lsh, (uint32_t)d, sig, np);
     }
@@ -315,7 +281,6 @@ static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_free(lsh);
     free(sig);
     free(top);
-    free(tmp);
     return st;
 }
 

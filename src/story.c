@@ -76,6 +76,30 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
     return DD_OK;
 }
 
+dd_status dd_story_top_terms(dd_vec v, size_t k, uint64_t *out, size_t *n_out)
+{
+    tw *t;
+    size_t i;
+
+    *n_out = v.n < k ? v.n : k;
+    if (v.n <= k) {
+        if (v.n)
+            memcpy(out, v.h, v.n * sizeof *out);
+        return DD_OK;
+    }
+    t = malloc(v.n * sizeof *t);
+    if (!t)
+        return DD_ENOMEM;
+    for (i = 0; i < v.n; i++)
+        t[i] = (tw){v.h[i], v.w[i]};
+    qsort(t, v.n, sizeof *t, cmp_weight_desc);
+    for (i = 0; i < k; i++)
+        out[i] = t[i].h;
+    qsort(out, k, sizeof *out, dd__cmp_u64);
+    free(t);
+    return DD_OK;
+}
+
 double dd_story_cosine(dd_vec a, dd_vec b)
 {
     size_t i = 0, j = 0;

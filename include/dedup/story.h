@@ -29,6 +29,10 @@ typedef struct dd_vec {
 dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t top_k,
                           uint64_t *out_h, float *out_w, size_t *n_out);
 
+/** The hashes of the `k` heaviest terms of `v` (ties to the smaller hash), sorted, in
+ *  `out` (capacity >= min(v.n, k)); `*n_out` gets their number. DD_OK or DD_ENOMEM. */
+dd_status dd_story_top_terms(dd_vec v, size_t k, uint64_t *out, size_t *n_out);
+
 /** Cosine of two normalised vectors (their dot product). */
 double dd_story_cosine(dd_vec a, dd_vec b);
 

@@ -78,6 +78,23 @@ static void test_story_vector_normalised_sorted(void **state)
     dd_idf_free(idf);
 }
 
+static void test_story_top_terms(void **state)
+{
+    static const uint64_t h[] = {5, 9, 12, 40};
+    static const float w[] = {0.1f, 0.7f, 0.1f, 0.7f};
+    dd_vec v = {h, w, 4};
+    uint64_t out[4];
+    size_t n = 0;
+
+    (void)state;
+    assert_int_equal(dd_story_top_terms(v, 3, out, &n), DD_OK);
+    assert_int_equal(n, 3); /* 9 and 40, then 5 before 12 on the tie; sorted by hash */
+    assert_true(out[0] == 5 && out[1] == 9 && out[2] == 40);
+    assert_int_equal(dd_story_top_terms(v, 10, out, &n), DD_OK);
+    assert_int_equal(n, 4);
+    assert_memory_equal(out, h, sizeof h);
+}
+
 static void cluster(const uint64_t *pairs, const double *sim, size_t np, const double *days,
                     size_t n, double threshold, uint32_t *label)
 {
@@ -206,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_story_similarity_identical),
         cmocka_unit_test(test_story_similarity_floors),
         cmocka_unit_test(test_story_vector_normalised_sorted),
+        cmocka_unit_test(test_story_top_terms),
         cmocka_unit_test(test_story_cluster_does_not_chain),
         cmocka_unit_test(test_story_cluster_best_first),
         cmocka_unit_test(test_story_cluster_dates_apart),

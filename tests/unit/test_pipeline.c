@@ -247,7 +247,14 @@ static void take(const dd_result *res, snapshot *s)
     memset(s, 0, sizeof *s);
     assert_true(res->n_pairs <= 16 && res->clusters.count <= 16);
     s->n_pairs = res->n_pairs;
-    memcpy(s->pairs, res->pairs, res->n_pairs * sizeof *res->pairs);
+    for (size_t i = 0; i < res->n_pairs; i++) { /* by field: padding bytes are not data */
+        s->pairs[i].a = res->pairs[i].a;
+        s->pairs[i].b = res->pairs[i].b;
+        s->pairs[i].jaccard = res->pairs[i].jaccard;
+        s->pairs[i].containment = res->pairs[i].containment;
+        s->pairs[i].similarity = res->pairs[i].similarity;
+        s->pairs[i].copy = res->pairs[i].copy;
+    }
     s->n_clusters = res->clusters.count;
     s->n_members = res->clusters.count ? res->clusters.start[res->clusters.count] : 0;
     assert_true(s->n_members <= 16);

@@ -33,6 +33,11 @@ int cli_parse(int argc, char **argv, cli_opts *o);
 /** Print "dedup: <msg>" and the --help hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...);
 
+/** Flush stdout once everything is written. A write error (a full disk) is one line,
+ *  "dedup: write error: <strerror>", and CLI_ERROR; a reader that went away (EPIPE with
+ *  SIGPIPE ignored) is CLI_OK, as the SIGPIPE default would end the run quietly. */
+int cli_stdout_done(void);
+
 /** The `dedup eval` command. */
 int cli_eval(const cli_opts *o);
 

@@ -120,6 +120,20 @@ int cli_usage_error(const char *fmt, ...)
     return CLI_USAGE;
 }
 
+int cli_stdout_done(void)
+{
+    int err = ferror(stdout) ? errno : 0;
+
+    if (fflush(stdout) != 0 && !err)
+        err = errno;
+    if (!ferror(stdout))
+        return CLI_OK;
+    if (err == EPIPE)
+        return CLI_OK;
+    fprintf(stderr, "dedup: write error: %s\n", strerror(err ? err : EIO));
+    return CLI_ERROR;
+}
+
 static int parse_fraction(const char *name, const char *s, double lo_excl, double *out)
 {
     char *end;
@@ -288,11 +302,11 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
         return -1;
     case 'h':
         fputs(usage_text, stdout);
-        return CLI_OK;
+        return cli_stdout_done();
     case 'V':
         printf("dedup %s (format %d, Unicode %s)\n", dd_version(), DD_FORMAT_VERSION,
                dd_unicode_version());
-        return CLI_OK;
+        return cli_stdout_done();
     default:
         return parse_number_opt(c, arg, o);
     }

@@ -127,26 +127,23 @@ static void account(const cli_opts *o, const dd_result *res)
     fputs(sep ? ")\n" : "\n", stderr);
 }
 
-/* Write the report and flush. A full disk or any other write error is one line and exit 1;
- * a reader that went away (EPIPE, when SIGPIPE is ignored) ends the run quietly with 0,
- * like the SIGPIPE default would. Returns -1 when everything was written. */
+/* Write the report and flush (cli_stdout_done: a write error is exit 1, a closed pipe
+ * exit 0). Returns -1 when everything was written. */
 static int write_report(const cli_opts *o, const dd_result *res)
 {
     dd_status st;
-    int err = 0;
+    int rc;
 
     errno = 0;
     st = dd_report_write(res, &o->report, stdout);
-    if (st != DD_OK || ferror(stdout))
-        err = errno;
-    if (fflush(stdout) != 0 && !err)
-        err = errno;
-    if (st == DD_OK && !ferror(stdout))
-        return -1;
-    if (err == EPIPE)
-        return CLI_OK;
-    fprintf(stderr, "dedup: write error: %s\n", strerror(err ? err : EIO));
-    return CLI_ERROR;
+    rc = cli_stdout_done();
+    if (rc != CLI_OK || ferror(stdout))
+        return rc;
+    if (st != DD_OK) {
+        fprintf(stderr, "dedup: %s\n", dd_strerror(st));
+        return CLI_ERROR;
+    }
+    return -1;
 }
 
 static int finish(const cli_opts *o, const dd_result *res, bool missing)

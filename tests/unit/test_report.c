@@ -131,6 +131,11 @@ static void test_report_csv_quoting(void **state)
         {"trail ", "\"trail \""},
         {"in side", "in side"},
         {"caf\xc3\xa9", "caf\xc3\xa9"},
+        {"esc\x1b[2J", "esc\\x1b[2J"},
+        {"tab\there", "tab\\x09here"},
+        {"bell\x07,del\x7f", "\"bell\\x07,del\\x7f\""},
+        {"line\n\x1b", "\"line\n\\x1b\""},
+        {"back\\slash", "back\\slash"},
     };
     size_t i;
 

@@ -43,6 +43,7 @@ struct dd_reader {
     char *walk_root;
     FILE *jf; /* current JSON Lines file */
     bool jf_owned;
+    bool jcopy;         /* records cannot be re-read by name: hand out doc.record */
     char *jname;
     uint32_t jsrc;      /* jname's index in srcs */
     size_t jline;
@@ -491,6 +492,7 @@ static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
     }
     r->jf = f;
     r->jf_owned = owned;
+    r->jcopy = !owned;
     r->jline = 0;
     r->jitems = 0;
     r->jbase = ftell(f);
@@ -690,6 +692,8 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
                   r->jline);
     else
         st = fill_record(r, root, off, len, doc);
+    if (st == DD_OK && (r->jcopy || off < 0))
+        doc->record = line;
     json_decref(root);
     return st;
 }

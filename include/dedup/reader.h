@@ -28,6 +28,9 @@ typedef struct dd_doc {
     const char *warning; /**< a repair that was made (e.g. "read as Latin-1"), or NULL */
     long record_off;     /**< byte offset of the JSONL record in its file, -1 otherwise */
     size_t record_len;   /**< bytes of the JSONL record line (without the newline) */
+    const char *record;  /**< the record line itself (record_len bytes) when its input
+                              cannot be opened again by name (stdin, a stream, a compressed
+                              file or archive member), else NULL */
 } dd_doc;
 
 typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;

@@ -72,19 +72,22 @@ bad:
     return false;
 }
 
+/* The PATHs from the command line, then those from --files-from; none at all (and no list)
+ * means standard input. */
 static dd_status add_paths(dd_reader *r, const cli_opts *o, bool *missing)
 {
     size_t i;
     dd_status st = DD_OK;
 
-    if (o->n_paths == 0)
+    if (o->n_paths == 0 && !o->files_from)
         return dd_reader_add_path(r, "-");
-    for (i = 0; st == DD_OK && i < o->n_paths; i++) {
-        if (strcmp(o->paths[i], "-") != 0 && !path_ok(o->paths[i])) {
+    for (i = 0; st == DD_OK && i < o->n_paths + o->n_listed; i++) {
+        const char *p = i < o->n_paths ? o->paths[i] : o->listed[i - o->n_paths];
+        if (strcmp(p, "-") != 0 && !path_ok(p)) {
             *missing = true;
             continue;
         }
-        st = dd_reader_add_path(r, o->paths[i]);
+        st = dd_reader_add_path(r, p);
     }
     return st;
 }
@@ -127,32 +130,13 @@ static void account(const cli_opts *o, const dd_result *res)
     fputs(sep ? ")\n" : "\n", stderr);
 }
 
-/* Write the report and flush (cli_stdout_done: a write error is exit 1, a closed pipe
- * exit 0). Returns -1 when everything was written. */
-static int write_report(const cli_opts *o, const dd_result *res)
-{
-    dd_status st;
-    int rc;
-
-    errno = 0;
-    st = dd_report_write(res, &o->report, stdout);
-    rc = cli_stdout_done();
-    if (rc != CLI_OK || ferror(stdout))
-        return rc;
-    if (st != DD_OK) {
-        fprintf(stderr, "dedup: %s\n", dd_strerror(st));
-        return CLI_ERROR;
-    }
-    return -1;
-}
-
 static int finish(const cli_opts *o, const dd_result *res, bool missing)
 {
     size_t skipped = dd_result_skipped(res);
     int rc;
 
     explain(o, res);
-    rc = write_report(o, res);
+    rc = cli_write_output(o, res);
     if (rc >= 0)
         return rc;
     account(o, res);
@@ -181,6 +165,10 @@ static int run(cli_opts *o)
     o->reader.on_warning = on_warning;
     o->reader.warning_ud = o;
     o->report.level = o->pipe.level;
+    if (o->files_from && (rc = cli_read_list(o)) >= 0)
+        return rc;
+    if ((rc = cli_check_outputs(o)) >= 0)
+        return rc;
     st = dd_reader_new(&o->reader, &r);
     if (st == DD_OK)
         st = add_paths(r, o, &missing);
@@ -204,6 +192,11 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (o.eval)
-        return cli_eval(&o);
-    return o.idf ? cli_idf(&o) : run(&o);
+        rc = cli_eval(&o);
+    else if (o.explain)
+        rc = cli_explain(&o);
+    else
+        rc = o.idf ? cli_idf(&o) : run(&o);
+    dd_path_list_free(o.listed, o.n_listed);
+    return rc;
 }

@@ -13,7 +13,7 @@ WERROR      ?= -Werror
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual \
         -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings -Wconversion -Wsign-conversion
-DEPS_PC  := libxxhash libutf8proc jansson
+DEPS_PC  := libxxhash libutf8proc jansson libarchive libxml-2.0
 ALL_CPPFLAGS = -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null) $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 $(WARN) $(WERROR) -pthread $(CFLAGS)
@@ -26,7 +26,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/idf_news_en.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include/dedup/dedup.h)
+VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include/dedup/status.h)
 RUN      ?=
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -72,7 +72,7 @@ $(BUILD)/libdedup.a: $(LIB_OBJ)
 $(BUILD)/dedup: $(CLI_OBJ) $(BUILD)/libdedup.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libdedup.a $(LIBS)
 
-$(BUILD)/dedup.pc: dedup.pc.in include/dedup/dedup.h
+$(BUILD)/dedup.pc: dedup.pc.in include/dedup/status.h
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "reader_internal.h"
 #include "util.h"
 
 typedef struct input {
@@ -41,6 +42,7 @@ struct dd_reader {
     size_t n_inputs, cap_inputs, next_input;
     FTS *fts;
     char *walk_root;
+    dd__archive *ar;    /* open compressed file, archive or WARC (reader_archive.c) */
     FILE *jf; /* current JSON Lines file */
     bool jf_owned;
     bool jcopy;         /* records cannot be re-read by name: hand out doc.record */
@@ -174,6 +176,7 @@ void dd_reader_free(dd_reader *r)
         fts_close(r->fts);
     if (r->jf && r->jf_owned)
         fclose(r->jf);
+    dd__archive_close(r->ar);
     for (i = 0; i < r->n_inputs; i++) {
         free(r->inputs[i].path);
         free(r->inputs[i].name);
@@ -730,6 +733,9 @@ static dd_status take_file(dd_reader *r, const char *path, bool walked, dd_doc *
 
     if (st != DD_OK)
         return st;
+    if (dd__archive_sniff(fileno(f)))
+        return dd__archive_open(f, path, r->o.max_doc_bytes, &r->ar) == DD_OK ? DD_END
+                                                                            : DD_ENOMEM;
     if (ends_with(path, ".jsonl"))
         return open_jsonl(r, f, true, path) == DD_OK ? DD_END : DD_ENOMEM;
     return read_file_doc(r, f, path, doc);
@@ -804,6 +810,65 @@ static dd_status start_input(dd_reader *r, const input *in, dd_doc *doc)
     return take_file(r, in->path, false, doc);
 }
 
+/* A WARC page: its HTML becomes text (reader_html.c) and its <title> the title. */
+static dd_status html_doc(dd_reader *r, const char *name, size_t len, dd_doc *doc)
+{
+    char *text = NULL, *title = NULL;
+    size_t n = 0;
+    dd_status st = dd__html_to_text(r->raw, len, dd__archive_charset(r->ar), &text, &n, &title);
+
+    if (st == DD_OK && (st = raw_reserve(r, n + 1)) == DD_OK) {
+        memcpy(r->raw, text, n + 1);
+        st = make_text_doc(r, name, n, doc);
+    }
+    if (st == DD_OK && title && *title) {
+        free(r->title);
+        r->title = title;
+        doc->title = title;
+        title = NULL;
+    }
+    free(text);
+    free(title);
+    return st;
+}
+
+/* One item of the open archive. DD_END: a JSON Lines member was opened, or the archive is
+ * done (closed); either way, pull again. Corrupt data ends the archive as one item. */
+static dd_status archive_step(dd_reader *r, dd_doc *doc)
+{
+    dd__member_kind kind = DD__MEMBER_TEXT;
+    const char *name = NULL;
+    FILE *m = NULL;
+    size_t len = 0;
+    dd_status st = dd__archive_next(r->ar, &m, &name, &kind);
+
+    if (st == DD_EIO) {
+        st = fail(r, DD_EIO, "%s: %s, skipped", name ? name : "archive",
+                  dd__archive_error(r->ar));
+        dd__archive_close(r->ar);
+        r->ar = NULL;
+        return st;
+    }
+    if (st == DD_END) {
+        dd__archive_close(r->ar);
+        r->ar = NULL;
+    }
+    if (st != DD_OK)
+        return st;
+    if (kind == DD__MEMBER_SKIP)
+        return fail(r, DD_EIO, "%s: %s, skipped", name, dd__archive_error(r->ar));
+    if (kind == DD__MEMBER_JSONL) {
+        st = open_jsonl(r, m, true, name);
+        r->jcopy = true;
+        return st == DD_OK ? DD_END : st;
+    }
+    st = read_stream(r, m, name, &len);
+    fclose(m);
+    if (st != DD_OK)
+        return st;
+    return kind == DD__MEMBER_HTML ? html_doc(r, name, len, doc) : make_text_doc(r, name, len, doc);
+}
+
 dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
 {
     for (;;) {
@@ -820,7 +885,9 @@ dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
                 warn(r, "%s: warning: no JSON Lines records", r->jname);
             continue;
         }
-        if (r->fts)
+        if (r->ar)
+            st = archive_step(r, doc);
+        else if (r->fts)
             st = walk_step(r, doc);
         else if (r->next_input < r->n_inputs)
             st = start_input(r, &r->inputs[r->next_input++], doc);

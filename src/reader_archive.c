@@ -603,6 +603,7 @@ dd_status dd__archive_next(dd__archive *d, FILE **member, const char **name,
     dd_status st = DD_OK;
 
     *member = NULL;
+    *name = d->path;
     d->err[0] = d->mode < 0 ? d->err[0] : '\0';
     if (d->mode < 0 && (st = start(d)) != DD_OK)
         return st;
@@ -620,6 +621,6 @@ dd_status dd__archive_next(dd__archive *d, FILE **member, const char **name,
     } else {
         st = next_member(d, member, kind);
     }
-    *name = d->name;
+    *name = d->name && st != DD_END ? d->name : d->path;
     return st;
 }

@@ -22,6 +22,7 @@
 #include <dedup/pipeline.h>
 #include <dedup/report.h>
 #include <dedup/emit.h>
+#include <dedup/explain.h>
 #include <dedup/eval.h>
 
 #endif

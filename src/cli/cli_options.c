@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
     "Usage: dedup [OPTION]... [PATH]...\n"
@@ -360,8 +361,6 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
 
 static int check_command(cli_opts *o)
 {
-    if (o->explain && o->n_paths + (o->files_from != NULL) < 1)
-        return cli_usage_error("explain needs two documents (A B)");
     if (o->explain && (o->emit || o->html))
         return cli_usage_error("explain writes to the terminal; --emit and --html go with "
                                "clustering");
@@ -395,6 +394,8 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         if (rc >= 0)
             return rc;
     }
+    o->color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+    o->progress = isatty(STDERR_FILENO);
     o->paths = argv + optind;
     o->n_paths = (size_t)(argc - optind);
     if (o->n_paths && (strcmp(o->paths[0], "eval") == 0 || strcmp(o->paths[0], "idf") == 0 ||

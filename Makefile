@@ -40,7 +40,7 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput check demo bench golden-update install uninstall \
+.PHONY: all deps test unit cli-test badinput html-test install-test check demo bench golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
 all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
@@ -92,9 +92,15 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 	@DEDUP=$(abspath $(BUILD)/dedup) BUILD=$(BUILD) CC="$(CC)" LIBS="$(LIBS)" \
 	    CFLAGS="$(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS)" tests/badinput.sh
 
-test: ## install what is missing, build, run unit, golden CLI and bad-input tests (and ../shared checks when present)
+html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
+
+install-test: ## make install into a temporary DESTDIR and check what landed there
+	@tests/install.sh
+
+test: ## install what is missing, build, run unit, golden CLI, bad-input, HTML and install tests (and ../shared checks when present)
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
-	@$(MAKE) --no-print-directory unit cli-test badinput
+	@$(MAKE) --no-print-directory unit cli-test badinput html-test install-test
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
 check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer

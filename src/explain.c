@@ -268,8 +268,8 @@ static dd_status scores(const dd_pipeline_opts *o, dd_normalizer *nz, const char
     return st;
 }
 
-dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
-                          size_t lb, dd_explain **out)
+static dd_status explain(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
+                         size_t lb, bool story, dd_explain **out)
 {
     dd_shingle_opts so = {o->shingle_k, o->seed};
     dd_explain *e = calloc(1, sizeof *e);
@@ -288,8 +288,10 @@ dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, c
         st = tokenize_words(nz, b, lb, &tb);
     if (st == DD_OK && (st = shingle(&ta, &so)) == DD_OK && (st = shingle(&tb, &so)) == DD_OK)
         st = find_passages(e, &ta, &tb, o->shingle_k);
-    if (st == DD_OK)
+    if (st == DD_OK && story)
         st = story_similarity(o, a, la, b, lb, &e->similarity);
+    else if (e)
+        e->similarity = -1;
     toks_free(&ta);
     toks_free(&tb);
     dd_normalizer_free(nz);
@@ -299,6 +301,18 @@ dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, c
     }
     *out = e;
     return DD_OK;
+}
+
+dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
+                          size_t lb, dd_explain **out)
+{
+    return explain(o, a, la, b, lb, true, out);
+}
+
+dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la,
+                              const char *b, size_t lb, dd_explain **out)
+{
+    return explain(o, a, la, b, lb, false, out);
 }
 
 void dd_explain_free(dd_explain *e)

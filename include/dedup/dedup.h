@@ -23,6 +23,7 @@
 #include <dedup/report.h>
 #include <dedup/emit.h>
 #include <dedup/explain.h>
+#include <dedup/report_html.h>
 #include <dedup/eval.h>
 
 #endif

@@ -41,6 +41,11 @@ typedef struct dd_explain {
 dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
                           size_t lb, dd_explain **out);
 
+/** As dd_explain_pair without the story run (`similarity` is left at -1): scores and
+ *  passages only, for reports that already hold the pair's story similarity. */
+dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la,
+                              const char *b, size_t lb, dd_explain **out);
+
 /** Free an explanation. Accepts NULL. */
 void dd_explain_free(dd_explain *e);
 

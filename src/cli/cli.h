@@ -59,6 +59,10 @@ int cli_check_outputs(const cli_opts *o);
  *  written, else the exit code (the problem already said). */
 int cli_write_output(const cli_opts *o, const dd_result *res);
 
+/** Write the --html page, when asked for. Returns -1 when done (or not asked), else the
+ *  exit code (the problem already said). */
+int cli_write_html(const cli_opts *o, const dd_result *res);
+
 /** The `dedup explain` command. */
 int cli_explain(cli_opts *o);
 

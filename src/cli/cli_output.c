@@ -158,3 +158,50 @@ int cli_write_output(const cli_opts *o, const dd_result *res)
     }
     return -1;
 }
+
+/* The texts for --html: the inputs read once more (standard input cannot be). */
+static dd_status html_texts(const cli_opts *o, const dd_result *res, char ***texts)
+{
+    dd_reader_opts ro = o->reader;
+    dd_reader *r = NULL;
+    dd_status st;
+    size_t i;
+
+    ro.on_warning = NULL;
+    st = dd_reader_new(&ro, &r);
+    for (i = 0; st == DD_OK && i < o->n_paths + o->n_listed; i++) {
+        const char *p = i < o->n_paths ? o->paths[i] : o->listed[i - o->n_paths];
+        if (strcmp(p, "-") != 0)
+            st = dd_reader_add_path(r, p);
+    }
+    if (st == DD_OK)
+        st = dd_html_texts(res, r, texts);
+    dd_reader_free(r);
+    return st;
+}
+
+int cli_write_html(const cli_opts *o, const dd_result *res)
+{
+    dd_html_opts ho = dd_html_opts_default(&o->pipe);
+    char **texts = NULL;
+    dd_status st;
+    FILE *f;
+
+    if (!o->html)
+        return -1;
+    ho.keep = o->emit_opts.keep;
+    st = html_texts(o, res, &texts);
+    if (st != DD_OK) {
+        fprintf(stderr, "dedup: %s\n", dd_strerror(st));
+        return CLI_ERROR;
+    }
+    f = fopen(o->html, "wb");
+    if (!f) {
+        fprintf(stderr, "dedup: %s: %s\n", o->html, strerror(errno));
+        dd_html_texts_free(texts, res->n_docs);
+        return CLI_ERROR;
+    }
+    st = dd_report_html_write(res, texts, &ho, f);
+    dd_html_texts_free(texts, res->n_docs);
+    return close_file(f, o->html, st);
+}

@@ -137,6 +137,8 @@ static int finish(const cli_opts *o, const dd_result *res, bool missing)
 
     explain(o, res);
     rc = cli_write_output(o, res);
+    if (rc < 0)
+        rc = cli_write_html(o, res);
     if (rc >= 0)
         return rc;
     account(o, res);

@@ -5,6 +5,8 @@ LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 MANDIR      ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DATADIR     ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PKG_CONFIG  ?= pkg-config
 CC          ?= cc
 CFLAGS      ?= -O2 -g
@@ -142,18 +144,22 @@ demo: all ## run dedup on the bundled sample (data/hama): one story, five report
 golden-update: all ## rewrite golden CLI outputs (review with git diff)
 	@UPDATE=1 DEDUP=$(abspath $(BUILD)/dedup) tests/cli/run.sh
 
-install: all ## install binary, library, headers, pkg-config file and man page
+install: all ## install binary, library, headers, pkg-config file, man page and bash completion
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/dedup \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BUILD)/dedup $(DESTDIR)$(BINDIR)/dedup
 	install -m 644 $(BUILD)/libdedup.a $(DESTDIR)$(LIBDIR)/libdedup.a
 	install -m 644 include/dedup/*.h $(DESTDIR)$(INCLUDEDIR)/dedup/
-	install -m 644 $(BUILD)/dedup.pc $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' dedup.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
 	install -m 644 docs/dedup.1 $(DESTDIR)$(MANDIR)/man1/dedup.1
+	install -m 644 contrib/dedup.bash-completion $(DESTDIR)$(BASHCOMPDIR)/dedup
 
 uninstall: ## remove what install put in place
 	rm -f $(DESTDIR)$(BINDIR)/dedup $(DESTDIR)$(LIBDIR)/libdedup.a \
-	    $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc $(DESTDIR)$(MANDIR)/man1/dedup.1
+	    $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc $(DESTDIR)$(MANDIR)/man1/dedup.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/dedup
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/dedup
 
 format: ## apply .clang-format to the sources

@@ -43,6 +43,8 @@ struct dd_reader {
     FTS *fts;
     char *walk_root;
     dd__archive *ar;    /* open compressed file, archive or WARC (reader_archive.c) */
+    size_t items;       /* results handed out, for on_progress */
+    unsigned long long bytes_done; /* input bytes of files finished, for on_progress */
     FILE *jf; /* current JSON Lines file */
     bool jf_owned;
     bool jcopy;         /* records cannot be re-read by name: hand out doc.record */
@@ -465,7 +467,12 @@ static dd_status open_file(dd_reader *r, const char *path, bool regular_only, FI
 static dd_status read_file_doc(dd_reader *r, FILE *f, const char *path, dd_doc *doc)
 {
     size_t len = 0;
-    dd_status st = read_stream(r, f, path, &len);
+    struct stat sb;
+    dd_status st;
+
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+        r->bytes_done += (unsigned long long)sb.st_size;
+    st = read_stream(r, f, path, &len);
 
     fclose(f);
     if (st != DD_OK)
@@ -505,6 +512,8 @@ static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
 
 static void close_jsonl(dd_reader *r)
 {
+    if (!r->jcopy)
+        r->bytes_done += r->jpos;
     if (r->jf_owned)
         fclose(r->jf);
     r->jf = NULL;
@@ -842,6 +851,8 @@ static dd_status archive_step(dd_reader *r, dd_doc *doc)
     size_t len = 0;
     dd_status st = dd__archive_next(r->ar, &m, &name, &kind);
 
+    if (st == DD_EIO || st == DD_END)
+        r->bytes_done += dd__archive_bytes(r->ar);
     if (st == DD_EIO) {
         st = fail(r, DD_EIO, "%s: %s, skipped", name ? name : "archive",
                   dd__archive_error(r->ar));
@@ -869,7 +880,7 @@ static dd_status archive_step(dd_reader *r, dd_doc *doc)
     return kind == DD__MEMBER_HTML ? html_doc(r, name, len, doc) : make_text_doc(r, name, len, doc);
 }
 
-dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
+static dd_status next_item(dd_reader *r, dd_doc *doc)
 {
     for (;;) {
         dd_status st;
@@ -896,4 +907,22 @@ dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
         if (st != DD_END)
             return st;
     }
+}
+
+/* Each result is one item; the callback gets the bytes of finished files plus the position
+ * in the open JSON Lines file or archive. */
+dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
+{
+    dd_status st = next_item(r, doc);
+    unsigned long long open_bytes = 0;
+
+    if (st == DD_END || !r->o.on_progress)
+        return st;
+    r->items++;
+    if (r->jf && !r->jcopy)
+        open_bytes += r->jpos;
+    if (r->ar)
+        open_bytes += dd__archive_bytes(r->ar);
+    r->o.on_progress(r->o.progress_ud, r->items, r->bytes_done + open_bytes);
+    return st;
 }

@@ -175,6 +175,12 @@ const char *dd__archive_error(const dd__archive *d)
     return d->err;
 }
 
+unsigned long long dd__archive_bytes(const dd__archive *d)
+{
+    la_int64_t n = archive_filter_bytes(d->a, -1);
+    return n > 0 ? (unsigned long long)n : 0;
+}
+
 const char *dd__archive_charset(const dd__archive *d)
 {
     return d->charset[0] ? d->charset : NULL;

@@ -37,6 +37,9 @@ dd_status dd__archive_open(FILE *f, const char *path, size_t max_bytes, dd__arch
 dd_status dd__archive_next(dd__archive *a, FILE **member, const char **name,
                            dd__member_kind *kind);
 
+/** Bytes of the archive file consumed so far (compressed bytes), for progress. */
+unsigned long long dd__archive_bytes(const dd__archive *a);
+
 /** Charset of the current WARC document from its Content-Type, or NULL. */
 const char *dd__archive_charset(const dd__archive *a);
 

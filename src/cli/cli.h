@@ -63,6 +63,12 @@ int cli_write_output(const cli_opts *o, const dd_result *res);
  *  exit code (the problem already said). */
 int cli_write_html(const cli_opts *o, const dd_result *res);
 
+/** Progress line (stderr on a terminal only): sum the inputs' sizes, then redraw from the
+ *  reader's callback; clear before any other stderr line and at the end of reading. */
+void cli_progress_start(const cli_opts *o);
+void cli_progress_update(void *ud, size_t items, unsigned long long bytes);
+void cli_progress_clear(void);
+
 /** The `dedup explain` command. */
 int cli_explain(cli_opts *o);
 

@@ -17,6 +17,7 @@ static void say(const char *msg)
 {
     const unsigned char *p = (const unsigned char *)msg;
 
+    cli_progress_clear();
     fputs("dedup: ", stderr);
     for (; *p; p++) {
         if (*p < 0x20 || *p == 0x7F)
@@ -171,11 +172,14 @@ static int run(cli_opts *o)
         return rc;
     if ((rc = cli_check_outputs(o)) >= 0)
         return rc;
+    o->reader.on_progress = cli_progress_update;
+    cli_progress_start(o);
     st = dd_reader_new(&o->reader, &r);
     if (st == DD_OK)
         st = add_paths(r, o, &missing);
     if (st == DD_OK)
         st = dd_pipeline_run(&o->pipe, r, &res);
+    cli_progress_clear();
     dd_reader_free(r);
     if (st != DD_OK) {
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));

@@ -361,9 +361,9 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
 
 static int check_command(cli_opts *o)
 {
-    if (o->explain && (o->emit || o->html))
-        return cli_usage_error("explain writes to the terminal; --emit and --html go with "
-                               "clustering");
+    if (o->explain && (o->emit || o->html || o->output))
+        return cli_usage_error("explain writes to standard output; --emit, --html and -o go "
+                               "with clustering");
     if (o->eval) {
         if (!o->truth)
             return cli_usage_error("eval needs --truth FILE");

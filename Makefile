@@ -35,7 +35,7 @@ SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 # Fuzzing: tests/fuzz/fuzz_<target>.c. libFuzzer builds (clang) live in build/fuzz; replay
 # builds (any compiler, tests/fuzz/replay_main.c) in $(BUILD)/tests so `make check` replays
 # the saved corpora under ASan/UBSan.
-FUZZ_TARGETS := jsonl text normalize pipeline
+FUZZ_TARGETS := jsonl text normalize pipeline archive
 FUZZ_TARGET  ?= jsonl
 FUZZ_TIME    ?= 60
 FUZZ_ARGS    ?=

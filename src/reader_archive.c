@@ -482,6 +482,7 @@ static void dechunk(dd__archive *d, size_t body)
             in++;
     }
     d->p_len = out;
+    d->payload[out] = '\0';
 }
 
 /* Content-Encoding (gzip, deflate via zlib framing, bzip2, xz, zstd) undone by libarchive
@@ -563,6 +564,7 @@ static bool http_body(dd__archive *d, dd__member_kind *kind, dd_status *st)
         return false;
     memmove(p, nl + 1, (size_t)(end - nl - 1));
     d->p_len = (size_t)(end - nl - 1);
+    p[d->p_len] = '\0'; /* dechunk's strtoull must not run into the old bytes */
     if (chunked)
         dechunk(d, 0);
     if (encoded && (*st = decode_body(d, 0)) != DD_OK)

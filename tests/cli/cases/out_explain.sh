@@ -8,3 +8,5 @@ dedup explain tiny/harbour-strike.txt
 echo "exit $?"
 dedup explain tiny/harbour-strike.txt tiny/blank.txt
 echo "exit $?"
+dedup explain -o x.txt tiny/harbour-strike.txt tiny/harbour-strike-short.txt
+echo "exit $?"

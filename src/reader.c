@@ -831,10 +831,17 @@ static dd_status html_doc(dd_reader *r, const char *name, size_t len, dd_doc *do
         st = make_text_doc(r, name, n, doc);
     }
     if (st == DD_OK && title && *title) {
-        free(r->title);
-        r->title = title;
-        doc->title = title;
-        title = NULL;
+        /* libxml2 passes some invalid bytes through; the title must be UTF-8 like the text */
+        char *t = NULL;
+        size_t tn = 0;
+        const char *w;
+        st = dd_decode_text(title, strlen(title), &t, &tn, &w);
+        if (st == DD_OK) {
+            free(r->title);
+            r->title = t;
+            doc->title = t;
+        }
+        st = st == DD_EBINARY ? DD_OK : st;
     }
     free(text);
     free(title);

@@ -80,16 +80,32 @@ static bool same_doc(const dd_doc *d, const dd_doc_info *i)
            strcmp(d->source, i->source) == 0;
 }
 
+/* in[i]: document i is in a cluster; only those texts are kept, so memory follows the
+ * duplicates, not the corpus. */
+static bool *clustered(const dd_result *res)
+{
+    bool *in = calloc(res->n_docs ? res->n_docs : 1, sizeof *in);
+    size_t i, n = res->clusters.count ? res->clusters.start[res->clusters.count] : 0;
+
+    for (i = 0; in && i < n; i++)
+        in[res->clusters.members[i]] = true;
+    return in;
+}
+
 dd_status dd_html_texts(const dd_result *res, dd_reader *r, char ***texts)
 {
     char **t = calloc(res->n_docs ? res->n_docs : 1, sizeof *t);
+    bool *want = clustered(res);
     size_t k = 0;
     dd_status st = DD_OK;
     dd_doc d;
 
     *texts = NULL;
-    if (!t)
+    if (!t || !want) {
+        free(t);
+        free(want);
         return DD_ENOMEM;
+    }
     while (k < res->n_docs && (st = dd_reader_next(r, &d)) != DD_END && st != DD_ENOMEM) {
         size_t j;
         if (st != DD_OK)
@@ -99,6 +115,8 @@ dd_status dd_html_texts(const dd_result *res, dd_reader *r, char ***texts)
         if (j == res->n_docs || j == k + 2)
             continue; /* an empty document the pipeline skipped, or changed input */
         k = j + 1;
+        if (!want[j])
+            continue;
         if (!(t[j] = malloc(d.len + 1))) {
             st = DD_ENOMEM;
             break;
@@ -106,6 +124,7 @@ dd_status dd_html_texts(const dd_result *res, dd_reader *r, char ***texts)
         memcpy(t[j], d.text, d.len);
         t[j][d.len] = '\0';
     }
+    free(want);
     if (st == DD_ENOMEM) {
         dd_html_texts_free(t, res->n_docs);
         return st;

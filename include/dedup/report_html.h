@@ -29,8 +29,8 @@ dd_html_opts dd_html_opts_default(const dd_pipeline_opts *pipe);
 /** Texts of the clustered documents of `res`, read again through `r`: a fresh reader over
  *  the same inputs in the same order (standard input cannot be read twice; leave it out).
  *  A document is matched by id, source, line and length, so a file changed in between gets
- *  no text. On DD_OK `*texts` has res->n_docs entries (NULL where there is no text; free
- *  with dd_html_texts_free). Returns DD_OK or DD_ENOMEM. */
+ *  no text. On DD_OK `*texts` has res->n_docs entries, texts of clustered documents only
+ *  (NULL elsewhere; free with dd_html_texts_free). Returns DD_OK or DD_ENOMEM. */
 dd_status dd_html_texts(const dd_result *res, dd_reader *r, char ***texts);
 
 void dd_html_texts_free(char **texts, size_t n);

@@ -5,9 +5,11 @@
 # must show them as text, keep its title, and list the clusters, members, scores and
 # passages. Chromium is installed by the test set-up when it is missing; when it cannot be
 # (no network, no root), the test says it is skipped and why, and does not fail.
+# CHROMIUM names the browser binary (default chromium).
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 DEDUP=${DEDUP:-$root/build/dedup}
+CHROMIUM=${CHROMIUM:-chromium}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -15,12 +17,14 @@ fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL html: $*"; fail=$((fail + 1)); }
 
-if ! command -v chromium >/dev/null 2>&1; then
+if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
     "$root/scripts/install-deps.sh" chromium >"$tmp/install.log" 2>&1
 fi
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "html: skipped: chromium is not installed and could not be installed" \
-         "($(tail -n 1 "$tmp/install.log" 2>/dev/null || echo 'no log'))"
+if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
+    why=$(tail -n 1 "$tmp/install.log" 2>/dev/null)
+    echo "html: SKIPPED: $CHROMIUM is not installed and could not be installed" \
+         "(${why:-scripts/install-deps.sh chromium installed nothing}); the HTML page was not" \
+         "checked in a browser"
     exit 0
 fi
 
@@ -40,7 +44,7 @@ printf 'A completely different story about rainfall in the northern valleys.\n' 
 grep -qE '<[a-z]+[^>]*[[:space:]](src|href|action)=' "$tmp/report.html" &&
     bad "the page refers to something outside it"
 
-chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$tmp/report.html" \
+"$CHROMIUM" --headless --no-sandbox --disable-gpu --dump-dom "file://$tmp/report.html" \
     >"$tmp/dom.html" 2>"$tmp/chromium.err" || bad "chromium exit $?: $(tail -n 3 "$tmp/chromium.err")"
 dom="$tmp/dom.html"
 expect() { grep -qF -- "$1" "$dom" && ok || bad "DOM lacks: $1"; }

@@ -283,7 +283,8 @@ dd_status dd__archive_next(dd__archive *d, FILE **member, const char **name,
 
     *member = NULL;
     *name = d->path;
-    d->err[0] = d->mode < 0 ? d->err[0] : '\0';
+    if (d->mode >= 0) /* before start(), d->err may hold the open error start() reports */
+        d->err[0] = '\0';
     if (d->mode < 0 && (st = start(d)) != DD_OK)
         return st;
     if (d->mode == MODE_SINGLE) {
@@ -300,6 +301,6 @@ dd_status dd__archive_next(dd__archive *d, FILE **member, const char **name,
     } else {
         st = next_member(d, member, kind);
     }
-    *name = d->name && st != DD_END ? d->name : d->path;
+    *name = d->name && st == DD_OK ? d->name : d->path; /* errors are the archive's */
     return st;
 }

@@ -90,8 +90,7 @@ static dd_status shingle(toks *x, const dd_shingle_opts *so)
 
 /* Whole-text shingle set, exactly as the pipeline builds it: sorted, duplicates removed. */
 static dd_status text_set(dd_normalizer *nz, const char *text, size_t len,
-                          const dd_shingle_opts *so, uint64_t **set, size_t *n_set,
-                          size_t *words)
+                          const dd_shingle_opts *so, uint64_t **set, size_t *n_set, size_t *words)
 {
     const dd_span *t;
     size_t n = 0, cap;
@@ -215,7 +214,8 @@ static dd_status story_similarity(const dd_pipeline_opts *base, const char *a, s
                                   const char *b, size_t lb, double *sim)
 {
     dd_pipeline_opts o = *base;
-    FILE *fa = fmemopen((void *)(uintptr_t)a, la, "r"), *fb = fmemopen((void *)(uintptr_t)b, lb, "r");
+    FILE *fa = fmemopen((void *)(uintptr_t)a, la, "r"),
+         *fb = fmemopen((void *)(uintptr_t)b, lb, "r");
     dd_reader *r = NULL;
     dd_result *res = NULL;
     dd_status st = fa && fb ? dd_reader_new(NULL, &r) : DD_ENOMEM;
@@ -309,8 +309,8 @@ dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, c
     return explain(o, a, la, b, lb, true, out);
 }
 
-dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la,
-                              const char *b, size_t lb, dd_explain **out)
+dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
+                              size_t lb, dd_explain **out)
 {
     return explain(o, a, la, b, lb, false, out);
 }

@@ -29,15 +29,17 @@ bool dd__archive_sniff(int fd)
         size_t off, len;
         const char *magic;
     } sig[] = {
-        {0, 2, "\x1f\x8b"},                  /* gzip */
-        {0, 3, "BZh"},                       /* bzip2 */
-        {0, 6, "\xfd" "7zXZ\0"},             /* xz */
-        {0, 4, "\x28\xb5\x2f\xfd"},          /* zstd */
-        {0, 4, "PK\x03\x04"},                /* zip */
-        {0, 4, "PK\x05\x06"},                /* empty zip */
-        {0, 6, "7z\xbc\xaf\x27\x1c"},        /* 7z */
-        {257, 5, "ustar"},                   /* tar (POSIX and GNU) */
-        {0, 5, "WARC/"},                     /* WARC, uncompressed */
+        {0, 2, "\x1f\x8b"}, /* gzip */
+        {0, 3, "BZh"},      /* bzip2 */
+        {0, 6,
+         "\xfd"
+         "7zXZ\0"},                   /* xz */
+        {0, 4, "\x28\xb5\x2f\xfd"},   /* zstd */
+        {0, 4, "PK\x03\x04"},         /* zip */
+        {0, 4, "PK\x05\x06"},         /* empty zip */
+        {0, 6, "7z\xbc\xaf\x27\x1c"}, /* 7z */
+        {257, 5, "ustar"},            /* tar (POSIX and GNU) */
+        {0, 5, "WARC/"},              /* WARC, uncompressed */
     };
     unsigned char b[264];
     ssize_t n = pread(fd, b, sizeof b, 0);
@@ -276,8 +278,7 @@ static dd_status next_member(dd__archive *d, FILE **member, dd__member_kind *kin
     return *member ? DD_OK : DD_ENOMEM;
 }
 
-dd_status dd__archive_next(dd__archive *d, FILE **member, const char **name,
-                           dd__member_kind *kind)
+dd_status dd__archive_next(dd__archive *d, FILE **member, const char **name, dd__member_kind *kind)
 {
     dd_status st = DD_OK;
 

@@ -20,13 +20,13 @@ struct dd__archive {
     char *path;
     size_t max_bytes;
     int mode;
-    bool single_done;        /* MODE_SINGLE: the one document was handed out */
+    bool single_done;              /* MODE_SINGLE: the one document was handed out */
     struct archive_entry *pending; /* MODE_MEMBERS: the header start() already read */
-    char *name;              /* id of the current item */
-    char ahead[8192];        /* bytes read from libarchive, not yet consumed */
+    char *name;                    /* id of the current item */
+    char ahead[8192];              /* bytes read from libarchive, not yet consumed */
     size_t a_pos, a_len;
     bool eof;
-    char *payload;           /* WARC: the current record's document bytes */
+    char *payload; /* WARC: the current record's document bytes */
     size_t p_len, p_cap, p_pos;
     char charset[64];
     char err[512];

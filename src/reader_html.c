@@ -2,8 +2,8 @@
  * browsers' error recovery was modelled on before HTML5; forgiving, no network access).
  * Script and style bodies are dropped because their words would join unrelated pages, and
  * block elements end a line so the boilerplate step still sees one line per paragraph. */
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 #include <libxml/HTMLparser.h>
@@ -40,10 +40,11 @@ static bool is_hidden(const char *name)
 
 static bool is_block(const char *name)
 {
-    static const char *const block[] = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4",
-                                        "h5", "h6", "article", "section", "blockquote", "pre",
-                                        "header", "footer", "ul", "ol", "table", "title", "dd",
-                                        "dt", "figcaption", "aside", "nav", "hr", "main"};
+    static const char *const block[] = {
+        "p",   "div",    "br",         "li",    "tr",      "h1",      "h2",
+        "h3",  "h4",     "h5",         "h6",    "article", "section", "blockquote",
+        "pre", "header", "footer",     "ul",    "ol",      "table",   "title",
+        "dd",  "dt",     "figcaption", "aside", "nav",     "hr",      "main"};
     size_t i;
 
     for (i = 0; i < sizeof block / sizeof block[0]; i++)
@@ -121,8 +122,8 @@ static char *find_title(xmlNode *n)
 dd_status dd__html_to_text(const char *in, size_t len, const char *charset, char **out,
                            size_t *out_len, char **title)
 {
-    int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-               HTML_PARSE_NONET | HTML_PARSE_COMPACT;
+    int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
+               HTML_PARSE_COMPACT;
     htmlDocPtr doc = NULL;
     buf b = {0};
     dd_status st = DD_OK;

@@ -34,8 +34,7 @@ dd_status dd__archive_open(FILE *f, const char *path, size_t max_bytes, dd__arch
  *  "crawl.warc.gz:https://...", or the path itself for a compressed single file), valid
  *  until the next call, and `*kind` what it is. Returns DD_END after the last item, or DD_EIO
  *  (corrupt data; the archive cannot go on) with dd__archive_error() saying why; DD_ENOMEM. */
-dd_status dd__archive_next(dd__archive *a, FILE **member, const char **name,
-                           dd__member_kind *kind);
+dd_status dd__archive_next(dd__archive *a, FILE **member, const char **name, dd__member_kind *kind);
 
 /** Bytes of the archive file consumed so far (compressed bytes), for progress. */
 unsigned long long dd__archive_bytes(const dd__archive *a);

@@ -153,13 +153,17 @@ static void page_head(const dd_result *res, const dd_html_opts *o, FILE *out)
 {
     size_t i;
 
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                 "<meta name=\"viewport\" content=\"width=device-width\">\n"
-                 "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-                 "style-src 'unsafe-inline'\">\n"
-                 "<title>dedup report</title>\n<style>%s</style>\n</head>\n<body>\n", css);
-    fprintf(out, "<h1>dedup report</h1>\n<p id=\"summary\">%zu documents read, %zu used, %zu "
-                 "skipped", res->n_inputs, res->n_docs, dd_result_skipped(res));
+    fprintf(out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width\">\n"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+            "style-src 'unsafe-inline'\">\n"
+            "<title>dedup report</title>\n<style>%s</style>\n</head>\n<body>\n",
+            css);
+    fprintf(out,
+            "<h1>dedup report</h1>\n<p id=\"summary\">%zu documents read, %zu used, %zu "
+            "skipped",
+            res->n_inputs, res->n_docs, dd_result_skipped(res));
     for (i = 0; i < DD_SKIP_COUNT; i++)
         if (res->skipped[i])
             fprintf(out, " (%s %zu)", dd_skip_name((dd_skip_reason)i), res->skipped[i]);
@@ -174,7 +178,8 @@ static void members(const dd_result *res, const dd_html_opts *o, size_t c, FILE 
     uint32_t keep = dd_emit_representative(res, c, o->keep);
 
     fputs("<table class=\"members\">\n<tr><th>#</th><th>id</th><th>title</th><th>date</th>"
-          "<th>bytes</th><th>words</th><th>--keep</th></tr>\n", out);
+          "<th>bytes</th><th>words</th><th>--keep</th></tr>\n",
+          out);
     for (i = lo; i < hi; i++) {
         uint32_t m = res->clusters.members[i];
         const dd_doc_info *d = &res->docs[m];
@@ -184,8 +189,10 @@ static void members(const dd_result *res, const dd_html_opts *o, size_t c, FILE 
         html_str(out, d->title);
         fputs("</td><td>", out);
         html_str(out, d->date ? d->date : "");
-        fprintf(out, "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"%s\">%s"
-                     "</td></tr>\n", d->bytes, d->tokens, m == keep ? "kept" : "dropped",
+        fprintf(out,
+                "</td><td class=\"n\">%zu</td><td class=\"n\">%zu</td><td class=\"%s\">%s"
+                "</td></tr>\n",
+                d->bytes, d->tokens, m == keep ? "kept" : "dropped",
                 m == keep ? "kept" : "dropped");
     }
     fputs("</table>\n", out);
@@ -209,9 +216,8 @@ static const dd_pair_score *find_pair(const dd_result *res, uint32_t a, uint32_t
         else
             hi = mid;
     }
-    return lo < res->n_pairs && res->pairs[lo].a == a && res->pairs[lo].b == b
-               ? &res->pairs[lo]
-               : NULL;
+    return lo < res->n_pairs && res->pairs[lo].a == a && res->pairs[lo].b == b ? &res->pairs[lo]
+                                                                               : NULL;
 }
 
 /* Member-by-member matrix of the reported pair scores: story similarity at the stories
@@ -223,8 +229,8 @@ static void matrix(const dd_result *res, const dd_html_opts *o, size_t c, FILE *
     bool stories = o->pipe->level == DD_LEVEL_STORIES;
 
     if (o->max_matrix && hi - lo > o->max_matrix) {
-        fprintf(out, "<p class=\"muted\">No matrix: %zu members (more than %zu).</p>\n",
-                hi - lo, o->max_matrix);
+        fprintf(out, "<p class=\"muted\">No matrix: %zu members (more than %zu).</p>\n", hi - lo,
+                o->max_matrix);
         return;
     }
     fprintf(out, "<table class=\"matrix\"><caption>%s</caption>\n<tr><th></th>",
@@ -296,7 +302,8 @@ static dd_status pair_block(const dd_result *res, char *const *texts, const dd_h
             p->similarity >= 0 && p->copy ? " (copy)" : "");
     if (!texts || !texts[p->a] || !texts[p->b]) {
         fputs("<p class=\"muted\">Texts not available (standard input, or an input that "
-              "changed).</p>\n</div>\n", out);
+              "changed).</p>\n</div>\n",
+              out);
         return DD_OK;
     }
     st = dd_explain_passages(o->pipe, texts[p->a], strlen(texts[p->a]), texts[p->b],
@@ -305,10 +312,11 @@ static dd_status pair_block(const dd_result *res, char *const *texts, const dd_h
         return DD_OK;
     if (st != DD_OK)
         return st;
-    fprintf(out, "<p>%zu shared passage%s: %zu of %zu words of [%zu], %zu of %zu words of "
-                 "[%zu].</p>\n<div class=\"side\">",
-            e->n_passages, e->n_passages == 1 ? "" : "s", e->shared_a, e->words_a, na,
-            e->shared_b, e->words_b, nb);
+    fprintf(out,
+            "<p>%zu shared passage%s: %zu of %zu words of [%zu], %zu of %zu words of "
+            "[%zu].</p>\n<div class=\"side\">",
+            e->n_passages, e->n_passages == 1 ? "" : "s", e->shared_a, e->words_a, na, e->shared_b,
+            e->words_b, nb);
     marked(texts[p->a], e, false, out);
     marked(texts[p->b], e, true, out);
     fputs("</div>\n</div>\n", out);
@@ -322,9 +330,10 @@ static dd_status cluster(const dd_result *res, char *const *texts, const dd_html
     size_t i, shown = 0, more = 0;
     dd_status st = DD_OK;
 
-    fprintf(out, "<section class=\"cluster\" id=\"cluster-%zu\">\n<h2>Cluster %zu: %zu "
-                 "documents</h2>\n", c + 1, c + 1,
-            res->clusters.start[c + 1] - res->clusters.start[c]);
+    fprintf(out,
+            "<section class=\"cluster\" id=\"cluster-%zu\">\n<h2>Cluster %zu: %zu "
+            "documents</h2>\n",
+            c + 1, c + 1, res->clusters.start[c + 1] - res->clusters.start[c]);
     if (res->key_terms && res->key_terms[c][0]) {
         fputs("<p class=\"terms\">Key terms: ", out);
         html_str(out, res->key_terms[c]);
@@ -347,8 +356,8 @@ static dd_status cluster(const dd_result *res, char *const *texts, const dd_html
     return st;
 }
 
-dd_status dd_report_html_write(const dd_result *res, char *const *texts,
-                               const dd_html_opts *o, FILE *out)
+dd_status dd_report_html_write(const dd_result *res, char *const *texts, const dd_html_opts *o,
+                               FILE *out)
 {
     size_t *of = malloc((res->n_docs ? res->n_docs : 1) * sizeof *of), c, i;
     dd_status st = DD_OK;

@@ -4,8 +4,8 @@
 #ifndef DEDUP_EMIT_H
 #define DEDUP_EMIT_H
 
-#include <dedup/status.h>
 #include <dedup/pipeline.h>
+#include <dedup/status.h>
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
 #ifndef DEDUP_EXPLAIN_H
 #define DEDUP_EXPLAIN_H
 
-#include <dedup/status.h>
 #include <dedup/pipeline.h>
+#include <dedup/status.h>
 #include <dedup/verify.h>
 
 #include <stdbool.h>
@@ -24,14 +24,14 @@ typedef struct dd_passage {
 } dd_passage;
 
 typedef struct dd_explain {
-    dd_set_score copies;   /**< Jaccard and containment of the k-shingle sets */
+    dd_set_score copies;           /**< Jaccard and containment of the k-shingle sets */
     size_t shingles_a, shingles_b; /**< distinct shingles of each text */
-    double similarity;     /**< story cosine; 0 when the two share no key term */
-    bool copy;             /**< the pair passes the copies rule (threshold or containment) */
-    dd_passage *passages;  /**< in text order of A; a passage of B is matched at most once */
+    double similarity;             /**< story cosine; 0 when the two share no key term */
+    bool copy;            /**< the pair passes the copies rule (threshold or containment) */
+    dd_passage *passages; /**< in text order of A; a passage of B is matched at most once */
     size_t n_passages;
-    size_t words_a, words_b;     /**< tokens in each text */
-    size_t shared_a, shared_b;   /**< tokens of each text inside some passage */
+    size_t words_a, words_b;   /**< tokens in each text */
+    size_t shared_a, shared_b; /**< tokens of each text inside some passage */
 } dd_explain;
 
 /** Explain texts `a` and `b` (valid UTF-8, `la`/`lb` bytes) under `o` (shingle size, seed,
@@ -43,8 +43,8 @@ dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, c
 
 /** As dd_explain_pair without the story run (`similarity` is left at -1): scores and
  *  passages only, for reports that already hold the pair's story similarity. */
-dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la,
-                              const char *b, size_t lb, dd_explain **out);
+dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
+                              size_t lb, dd_explain **out);
 
 /** Free an explanation. Accepts NULL. */
 void dd_explain_free(dd_explain *e);

@@ -4,10 +4,10 @@
 #ifndef DEDUP_REPORT_HTML_H
 #define DEDUP_REPORT_HTML_H
 
-#include <dedup/status.h>
+#include <dedup/emit.h>
 #include <dedup/pipeline.h>
 #include <dedup/reader.h>
-#include <dedup/emit.h>
+#include <dedup/status.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -37,8 +37,8 @@ void dd_html_texts_free(char **texts, size_t n);
 
 /** Write the page. `texts` (from dd_html_texts; may be NULL) gives the passages. Returns
  *  DD_OK, DD_EIO (a write failed) or DD_ENOMEM. */
-dd_status dd_report_html_write(const dd_result *res, char *const *texts,
-                               const dd_html_opts *o, FILE *out);
+dd_status dd_report_html_write(const dd_result *res, char *const *texts, const dd_html_opts *o,
+                               FILE *out);
 
 #ifdef __cplusplus
 }

@@ -59,12 +59,12 @@ static int check_one_output(const cli_opts *o, const char *flag, const char *out
     for (i = 0; i < o->n_paths + o->n_listed; i++) {
         const char *in = i < o->n_paths ? o->paths[i] : o->listed[i - o->n_paths];
         if (is_input(out, &osb, in))
-            return cli_usage_error("%s %s: is an input (%s); refusing to overwrite it", flag,
-                                   out, in);
+            return cli_usage_error("%s %s: is an input (%s); refusing to overwrite it", flag, out,
+                                   in);
     }
     if (o->files_from && is_input(out, &osb, o->files_from))
-        return cli_usage_error("%s %s: is the --files-from list; refusing to overwrite it",
-                               flag, out);
+        return cli_usage_error("%s %s: is the --files-from list; refusing to overwrite it", flag,
+                               out);
     return -1;
 }
 
@@ -90,8 +90,8 @@ static void explain_keep(const cli_opts *o, const dd_result *res)
     for (c = 0; c < res->clusters.count; c++) {
         uint32_t k = dd_emit_representative(res, c, o->emit_opts.keep);
         size_t n = res->clusters.start[c + 1] - res->clusters.start[c];
-        fprintf(stderr, "dedup: keep: cluster %zu keeps %s (%s of %zu)\n", c + 1,
-                res->docs[k].id, how[o->emit_opts.keep], n);
+        fprintf(stderr, "dedup: keep: cluster %zu keeps %s (%s of %zu)\n", c + 1, res->docs[k].id,
+                how[o->emit_opts.keep], n);
     }
 }
 

@@ -73,8 +73,8 @@ void cli_progress_update(void *ud, size_t items, unsigned long long bytes)
     fprintf(stderr, "\r\033[Kdedup: %zu documents, ", items);
     if (pg.total && bytes <= pg.total) {
         double left = rate > 0 ? ((double)(pg.total - bytes) / 1e6) / rate : 0;
-        fprintf(stderr, "%.1f of %.1f MB, %.1f MB/s, ETA %d:%02d", mb, (double)pg.total / 1e6,
-                rate, (int)(left / 60), (int)left % 60);
+        fprintf(stderr, "%.1f of %.1f MB, %.1f MB/s, ETA %d:%02d", mb, (double)pg.total / 1e6, rate,
+                (int)(left / 60), (int)left % 60);
     } else {
         fprintf(stderr, "%.1f MB, %.1f MB/s", mb, rate);
     }

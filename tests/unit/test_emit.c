@@ -1,11 +1,11 @@
 /* Unit tests for the emit stage (--keep / --emit) and path lists: ISO dates, the choice of
  * representative with ties, unique/dropped partition, raw records written back byte for
  * byte (from a stream's in-memory copy), and LF/CRLF/NUL-separated lists. */
+#include <cmocka.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,10 +45,14 @@ static void test_emit_parse_date(void **state)
 
 /* Four records in one cluster-ready story plus one unrelated; ids tell what is kept. */
 static const char corpus[] =
-    "{\"id\":\"a\",\"date\":\"2024-03-05\",\"text\":\"dock workers at port amberly walked off the job on monday over pay\"}\n"
-    "{\"id\":\"b\",\"date\":\"2024-03-04T09:00\",\"text\":\"dock workers at port amberly walked off the job on monday over pay and staffing\"}\n"
-    "{ \"id\" : \"c\", \"text\":\"dock workers at port amberly walked off the job on monday over pay\"}\n"
-    "{\"id\":\"d\",\"text\":\"the northern valleys had their wettest november since records began\"}\n";
+    "{\"id\":\"a\",\"date\":\"2024-03-05\",\"text\":\"dock workers at port amberly walked off the "
+    "job on monday over pay\"}\n"
+    "{\"id\":\"b\",\"date\":\"2024-03-04T09:00\",\"text\":\"dock workers at port amberly walked "
+    "off the job on monday over pay and staffing\"}\n"
+    "{ \"id\" : \"c\", \"text\":\"dock workers at port amberly walked off the job on monday over "
+    "pay\"}\n"
+    "{\"id\":\"d\",\"text\":\"the northern valleys had their wettest november since records "
+    "began\"}\n";
 
 static dd_result *run(void)
 {
@@ -146,10 +150,8 @@ static void test_pathlist_separators(void **state)
         size_t n;
         const char *first, *last;
     } cases[] = {
-        {"a\nb c\n", 6, false, 2, "a", "b c"},
-        {"a\r\n\n\nb", 7, false, 2, "a", "b"},
-        {"x\ny\0z\0", 6, true, 2, "x\ny", "z"},
-        {"", 0, false, 0, NULL, NULL},
+        {"a\nb c\n", 6, false, 2, "a", "b c"},  {"a\r\n\n\nb", 7, false, 2, "a", "b"},
+        {"x\ny\0z\0", 6, true, 2, "x\ny", "z"}, {"", 0, false, 0, NULL, NULL},
         {"\n\n", 2, false, 0, NULL, NULL},
     };
     size_t i;

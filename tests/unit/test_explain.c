@@ -1,11 +1,11 @@
 /* Unit tests for the explain stage: scores equal the verifier's on the same shingles, a
  * passage maps back to the same words in both original texts (whatever their case and
  * spacing), disjoint texts share nothing, and bad input is refused. */
+#include <cmocka.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>

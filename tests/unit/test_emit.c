@@ -1,11 +1,14 @@
 /* Unit tests for the emit stage (--keep / --emit) and path lists: ISO dates, the choice of
  * representative with ties, unique/dropped partition, raw records written back byte for
  * byte (from a stream's in-memory copy), and LF/CRLF/NUL-separated lists. */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka 1.x needs these four headers before it; keep clang-format from sorting them */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,14 @@
 /* Unit tests for the explain stage: scores equal the verifier's on the same shingles, a
  * passage maps back to the same words in both original texts (whatever their case and
  * spacing), disjoint texts share nothing, and bad input is refused. */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka 1.x needs these four headers before it; keep clang-format from sorting them */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,11 +2,14 @@
  * with Python's gzip at mtime 0) is recognised by content under a name without .gz, its
  * records keep their raw line for --emit, and a plain file that merely looks binary-ish is
  * not taken for an archive. Files are written to a mkdtemp folder. */
-#include <cmocka.h>
-#include <setjmp.h>
+/* cmocka 1.x needs these four headers before it; keep clang-format from sorting them */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
+#include <cmocka.h>
+/* clang-format on */
 
 #include <stdio.h>
 #include <stdlib.h>

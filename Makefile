@@ -5,6 +5,8 @@ LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
 MANDIR      ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DATADIR     ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 PKG_CONFIG  ?= pkg-config
 CC          ?= cc
 CFLAGS      ?= -O2 -g
@@ -13,7 +15,7 @@ WERROR      ?= -Werror
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual \
         -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings -Wconversion -Wsign-conversion
-DEPS_PC  := libxxhash libutf8proc jansson
+DEPS_PC  := libxxhash libutf8proc jansson libarchive libxml-2.0
 ALL_CPPFLAGS = -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null) $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 $(WARN) $(WERROR) -pthread $(CFLAGS)
@@ -26,21 +28,21 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/idf_news_en.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include/dedup/dedup.h)
+VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include/dedup/status.h)
 RUN      ?=
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Fuzzing: tests/fuzz/fuzz_<target>.c. libFuzzer builds (clang) live in build/fuzz; replay
 # builds (any compiler, tests/fuzz/replay_main.c) in $(BUILD)/tests so `make check` replays
 # the saved corpora under ASan/UBSan.
-FUZZ_TARGETS := jsonl text normalize pipeline
+FUZZ_TARGETS := jsonl text normalize pipeline archive
 FUZZ_TARGET  ?= jsonl
 FUZZ_TIME    ?= 60
 FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput check demo bench golden-update install uninstall \
+.PHONY: all deps test unit cli-test badinput html-test install-test check demo bench golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
 all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
@@ -72,7 +74,7 @@ $(BUILD)/libdedup.a: $(LIB_OBJ)
 $(BUILD)/dedup: $(CLI_OBJ) $(BUILD)/libdedup.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libdedup.a $(LIBS)
 
-$(BUILD)/dedup.pc: dedup.pc.in include/dedup/dedup.h
+$(BUILD)/dedup.pc: dedup.pc.in include/dedup/status.h
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@
@@ -92,13 +94,19 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 	@DEDUP=$(abspath $(BUILD)/dedup) BUILD=$(BUILD) CC="$(CC)" LIBS="$(LIBS)" \
 	    CFLAGS="$(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS)" tests/badinput.sh
 
-test: ## install what is missing, build, run unit, golden CLI and bad-input tests (and ../shared checks when present)
-	@scripts/install-deps.sh time
-	@$(MAKE) --no-print-directory unit cli-test badinput
+html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
+
+install-test: ## make install into a temporary DESTDIR and check what landed there
+	@tests/install.sh
+
+test: ## install what is missing, build, run unit, golden CLI, bad-input, HTML and install tests (and ../shared checks when present)
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
+	@$(MAKE) --no-print-directory unit cli-test badinput html-test install-test
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
 check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
-	@scripts/install-deps.sh time
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
 	    unit cli-test badinput fuzz-replay
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
@@ -136,18 +144,22 @@ demo: all ## run dedup on the bundled sample (data/hama): one story, five report
 golden-update: all ## rewrite golden CLI outputs (review with git diff)
 	@UPDATE=1 DEDUP=$(abspath $(BUILD)/dedup) tests/cli/run.sh
 
-install: all ## install binary, library, headers, pkg-config file and man page
+install: all ## install binary, library, headers, pkg-config file, man page and bash completion
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/dedup \
-	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1
+	    $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(BUILD)/dedup $(DESTDIR)$(BINDIR)/dedup
 	install -m 644 $(BUILD)/libdedup.a $(DESTDIR)$(LIBDIR)/libdedup.a
 	install -m 644 include/dedup/*.h $(DESTDIR)$(INCLUDEDIR)/dedup/
-	install -m 644 $(BUILD)/dedup.pc $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' dedup.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc
 	install -m 644 docs/dedup.1 $(DESTDIR)$(MANDIR)/man1/dedup.1
+	install -m 644 contrib/dedup.bash-completion $(DESTDIR)$(BASHCOMPDIR)/dedup
 
 uninstall: ## remove what install put in place
 	rm -f $(DESTDIR)$(BINDIR)/dedup $(DESTDIR)$(LIBDIR)/libdedup.a \
-	    $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc $(DESTDIR)$(MANDIR)/man1/dedup.1
+	    $(DESTDIR)$(PKGCONFIGDIR)/dedup.pc $(DESTDIR)$(MANDIR)/man1/dedup.1 \
+	    $(DESTDIR)$(BASHCOMPDIR)/dedup
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/dedup
 
 format: ## apply .clang-format to the sources

@@ -164,6 +164,8 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
     info->line = d->line;
     info->record_off = d->record_off;
     info->record_len = d->record_len;
+    if (d->record && !(info->record = dd__arena_strndup(&m->strings, d->record, d->record_len)))
+        return DD_ENOMEM;
     m->seq_len[idx] = nseq;
     m->set_off[idx + 1] = m->set_n;
     res->n_docs++;

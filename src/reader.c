@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "reader_internal.h"
 #include "util.h"
 
 typedef struct input {
@@ -41,8 +42,12 @@ struct dd_reader {
     size_t n_inputs, cap_inputs, next_input;
     FTS *fts;
     char *walk_root;
+    dd__archive *ar;    /* open compressed file, archive or WARC (reader_archive.c) */
+    size_t items;       /* results handed out, for on_progress */
+    unsigned long long bytes_done; /* input bytes of files finished, for on_progress */
     FILE *jf; /* current JSON Lines file */
     bool jf_owned;
+    bool jcopy;         /* records cannot be re-read by name: hand out doc.record */
     char *jname;
     uint32_t jsrc;      /* jname's index in srcs */
     size_t jline;
@@ -173,6 +178,7 @@ void dd_reader_free(dd_reader *r)
         fts_close(r->fts);
     if (r->jf && r->jf_owned)
         fclose(r->jf);
+    dd__archive_close(r->ar);
     for (i = 0; i < r->n_inputs; i++) {
         free(r->inputs[i].path);
         free(r->inputs[i].name);
@@ -461,7 +467,12 @@ static dd_status open_file(dd_reader *r, const char *path, bool regular_only, FI
 static dd_status read_file_doc(dd_reader *r, FILE *f, const char *path, dd_doc *doc)
 {
     size_t len = 0;
-    dd_status st = read_stream(r, f, path, &len);
+    struct stat sb;
+    dd_status st;
+
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+        r->bytes_done += (unsigned long long)sb.st_size;
+    st = read_stream(r, f, path, &len);
 
     fclose(f);
     if (st != DD_OK)
@@ -491,6 +502,7 @@ static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
     }
     r->jf = f;
     r->jf_owned = owned;
+    r->jcopy = !owned;
     r->jline = 0;
     r->jitems = 0;
     r->jbase = ftell(f);
@@ -500,6 +512,8 @@ static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
 
 static void close_jsonl(dd_reader *r)
 {
+    if (!r->jcopy)
+        r->bytes_done += r->jpos;
     if (r->jf_owned)
         fclose(r->jf);
     r->jf = NULL;
@@ -690,6 +704,8 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
                   r->jline);
     else
         st = fill_record(r, root, off, len, doc);
+    if (st == DD_OK && (r->jcopy || off < 0))
+        doc->record = line;
     json_decref(root);
     return st;
 }
@@ -726,6 +742,9 @@ static dd_status take_file(dd_reader *r, const char *path, bool walked, dd_doc *
 
     if (st != DD_OK)
         return st;
+    if (dd__archive_sniff(fileno(f)))
+        return dd__archive_open(f, path, r->o.max_doc_bytes, &r->ar) == DD_OK ? DD_END
+                                                                            : DD_ENOMEM;
     if (ends_with(path, ".jsonl"))
         return open_jsonl(r, f, true, path) == DD_OK ? DD_END : DD_ENOMEM;
     return read_file_doc(r, f, path, doc);
@@ -800,7 +819,75 @@ static dd_status start_input(dd_reader *r, const input *in, dd_doc *doc)
     return take_file(r, in->path, false, doc);
 }
 
-dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
+/* A WARC page: its HTML becomes text (reader_html.c) and its <title> the title. */
+static dd_status html_doc(dd_reader *r, const char *name, size_t len, dd_doc *doc)
+{
+    char *text = NULL, *title = NULL;
+    size_t n = 0;
+    dd_status st = dd__html_to_text(r->raw, len, dd__archive_charset(r->ar), &text, &n, &title);
+
+    if (st == DD_OK && (st = raw_reserve(r, n + 1)) == DD_OK) {
+        memcpy(r->raw, text, n + 1);
+        st = make_text_doc(r, name, n, doc);
+    }
+    if (st == DD_OK && title && *title) {
+        /* libxml2 passes some invalid bytes through; the title must be UTF-8 like the text */
+        char *t = NULL;
+        size_t tn = 0;
+        const char *w;
+        st = dd_decode_text(title, strlen(title), &t, &tn, &w);
+        if (st == DD_OK) {
+            free(r->title);
+            r->title = t;
+            doc->title = t;
+        }
+        st = st == DD_EBINARY ? DD_OK : st;
+    }
+    free(text);
+    free(title);
+    return st;
+}
+
+/* One item of the open archive. DD_END: a JSON Lines member was opened, or the archive is
+ * done (closed); either way, pull again. Corrupt data ends the archive as one item. */
+static dd_status archive_step(dd_reader *r, dd_doc *doc)
+{
+    dd__member_kind kind = DD__MEMBER_TEXT;
+    const char *name = NULL;
+    FILE *m = NULL;
+    size_t len = 0;
+    dd_status st = dd__archive_next(r->ar, &m, &name, &kind);
+
+    if (st == DD_EIO || st == DD_END)
+        r->bytes_done += dd__archive_bytes(r->ar);
+    if (st == DD_EIO) {
+        st = fail(r, DD_EIO, "%s: %s, skipped", name ? name : "archive",
+                  dd__archive_error(r->ar));
+        dd__archive_close(r->ar);
+        r->ar = NULL;
+        return st;
+    }
+    if (st == DD_END) {
+        dd__archive_close(r->ar);
+        r->ar = NULL;
+    }
+    if (st != DD_OK)
+        return st;
+    if (kind == DD__MEMBER_SKIP)
+        return fail(r, DD_EIO, "%s: %s, skipped", name, dd__archive_error(r->ar));
+    if (kind == DD__MEMBER_JSONL) {
+        st = open_jsonl(r, m, true, name);
+        r->jcopy = true;
+        return st == DD_OK ? DD_END : st;
+    }
+    st = read_stream(r, m, name, &len);
+    fclose(m);
+    if (st != DD_OK)
+        return st;
+    return kind == DD__MEMBER_HTML ? html_doc(r, name, len, doc) : make_text_doc(r, name, len, doc);
+}
+
+static dd_status next_item(dd_reader *r, dd_doc *doc)
 {
     for (;;) {
         dd_status st;
@@ -816,7 +903,9 @@ dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
                 warn(r, "%s: warning: no JSON Lines records", r->jname);
             continue;
         }
-        if (r->fts)
+        if (r->ar)
+            st = archive_step(r, doc);
+        else if (r->fts)
             st = walk_step(r, doc);
         else if (r->next_input < r->n_inputs)
             st = start_input(r, &r->inputs[r->next_input++], doc);
@@ -825,4 +914,22 @@ dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
         if (st != DD_END)
             return st;
     }
+}
+
+/* Each result is one item; the callback gets the bytes of finished files plus the position
+ * in the open JSON Lines file or archive. */
+dd_status dd_reader_next(dd_reader *r, dd_doc *doc)
+{
+    dd_status st = next_item(r, doc);
+    unsigned long long open_bytes = 0;
+
+    if (st == DD_END || !r->o.on_progress)
+        return st;
+    r->items++;
+    if (r->jf && !r->jcopy)
+        open_bytes += r->jpos;
+    if (r->ar)
+        open_bytes += dd__archive_bytes(r->ar);
+    r->o.on_progress(r->o.progress_ud, r->items, r->bytes_done + open_bytes);
+    return st;
 }

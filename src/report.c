@@ -54,19 +54,30 @@ void dd_report_json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* One CSV byte. Control bytes other than CR and LF are written as \xNN: a spreadsheet or a
+ * terminal showing the file must not act on ESC or BEL from an id. CR and LF stay, inside
+ * quotes, because RFC 4180 allows them there and an id may really hold a line break. */
+static void csv_byte(FILE *out, unsigned char c)
+{
+    if ((c < 0x20 && c != '\r' && c != '\n') || c == 0x7F)
+        fprintf(out, "\\x%02x", c);
+    else
+        fputc(c, out);
+}
+
 void dd_report_csv_field(FILE *out, const char *s)
 {
-    if (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && (!*s || s[strlen(s) - 1] != ' ')) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
+    bool quote = strpbrk(s, ",\"\r\n") || s[0] == ' ' || (*s && s[strlen(s) - 1] == ' ');
+
+    if (quote)
+        fputc('"', out);
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', out);
-        fputc(*s, out);
+        csv_byte(out, (unsigned char)*s);
     }
-    fputc('"', out);
+    if (quote)
+        fputc('"', out);
 }
 
 /* Text output: control characters are shown as \xNN so a title cannot move the cursor. */

@@ -45,7 +45,31 @@ hama_cluster() {
     fi
 }
 
+# reuters NAME: the issue's JSON Lines check on Reuters-21578: `--format jsonl` runs, and
+# `--emit unique` is valid JSON Lines whose every line is one of the input's lines, byte for
+# byte (sort + comm), each record at most once. Validity: dedup reads the output back with
+# --strict, so one line that is not a JSON object with a string "text" fails it.
+reuters() {
+    local in=$1 n u
+    "$DEDUP" -q --format jsonl "$in" >"$tmp/r.jsonl" && tail -n 1 "$tmp/r.jsonl" | grep -q '^{"summary":' ||
+        { echo "FAIL reuters: --format jsonl"; fail=$((fail + 1)); return; }
+    "$DEDUP" -q --emit unique "$in" >"$tmp/u.jsonl" || { echo "FAIL reuters: --emit unique exit $?"; fail=$((fail + 1)); return; }
+    LC_ALL=C sort "$tmp/u.jsonl" >"$tmp/u.sorted"
+    LC_ALL=C sort "$in" >"$tmp/in.sorted"
+    n=$(LC_ALL=C comm -23 "$tmp/u.sorted" "$tmp/in.sorted" | wc -l)
+    u=$(LC_ALL=C uniq -d "$tmp/u.sorted" | wc -l)
+    if [ "$n" = 0 ] && [ "$u" = 0 ] && [ -s "$tmp/u.jsonl" ] &&
+        "$DEDUP" -q --strict --level copies --stdin-format jsonl --format csv - <"$tmp/u.jsonl" >/dev/null; then
+        echo "ok   reuters: --emit unique keeps $(wc -l <"$tmp/u.jsonl") of $(wc -l <"$in") records, byte for byte, valid JSON Lines"
+        pass=$((pass + 1))
+    else
+        echo "FAIL reuters: --emit unique: $n lines not in the input, $u repeated"
+        fail=$((fail + 1))
+    fi
+}
+
 d=$shared/data
+[ -f "$d/reuters21578/reuters21578.jsonl" ] && reuters "$d/reuters21578/reuters21578.jsonl"
 check copies-dev/copies 0.97 "$d/copies-dev/truth.tsv" --level copies "$d/copies-dev/docs"
 check copies-dev/copies-jsonl 0.97 "$d/copies-dev/truth.tsv" --level copies "$d/copies-dev/corpus.jsonl"
 check copies-dev/stories 0.95 "$d/copies-dev/truth.tsv" --level stories "$d/copies-dev/docs"

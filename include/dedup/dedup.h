@@ -8,6 +8,7 @@
 
 #include <dedup/status.h>
 #include <dedup/reader.h>
+#include <dedup/pathlist.h>
 #include <dedup/normalize.h>
 #include <dedup/shingle.h>
 #include <dedup/terms.h>
@@ -20,6 +21,9 @@
 #include <dedup/cluster.h>
 #include <dedup/pipeline.h>
 #include <dedup/report.h>
+#include <dedup/emit.h>
+#include <dedup/explain.h>
+#include <dedup/report_html.h>
 #include <dedup/eval.h>
 
 #endif

@@ -70,6 +70,7 @@ typedef struct dd_doc_info {
     size_t bytes, tokens, line;
     long record_off;
     size_t record_len;
+    const char *record; /**< copy of dd_doc.record (JSONL record that cannot be re-read) */
 } dd_doc_info;
 
 /** A verified pair with its scores; a < b are document indexes. */

@@ -28,6 +28,9 @@ typedef struct dd_doc {
     const char *warning; /**< a repair that was made (e.g. "read as Latin-1"), or NULL */
     long record_off;     /**< byte offset of the JSONL record in its file, -1 otherwise */
     size_t record_len;   /**< bytes of the JSONL record line (without the newline) */
+    const char *record;  /**< the record line itself (record_len bytes) when its input
+                              cannot be opened again by name (stdin, a stream, a compressed
+                              file or archive member), else NULL */
 } dd_doc;
 
 typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;
@@ -37,6 +40,11 @@ typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;
  *  records` (an empty or blank JSON Lines input). It is called from inside dd_reader_next(),
  *  before that call returns, so warnings keep reading order. */
 typedef void (*dd_reader_warn_fn)(void *ud, const char *msg);
+
+/** Progress callback: after each item, `items` handed out so far and `bytes` of input files
+ *  consumed (on-disk bytes: compressed bytes for archives; standard input and streams are
+ *  not counted), so a caller that knows the inputs' total size can estimate the time left. */
+typedef void (*dd_reader_progress_fn)(void *ud, size_t items, unsigned long long bytes);
 
 typedef struct dd_reader_opts {
     size_t max_doc_bytes;     /**< larger documents are skipped with DD_ELIMIT (0: no limit);
@@ -48,6 +56,8 @@ typedef struct dd_reader_opts {
     dd_stdin_format stdin_format;
     dd_reader_warn_fn on_warning; /**< NULL: no duplicate-id tracking, no warnings */
     void *warning_ud;
+    dd_reader_progress_fn on_progress; /**< may be NULL */
+    void *progress_ud;
 } dd_reader_opts;
 
 /** Defaults: 64 MiB documents, fields id/text/title/date, stdin as one text document, no

@@ -24,6 +24,17 @@ typedef struct cli_opts {
     const char *truth;
     const char *idf_file; /* --idf: background table instead of the built-in one */
     size_t min_df;        /* dedup idf --min-df */
+    bool explain;         /* dedup explain A B */
+    const char *files_from; /* --files-from: more PATHs, one a line ("-": stdin) */
+    bool nul;             /* -0: NUL-separated --files-from list and emitted paths */
+    char **listed;        /* PATHs read from --files-from (owned) */
+    size_t n_listed;
+    bool emit;            /* --emit given: write documents, not the report */
+    dd_emit_opts emit_opts;
+    const char *output;   /* -o FILE instead of stdout */
+    const char *html;     /* --html FILE */
+    int color;            /* colour on stdout: 1 on a terminal without NO_COLOR */
+    int progress;         /* progress line on stderr: 1 when stderr is a terminal */
 } cli_opts;
 
 /** Parse argv. Returns -1 to go on, or an exit code (0 after --help/--version, 2 on a usage
@@ -32,6 +43,34 @@ int cli_parse(int argc, char **argv, cli_opts *o);
 
 /** Print "dedup: <msg>" and the --help hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...);
+
+/** Flush stdout once everything is written. A write error (a full disk) is one line,
+ *  "dedup: write error: <strerror>", and CLI_ERROR; a reader that went away (EPIPE with
+ *  SIGPIPE ignored) is CLI_OK, as the SIGPIPE default would end the run quietly. */
+int cli_stdout_done(void);
+
+/** Read the --files-from list into o->listed. Returns -1 to go on, or CLI_ERROR (said). */
+int cli_read_list(cli_opts *o);
+
+/** Refuse (CLI_USAGE, said) an -o or --html file that is one of the inputs. Else -1. */
+int cli_check_outputs(const cli_opts *o);
+
+/** Write the report, or the --emit documents, to -o FILE or stdout. Returns -1 when all was
+ *  written, else the exit code (the problem already said). */
+int cli_write_output(const cli_opts *o, const dd_result *res);
+
+/** Write the --html page, when asked for. Returns -1 when done (or not asked), else the
+ *  exit code (the problem already said). */
+int cli_write_html(const cli_opts *o, const dd_result *res);
+
+/** Progress line (stderr on a terminal only): sum the inputs' sizes, then redraw from the
+ *  reader's callback; clear before any other stderr line and at the end of reading. */
+void cli_progress_start(const cli_opts *o);
+void cli_progress_update(void *ud, size_t items, unsigned long long bytes);
+void cli_progress_clear(void);
+
+/** The `dedup explain` command. */
+int cli_explain(cli_opts *o);
 
 /** The `dedup eval` command. */
 int cli_eval(const cli_opts *o);

@@ -74,9 +74,8 @@ int cli_idf(const cli_opts *o)
         st = dd_idf_builder_write(b, o->min_df, stdout);
     dd_reader_free(r);
     dd_idf_builder_free(b);
-    if (st != DD_OK || fflush(stdout) != 0) {
-        fprintf(stderr, "dedup: idf: %s\n", dd_strerror(st == DD_OK ? DD_EIO : st));
-        return CLI_ERROR;
-    }
-    return CLI_OK;
+    if (st == DD_OK || (st == DD_EIO && ferror(stdout)))
+        return cli_stdout_done();
+    fprintf(stderr, "dedup: idf: %s\n", dd_strerror(st));
+    return CLI_ERROR;
 }

@@ -8,15 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
     "Usage: dedup [OPTION]... [PATH]...\n"
+    "       dedup explain [OPTION]... A B   (scores and shared passages of two documents)\n"
     "       dedup eval --truth TRUTH.tsv [CLUSTERS.jsonl]\n"
     "       dedup idf [--min-df N] [PATH]...   (write a background IDF table)\n"
     "Find near-duplicate news stories in PATHs and report them as clusters.\n"
     "A PATH is a file, a folder (walked recursively) or '-' for standard input;\n"
     "with no PATH one document is read from standard input. Files ending in .jsonl\n"
-    "hold one JSON document per line.\n"
+    "hold one JSON document per line. Compressed files (gzip, bzip2, xz, zstd), tar\n"
+    "and zip archives and WARC files are recognised by their content.\n"
     "\n"
     "Matching:\n"
     "  -l, --level=LEVEL         stories (default: copies and rewrites of one\n"
@@ -45,17 +48,27 @@ static const char usage_text[] =
     "      --text-field=PATH     (defaults id, text, title, date)\n"
     "      --title-field=PATH\n"
     "      --date-field=PATH\n"
+    "      --files-from=FILE     read more PATHs from FILE, one a line ('-': stdin)\n"
+    "  -0, --null                --files-from and emitted paths are NUL-separated\n"
     "\n"
     "Output:\n"
     "  -f, --format=FORMAT       text (default), jsonl or csv\n"
+    "      --emit=WHAT           write documents instead of the report: unique (the\n"
+    "                            deduplicated corpus) or dropped (what it leaves out);\n"
+    "                            JSON Lines records as read, other documents as paths\n"
+    "      --keep=WHICH          cluster member kept: first (default), longest or\n"
+    "                            earliest (by date field)\n"
+    "  -o, --output=FILE         write the report or --emit output to FILE\n"
+    "      --html=FILE           also write a self-contained HTML report to FILE\n"
     "      --strict              exit 1 if any document was skipped\n"
     "  -q, --quiet               no warnings or per-document messages\n"
-    "  -v, --verbose             explain choices (LSH bands and rows)\n"
+    "  -v, --verbose             explain choices (LSH bands and rows, kept documents)\n"
     "  -h, --help                show this help and exit\n"
     "  -V, --version             show the version and exit\n"
     "\n"
     "Exit status: 0 on success (duplicates or not), 1 on a runtime or data error,\n"
-    "2 on a usage error. See dedup(1) and docs/FORMATS.md.\n";
+    "2 on a usage error. A progress line is shown when stderr is a terminal; colour\n"
+    "only on a terminal and never with NO_COLOR set. See dedup(1) and docs/FORMATS.md.\n";
 
 enum {
     OPT_NUM_PERM = 256,
@@ -75,6 +88,10 @@ enum {
     OPT_MAX_DAYS,
     OPT_SIGNATURE,
     OPT_SIMHASH_DISTANCE,
+    OPT_FILES_FROM,
+    OPT_EMIT,
+    OPT_KEEP,
+    OPT_HTML,
 };
 
 static const struct option long_opts[] = {
@@ -105,6 +122,12 @@ static const struct option long_opts[] = {
     {"signature", required_argument, NULL, OPT_SIGNATURE},
     {"simhash-distance", required_argument, NULL, OPT_SIMHASH_DISTANCE},
     {"min-df", required_argument, NULL, OPT_MIN_DF},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"null", no_argument, NULL, '0'},
+    {"emit", required_argument, NULL, OPT_EMIT},
+    {"keep", required_argument, NULL, OPT_KEEP},
+    {"output", required_argument, NULL, 'o'},
+    {"html", required_argument, NULL, OPT_HTML},
     {NULL, 0, NULL, 0},
 };
 
@@ -118,6 +141,20 @@ int cli_usage_error(const char *fmt, ...)
     va_end(ap);
     fputs("\nTry 'dedup --help' for more information.\n", stderr);
     return CLI_USAGE;
+}
+
+int cli_stdout_done(void)
+{
+    int err = ferror(stdout) ? errno : 0;
+
+    if (fflush(stdout) != 0 && !err)
+        err = errno;
+    if (!ferror(stdout))
+        return CLI_OK;
+    if (err == EPIPE)
+        return CLI_OK;
+    fprintf(stderr, "dedup: write error: %s\n", strerror(err ? err : EIO));
+    return CLI_ERROR;
 }
 
 static int parse_fraction(const char *name, const char *s, double lo_excl, double *out)
@@ -179,6 +216,7 @@ static void defaults(cli_opts *o)
     o->report = dd_report_opts_default();
     o->verbosity = 1;
     o->min_df = 2;
+    o->emit_opts = dd_emit_opts_default();
 }
 
 static int parse_number_opt(int c, const char *arg, cli_opts *o)
@@ -187,6 +225,8 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
     static const char *const formats[] = {"text", "jsonl", "csv"};
     static const char *const stdin_formats[] = {"text", "jsonl"};
     static const char *const signatures[] = {"minhash", "simhash"};
+    static const char *const emits[] = {"unique", "dropped"};
+    static const char *const keeps[] = {"first", "longest", "earliest"};
     size_t v;
     int rc, choice = 0;
 
@@ -239,6 +279,15 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("simhash-distance", arg, 1, 15, false, &v);
         o->pipe.simhash_distance = (unsigned)v;
         return rc;
+    case OPT_EMIT:
+        rc = parse_choice("emit", arg, emits, 2, &choice);
+        o->emit = true;
+        o->emit_opts.what = (dd_emit_what)choice;
+        return rc;
+    case OPT_KEEP:
+        rc = parse_choice("keep", arg, keeps, 3, &choice);
+        o->emit_opts.keep = (dd_keep)choice;
+        return rc;
     case OPT_SIGNATURE:
         rc = parse_choice("signature", arg, signatures, 2, &choice);
         o->pipe.signature = (dd_signature)choice;
@@ -274,6 +323,18 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
     case OPT_STRICT:
         o->strict = true;
         return -1;
+    case OPT_FILES_FROM:
+        o->files_from = arg;
+        return -1;
+    case '0':
+        o->nul = o->emit_opts.nul = true;
+        return -1;
+    case 'o':
+        o->output = arg;
+        return -1;
+    case OPT_HTML:
+        o->html = arg;
+        return -1;
     case OPT_TRUTH:
         o->truth = arg;
         return -1;
@@ -288,11 +349,11 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
         return -1;
     case 'h':
         fputs(usage_text, stdout);
-        return CLI_OK;
+        return cli_stdout_done();
     case 'V':
         printf("dedup %s (format %d, Unicode %s)\n", dd_version(), DD_FORMAT_VERSION,
                dd_unicode_version());
-        return CLI_OK;
+        return cli_stdout_done();
     default:
         return parse_number_opt(c, arg, o);
     }
@@ -300,6 +361,9 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
 
 static int check_command(cli_opts *o)
 {
+    if (o->explain && (o->emit || o->html || o->output))
+        return cli_usage_error("explain writes to standard output; --emit, --html and -o go "
+                               "with clustering");
     if (o->eval) {
         if (!o->truth)
             return cli_usage_error("eval needs --truth FILE");
@@ -317,7 +381,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 
     defaults(o);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:qvhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:o:0qvhV", long_opts, NULL)) != -1) {
         int rc;
         if (c == '?') {
             if (optopt)
@@ -330,11 +394,15 @@ int cli_parse(int argc, char **argv, cli_opts *o)
         if (rc >= 0)
             return rc;
     }
+    o->color = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+    o->progress = isatty(STDERR_FILENO);
     o->paths = argv + optind;
     o->n_paths = (size_t)(argc - optind);
-    if (o->n_paths && (strcmp(o->paths[0], "eval") == 0 || strcmp(o->paths[0], "idf") == 0)) {
-        o->eval = o->paths[0][0] == 'e';
-        o->idf = !o->eval;
+    if (o->n_paths && (strcmp(o->paths[0], "eval") == 0 || strcmp(o->paths[0], "idf") == 0 ||
+                       strcmp(o->paths[0], "explain") == 0)) {
+        o->eval = strcmp(o->paths[0], "eval") == 0;
+        o->idf = strcmp(o->paths[0], "idf") == 0;
+        o->explain = strcmp(o->paths[0], "explain") == 0;
         o->paths++;
         o->n_paths--;
     }

@@ -17,6 +17,7 @@ static void say(const char *msg)
 {
     const unsigned char *p = (const unsigned char *)msg;
 
+    cli_progress_clear();
     fputs("dedup: ", stderr);
     for (; *p; p++) {
         if (*p < 0x20 || *p == 0x7F)
@@ -72,19 +73,22 @@ bad:
     return false;
 }
 
+/* The PATHs from the command line, then those from --files-from; none at all (and no list)
+ * means standard input. */
 static dd_status add_paths(dd_reader *r, const cli_opts *o, bool *missing)
 {
     size_t i;
     dd_status st = DD_OK;
 
-    if (o->n_paths == 0)
+    if (o->n_paths == 0 && !o->files_from)
         return dd_reader_add_path(r, "-");
-    for (i = 0; st == DD_OK && i < o->n_paths; i++) {
-        if (strcmp(o->paths[i], "-") != 0 && !path_ok(o->paths[i])) {
+    for (i = 0; st == DD_OK && i < o->n_paths + o->n_listed; i++) {
+        const char *p = i < o->n_paths ? o->paths[i] : o->listed[i - o->n_paths];
+        if (strcmp(p, "-") != 0 && !path_ok(p)) {
             *missing = true;
             continue;
         }
-        st = dd_reader_add_path(r, o->paths[i]);
+        st = dd_reader_add_path(r, p);
     }
     return st;
 }
@@ -147,35 +151,15 @@ static void account(const cli_opts *o, const dd_result *res)
     fputs(sep ? ")\n" : "\n", stderr);
 }
 
-/* Write the report and flush. A full disk or any other write error is one line and exit 1;
- * a reader that went away (EPIPE, when SIGPIPE is ignored) ends the run quietly with 0,
- * like the SIGPIPE default would. Returns -1 when everything was written. */
-static int write_report(const cli_opts *o, const dd_result *res)
-{
-    dd_status st;
-    int err = 0;
-
-    errno = 0;
-    st = dd_report_write(res, &o->report, stdout);
-    if (st != DD_OK || ferror(stdout))
-        err = errno;
-    if (fflush(stdout) != 0 && !err)
-        err = errno;
-    if (st == DD_OK && !ferror(stdout))
-        return -1;
-    if (err == EPIPE)
-        return CLI_OK;
-    fprintf(stderr, "dedup: write error: %s\n", strerror(err ? err : EIO));
-    return CLI_ERROR;
-}
-
 static int finish(const cli_opts *o, const dd_result *res, bool missing)
 {
     size_t skipped = dd_result_skipped(res);
     int rc;
 
     explain(o, res);
-    rc = write_report(o, res);
+    rc = cli_write_output(o, res);
+    if (rc < 0)
+        rc = cli_write_html(o, res);
     if (rc >= 0)
         return rc;
     account(o, res);
@@ -204,11 +188,18 @@ static int run(cli_opts *o)
     o->reader.on_warning = on_warning;
     o->reader.warning_ud = o;
     o->report.level = o->pipe.level;
+    if (o->files_from && (rc = cli_read_list(o)) >= 0)
+        return rc;
+    if ((rc = cli_check_outputs(o)) >= 0)
+        return rc;
+    o->reader.on_progress = cli_progress_update;
+    cli_progress_start(o);
     st = dd_reader_new(&o->reader, &r);
     if (st == DD_OK)
         st = add_paths(r, o, &missing);
     if (st == DD_OK)
         st = dd_pipeline_run(&o->pipe, r, &res);
+    cli_progress_clear();
     dd_reader_free(r);
     if (st != DD_OK) {
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));
@@ -227,6 +218,11 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (o.eval)
-        return cli_eval(&o);
-    return o.idf ? cli_idf(&o) : run(&o);
+        rc = cli_eval(&o);
+    else if (o.explain)
+        rc = cli_explain(&o);
+    else
+        rc = o.idf ? cli_idf(&o) : run(&o);
+    dd_path_list_free(o.listed, o.n_listed);
+    return rc;
 }

@@ -131,6 +131,11 @@ static void test_report_csv_quoting(void **state)
         {"trail ", "\"trail \""},
         {"in side", "in side"},
         {"caf\xc3\xa9", "caf\xc3\xa9"},
+        {"esc\x1b[2J", "esc\\x1b[2J"},
+        {"tab\there", "tab\\x09here"},
+        {"bell\x07,del\x7f", "\"bell\\x07,del\\x7f\""},
+        {"line\n\x1b", "\"line\n\\x1b\""},
+        {"back\\slash", "back\\slash"},
     };
     size_t i;
 
@@ -295,6 +300,31 @@ static void test_report_deterministic(void **state)
     }
 }
 
+/* The HTML page escapes ids, titles and texts: no markup from the corpus survives, and a
+ * text's <script> shows up as text inside a marked passage. */
+static void test_report_html_escapes_corpus(void **state)
+{
+    ctx *c = *state;
+    dd_pipeline_opts po = dd_pipeline_opts_default();
+    dd_html_opts ho = dd_html_opts_default(&po);
+    static char ta[] = "<script>x()</script> " STORY, tb[] = "\"q\" 'q' & " STORY " today";
+    char *texts[3] = {ta, tb, NULL};
+    capture cp;
+
+    run_tricky(c);
+    cap_open(&cp);
+    assert_int_equal(dd_report_html_write(c->res, texts, &ho, cp.f), DD_OK);
+    cap_close(&cp);
+    assert_null(strstr(cp.buf, "<script"));
+    assert_non_null(strstr(cp.buf, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(cp.buf, "&lt;script&gt;x()&lt;/script&gt;"));
+    assert_non_null(strstr(cp.buf, "a,&quot;1&quot;"));
+    assert_non_null(strstr(cp.buf, "&quot;q&quot; &#39;q&#39; &amp; "));
+    assert_non_null(strstr(cp.buf, "<mark><b>1</b> The city council"));
+    assert_non_null(strstr(cp.buf, "Content-Security-Policy"));
+    free(cp.buf);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -306,6 +336,7 @@ int main(void)
         T(test_report_csv_pairs_quoted),
         T(test_report_text_controls_escaped),
         T(test_report_deterministic),
+        T(test_report_html_escapes_corpus),
     };
 #undef T
     return cmocka_run_group_tests_name("report", tests, NULL, NULL);

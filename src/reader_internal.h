@@ -1,0 +1,59 @@
+/* Internal to the reader files: reader.c walks paths and reads JSON Lines, reader_archive.c
+ * opens compressed files, archives and WARC crawls (libarchive), reader_html.c turns HTML into
+ * text (libxml2). Nothing here is public API. */
+#ifndef DEDUP_READER_INTERNAL_H
+#define DEDUP_READER_INTERNAL_H
+
+#include <dedup/dedup.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/** True when the regular file open on `fd` starts like something libarchive must unpack:
+ *  gzip, bzip2, xz or zstd data, a tar, zip or 7z archive, or a WARC file. Read with pread,
+ *  so the file position does not move; false for anything that is not a regular file. */
+bool dd__archive_sniff(int fd);
+
+typedef struct dd__archive dd__archive;
+
+/** What one archive item is. */
+typedef enum {
+    DD__MEMBER_TEXT = 0, /**< one text document */
+    DD__MEMBER_JSONL,    /**< JSON Lines records */
+    DD__MEMBER_HTML,     /**< a WARC response or resource holding HTML */
+    DD__MEMBER_SKIP      /**< an item that is not a document (reported, counted unreadable) */
+} dd__member_kind;
+
+/** Open the file `f` (taken over: closed by dd__archive_close) named `path`. WARC records
+ *  larger than `max_bytes` (0: no limit) are skipped unread. Returns DD_OK or DD_ENOMEM. */
+dd_status dd__archive_open(FILE *f, const char *path, size_t max_bytes, dd__archive **out);
+
+/** Next item. On DD_OK `*member` is a stream over its bytes that the caller must fclose
+ *  before the next call (NULL for DD__MEMBER_SKIP), `*name` its id ("a.tar:dir/x.txt",
+ *  "crawl.warc.gz:https://...", or the path itself for a compressed single file), valid
+ *  until the next call, and `*kind` what it is. Returns DD_END after the last item, or DD_EIO
+ *  (corrupt data; the archive cannot go on) with dd__archive_error() saying why; DD_ENOMEM. */
+dd_status dd__archive_next(dd__archive *a, FILE **member, const char **name, dd__member_kind *kind);
+
+/** Bytes of the archive file consumed so far (compressed bytes), for progress. */
+unsigned long long dd__archive_bytes(const dd__archive *a);
+
+/** Charset of the current WARC document from its Content-Type, or NULL. */
+const char *dd__archive_charset(const dd__archive *a);
+
+/** The last problem, "reason" without the file name. */
+const char *dd__archive_error(const dd__archive *a);
+
+/** Close the archive and its file. Accepts NULL. */
+void dd__archive_close(dd__archive *a);
+
+/** HTML -> UTF-8 text with libxml2's forgiving HTML parser: script, style, template and
+ *  noscript content is dropped, block elements end lines, entities are decoded. `charset`
+ *  (from HTTP Content-Type) may be NULL. On DD_OK `*out` (NUL-terminated, `*out_len` bytes)
+ *  and `*title` (the <title>, trimmed; NULL if none) are malloc'd. Returns DD_OK or
+ *  DD_ENOMEM; unparseable input gives empty text, not an error. */
+dd_status dd__html_to_text(const char *in, size_t len, const char *charset, char **out,
+                           size_t *out_len, char **title);
+
+#endif

@@ -1,0 +1,1 @@
+dedup --emit dropped --keep longest tiny

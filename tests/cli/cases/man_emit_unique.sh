@@ -1,0 +1,1 @@
+dedup --emit unique --keep earliest jsonl/sample.jsonl

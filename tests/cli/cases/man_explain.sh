@@ -1,0 +1,1 @@
+dedup explain tiny/harbour-strike.txt tiny/harbour-strike-short.txt

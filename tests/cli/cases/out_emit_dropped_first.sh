@@ -1,0 +1,4 @@
+# --emit dropped --keep first: what the deduplicated corpus leaves out; -v says which member
+# each cluster keeps.
+dedup -v --emit dropped --keep first jsonl/sample.jsonl tiny 2>&1 >/dev/null | grep keep:
+dedup --emit dropped --keep first jsonl/sample.jsonl tiny

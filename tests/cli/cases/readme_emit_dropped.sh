@@ -1,0 +1,1 @@
+dedup --level copies --emit dropped tiny

@@ -10,16 +10,15 @@
 
 #include "util.h"
 
-typedef struct entry {
-    uint64_t key; /* band key, band index mixed in */
-    uint32_t doc;
-    uint32_t pad;
-} entry;
+/* key: the band key, band index mixed in; val: the document; aux: unused. */
+typedef dd__kv entry;
 
 struct dd_lsh {
     size_t bands, rows, max_bucket;
     entry *e;
     size_t n, cap;
+    uint32_t last_doc;
+    bool unordered; /* documents were not inserted in ascending order */
 };
 
 double dd_lsh_probability(double s, size_t bands, size_t rows)
@@ -100,11 +99,13 @@ dd_status dd_lsh_insert(dd_lsh *lsh, uint32_t doc, const uint32_t *sig, size_t s
         return DD_EINVAL;
     if (dd__grow((void **)&lsh->e, &lsh->cap, lsh->n + lsh->bands, sizeof *lsh->e) != DD_OK)
         return DD_ENOMEM;
+    lsh->unordered |= lsh->n && doc < lsh->last_doc;
+    lsh->last_doc = doc;
     for (i = 0; i < lsh->bands; i++) {
         entry *e = &lsh->e[lsh->n++];
         e->key = XXH3_64bits_withSeed(sig + i * lsh->rows, lsh->rows * sizeof *sig, i);
-        e->doc = doc;
-        e->pad = 0;
+        e->val = doc;
+        e->aux = 0;
     }
     return DD_OK;
 }
@@ -115,7 +116,7 @@ static int cmp_entry(const void *pa, const void *pb)
 
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
-    return (a->doc > b->doc) - (a->doc < b->doc);
+    return (a->val > b->val) - (a->val < b->val);
 }
 
 static dd_status emit_run(const dd_lsh *l, const entry *run, size_t m, uint64_t **pairs,
@@ -128,8 +129,8 @@ static dd_status emit_run(const dd_lsh *l, const entry *run, size_t m, uint64_t 
         if (dd__grow((void **)pairs, cap, *n + (j - from), sizeof **pairs) != DD_OK)
             return DD_ENOMEM;
         for (i = from; i < j; i++)
-            if (run[i].doc != run[j].doc)
-                (*pairs)[(*n)++] = (uint64_t)run[i].doc << 32 | run[j].doc;
+            if (run[i].val != run[j].val)
+                (*pairs)[(*n)++] = (uint64_t)run[i].val << 32 | run[j].val;
     }
     return DD_OK;
 }
@@ -143,7 +144,9 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     *n_pairs = 0;
     if (lsh->n == 0)
         return DD_OK;
-    qsort(lsh->e, lsh->n, sizeof *lsh->e, cmp_entry);
+    /* Entries went in by ascending document, so a stable sort by key gives (key, doc). */
+    if (lsh->unordered || dd__radix_sort_kv(lsh->e, lsh->n) != DD_OK)
+        qsort(lsh->e, lsh->n, sizeof *lsh->e, cmp_entry);
     while (i < lsh->n) {
         size_t j = i + 1;
         while (j < lsh->n && lsh->e[j].key == lsh->e[i].key)
@@ -187,18 +190,19 @@ static dd_status simtab_one(const uint64_t *fp, size_t n, uint64_t mask, unsigne
 
     for (i = 0; i < n; i++)
         e[i] = (fp_entry){fp[i] & mask, (uint32_t)i, 0};
-    qsort(e, n, sizeof *e, cmp_entry);
+    if (dd__radix_sort_kv(e, n) != DD_OK) /* stable, and i ascends: (key, doc) order */
+        qsort(e, n, sizeof *e, cmp_entry);
     for (i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && e[j].key == e[i].key)
             j++;
         for (b = i + 1; b < j; b++) {
             for (a = b - i > max_bucket ? b - max_bucket : i; a < b; a++) {
-                if (dd_hamming(fp[e[a].doc], fp[e[b].doc]) > max_dist)
+                if (dd_hamming(fp[e[a].val], fp[e[b].val]) > max_dist)
                     continue;
                 if (dd__grow((void **)pairs, cap, *np + 1, sizeof **pairs) != DD_OK)
                     return DD_ENOMEM;
-                (*pairs)[(*np)++] = (uint64_t)e[a].doc << 32 | e[b].doc;
+                (*pairs)[(*np)++] = (uint64_t)e[a].val << 32 | e[b].val;
             }
         }
         i = j;

@@ -40,7 +40,7 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput check demo bench golden-update install uninstall \
+.PHONY: all deps test unit cli-test badinput threads check demo bench golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
 all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
@@ -92,15 +92,18 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 	@DEDUP=$(abspath $(BUILD)/dedup) BUILD=$(BUILD) CC="$(CC)" LIBS="$(LIBS)" \
 	    CFLAGS="$(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS)" tests/badinput.sh
 
+threads: all ## the same output for -j1, -j2 and -j8 (data/ samples, ../shared when present)
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/threads.sh
+
 test: ## install what is missing, build, run unit, golden CLI and bad-input tests (and ../shared checks when present)
 	@scripts/install-deps.sh time
-	@$(MAKE) --no-print-directory unit cli-test badinput
+	@$(MAKE) --no-print-directory unit cli-test badinput threads
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
 check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
 	@scripts/install-deps.sh time
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test badinput fuzz-replay
+	    unit cli-test badinput threads fuzz-replay
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \

@@ -149,6 +149,17 @@ dd_status dd_reader_add_stream(dd_reader *r, FILE *f, const char *name, bool jso
     return push_input(r, NULL, f, name, jsonl);
 }
 
+void dd_reader_swap_warning(dd_reader *r, dd_reader_warn_fn fn, void *ud,
+                            dd_reader_warn_fn *old_fn, void **old_ud)
+{
+    if (old_fn)
+        *old_fn = r->o.on_warning;
+    if (old_ud)
+        *old_ud = r->o.warning_ud;
+    r->o.on_warning = fn;
+    r->o.warning_ud = ud;
+}
+
 const char *dd_reader_error(const dd_reader *r)
 {
     return r->err;

@@ -45,6 +45,8 @@ static const char usage_text[] =
     "      --text-field=PATH     (defaults id, text, title, date)\n"
     "      --title-field=PATH\n"
     "      --date-field=PATH\n"
+    "  -j, --threads=N           signing threads (default 0: one per core; the\n"
+    "                            output is the same for every N)\n"
     "\n"
     "Output:\n"
     "  -f, --format=FORMAT       text (default), jsonl or csv\n"
@@ -94,6 +96,7 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, 'f'},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"quiet", no_argument, NULL, 'q'},
+    {"threads", required_argument, NULL, 'j'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -221,6 +224,10 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("num-perm", arg, 1, 4096, false, &v);
         o->pipe.num_perm = v;
         return rc;
+    case 'j':
+        rc = parse_size("threads", arg, 0, 1024, false, &v);
+        o->pipe.threads = v;
+        return rc;
     case OPT_SEED:
         rc = parse_size("seed", arg, 0, UINT64_MAX, false, &v);
         o->pipe.seed = v;
@@ -317,7 +324,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 
     defaults(o);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:qvhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:j:qvhV", long_opts, NULL)) != -1) {
         int rc;
         if (c == '?') {
             if (optopt)

@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "reader_json.h"
 #include "util.h"
 
 typedef struct input {
@@ -595,10 +596,41 @@ static char *json_scalar_text(json_t *v)
     return NULL;
 }
 
+/* The record's id when it has none: "file:line". */
+static char *line_id(const dd_reader *r)
+{
+    char at[32], *id;
+
+    snprintf(at, sizeof at, ":%zu", r->jline);
+    id = malloc(strlen(r->jname) + strlen(at) + 1);
+    if (id) {
+        strcpy(id, r->jname);
+        strcat(id, at);
+    }
+    return id;
+}
+
+/* r->text, r->id, r->title and r->date are set (title NULL: the text's first line). */
+static dd_status finish_record(dd_reader *r, long off, size_t line_len, dd_doc *doc)
+{
+    if (!r->title)
+        r->title = first_line(r->text, doc->len);
+    if (!r->title || !r->id)
+        return DD_ENOMEM;
+    doc->id = r->id;
+    doc->title = r->title;
+    doc->date = r->date;
+    doc->text = r->text;
+    doc->source = r->jname;
+    doc->line = r->jline;
+    doc->record_off = off;
+    doc->record_len = line_len;
+    return note_id(r, doc);
+}
+
 static dd_status fill_record(dd_reader *r, json_t *root, long off, size_t line_len, dd_doc *doc)
 {
     json_t *text = get_path(root, r->o.text_field), *v;
-    char at[32];
 
     if (!text)
         return fail(r, DD_EPARSE, "%s:%zu: no \"%s\" field, skipped", r->jname, r->jline,
@@ -611,30 +643,54 @@ static dd_status fill_record(dd_reader *r, json_t *root, long off, size_t line_l
         return DD_ENOMEM;
     doc->len = json_string_length(text);
     r->id = json_scalar_text(get_path(root, r->o.id_field));
-    if (!r->id) {
-        snprintf(at, sizeof at, ":%zu", r->jline);
-        r->id = malloc(strlen(r->jname) + strlen(at) + 1);
-        if (!r->id)
-            return DD_ENOMEM;
-        strcpy(r->id, r->jname);
-        strcat(r->id, at);
-    }
+    if (!r->id)
+        r->id = line_id(r);
     v = get_path(root, r->o.title_field);
-    r->title = json_is_string(v) ? xstrdup(json_string_value(v)) : first_line(r->text, doc->len);
-    v = get_path(root, r->o.date_field);
-    if (json_is_string(v))
-        r->date = xstrdup(json_string_value(v));
-    if (!r->title || (json_is_string(v) && !r->date))
+    if (json_is_string(v) && !(r->title = xstrdup(json_string_value(v))))
         return DD_ENOMEM;
-    doc->id = r->id;
-    doc->title = r->title;
-    doc->date = r->date;
-    doc->text = r->text;
-    doc->source = r->jname;
-    doc->line = r->jline;
-    doc->record_off = off;
-    doc->record_len = line_len;
-    return note_id(r, doc);
+    v = get_path(root, r->o.date_field);
+    if (json_is_string(v) && !(r->date = xstrdup(json_string_value(v))))
+        return DD_ENOMEM;
+    return finish_record(r, off, line_len, doc);
+}
+
+/* The common record without a jansson tree (reader_json.c): true when it was decided here,
+ * with *st the result; false leaves the line to jansson, which also words any error. */
+static bool fast_record(dd_reader *r, const char *line, size_t len, long off, dd_doc *doc,
+                        dd_status *st)
+{
+    const char *names[4] = {r->o.text_field, r->o.id_field, r->o.title_field, r->o.date_field};
+    dd__jfield f[4];
+    char num[32];
+
+    if (!dd__json_fast(line, len, names, f, 4))
+        return false;
+    if (f[0].kind != DD__J_STRING) {
+        dd__jfields_clear(f, 4);
+        return false;
+    }
+    doc->len = f[0].len;
+    r->text = f[0].val;
+    f[0].val = NULL;
+    if (f[1].kind == DD__J_INTEGER) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, (json_int_t)strtoll(f[1].val, NULL, 10));
+        r->id = xstrdup(num);
+    } else if (f[1].kind == DD__J_STRING) {
+        r->id = f[1].val;
+        f[1].val = NULL;
+    } else
+        r->id = line_id(r);
+    if (f[2].kind == DD__J_STRING) {
+        r->title = f[2].val;
+        f[2].val = NULL;
+    }
+    if (f[3].kind == DD__J_STRING) {
+        r->date = f[3].val;
+        f[3].val = NULL;
+    }
+    dd__jfields_clear(f, 4);
+    *st = finish_record(r, off, len, doc);
+    return true;
 }
 
 static bool blank(const char *s, size_t n)
@@ -692,6 +748,8 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
         return st;
     clear_doc_strings(r);
     memset(doc, 0, sizeof *doc);
+    if (fast_record(r, line, len, off, doc, &st))
+        return st;
     root = json_loadb(line, len, 0, &jerr);
     if (!root)
         return fail(r, DD_EPARSE, "%s:%zu: invalid JSON: %s, skipped", r->jname, r->jline,

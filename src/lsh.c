@@ -162,6 +162,60 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     return DD_OK;
 }
 
+/* One band's entries sorted, then its buckets emitted; the band index seeds the key hash
+ * exactly as in dd_lsh_insert, so the pairs are the same. */
+static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                            size_t band, entry *e, uint64_t **p, size_t *np, size_t *cap)
+{
+    size_t i = 0, rows = lsh->rows;
+
+    for (i = 0; i < n; i++) {
+        e[i].key = XXH3_64bits_withSeed(sigs + i * stride + band * rows, rows * sizeof *sigs, band);
+        e[i].val = (uint32_t)i;
+        e[i].aux = 0;
+    }
+    if (dd__radix_sort_kv(e, n) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && e[j].key == e[i].key)
+            j++;
+        if (j - i > 1 && emit_run(lsh, e + i, j - i, p, np, cap) != DD_OK)
+            return DD_ENOMEM;
+        i = j;
+    }
+    return DD_OK;
+}
+
+dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                               uint64_t **pairs, size_t *n_pairs)
+{
+    entry *e;
+    uint64_t *p = NULL;
+    size_t np = 0, cap = 0, b;
+    dd_status st = DD_OK;
+
+    *pairs = NULL;
+    *n_pairs = 0;
+    if (stride < lsh->bands * lsh->rows || n > UINT32_MAX)
+        return DD_EINVAL;
+    if (n < 2)
+        return DD_OK;
+    e = malloc(n * sizeof *e);
+    if (!e)
+        return DD_ENOMEM;
+    for (b = 0; st == DD_OK && b < lsh->bands; b++)
+        st = band_pairs(lsh, sigs, n, stride, b, e, &p, &np, &cap);
+    free(e);
+    if (st != DD_OK) {
+        free(p);
+        return st;
+    }
+    *pairs = p;
+    *n_pairs = dd__sort_unique_u64(p, np);
+    return DD_OK;
+}
+
 /* ---- SimHash block tables ------------------------------------------------------------ */
 
 /* Same layout and order as banding entries: key = the chosen blocks, other bits cleared. */

@@ -89,15 +89,12 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_params p = dd_lsh_optimal(t, w->o->num_perm, 0.25, 0.75);
     dd_lsh *lsh = NULL;
     dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
-    size_t i;
 
     res->bands = p.bands;
     res->rows = p.rows;
-    for (i = 0; st == DD_OK && i < res->n_docs; i++)
-        st = dd_lsh_insert(lsh, (uint32_t)i, res->mem->sigs + i * w->o->num_perm,
-                           w->o->num_perm);
     if (st == DD_OK)
-        st = dd_lsh_candidates(lsh, cand, n_cand);
+        st = dd_lsh_candidates_of(lsh, res->mem->sigs, res->n_docs, w->o->num_perm, cand,
+                                  n_cand);
     dd_lsh_free(lsh);
     return st;
 }

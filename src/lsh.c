@@ -3,7 +3,9 @@
 #include <dedup/dedup.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -187,13 +189,65 @@ static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, s
     return DD_OK;
 }
 
-dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
-                               uint64_t **pairs, size_t *n_pairs)
+/* One thread's share of the bands: bands first, first + step, ... */
+typedef struct band_job {
+    const dd_lsh *lsh;
+    const uint32_t *sigs;
+    size_t n, stride, first, step;
+    uint64_t *p;
+    size_t np, cap;
+    dd_status st;
+} band_job;
+
+static void *band_worker(void *arg)
 {
-    entry *e;
-    uint64_t *p = NULL;
-    size_t np = 0, cap = 0, b;
-    dd_status st = DD_OK;
+    band_job *j = arg;
+    entry *e = malloc(j->n * sizeof *e);
+    size_t b;
+
+    j->st = e ? DD_OK : DD_ENOMEM;
+    for (b = j->first; j->st == DD_OK && b < j->lsh->bands; b += j->step)
+        j->st = band_pairs(j->lsh, j->sigs, j->n, j->stride, b, e, &j->p, &j->np, &j->cap);
+    free(e);
+    return NULL;
+}
+
+/* Concatenate the jobs' pairs, sort, drop repeats. */
+static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n_pairs)
+{
+    size_t t, total = 0, at = 0;
+    uint64_t *p;
+
+    for (t = 0; t < nt; t++)
+        if (job[t].st != DD_OK)
+            return job[t].st;
+    for (t = 0; t < nt; t++)
+        total += job[t].np;
+    if (nt == 1) {
+        p = job[0].p;
+        job[0].p = NULL;
+    } else {
+        p = malloc((total ? total : 1) * sizeof *p);
+        if (!p)
+            return DD_ENOMEM;
+        for (t = 0; t < nt; t++) {
+            if (job[t].np)
+                memcpy(p + at, job[t].p, job[t].np * sizeof *p);
+            at += job[t].np;
+        }
+    }
+    *pairs = p;
+    *n_pairs = dd__sort_unique_u64(p, total);
+    return DD_OK;
+}
+
+dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                               size_t threads, uint64_t **pairs, size_t *n_pairs)
+{
+    band_job job[16];
+    pthread_t tid[16];
+    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, started = 0;
+    dd_status st;
 
     *pairs = NULL;
     *n_pairs = 0;
@@ -201,19 +255,22 @@ dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n
         return DD_EINVAL;
     if (n < 2)
         return DD_OK;
-    e = malloc(n * sizeof *e);
-    if (!e)
-        return DD_ENOMEM;
-    for (b = 0; st == DD_OK && b < lsh->bands; b++)
-        st = band_pairs(lsh, sigs, n, stride, b, e, &p, &np, &cap);
-    free(e);
-    if (st != DD_OK) {
-        free(p);
-        return st;
-    }
-    *pairs = p;
-    *n_pairs = dd__sort_unique_u64(p, np);
-    return DD_OK;
+    nt = nt > lsh->bands ? lsh->bands : nt;
+    memset(job, 0, sizeof job);
+    for (t = 0; t < nt; t++)
+        job[t] = (band_job){lsh, sigs, n, stride, t, nt, NULL, 0, 0, DD_OK};
+    for (t = 1; t < nt; t++, started++)
+        if (pthread_create(&tid[t], NULL, band_worker, &job[t]) != 0)
+            break;
+    for (t = started + 1; t < nt; t++) /* threads that could not start: done here */
+        band_worker(&job[t]);
+    band_worker(&job[0]);
+    for (t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+    st = join_jobs(job, nt, pairs, n_pairs);
+    for (t = 0; t < nt; t++)
+        free(job[t].p);
+    return st;
 }
 
 /* ---- SimHash block tables ------------------------------------------------------------ */

@@ -93,8 +93,8 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     res->bands = p.bands;
     res->rows = p.rows;
     if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, res->mem->sigs, res->n_docs, w->o->num_perm, cand,
-                                  n_cand);
+        st = dd_lsh_candidates_of(lsh, res->mem->sigs, res->n_docs, w->o->num_perm,
+                                  dd__thread_count(w->o), cand, n_cand);
     dd_lsh_free(lsh);
     return st;
 }

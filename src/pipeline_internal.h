@@ -56,6 +56,9 @@ typedef struct dd__run {
     dd_terms *terms;
 } dd__run;
 
+/* opts.threads, or the number of online cores when it is 0. */
+size_t dd__thread_count(const dd_pipeline_opts *o);
+
 /* Read, sign and keep every document (pipeline_sign.c), on opts.threads threads. */
 dd_status dd__read_all(dd__run *w, dd_reader *r);
 

@@ -593,7 +593,7 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
 
 /* ---- driver ---------------------------------------------------------------------------- */
 
-static size_t thread_count(const dd_pipeline_opts *o)
+size_t dd__thread_count(const dd_pipeline_opts *o)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -646,7 +646,7 @@ static dd_status start_workers(signing *s)
 
 static dd_status setup(signing *s, dd__run *w)
 {
-    size_t i, n = thread_count(w->o);
+    size_t i, n = dd__thread_count(w->o);
 
     memset(s, 0, sizeof *s);
     s->w = w;
@@ -668,7 +668,7 @@ static dd_status setup(signing *s, dd__run *w)
 
 static void teardown(signing *s)
 {
-    size_t i, n = thread_count(s->w->o);
+    size_t i, n = dd__thread_count(s->w->o);
 
     pthread_mutex_lock(&s->mu);
     s->quit = true;

@@ -133,6 +133,19 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libde
 	clang $(ALL_CPPFLAGS) -std=c11 -O1 -g -pthread -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
 	    build/fuzz/libdedup.a $(LIBS)
 
+# Benchmarks (docs/performance.md): generated corpora in $(BUILD)/bench, never in git.
+BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread
+$(BUILD)/bench/gen_corpus: bench/gen_corpus.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/bench_sign: tests/bench/bench_sign.c $(BUILD)/libdedup.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdedup.a $(LIBS)
+
+bench: all $(BUILD)/bench/gen_corpus $(BUILD)/bench/bench_sign ## signing per stage, end to end, peer comparison (BENCH_DOCS=1000000; long)
+	@BUILD=$(BUILD) bench/run.sh
+
 demo: all ## run dedup on the bundled sample (data/hama): one story, five reports
 	$(BUILD)/dedup data/hama
 

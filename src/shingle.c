@@ -20,10 +20,18 @@ static uint64_t combine(const uint64_t *h, size_t k, uint64_t seed)
 
     if (k > 16)
         return XXH3_64bits_withSeed(h, k * sizeof *h, seed ^ k);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The hashes already are the little-endian bytes the format asks for. */
+    (void)buf;
+    (void)i;
+    (void)j;
+    return XXH3_64bits_withSeed(h, k * 8, seed ^ k);
+#else
     for (i = 0; i < k; i++)
         for (j = 0; j < 8; j++)
             buf[i * 8 + j] = (unsigned char)(h[i] >> (8 * j));
     return XXH3_64bits_withSeed(buf, k * 8, seed ^ k);
+#endif
 }
 
 dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *o, uint64_t *out,

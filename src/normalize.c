@@ -15,8 +15,8 @@
 struct dd_normalizer {
     char *pre;  /* after markup/mojibake pre-pass */
     size_t pre_cap;
-    char *buf;  /* token bytes */
-    size_t buf_cap;
+    char *buf;  /* token bytes, each token followed by one NUL */
+    size_t buf_cap, buf_n;
     size_t *offs; /* token start offsets into buf */
     size_t offs_cap;
     dd_span *toks;
@@ -311,6 +311,7 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
     }
     if (in_word)
         nz->buf[n++] = '\0';
+    nz->buf_n = n;
     return DD_OK;
 }
 
@@ -374,6 +375,7 @@ static dd_status split_ascii(dd_normalizer *nz, const unsigned char *s, size_t l
     }
     if (in_word)
         nz->buf[n++] = '\0';
+    nz->buf_n = n;
     *ntok = nt;
     return DD_OK;
 }
@@ -384,9 +386,11 @@ static dd_status make_spans(dd_normalizer *nz, size_t ntok)
 
     if (dd__grow((void **)&nz->toks, &nz->toks_cap, ntok + 1, sizeof *nz->toks) != DD_OK)
         return DD_ENOMEM;
+    /* Every token is followed by exactly one NUL, so its length is the gap to the next. */
     for (i = 0; i < ntok; i++) {
+        size_t end = i + 1 < ntok ? nz->offs[i + 1] : nz->buf_n;
         nz->toks[i].ptr = nz->buf + nz->offs[i];
-        nz->toks[i].len = strlen(nz->buf + nz->offs[i]);
+        nz->toks[i].len = end - nz->offs[i] - 1;
     }
     return DD_OK;
 }

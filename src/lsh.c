@@ -176,7 +176,7 @@ static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, s
         e[i].val = (uint32_t)i;
         e[i].aux = 0;
     }
-    if (dd__radix_sort_kv(e, n) != DD_OK)
+    if (dd__bucket_sort_kv(e, n) != DD_OK) /* docs ascend: (key, doc) order */
         return DD_ENOMEM;
     for (i = 0; i < n;) {
         size_t j = i + 1;

@@ -87,3 +87,69 @@ dd_status dd__radix_sort_u64(uint64_t *v, size_t n)
 {
     return radix(v, sizeof *v, n);
 }
+
+static bool kv_less(const dd__kv *a, const dd__kv *b)
+{
+    return a->key < b->key || (a->key == b->key && a->val < b->val);
+}
+
+/* Insertion sort by (key, val): buckets hold one or two keys on average. */
+static void insertion_kv(dd__kv *v, size_t n)
+{
+    size_t i, j;
+
+    for (i = 1; i < n; i++) {
+        dd__kv t = v[i];
+        for (j = i; j > 0 && kv_less(&t, &v[j - 1]); j--)
+            v[j] = v[j - 1];
+        v[j] = t;
+    }
+}
+
+/* Uniform keys: a counting pass on the top bits (about two keys per bucket), then each bucket
+ * finished by (key, val). Two passes over the records instead of radix's eight: LSH band keys
+ * are XXH3 values. A bucket of more than 64 records of different keys (not expected of a
+ * hash) is finished by the radix sort instead. */
+dd_status dd__bucket_sort_kv(dd__kv *v, size_t n)
+{
+    unsigned bits = 1;
+    size_t i, nb, sum = 0;
+    uint32_t *count;
+    dd__kv *tmp;
+
+    if (n < 2)
+        return DD_OK;
+    if (n > UINT32_MAX || n > SIZE_MAX / sizeof *tmp)
+        return dd__radix_sort_kv(v, n);
+    while (bits < 24 && ((size_t)1 << bits) < n / 2)
+        bits++;
+    nb = (size_t)1 << bits;
+    count = calloc(nb + 1, sizeof *count);
+    tmp = malloc(n * sizeof *tmp);
+    if (!count || !tmp) {
+        free(count);
+        free(tmp);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < n; i++)
+        count[(v[i].key >> (64 - bits)) + 1]++;
+    for (i = 0; i <= nb; i++)
+        count[i] = (uint32_t)(sum += count[i]);
+    for (i = 0; i < n; i++)
+        tmp[count[v[i].key >> (64 - bits)]++] = v[i];
+    memcpy(v, tmp, n * sizeof *v);
+    free(tmp);
+    /* count[b] is now the end of bucket b, where bucket b + 1 starts. */
+    for (i = 0, sum = 0; i < nb; sum = count[i++]) {
+        size_t m = count[i] - sum;
+        if (m > 64 && v[sum].key != v[sum + m - 1].key) {
+            if (dd__radix_sort_kv(v + sum, m) != DD_OK) {
+                free(count);
+                return DD_ENOMEM;
+            }
+        } else if (m > 1)
+            insertion_kv(v + sum, m);
+    }
+    free(count);
+    return DD_OK;
+}

@@ -395,14 +395,19 @@ static dd_status make_spans(dd_normalizer *nz, size_t ntok)
     return DD_OK;
 }
 
+/* Eight bytes per step: the byte loop was a tenth of normalizing ASCII news. */
 static bool is_ascii(const char *s, size_t len)
 {
-    size_t i;
+    uint64_t acc = 0, x;
+    size_t i = 0;
 
-    for (i = 0; i < len; i++)
-        if ((unsigned char)s[i] & 0x80)
-            return false;
-    return true;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&x, s + i, sizeof x);
+        acc |= x;
+    }
+    for (; i < len; i++)
+        acc |= (unsigned char)s[i];
+    return (acc & 0x8080808080808080ULL) == 0;
 }
 
 /* NFKC + casefold + strip marks + drop ignorables with utf8proc, then split(). */

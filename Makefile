@@ -42,7 +42,8 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput html-test install-test check demo bench golden-update install uninstall \
+.PHONY: all deps test unit cli-test badinput threads html-test install-test check demo bench \
+        golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
 all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
@@ -94,21 +95,24 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 	@DEDUP=$(abspath $(BUILD)/dedup) BUILD=$(BUILD) CC="$(CC)" LIBS="$(LIBS)" \
 	    CFLAGS="$(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS)" tests/badinput.sh
 
+threads: all ## the same output for -j1, -j2 and -j8 (data/ samples, ../shared when present)
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/threads.sh
+
 html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
 
 install-test: ## make install into a temporary DESTDIR and check what landed there
 	@tests/install.sh
 
-test: ## install what is missing, build, run unit, golden CLI, bad-input, HTML and install tests (and ../shared checks when present)
+test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, HTML and install tests (and ../shared checks when present)
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
-	@$(MAKE) --no-print-directory unit cli-test badinput html-test install-test
+	@$(MAKE) --no-print-directory unit cli-test badinput threads html-test install-test
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
 check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test badinput fuzz-replay
+	    unit cli-test badinput threads fuzz-replay
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \
@@ -137,6 +141,19 @@ fuzz: ## libFuzzer on FUZZ_TARGET (jsonl text normalize pipeline) for FUZZ_TIME 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h build/fuzz/libdedup.a
 	clang $(ALL_CPPFLAGS) -std=c11 -O1 -g -pthread -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
 	    build/fuzz/libdedup.a $(LIBS)
+
+# Benchmarks (docs/performance.md): generated corpora in $(BUILD)/bench, never in git.
+BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread
+$(BUILD)/bench/gen_corpus: bench/gen_corpus.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/bench_sign: tests/bench/bench_sign.c $(BUILD)/libdedup.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdedup.a $(LIBS)
+
+bench: all $(BUILD)/bench/gen_corpus $(BUILD)/bench/bench_sign ## signing per stage, end to end, peer comparison (BENCH_DOCS=1000000; long)
+	@BUILD=$(BUILD) bench/run.sh
 
 demo: all ## run dedup on the bundled sample (data/hama): one story, five reports
 	$(BUILD)/dedup data/hama

@@ -3,23 +3,24 @@
 #include <dedup/dedup.h>
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "util.h"
 
-typedef struct entry {
-    uint64_t key; /* band key, band index mixed in */
-    uint32_t doc;
-    uint32_t pad;
-} entry;
+/* key: the band key, band index mixed in; val: the document; aux: unused. */
+typedef dd__kv entry;
 
 struct dd_lsh {
     size_t bands, rows, max_bucket;
     entry *e;
     size_t n, cap;
+    uint32_t last_doc;
+    bool unordered; /* documents were not inserted in ascending order */
 };
 
 double dd_lsh_probability(double s, size_t bands, size_t rows)
@@ -100,11 +101,13 @@ dd_status dd_lsh_insert(dd_lsh *lsh, uint32_t doc, const uint32_t *sig, size_t s
         return DD_EINVAL;
     if (dd__grow((void **)&lsh->e, &lsh->cap, lsh->n + lsh->bands, sizeof *lsh->e) != DD_OK)
         return DD_ENOMEM;
+    lsh->unordered |= lsh->n && doc < lsh->last_doc;
+    lsh->last_doc = doc;
     for (i = 0; i < lsh->bands; i++) {
         entry *e = &lsh->e[lsh->n++];
         e->key = XXH3_64bits_withSeed(sig + i * lsh->rows, lsh->rows * sizeof *sig, i);
-        e->doc = doc;
-        e->pad = 0;
+        e->val = doc;
+        e->aux = 0;
     }
     return DD_OK;
 }
@@ -115,7 +118,7 @@ static int cmp_entry(const void *pa, const void *pb)
 
     if (a->key != b->key)
         return a->key < b->key ? -1 : 1;
-    return (a->doc > b->doc) - (a->doc < b->doc);
+    return (a->val > b->val) - (a->val < b->val);
 }
 
 static dd_status emit_run(const dd_lsh *l, const entry *run, size_t m, uint64_t **pairs,
@@ -128,8 +131,8 @@ static dd_status emit_run(const dd_lsh *l, const entry *run, size_t m, uint64_t 
         if (dd__grow((void **)pairs, cap, *n + (j - from), sizeof **pairs) != DD_OK)
             return DD_ENOMEM;
         for (i = from; i < j; i++)
-            if (run[i].doc != run[j].doc)
-                (*pairs)[(*n)++] = (uint64_t)run[i].doc << 32 | run[j].doc;
+            if (run[i].val != run[j].val)
+                (*pairs)[(*n)++] = (uint64_t)run[i].val << 32 | run[j].val;
     }
     return DD_OK;
 }
@@ -143,7 +146,9 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     *n_pairs = 0;
     if (lsh->n == 0)
         return DD_OK;
-    qsort(lsh->e, lsh->n, sizeof *lsh->e, cmp_entry);
+    /* Entries went in by ascending document, so a stable sort by key gives (key, doc). */
+    if (lsh->unordered || dd__radix_sort_kv(lsh->e, lsh->n) != DD_OK)
+        qsort(lsh->e, lsh->n, sizeof *lsh->e, cmp_entry);
     while (i < lsh->n) {
         size_t j = i + 1;
         while (j < lsh->n && lsh->e[j].key == lsh->e[i].key)
@@ -157,6 +162,115 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     *pairs = p;
     *n_pairs = dd__sort_unique_u64(p, n);
     return DD_OK;
+}
+
+/* One band's entries sorted, then its buckets emitted; the band index seeds the key hash
+ * exactly as in dd_lsh_insert, so the pairs are the same. */
+static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                            size_t band, entry *e, uint64_t **p, size_t *np, size_t *cap)
+{
+    size_t i = 0, rows = lsh->rows;
+
+    for (i = 0; i < n; i++) {
+        e[i].key = XXH3_64bits_withSeed(sigs + i * stride + band * rows, rows * sizeof *sigs, band);
+        e[i].val = (uint32_t)i;
+        e[i].aux = 0;
+    }
+    if (dd__bucket_sort_kv(e, n) != DD_OK) /* docs ascend: (key, doc) order */
+        return DD_ENOMEM;
+    for (i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && e[j].key == e[i].key)
+            j++;
+        if (j - i > 1 && emit_run(lsh, e + i, j - i, p, np, cap) != DD_OK)
+            return DD_ENOMEM;
+        i = j;
+    }
+    return DD_OK;
+}
+
+/* One thread's share of the bands: bands first, first + step, ... */
+typedef struct band_job {
+    const dd_lsh *lsh;
+    const uint32_t *sigs;
+    size_t n, stride, first, step;
+    uint64_t *p;
+    size_t np, cap;
+    dd_status st;
+} band_job;
+
+static void *band_worker(void *arg)
+{
+    band_job *j = arg;
+    entry *e = malloc(j->n * sizeof *e);
+    size_t b;
+
+    j->st = e ? DD_OK : DD_ENOMEM;
+    for (b = j->first; j->st == DD_OK && b < j->lsh->bands; b += j->step)
+        j->st = band_pairs(j->lsh, j->sigs, j->n, j->stride, b, e, &j->p, &j->np, &j->cap);
+    free(e);
+    return NULL;
+}
+
+/* Concatenate the jobs' pairs, sort, drop repeats. */
+static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n_pairs)
+{
+    size_t t, total = 0, at = 0;
+    uint64_t *p;
+
+    for (t = 0; t < nt; t++)
+        if (job[t].st != DD_OK)
+            return job[t].st;
+    for (t = 0; t < nt; t++)
+        total += job[t].np;
+    if (nt == 1) {
+        p = job[0].p;
+        job[0].p = NULL;
+    } else {
+        p = malloc((total ? total : 1) * sizeof *p);
+        if (!p)
+            return DD_ENOMEM;
+        for (t = 0; t < nt; t++) {
+            if (job[t].np)
+                memcpy(p + at, job[t].p, job[t].np * sizeof *p);
+            at += job[t].np;
+        }
+    }
+    *pairs = p;
+    *n_pairs = dd__sort_unique_u64(p, total);
+    return DD_OK;
+}
+
+dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                               size_t threads, uint64_t **pairs, size_t *n_pairs)
+{
+    band_job job[16];
+    pthread_t tid[16];
+    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, started = 0;
+    dd_status st;
+
+    *pairs = NULL;
+    *n_pairs = 0;
+    if (stride < lsh->bands * lsh->rows || n > UINT32_MAX)
+        return DD_EINVAL;
+    if (n < 2)
+        return DD_OK;
+    nt = nt > lsh->bands ? lsh->bands : nt;
+    memset(job, 0, sizeof job);
+    for (t = 0; t < nt; t++)
+        job[t] = (band_job){lsh, sigs, n, stride, t, nt, NULL, 0, 0, DD_OK};
+    for (t = 1; t < nt; t++, started++)
+        if (pthread_create(&tid[t], NULL, band_worker, &job[t]) != 0)
+            break;
+    for (t = started + 1; t < nt; t++) /* threads that could not start: done here */
+        band_worker(&job[t]);
+    band_worker(&job[0]);
+    for (t = 1; t <= started; t++)
+        pthread_join(tid[t], NULL);
+    st = join_jobs(job, nt, pairs, n_pairs);
+    for (t = 0; t < nt; t++)
+        free(job[t].p);
+    return st;
 }
 
 /* ---- SimHash block tables ------------------------------------------------------------ */
@@ -187,18 +301,19 @@ static dd_status simtab_one(const uint64_t *fp, size_t n, uint64_t mask, unsigne
 
     for (i = 0; i < n; i++)
         e[i] = (fp_entry){fp[i] & mask, (uint32_t)i, 0};
-    qsort(e, n, sizeof *e, cmp_entry);
+    if (dd__radix_sort_kv(e, n) != DD_OK) /* stable, and i ascends: (key, doc) order */
+        qsort(e, n, sizeof *e, cmp_entry);
     for (i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && e[j].key == e[i].key)
             j++;
         for (b = i + 1; b < j; b++) {
             for (a = b - i > max_bucket ? b - max_bucket : i; a < b; a++) {
-                if (dd_hamming(fp[e[a].doc], fp[e[b].doc]) > max_dist)
+                if (dd_hamming(fp[e[a].val], fp[e[b].val]) > max_dist)
                     continue;
                 if (dd__grow((void **)pairs, cap, *np + 1, sizeof **pairs) != DD_OK)
                     return DD_ENOMEM;
-                (*pairs)[(*np)++] = (uint64_t)e[a].doc << 32 | e[b].doc;
+                (*pairs)[(*np)++] = (uint64_t)e[a].val << 32 | e[b].val;
             }
         }
         i = j;

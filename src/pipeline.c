@@ -81,227 +81,6 @@ void dd_result_free(dd_result *res)
     free(res);
 }
 
-static void diag(const dd__run *w, const char *msg, bool skipped)
-{
-    if (w->o->on_diag)
-        w->o->on_diag(w->o->diag_ud, msg, skipped);
-}
-
-static dd_skip_reason skip_reason(dd_status st)
-{
-    switch (st) {
-    case DD_EBINARY:
-        return DD_SKIP_BINARY;
-    case DD_EEMPTY:
-        return DD_SKIP_EMPTY;
-    case DD_ELIMIT:
-        return DD_SKIP_TOO_LARGE;
-    case DD_EPARSE:
-    case DD_EUTF8:
-        return DD_SKIP_MALFORMED;
-    default:
-        return DD_SKIP_UNREADABLE;
-    }
-}
-
-static int cmp_hp(const void *pa, const void *pb)
-{
-    const struct dd__hp *a = pa, *b = pb;
-
-    if (a->h != b->h)
-        return a->h < b->h ? -1 : 1;
-    return (a->pos > b->pos) - (a->pos < b->pos);
-}
-
-/* Sort shingles, keep each once with its first position, append to the result's sets. */
-static dd_status store_set(dd__run *w, size_t n)
-{
-    struct dd__result_mem *m = w->res->mem;
-    size_t i, u = 0, base = m->set_n;
-
-    if (dd__grow((void **)&w->hp, &w->hp_cap, n, sizeof *w->hp) != DD_OK)
-        return DD_ENOMEM;
-    for (i = 0; i < n; i++) {
-        w->hp[i].h = w->sh[i];
-        w->hp[i].pos = (uint32_t)i;
-    }
-    qsort(w->hp, n, sizeof *w->hp, cmp_hp);
-    if (dd__grow((void **)&m->set, &m->set_cap, base + n, sizeof *m->set) != DD_OK ||
-        dd__grow((void **)&m->pos, &m->pos_cap, base + n, sizeof *m->pos) != DD_OK)
-        return DD_ENOMEM;
-    for (i = 0; i < n; i++) {
-        if (i && w->hp[i].h == w->hp[i - 1].h)
-            continue;
-        m->set[base + u] = w->hp[i].h;
-        m->pos[base + u] = w->hp[i].pos;
-        u++;
-    }
-    m->set_n = base + u;
-    return DD_OK;
-}
-
-static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nseq)
-{
-    dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
-    dd_doc_info *info;
-    size_t idx = res->n_docs;
-
-    if (dd__grow((void **)&res->docs, &m->docs_cap, idx + 1, sizeof *res->docs) != DD_OK ||
-        dd__grow((void **)&m->set_off, &m->off_cap, idx + 2, sizeof *m->set_off) != DD_OK ||
-        dd__grow((void **)&m->seq_len, &m->seq_cap, idx + 1, sizeof *m->seq_len) != DD_OK)
-        return DD_ENOMEM;
-    info = &res->docs[idx];
-    memset(info, 0, sizeof *info);
-    info->id = dd__arena_strndup(&m->strings, d->id, strlen(d->id));
-    info->title = dd__arena_strndup(&m->strings, d->title, strlen(d->title));
-    info->source = dd__arena_strndup(&m->strings, d->source, strlen(d->source));
-    info->date = d->date ? dd__arena_strndup(&m->strings, d->date, strlen(d->date)) : NULL;
-    if (!info->id || !info->title || !info->source || (d->date && !info->date))
-        return DD_ENOMEM;
-    info->bytes = d->len;
-    info->tokens = ntok;
-    info->line = d->line;
-    info->record_off = d->record_off;
-    info->record_len = d->record_len;
-    if (d->record && !(info->record = dd__arena_strndup(&m->strings, d->record, d->record_len)))
-        return DD_ENOMEM;
-    m->seq_len[idx] = nseq;
-    m->set_off[idx + 1] = m->set_n;
-    res->n_docs++;
-    return DD_OK;
-}
-
-/* Hash every line of three or more tokens; lines repeated across unrelated documents are
- * boilerplate (bylines, footers, share buttons), found after the first clustering pass. */
-static dd_status store_lines(dd__run *w, const dd_span *toks, size_t ntok, uint32_t doc)
-{
-    struct dd__result_mem *m = w->res->mem;
-    size_t n_lines, i, j;
-    const size_t *starts = dd_normalizer_lines(w->nz, &n_lines);
-    XXH3_state_t st;
-
-    XXH3_INITSTATE(&st); /* reset alone leaves fields valgrind flags as read uninitialised */
-    for (i = 0; i < n_lines; i++) {
-        size_t a = starts[i], b = i + 1 < n_lines ? starts[i + 1] : ntok;
-        if (b - a < 3)
-            continue;
-        if (dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + 1, sizeof *m->lines) != DD_OK)
-            return DD_ENOMEM;
-        XXH3_64bits_reset_withSeed(&st, w->o->seed);
-        for (j = a; j < b; j++) {
-            XXH3_64bits_update(&st, toks[j].ptr, toks[j].len);
-            XXH3_64bits_update(&st, "\x1f", 1);
-        }
-        m->lines[m->n_lines++] = (dd__line){XXH3_64bits_digest(&st), doc, (uint32_t)a,
-                                               (uint32_t)b, 0, 0};
-    }
-    return DD_OK;
-}
-
-/* The text to sign. A file's headline is its first line, so a JSON Lines record's title
- * field is read as its first line too (unless the text already starts with it): the same
- * articles then give the same clusters as files or as records, and two records that share a
- * template body ("Qtly div 12 cts vs 12 cts") under different headlines stay apart. */
-static dd_status doc_text(dd__run *w, const dd_doc *d, const char **text, size_t *len)
-{
-    size_t tl = d->title ? strlen(d->title) : 0;
-
-    *text = d->text;
-    *len = d->len;
-    if (!d->line || tl == 0 || (d->len >= tl && memcmp(d->text, d->title, tl) == 0))
-        return DD_OK;
-    if (dd__grow((void **)&w->joined, &w->joined_cap, tl + 2 + d->len, 1) != DD_OK)
-        return DD_ENOMEM;
-    memcpy(w->joined, d->title, tl);
-    memcpy(w->joined + tl, "\n\n", 2);
-    memcpy(w->joined + tl + 2, d->text, d->len);
-    *text = w->joined;
-    *len = tl + 2 + d->len;
-    return DD_OK;
-}
-
-static dd_status sign_doc(dd__run *w, const dd_doc *d)
-{
-    struct dd__result_mem *m = w->res->mem;
-    dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
-    size_t ntok = 0, nsh = 0, np = w->o->num_perm, idx = w->res->n_docs;
-    const dd_span *toks;
-    const char *text;
-    size_t len;
-    dd_status st = doc_text(w, d, &text, &len);
-
-    if (st == DD_OK)
-        st = dd_normalize(w->nz, text, len, &toks, &ntok);
-    if (st != DD_OK)
-        return st;
-    if (ntok == 0)
-        return DD_EEMPTY;
-    st = store_lines(w, toks, ntok, (uint32_t)idx);
-    if (st != DD_OK)
-        return st;
-    if (dd__grow((void **)&w->sh, &w->sh_cap, dd_shingle_bound(ntok), sizeof *w->sh) != DD_OK)
-        return DD_ENOMEM;
-    st = dd_shingle_hash(toks, ntok, &so, w->sh, w->sh_cap, &nsh);
-    if (st != DD_OK)
-        return st;
-    if (dd__grow((void **)&m->sigs, &m->sigs_cap, (idx + 1) * np, sizeof *m->sigs) != DD_OK)
-        return DD_ENOMEM;
-    dd_minhash_sign(w->mh, w->sh, nsh, m->sigs + idx * np);
-    st = store_set(w, nsh);
-    if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
-        st = dd__story_add_doc(w, d, toks, ntok);
-    return st == DD_OK ? store_meta(w, d, ntok, nsh) : st;
-}
-
-static void report_skip(dd__run *w, dd_status st, const char *msg)
-{
-    w->res->skipped[skip_reason(st)]++;
-    diag(w, msg, true);
-}
-
-/* "file:line" for a JSONL record, "file" for a whole-file document: where to look. */
-static const char *where(const dd_doc *d, char *buf, size_t cap)
-{
-    if (!d->line)
-        return d->source;
-    snprintf(buf, cap, "%s:%zu", d->source, d->line);
-    return buf;
-}
-
-static dd_status read_all(dd__run *w, dd_reader *r)
-{
-    char loc[1100];
-    char msg[1200];
-    dd_doc d;
-
-    for (;;) {
-        dd_status st = dd_reader_next(r, &d);
-        if (st == DD_END)
-            return DD_OK;
-        if (st == DD_ENOMEM)
-            return st;
-        w->res->n_inputs++;
-        if (st != DD_OK) {
-            report_skip(w, st, dd_reader_error(r));
-            continue;
-        }
-        if (d.warning) {
-            w->res->n_repaired++;
-            snprintf(msg, sizeof msg, "%s: warning: %s", where(&d, loc, sizeof loc), d.warning);
-            diag(w, msg, false);
-        }
-        st = sign_doc(w, &d);
-        if (st == DD_ENOMEM)
-            return st;
-        if (st != DD_OK) {
-            snprintf(msg, sizeof msg, "%s: %s, skipped", where(&d, loc, sizeof loc),
-                     st == DD_EEMPTY ? "no words" : dd_strerror(st));
-            report_skip(w, st, msg);
-        }
-    }
-}
-
 /* --signature simhash at the copies level: a fingerprint of each shingle set (all weights
  * 1) and block-permutation tables. It finds only near-exact copies (a Jaccard-0.5 copy sits
  * about 17 bits away); docs/ALGORITHMS.md compares it with banding. */
@@ -340,18 +119,15 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_params p = dd_lsh_optimal(t, w->o->num_perm, 0.25, 0.75);
     dd_lsh *lsh = NULL;
     dd_status st;
-    size_t i;
 
     if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
         return simhash_candidates(w, cand, n_cand);
     st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
     res->bands = p.bands;
     res->rows = p.rows;
-    for (i = 0; st == DD_OK && i < res->n_docs; i++)
-        st = dd_lsh_insert(lsh, (uint32_t)i, res->mem->sigs + i * w->o->num_perm,
-                           w->o->num_perm);
     if (st == DD_OK)
-        st = dd_lsh_candidates(lsh, cand, n_cand);
+        st = dd_lsh_candidates_of(lsh, res->mem->sigs, res->n_docs, w->o->num_perm,
+                                  dd__thread_count(w->o), cand, n_cand);
     dd_lsh_free(lsh);
     return st;
 }
@@ -402,8 +178,6 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o)
                  sizeof(size_t)) != DD_OK)
         return DD_ENOMEM;
     w->res->mem->set_off[0] = 0;
-    if (dd_normalizer_new(&w->nz) != DD_OK)
-        return DD_ENOMEM;
     if (o->level == DD_LEVEL_STORIES && dd_terms_new(o->seed, &w->terms) != DD_OK)
         return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
@@ -411,12 +185,8 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o)
 
 static void finish(dd__run *w)
 {
-    dd_normalizer_free(w->nz);
     dd_minhash_free(w->mh);
     dd_terms_free(w->terms);
-    free(w->sh);
-    free(w->hp);
-    free(w->joined);
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)
@@ -431,7 +201,7 @@ dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result 
         return DD_EINVAL;
     st = start(&w, opts);
     if (st == DD_OK)
-        st = read_all(&w, r);
+        st = dd__read_all(&w, r);
     if (st == DD_OK)
         st = dd__candidates(&w, &cand, &n_cand);
     if (st == DD_OK)

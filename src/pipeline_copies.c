@@ -132,15 +132,6 @@ dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
  * lines too, but they sit in one cluster, so they count once. Shingles touching such lines
  * are dropped from a document's set before the second pass. See docs/ALGORITHMS.md. */
 
-static int cmp_line_text(const void *pa, const void *pb)
-{
-    const dd__line *a = pa, *b = pb;
-
-    if (a->h != b->h)
-        return a->h < b->h ? -1 : 1;
-    return (a->root > b->root) - (a->root < b->root);
-}
-
 static int cmp_line_doc(const void *pa, const void *pb)
 {
     const dd__line *a = pa, *b = pb;
@@ -150,26 +141,70 @@ static int cmp_line_doc(const void *pa, const void *pb)
     return (a->a > b->a) - (a->a < b->a);
 }
 
-static size_t mark_boilerplate(struct dd__result_mem *m, dd_uf *uf)
+static int cmp_u32(const void *pa, const void *pb)
 {
-    size_t i = 0, n_bp = 0;
+    const uint32_t *a = pa, *b = pb;
 
-    if (m->n_lines == 0)
-        return 0;
-    for (i = 0; i < m->n_lines; i++)
-        m->lines[i].root = dd_uf_find(uf, m->lines[i].doc);
-    qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_text);
-    for (i = 0; i < m->n_lines;) {
-        size_t j = i, roots = 0;
-        for (; j < m->n_lines && m->lines[j].h == m->lines[i].h; j++)
-            roots += j == i || m->lines[j].root != m->lines[j - 1].root;
+    return (*a > *b) - (*a < *b);
+}
+
+/* Distinct roots among the n keys of one run of equal line hashes. */
+static size_t distinct_roots(const dd__kv *run, size_t n, uint32_t *roots)
+{
+    size_t i, d = 1;
+
+    for (i = 0; i < n; i++)
+        roots[i] = run[i].val;
+    if (n > 2)
+        qsort(roots, n, sizeof *roots, cmp_u32);
+    for (i = 1; i < n; i++)
+        d += roots[i] != roots[i - 1];
+    return d;
+}
+
+/* Lines are stored by (doc, first token), the order strip_boilerplate walks; the grouping
+ * by text sorts (hash, root, index) keys instead, so the lines never move. */
+static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n_bp)
+{
+    dd__kv *key = NULL;
+    uint32_t *roots = NULL;
+    size_t i, j, n = m->n_lines;
+    bool in_order = true;
+
+    *n_bp = 0;
+    if (n == 0)
+        return DD_OK;
+    key = malloc(n * sizeof *key);
+    roots = malloc(n * sizeof *roots);
+    if (!key || !roots || n > UINT32_MAX) {
+        free(key);
+        free(roots);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        key[i] = (dd__kv){m->lines[i].h, dd_uf_find(uf, m->lines[i].doc), (uint32_t)i};
+        in_order &= i == 0 || cmp_line_doc(&m->lines[i - 1], &m->lines[i]) < 0;
+    }
+    if (dd__radix_sort_kv(key, n) != DD_OK) {
+        free(key);
+        free(roots);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < n; i = j) {
+        size_t r;
+        for (j = i + 1; j < n && key[j].key == key[i].key; j++)
+            ;
+        r = j - i > 2 ? distinct_roots(key + i, j - i, roots) : 0;
         for (; i < j; i++) {
-            m->lines[i].bp = roots >= 3;
-            n_bp += roots >= 3;
+            m->lines[key[i].aux].bp = r >= 3;
+            *n_bp += r >= 3;
         }
     }
-    qsort(m->lines, m->n_lines, sizeof *m->lines, cmp_line_doc);
-    return n_bp;
+    free(key);
+    free(roots);
+    if (!in_order)
+        qsort(m->lines, n, sizeof *m->lines, cmp_line_doc);
+    return DD_OK;
 }
 
 /* Indexes (into the set arrays) of doc's shingles that touch no boilerplate line. */
@@ -289,10 +324,10 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     if (st != DD_OK)
         return st;
-    res->n_boilerplate_lines = mark_boilerplate(res->mem, uf);
+    st = mark_boilerplate(res->mem, uf, &res->n_boilerplate_lines);
     dd_uf_free(uf);
-    if (res->n_boilerplate_lines == 0)
-        return DD_OK;
+    if (st != DD_OK || res->n_boilerplate_lines == 0)
+        return st;
     st = strip_boilerplate(w, &res->n_stripped);
     if (st != DD_OK || res->n_stripped == 0)
         return st;

@@ -1,5 +1,5 @@
 /* Internal to the pipeline files: what a run keeps per document and the working state.
- * pipeline.c reads and signs, pipeline_copies.c verifies copies and strips boilerplate,
+ * pipeline_sign.c reads and signs (threads), pipeline.c drives, pipeline_copies.c verifies copies and strips boilerplate,
  * pipeline_story.c builds story vectors and clusters them. */
 #ifndef DEDUP_PIPELINE_INTERNAL_H
 #define DEDUP_PIPELINE_INTERNAL_H
@@ -42,23 +42,25 @@ struct dd__result_mem {
     size_t dict_n, dict_cap;
 };
 
-/* Working state of one run: reusable buffers so signing allocates nothing per shingle. */
+/* A shingle hash and its first position in the text, sorted to build a document's set. */
+struct dd__hp {
+    uint64_t h;
+    uint32_t pos;
+};
+
+/* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;
     dd_result *res;
-    dd_normalizer *nz;
-    dd_minhash *mh;
+    dd_minhash *mh; /* read-only once made: shared by the signing threads */
     dd_terms *terms;
-    uint64_t *sh;
-    size_t sh_cap;
-    struct dd__hp {
-        uint64_t h;
-        uint32_t pos;
-    } *hp;
-    size_t hp_cap;
-    char *joined; /* a JSON Lines record's title and text, as one text */
-    size_t joined_cap;
 } dd__run;
+
+/* opts.threads, or the number of online cores when it is 0. */
+size_t dd__thread_count(const dd_pipeline_opts *o);
+
+/* Read, sign and keep every document (pipeline_sign.c), on opts.threads threads. */
+dd_status dd__read_all(dd__run *w, dd_reader *r);
 
 /* MinHash-banding candidates over the documents' signatures (pipeline.c). */
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand);

@@ -44,6 +44,15 @@ dd_status dd_lsh_insert(dd_lsh *lsh, uint32_t doc, const uint32_t *sig, size_t s
  *  `*pairs` is malloc'd and owned by the caller. Returns DD_OK or DD_ENOMEM. */
 dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs);
 
+/** The pairs dd_lsh_candidates would give after inserting documents 0..n-1 (signature i at
+ *  `sigs + i * stride`, at least bands * rows values) in that order, made one band at a time
+ *  on up to `threads` threads (0 or 1: the calling thread only; at most 16): working memory
+ *  is 32 bytes per document per thread, not 16 x bands per document. The pairs do not depend
+ *  on `threads`. `lsh` supplies bands, rows and max_bucket and is not changed. Returns DD_OK,
+ *  DD_EINVAL (stride < bands * rows or n > UINT32_MAX) or DD_ENOMEM. */
+dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                               size_t threads, uint64_t **pairs, size_t *n_pairs);
+
 /** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
  *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on
  *  at least blocks - max_dist of them (pigeonhole), so one table per choice of that many

@@ -57,6 +57,8 @@ typedef struct dd_pipeline_opts {
     const char *idf_text;    /**< background IDF table (dd_idf format); NULL: built in */
     size_t idf_len;
     const char *idf_name;
+    size_t threads;          /**< signing threads; 0: one per online core. The output is the
+                                  same for every count */
     dd_diag_fn on_diag;      /**< may be NULL */
     void *diag_ud;
 } dd_pipeline_opts;

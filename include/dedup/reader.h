@@ -86,6 +86,12 @@ dd_status dd_reader_add_stream(dd_reader *r, FILE *f, const char *name, bool jso
  *  reports a repeat through it; both documents are handed out. */
 dd_status dd_reader_next(dd_reader *r, dd_doc *doc);
 
+/** Replace the warning callback set in the options by `fn`/`ud` (NULL: none) and give the
+ *  one it replaces in `*old_fn`/`*old_ud` (either may be NULL). The pipeline uses it to hold
+ *  warnings back until it reports the document they came with. Not thread-safe. */
+void dd_reader_swap_warning(dd_reader *r, dd_reader_warn_fn fn, void *ud,
+                            dd_reader_warn_fn *old_fn, void **old_ud);
+
 /** The last problem as "file[:line]: reason". A view, valid until the next call. */
 const char *dd_reader_error(const dd_reader *r);
 

@@ -50,6 +50,8 @@ static const char usage_text[] =
     "      --date-field=PATH\n"
     "      --files-from=FILE     read more PATHs from FILE, one a line ('-': stdin)\n"
     "  -0, --null                --files-from and emitted paths are NUL-separated\n"
+    "  -j, --threads=N           signing threads (default 0: one per core; the\n"
+    "                            output is the same for every N)\n"
     "\n"
     "Output:\n"
     "  -f, --format=FORMAT       text (default), jsonl or csv\n"
@@ -111,6 +113,7 @@ static const struct option long_opts[] = {
     {"format", required_argument, NULL, 'f'},
     {"strict", no_argument, NULL, OPT_STRICT},
     {"quiet", no_argument, NULL, 'q'},
+    {"threads", required_argument, NULL, 'j'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -261,6 +264,10 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("num-perm", arg, 1, 4096, false, &v);
         o->pipe.num_perm = v;
         return rc;
+    case 'j':
+        rc = parse_size("threads", arg, 0, 1024, false, &v);
+        o->pipe.threads = v;
+        return rc;
     case OPT_SEED:
         rc = parse_size("seed", arg, 0, UINT64_MAX, false, &v);
         o->pipe.seed = v;
@@ -381,7 +388,7 @@ int cli_parse(int argc, char **argv, cli_opts *o)
 
     defaults(o);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:o:0qvhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":l:t:c:k:f:s:o:0j:qvhV", long_opts, NULL)) != -1) {
         int rc;
         if (c == '?') {
             if (optopt)

@@ -223,6 +223,45 @@ static void test_reader_jsonl_fields(void **state)
     assert_int_equal(dd_reader_next(c->r, &d), DD_END);
 }
 
+/* Records at the edges of the JSON Lines fast path (reader_json.c): each is either decided
+ * there or handed to jansson, and the document must be the same either way. */
+static void test_reader_jsonl_fast_path_edges(void **state)
+{
+    static const struct {
+        const char *line, *id, *text, *title;
+    } cases[] = {
+        {"{\"id\":-0,\"text\":\"a\"}", "0", "a", "a"},
+        {"{\"id\":7.5,\"text\":\"a\"}", "f:2", "a", "a"},
+        {"{\"id\":1e2,\"text\":\"a\"}", "f:3", "a", "a"},
+        {"{\"text\":\"\\u00e9\\ud83d\\ude00\\/\\t\"}", "f:4", "\xc3\xa9\xf0\x9f\x98\x80/\t",
+         "\xc3\xa9\xf0\x9f\x98\x80/"},
+        {"{\"topics\":[\"x\",{\"a\":[1,true,null]}],\"text\":\"b\",\"title\":null}", "f:5", "b",
+         "b"},
+        {"{\"text\":\"first\",\"text\":\"second\"}", "f:6", "second", "second"},
+        {" { \"text\" : \"c\" , \"title\" : \"T\" } ", "f:7", "c", "T"},
+        {"{\"t\\u0065xt\":\"escaped key\"}", "f:8", "escaped key", "escaped key"},
+        {"{\"id\":123456789012345678,\"text\":\"big\"}", "123456789012345678", "big", "big"},
+    };
+    char in[2048] = "";
+    ctx *c = *state;
+    dd_doc d;
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        strcat(in, cases[i].line);
+        strcat(in, "\n");
+    }
+    new_reader(c, NULL);
+    add_str(c, "f", in, true);
+    for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+        next_ok(c, &d);
+        assert_string_equal(d.id, cases[i].id);
+        assert_text(&d, cases[i].text);
+        assert_string_equal(d.title, cases[i].title);
+    }
+    assert_int_equal(dd_reader_next(c->r, &d), DD_END);
+}
+
 static void test_reader_jsonl_dotted_field_paths(void **state)
 {
     ctx *c = *state;
@@ -548,6 +587,7 @@ int main(void)
         T(test_reader_text_binary_and_latin1),
         T(test_reader_text_max_doc_bytes),
         T(test_reader_jsonl_fields),
+        T(test_reader_jsonl_fast_path_edges),
         T(test_reader_jsonl_dotted_field_paths),
         T(test_reader_jsonl_errors_continue),
         T(test_reader_jsonl_blank_lines_skipped),

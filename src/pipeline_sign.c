@@ -1,0 +1,810 @@
+/* Signing stage of the pipeline: reader -> batches -> worker threads -> in-order merge.
+ * The reader runs on the calling thread and copies documents into reusable batches; workers
+ * normalize, shingle and sign whole batches; the calling thread merges finished batches in
+ * reading order, so every array, diagnostic and document id is the same for any thread
+ * count. Reader warnings are held with the item they came with and replayed at its merge.
+ * Stories-level term extraction (dd__story_add_doc) runs at merge time, on one thread. */
+#include "pipeline_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+enum { BATCH_DOCS = 256, BATCH_TEXT = 1 << 21, NO_DATE = -1 };
+enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
+
+/* One input item: what the reader said, then what a worker made of it. Strings are offsets
+ * into the batch's `str`, text into `txt`, results into the batch's result arrays. */
+typedef struct item {
+    dd_status rst, st;       /* reader status, signing status */
+    size_t warn_lo, warn_hi; /* reader warnings (NUL-separated, in str) */
+    size_t msg;              /* reader error message when rst != DD_OK */
+    size_t id, title, source;
+    long date;               /* offset, or NO_DATE */
+    const char *warning;     /* repair note: a static string from the reader */
+    size_t line, record_len;
+    long record_off;
+    long record;             /* offset of the record bytes kept for --emit, or NO_DATE */
+    size_t text, len;        /* what is compared: a record's title, a blank line, its text */
+    size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
+    size_t ntok, nseq;
+    size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi;
+} item;
+
+typedef struct tokref {
+    size_t off, len;
+} tokref;
+
+typedef struct batch {
+    int state;
+    uint64_t seq;
+    item *it;
+    size_t n, it_cap;
+    char *str, *txt, *tokb;
+    size_t str_n, str_cap, txt_n, txt_cap, tokb_n, tokb_cap;
+    uint32_t *sigs;
+    size_t sigs_cap;
+    uint64_t *set;
+    uint32_t *pos;
+    size_t set_n, set_cap, pos_cap;
+    dd__line *lines;
+    size_t n_lines, lines_cap;
+    tokref *toks;
+    size_t n_toks, toks_cap;
+} batch;
+
+/* Per-thread signing buffers: nothing is allocated per shingle or per document. */
+typedef struct signer {
+    dd_normalizer *nz;
+    uint64_t *sh;
+    size_t sh_cap;
+    struct dd__hp *hp, *hp2;
+    size_t hp_cap, hp2_cap;
+    char *join; /* a line's tokens joined, for its hash */
+    size_t join_cap;
+    uint32_t *count;
+    size_t count_cap;
+} signer;
+
+typedef struct signing {
+    dd__run *w;
+    batch *b;
+    size_t nb;
+    signer *sg;
+    pthread_t *tid;
+    size_t n_workers, started;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    bool quit;
+    batch *filling; /* where reader warnings go while dd_reader_next runs */
+    dd_reader_warn_fn warn_fn; /* the reader's own callback, replayed at merge */
+    void *warn_ud;
+    dd_status fill_st;
+    dd_span *spans; /* merge scratch for stories-level tokens */
+    size_t spans_cap;
+} signing;
+
+static dd_status put_str(batch *b, const char *s, size_t len, size_t *off)
+{
+    if (dd__grow((void **)&b->str, &b->str_cap, b->str_n + len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    memcpy(b->str + b->str_n, s, len);
+    b->str[b->str_n + len] = '\0';
+    *off = b->str_n;
+    b->str_n += len + 1;
+    return DD_OK;
+}
+
+static void on_reader_warning(void *ud, const char *msg)
+{
+    signing *s = ud;
+    batch *b = s->filling;
+    size_t off;
+
+    if (put_str(b, msg, strlen(msg), &off) != DD_OK)
+        s->fill_st = DD_ENOMEM;
+}
+
+/* ---- signing one document (any thread) ------------------------------------------------ */
+
+static bool hp_less(const struct dd__hp *a, const struct dd__hp *b)
+{
+    return a->h < b->h || (a->h == b->h && a->pos < b->pos);
+}
+
+/* Sort by (hash, position), all keys distinct. Quicksort with the comparison inlined: glibc's
+ * qsort calls a comparator per step and was 10% of a copies run. Hashes are uniform, so a
+ * median of three keeps the depth near log n; the smaller side recurses. */
+static void sort_hp(struct dd__hp *v, size_t n)
+{
+    while (n > 16) {
+        struct dd__hp *x = &v[0], *y = &v[n / 2], *z = &v[n - 1], p, t;
+        size_t i = 0, j = n - 1;
+        if (hp_less(y, x))
+            t = *x, *x = *y, *y = t;
+        if (hp_less(z, y))
+            t = *y, *y = *z, *z = t;
+        if (hp_less(y, x))
+            t = *x, *x = *y, *y = t;
+        p = *y;
+        for (;;) {
+            while (hp_less(&v[i], &p))
+                i++;
+            while (hp_less(&p, &v[j]))
+                j--;
+            if (i >= j)
+                break;
+            t = v[i], v[i] = v[j], v[j] = t;
+            i++;
+            j--;
+        }
+        if (j + 1 < n - j - 1) {
+            sort_hp(v, j + 1);
+            v += j + 1;
+            n -= j + 1;
+        } else {
+            sort_hp(v + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct dd__hp t = v[i];
+        size_t j = i;
+        for (; j > 0 && hp_less(&t, &v[j - 1]); j--)
+            v[j] = v[j - 1];
+        v[j] = t;
+    }
+}
+
+/* Sort v[0..n) by (hash, position) into out: hashes are uniform, so a counting pass on their
+ * top bits (about one bucket per element) leaves buckets of one or two, finished by
+ * sort_hp. Positions ascend in v and the scatter is stable, so repeats of one shingle stay in
+ * order. Twice as fast as sort_hp alone on news articles. */
+static dd_status bucket_sort_hp(signer *g, const struct dd__hp *v, size_t n, struct dd__hp *out)
+{
+    unsigned bits = 1;
+    size_t i, nb, sum = 0;
+
+    while (bits < 20 && ((size_t)1 << bits) < n)
+        bits++;
+    nb = (size_t)1 << bits;
+    if (dd__grow((void **)&g->count, &g->count_cap, nb + 1, sizeof *g->count) != DD_OK)
+        return DD_ENOMEM;
+    memset(g->count, 0, (nb + 1) * sizeof *g->count);
+    for (i = 0; i < n; i++)
+        g->count[(v[i].h >> (64 - bits)) + 1]++;
+    for (i = 0; i <= nb; i++)
+        g->count[i] = (uint32_t)(sum += g->count[i]);
+    for (i = 0; i < n; i++)
+        out[g->count[v[i].h >> (64 - bits)]++] = v[i];
+    /* count[b] is now the end of bucket b, which is where bucket b + 1 starts. */
+    for (i = 0, sum = 0; i < nb; sum = g->count[i++])
+        if (g->count[i] - sum > 1)
+            sort_hp(out + sum, g->count[i] - sum);
+    return DD_OK;
+}
+
+/* Sort shingles, keep each once with its first position, append to the batch's sets. */
+static dd_status store_set(signer *g, batch *b, item *it, size_t n)
+{
+    size_t i, u = 0, base = b->set_n;
+
+    if (dd__grow((void **)&g->hp, &g->hp_cap, n, sizeof *g->hp) != DD_OK ||
+        dd__grow((void **)&g->hp2, &g->hp2_cap, n, sizeof *g->hp2) != DD_OK ||
+        dd__grow((void **)&b->set, &b->set_cap, base + n, sizeof *b->set) != DD_OK ||
+        dd__grow((void **)&b->pos, &b->pos_cap, base + n, sizeof *b->pos) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        g->hp[i].h = g->sh[i];
+        g->hp[i].pos = (uint32_t)i;
+    }
+    if (bucket_sort_hp(g, g->hp, n, g->hp2) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        if (i && g->hp2[i].h == g->hp2[i - 1].h)
+            continue;
+        b->set[base + u] = g->hp2[i].h;
+        b->pos[base + u] = g->hp2[i].pos;
+        u++;
+    }
+    b->set_n = base + u;
+    it->set_lo = base;
+    it->set_hi = base + u;
+    return DD_OK;
+}
+
+/* Hash every line of three or more tokens; lines repeated across unrelated documents are
+ * boilerplate (bylines, footers, share buttons), found after the first clustering pass. The
+ * hash is XXH3 over the tokens each followed by 0x1F, in one call over a joined copy (the
+ * same value as streaming them, at a third of the cost). */
+static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, const dd_span *toks,
+                             size_t ntok)
+{
+    size_t n_lines, i, j;
+    const size_t *starts = dd_normalizer_lines(g->nz, &n_lines);
+
+    it->line_lo = b->n_lines;
+    for (i = 0; i < n_lines; i++) {
+        size_t a = starts[i], e = i + 1 < n_lines ? starts[i + 1] : ntok, n = 0;
+        if (e - a < 3)
+            continue;
+        for (j = a; j < e; j++)
+            n += toks[j].len + 1;
+        if (dd__grow((void **)&b->lines, &b->lines_cap, b->n_lines + 1, sizeof *b->lines) !=
+                DD_OK ||
+            dd__grow((void **)&g->join, &g->join_cap, n, 1) != DD_OK)
+            return DD_ENOMEM;
+        for (n = 0, j = a; j < e; j++) {
+            memcpy(g->join + n, toks[j].ptr, toks[j].len);
+            n += toks[j].len;
+            g->join[n++] = '\x1f';
+        }
+        b->lines[b->n_lines++] = (dd__line){XXH3_64bits_withSeed(g->join, n, w->o->seed), 0,
+                                            (uint32_t)a, (uint32_t)e, 0, 0};
+    }
+    it->line_hi = b->n_lines;
+    return DD_OK;
+}
+
+/* Stories level: keep the tokens (bytes and spans) for the merge's term extraction. */
+static dd_status store_tokens(batch *b, item *it, const dd_span *toks, size_t ntok)
+{
+    size_t i, bytes = 0;
+
+    for (i = 0; i < ntok; i++)
+        bytes += toks[i].len;
+    if (dd__grow((void **)&b->toks, &b->toks_cap, b->n_toks + ntok, sizeof *b->toks) != DD_OK ||
+        dd__grow((void **)&b->tokb, &b->tokb_cap, b->tokb_n + bytes + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    it->tok_lo = b->n_toks;
+    for (i = 0; i < ntok; i++) {
+        memcpy(b->tokb + b->tokb_n, toks[i].ptr, toks[i].len);
+        b->toks[b->n_toks++] = (tokref){b->tokb_n, toks[i].len};
+        b->tokb_n += toks[i].len;
+    }
+    it->tok_hi = b->n_toks;
+    return DD_OK;
+}
+
+static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size_t k)
+{
+    dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
+    size_t ntok = 0, nsh = 0, np = w->o->num_perm;
+    const dd_span *toks;
+    dd_status st = dd_normalize(g->nz, b->txt + it->text, it->len, &toks, &ntok);
+
+    if (st != DD_OK)
+        return st;
+    if (ntok == 0)
+        return DD_EEMPTY;
+    st = store_lines(w, g, b, it, toks, ntok);
+    if (st != DD_OK)
+        return st;
+    if (dd__grow((void **)&g->sh, &g->sh_cap, dd_shingle_bound(ntok), sizeof *g->sh) != DD_OK)
+        return DD_ENOMEM;
+    st = dd_shingle_hash(toks, ntok, &so, g->sh, g->sh_cap, &nsh);
+    if (st != DD_OK)
+        return st;
+    dd_minhash_sign(w->mh, g->sh, nsh, b->sigs + k * np);
+    it->ntok = ntok;
+    it->nseq = nsh;
+    st = store_set(g, b, it, nsh);
+    if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
+        st = store_tokens(b, it, toks, ntok);
+    return st;
+}
+
+static void sign_batch(const dd__run *w, signer *g, batch *b)
+{
+    size_t k;
+
+    b->set_n = b->n_lines = b->n_toks = b->tokb_n = 0;
+    if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
+        DD_OK) {
+        for (k = 0; k < b->n; k++)
+            b->it[k].st = DD_ENOMEM;
+        return;
+    }
+    for (k = 0; k < b->n; k++) {
+        item *it = &b->it[k];
+        it->set_lo = it->set_hi = it->line_lo = it->line_hi = it->tok_lo = it->tok_hi = 0;
+        it->st = it->rst == DD_OK ? sign_item(w, g, b, it, k) : it->rst;
+    }
+}
+
+/* ---- workers ------------------------------------------------------------------------- */
+
+/* The filled batch read first, or NULL. */
+static batch *next_filled(signing *s)
+{
+    batch *best = NULL;
+    size_t i;
+
+    for (i = 0; i < s->nb; i++)
+        if (s->b[i].state == B_FILLED && (!best || s->b[i].seq < best->seq))
+            best = &s->b[i];
+    return best;
+}
+
+typedef struct worker_arg {
+    signing *s;
+    signer *g;
+} worker_arg;
+
+static void *worker(void *p)
+{
+    signing *s = ((worker_arg *)p)->s;
+    signer *g = ((worker_arg *)p)->g;
+
+    free(p);
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        batch *b;
+        while (!s->quit && !(b = next_filled(s)))
+            pthread_cond_wait(&s->work, &s->mu);
+        if (s->quit)
+            break;
+        b->state = B_BUSY;
+        pthread_mutex_unlock(&s->mu);
+        sign_batch(s->w, g, b);
+        pthread_mutex_lock(&s->mu);
+        b->state = B_DONE;
+        pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* ---- merge (calling thread, reading order) ---------------------------------------------- */
+
+static void diag(const dd__run *w, const char *msg, bool skipped)
+{
+    if (w->o->on_diag)
+        w->o->on_diag(w->o->diag_ud, msg, skipped);
+}
+
+static dd_skip_reason skip_reason(dd_status st)
+{
+    switch (st) {
+    case DD_EBINARY:
+        return DD_SKIP_BINARY;
+    case DD_EEMPTY:
+        return DD_SKIP_EMPTY;
+    case DD_ELIMIT:
+        return DD_SKIP_TOO_LARGE;
+    case DD_EPARSE:
+    case DD_EUTF8:
+        return DD_SKIP_MALFORMED;
+    default:
+        return DD_SKIP_UNREADABLE;
+    }
+}
+
+static void report_skip(dd__run *w, dd_status st, const char *msg)
+{
+    w->res->skipped[skip_reason(st)]++;
+    diag(w, msg, true);
+}
+
+/* "file:line" for a JSONL record, "file" for a whole-file document: where to look. */
+static const char *where(const dd_doc *d, char *buf, size_t cap)
+{
+    if (!d->line)
+        return d->source;
+    snprintf(buf, cap, "%s:%zu", d->source, d->line);
+    return buf;
+}
+
+static dd_doc item_doc(const batch *b, const item *it)
+{
+    dd_doc d;
+
+    memset(&d, 0, sizeof d);
+    d.id = b->str + it->id;
+    d.title = b->str + it->title;
+    d.source = b->str + it->source;
+    d.date = it->date == NO_DATE ? NULL : b->str + it->date;
+    d.text = b->txt + it->body;
+    d.len = it->body_len;
+    d.line = it->line;
+    d.warning = it->warning;
+    d.record_off = it->record_off;
+    d.record_len = it->record_len;
+    d.record = it->record == NO_DATE ? NULL : b->str + it->record;
+    return d;
+}
+
+static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nseq)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    dd_doc_info *info;
+    size_t idx = res->n_docs;
+
+    if (dd__grow((void **)&res->docs, &m->docs_cap, idx + 1, sizeof *res->docs) != DD_OK ||
+        dd__grow((void **)&m->set_off, &m->off_cap, idx + 2, sizeof *m->set_off) != DD_OK ||
+        dd__grow((void **)&m->seq_len, &m->seq_cap, idx + 1, sizeof *m->seq_len) != DD_OK)
+        return DD_ENOMEM;
+    info = &res->docs[idx];
+    memset(info, 0, sizeof *info);
+    info->id = dd__arena_strndup(&m->strings, d->id, strlen(d->id));
+    info->title = dd__arena_strndup(&m->strings, d->title, strlen(d->title));
+    info->source = dd__arena_strndup(&m->strings, d->source, strlen(d->source));
+    info->date = d->date ? dd__arena_strndup(&m->strings, d->date, strlen(d->date)) : NULL;
+    if (!info->id || !info->title || !info->source || (d->date && !info->date))
+        return DD_ENOMEM;
+    info->bytes = d->len;
+    info->tokens = ntok;
+    info->line = d->line;
+    info->record_off = d->record_off;
+    info->record_len = d->record_len;
+    if (d->record && !(info->record = dd__arena_strndup(&m->strings, d->record, d->record_len)))
+        return DD_ENOMEM;
+    m->seq_len[idx] = nseq;
+    m->set_off[idx + 1] = m->set_n;
+    res->n_docs++;
+    return DD_OK;
+}
+
+/* Append one signed item's signature, set and lines to the result. */
+static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t np = w->o->num_perm, idx = w->res->n_docs, n = it->set_hi - it->set_lo, i;
+    size_t nl = it->line_hi - it->line_lo;
+
+    if (dd__grow((void **)&m->sigs, &m->sigs_cap, (idx + 1) * np, sizeof *m->sigs) != DD_OK ||
+        dd__grow((void **)&m->set, &m->set_cap, m->set_n + n, sizeof *m->set) != DD_OK ||
+        dd__grow((void **)&m->pos, &m->pos_cap, m->set_n + n, sizeof *m->pos) != DD_OK ||
+        dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nl, sizeof *m->lines) != DD_OK)
+        return DD_ENOMEM;
+    memcpy(m->sigs + idx * np, b->sigs + k * np, np * sizeof *m->sigs);
+    memcpy(m->set + m->set_n, b->set + it->set_lo, n * sizeof *m->set);
+    memcpy(m->pos + m->set_n, b->pos + it->set_lo, n * sizeof *m->pos);
+    m->set_n += n;
+    for (i = 0; i < nl; i++) {
+        m->lines[m->n_lines] = b->lines[it->line_lo + i];
+        m->lines[m->n_lines++].doc = (uint32_t)idx;
+    }
+    return DD_OK;
+}
+
+static dd_status story_item(signing *s, const batch *b, const item *it, const dd_doc *d)
+{
+    size_t i, n = it->tok_hi - it->tok_lo;
+
+    if (dd__grow((void **)&s->spans, &s->spans_cap, n + 1, sizeof *s->spans) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        const tokref *t = &b->toks[it->tok_lo + i];
+        s->spans[i].ptr = b->tokb + t->off;
+        s->spans[i].len = t->len;
+    }
+    return dd__story_add_doc(s->w, d, s->spans, n);
+}
+
+static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k)
+{
+    dd__run *w = s->w;
+    char loc[1100], msg[1200];
+    dd_doc d = item_doc(b, it);
+    dd_status st = it->st;
+    size_t p;
+
+    for (p = it->warn_lo; p < it->warn_hi; p += strlen(b->str + p) + 1)
+        s->warn_fn(s->warn_ud, b->str + p);
+    if (it->rst == DD_END)
+        return DD_OK;
+    w->res->n_inputs++;
+    if (it->rst != DD_OK) {
+        report_skip(w, it->rst, b->str + it->msg);
+        return DD_OK;
+    }
+    if (d.warning) {
+        w->res->n_repaired++;
+        snprintf(msg, sizeof msg, "%s: warning: %s", where(&d, loc, sizeof loc), d.warning);
+        diag(w, msg, false);
+    }
+    if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
+        st = story_item(s, b, it, &d);
+    if (st == DD_OK)
+        st = append_item(w, b, it, k);
+    if (st == DD_OK)
+        st = store_meta(w, &d, it->ntok, it->nseq);
+    if (st == DD_ENOMEM)
+        return st;
+    if (st != DD_OK) {
+        snprintf(msg, sizeof msg, "%s: %s, skipped", where(&d, loc, sizeof loc),
+                 st == DD_EEMPTY ? "no words" : dd_strerror(st));
+        report_skip(w, st, msg);
+    }
+    return DD_OK;
+}
+
+static dd_status merge_batch(signing *s, batch *b)
+{
+    size_t k;
+
+    for (k = 0; k < b->n; k++) {
+        dd_status st = merge_item(s, b, &b->it[k], k);
+        if (st != DD_OK)
+            return st;
+    }
+    return DD_OK;
+}
+
+/* ---- filling (calling thread) ---------------------------------------------------------- */
+
+/* A file's headline is its first line, so a JSON Lines record's title field is compared as
+ * the first line of its text too (unless the text already starts with it): the same articles
+ * give the same clusters as files or as records, and two records that share a template body
+ * ("Qtly div 12 cts vs 12 cts") under different headlines stay apart. */
+static size_t title_prefix(const dd_doc *d)
+{
+    size_t tl = d->title ? strlen(d->title) : 0;
+
+    if (!d->line || tl == 0 || (d->len >= tl && memcmp(d->text, d->title, tl) == 0))
+        return 0;
+    return tl;
+}
+
+static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
+{
+    size_t off, rec, tl = title_prefix(d), head = tl ? tl + 2 : 0;
+
+    if (put_str(b, d->id, strlen(d->id), &it->id) != DD_OK ||
+        put_str(b, d->title, strlen(d->title), &it->title) != DD_OK ||
+        put_str(b, d->source, strlen(d->source), &it->source) != DD_OK ||
+        (d->date && put_str(b, d->date, strlen(d->date), &off) != DD_OK) ||
+        (d->record && put_str(b, d->record, d->record_len, &rec) != DD_OK) ||
+        dd__grow((void **)&b->txt, &b->txt_cap, b->txt_n + head + d->len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    it->date = d->date ? (long)off : NO_DATE;
+    it->record = d->record ? (long)rec : NO_DATE;
+    it->warning = d->warning;
+    it->line = d->line;
+    it->record_off = d->record_off;
+    it->record_len = d->record_len;
+    if (tl) {
+        memcpy(b->txt + b->txt_n, d->title, tl);
+        memcpy(b->txt + b->txt_n + tl, "\n\n", 2);
+    }
+    memcpy(b->txt + b->txt_n + head, d->text, d->len);
+    b->txt[b->txt_n + head + d->len] = '\0';
+    it->text = b->txt_n;
+    it->len = head + d->len;
+    it->body = b->txt_n + head;
+    it->body_len = d->len;
+    b->txt_n += head + d->len + 1;
+    return DD_OK;
+}
+
+/* Read into `b` until it holds BATCH_DOCS items or BATCH_TEXT bytes. Sets *eof at the end
+ * of input; returns DD_ENOMEM only. */
+static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
+{
+    b->n = b->str_n = b->txt_n = 0;
+    s->filling = b;
+    while (b->n < BATCH_DOCS && b->txt_n < BATCH_TEXT) {
+        dd_doc d;
+        item *it;
+        size_t warn_lo = b->str_n;
+        dd_status st = dd_reader_next(r, &d);
+        if (st == DD_ENOMEM || s->fill_st != DD_OK ||
+            dd__grow((void **)&b->it, &b->it_cap, b->n + 1, sizeof *b->it) != DD_OK)
+            return DD_ENOMEM;
+        it = &b->it[b->n++];
+        memset(it, 0, sizeof *it);
+        it->rst = st;
+        it->warn_lo = warn_lo;
+        it->warn_hi = b->str_n;
+        if (st == DD_END) {
+            *eof = true;
+            return DD_OK;
+        }
+        if (st != DD_OK) {
+            const char *e = dd_reader_error(r);
+            if (put_str(b, e, strlen(e), &it->msg) != DD_OK)
+                return DD_ENOMEM;
+        } else if (copy_doc(b, it, &d) != DD_OK)
+            return DD_ENOMEM;
+    }
+    return DD_OK;
+}
+
+/* ---- driver ---------------------------------------------------------------------------- */
+
+size_t dd__thread_count(const dd_pipeline_opts *o)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (o->threads)
+        return o->threads;
+    return n > 0 ? (size_t)n : 1;
+}
+
+static void signer_free(signer *g)
+{
+    dd_normalizer_free(g->nz);
+    free(g->sh);
+    free(g->hp);
+    free(g->hp2);
+    free(g->join);
+    free(g->count);
+}
+
+static void batch_free(batch *b)
+{
+    free(b->it);
+    free(b->str);
+    free(b->txt);
+    free(b->tokb);
+    free(b->sigs);
+    free(b->set);
+    free(b->pos);
+    free(b->lines);
+    free(b->toks);
+}
+
+static dd_status start_workers(signing *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n_workers; i++) {
+        worker_arg *a = malloc(sizeof *a);
+        if (!a)
+            return DD_ENOMEM;
+        a->s = s;
+        a->g = &s->sg[i];
+        if (pthread_create(&s->tid[i], NULL, worker, a) != 0) {
+            free(a);
+            return DD_ENOMEM;
+        }
+        s->started++;
+    }
+    return DD_OK;
+}
+
+static dd_status setup(signing *s, dd__run *w)
+{
+    size_t i, n = dd__thread_count(w->o);
+
+    memset(s, 0, sizeof *s);
+    s->w = w;
+    s->n_workers = n > 1 ? n : 0; /* one thread signs on the calling thread itself */
+    s->nb = 2 * n + 2;
+    s->b = calloc(s->nb, sizeof *s->b);
+    s->sg = calloc(n, sizeof *s->sg);
+    s->tid = calloc(n, sizeof *s->tid);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->done, NULL);
+    if (!s->b || !s->sg || !s->tid)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (dd_normalizer_new(&s->sg[i].nz) != DD_OK)
+            return DD_ENOMEM;
+    return start_workers(s);
+}
+
+static void teardown(signing *s)
+{
+    size_t i, n = dd__thread_count(s->w->o);
+
+    pthread_mutex_lock(&s->mu);
+    s->quit = true;
+    pthread_cond_broadcast(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    for (i = 0; i < s->started; i++)
+        pthread_join(s->tid[i], NULL);
+    for (i = 0; s->b && i < s->nb; i++)
+        batch_free(&s->b[i]);
+    for (i = 0; s->sg && i < n; i++)
+        signer_free(&s->sg[i]);
+    free(s->b);
+    free(s->sg);
+    free(s->tid);
+    free(s->spans);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->work);
+    pthread_cond_destroy(&s->done);
+}
+
+/* Merge every finished batch that is next in reading order; with `wait`, wait for the next
+ * one when it is not finished yet (there must be one in flight). */
+static dd_status merge_ready(signing *s, uint64_t *next, bool wait)
+{
+    for (;;) {
+        batch *b = NULL;
+        size_t i;
+        dd_status st;
+        bool ready;
+        pthread_mutex_lock(&s->mu);
+        for (;;) {
+            for (i = 0; i < s->nb && !b; i++)
+                if (s->b[i].state != B_FREE && s->b[i].seq == *next)
+                    b = &s->b[i];
+            ready = b && b->state == B_DONE;
+            if (!wait || ready)
+                break;
+            pthread_cond_wait(&s->done, &s->mu);
+            b = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+        if (!ready)
+            return DD_OK;
+        st = merge_batch(s, b);
+        pthread_mutex_lock(&s->mu);
+        b->state = B_FREE;
+        pthread_mutex_unlock(&s->mu);
+        (*next)++;
+        if (st != DD_OK)
+            return st;
+        wait = false;
+    }
+}
+
+static batch *free_batch(signing *s)
+{
+    batch *b = NULL;
+    size_t i;
+
+    pthread_mutex_lock(&s->mu);
+    for (i = 0; i < s->nb && !b; i++)
+        if (s->b[i].state == B_FREE)
+            b = &s->b[i];
+    pthread_mutex_unlock(&s->mu);
+    return b;
+}
+
+/* Reading, and merging as batches come back; with no workers each batch is signed here. */
+static dd_status pump(signing *s, dd_reader *r)
+{
+    uint64_t filled = 0, merged = 0;
+    bool eof = false;
+    dd_status st = DD_OK;
+
+    while (st == DD_OK && !eof) {
+        batch *b = free_batch(s);
+        if (!b) {
+            st = merge_ready(s, &merged, true);
+            continue;
+        }
+        st = fill_batch(s, r, b, &eof);
+        if (st != DD_OK)
+            break;
+        if (!s->n_workers)
+            sign_batch(s->w, &s->sg[0], b);
+        pthread_mutex_lock(&s->mu);
+        b->seq = filled++;
+        b->state = s->n_workers ? B_FILLED : B_DONE;
+        pthread_cond_signal(&s->work);
+        pthread_mutex_unlock(&s->mu);
+        st = merge_ready(s, &merged, false);
+    }
+    while (st == DD_OK && merged < filled)
+        st = merge_ready(s, &merged, true);
+    return st;
+}
+
+dd_status dd__read_all(dd__run *w, dd_reader *r)
+{
+    signing s;
+    dd_status st = setup(&s, w);
+
+    if (st == DD_OK) {
+        dd_reader_swap_warning(r, on_reader_warning, &s, &s.warn_fn, &s.warn_ud);
+        if (!s.warn_fn)
+            dd_reader_swap_warning(r, NULL, NULL, NULL, NULL);
+        st = pump(&s, r);
+        if (s.warn_fn)
+            dd_reader_swap_warning(r, s.warn_fn, s.warn_ud, NULL, NULL);
+    }
+    teardown(&s);
+    return st;
+}

@@ -553,6 +553,24 @@ static size_t title_prefix(const dd_doc *d)
     return tl;
 }
 
+char *dd_doc_compared_text(const dd_doc *d, size_t *len)
+{
+    size_t tl = title_prefix(d), head = tl ? tl + 2 : 0;
+    char *s = malloc(head + d->len + 1);
+
+    *len = 0;
+    if (!s)
+        return NULL;
+    if (tl) {
+        memcpy(s, d->title, tl);
+        memcpy(s + tl, "\n\n", 2);
+    }
+    memcpy(s + head, d->text, d->len);
+    s[head + d->len] = '\0';
+    *len = head + d->len;
+    return s;
+}
+
 static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
 {
     size_t off, rec, tl = title_prefix(d), head = tl ? tl + 2 : 0;

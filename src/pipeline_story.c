@@ -198,9 +198,35 @@ static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
                        sizeof err);
 }
 
-/* Corpus document frequencies, then each document's whole tf-idf vector: scoring uses every
- * term (a top-K cut drops the shared middle-weight terms a rewrite keeps); only the
- * candidate signatures use the top K. */
+typedef struct vec_job {
+    struct dd__result_mem *m;
+    const dd_idf *idf;
+    size_t max;
+} vec_job;
+
+/* Vectors of documents [lo, hi): each writes only its own slots, at offsets fixed before. */
+static dd_status vec_range(void *ctx, size_t lo, size_t hi)
+{
+    vec_job *j = ctx;
+    struct dd__result_mem *m = j->m;
+    uint64_t *h = malloc(j->max * sizeof *h);
+    size_t d, i;
+    dd_status st = h ? DD_OK : DD_ENOMEM;
+
+    for (d = lo; st == DD_OK && d < hi; d++) {
+        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0, got = 0;
+        for (i = 0; i < n; i++)
+            h[i] = m->terms[t0 + i].hash;
+        st = dd_story_vector(h, n, j->idf, SIZE_MAX, m->vh + m->voff[d], m->vw + m->voff[d],
+                             &got);
+    }
+    free(h);
+    return st;
+}
+
+/* Corpus document frequencies, then each document's whole tf-idf vector (on the run's
+ * threads): scoring uses every term (a top-K cut drops the shared middle-weight terms a
+ * rewrite keeps); only the candidate signatures use the top K. */
 static dd_status build_vectors(dd__run *w, dd_idf *idf)
 {
     dd_result *res = w->res;
@@ -208,6 +234,7 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
     size_t d, i, max = 1, total = 0;
     uint64_t *h;
     dd_status st = DD_OK;
+    vec_job job;
 
     for (d = 0; d < res->n_docs; d++) {
         size_t n = m->term_off[d + 1] - m->term_off[d];
@@ -222,23 +249,19 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
         free(h);
         return DD_ENOMEM;
     }
+    m->voff[0] = 0;
     for (d = 0; st == DD_OK && d < res->n_docs; d++) {
         size_t lo = m->term_off[d], n = m->term_off[d + 1] - lo;
         for (i = 0; i < n; i++)
             h[i] = m->terms[lo + i].hash;
         n = dd__sort_unique_u64(h, n);
         st = dd_idf_add_doc(idf, h, n);
-    }
-    m->voff[0] = 0;
-    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
-        size_t lo = m->term_off[d], n = m->term_off[d + 1] - lo, got = 0;
-        for (i = 0; i < n; i++)
-            h[i] = m->terms[lo + i].hash;
-        st = dd_story_vector(h, n, idf, SIZE_MAX, m->vh + m->voff[d], m->vw + m->voff[d], &got);
-        m->voff[d + 1] = m->voff[d] + got;
+        m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
     }
     free(h);
-    return st;
+    job = (vec_job){m, idf, max};
+    return st == DD_OK ? dd__parallel_for(dd__thread_count(w->o), res->n_docs, vec_range, &job)
+                       : st;
 }
 
 static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
@@ -459,16 +482,35 @@ static dd_status extract(dd_result *res, const uint32_t *label)
     return st == DD_OK ? name_clusters(res) : st;
 }
 
-/* Keep the pairs of p[0..n) whose story similarity is above 0, with it in sim. */
-static size_t score_pairs(const struct dd__result_mem *m, uint64_t *p, double *sim, size_t n)
+typedef struct score_job {
+    const struct dd__result_mem *m;
+    const uint64_t *p;
+    double *sim;
+} score_job;
+
+static dd_status score_range(void *ctx, size_t lo, size_t hi)
 {
+    score_job *j = ctx;
+    size_t i;
+
+    for (i = lo; i < hi; i++) {
+        uint32_t a = (uint32_t)(j->p[i] >> 32), b = (uint32_t)j->p[i];
+        j->sim[i] = dd_story_similarity(vec_of(j->m, a), vec_of(j->m, b), DD_STORY_PENALTY);
+    }
+    return DD_OK;
+}
+
+/* Score the pairs p[0..n) on the run's threads (sim has room for n) and keep those above 0,
+ * in order, with their similarity; returns how many were kept. */
+static size_t score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n)
+{
+    score_job job = {w->res->mem, p, sim};
     size_t i, k = 0;
 
+    (void)dd__parallel_for(dd__thread_count(w->o), n, score_range, &job); /* cannot fail */
     for (i = 0; i < n; i++) {
-        uint32_t a = (uint32_t)(p[i] >> 32), b = (uint32_t)p[i];
-        double s = dd_story_similarity(vec_of(m, a), vec_of(m, b), DD_STORY_PENALTY);
-        if (s > 0) {
-            sim[k] = s;
+        if (sim[i] > 0) {
+            sim[k] = sim[i];
             p[k++] = p[i];
         }
     }
@@ -501,7 +543,6 @@ static int cmp_nb(const void *pa, const void *pb)
  * would keep the third version of a story out of its cluster. */
 static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
 {
-    const struct dd__result_mem *m = w->res->mem;
     double floor = 0.5 * w->o->story_threshold;
     size_t i, j, k, n_nb = 0, n_new = 0, cap_new = 0;
     nb *nbs = malloc((2 * *n_cand + 1) * sizeof *nbs);
@@ -555,7 +596,7 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
     memcpy(p + *n_cand, add, n_new * sizeof *add);
     free(add);
     *n_cand = dd__sort_unique_u64(p, *n_cand + n_new);
-    *n_cand = score_pairs(m, p, ns, *n_cand);
+    *n_cand = score_pairs(w, p, ns, *n_cand);
     free(*sim);
     *sim = ns;
     return DD_OK;
@@ -567,7 +608,6 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
 static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
 {
     dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
     dd_status st = w->o->signature == DD_SIGNATURE_SIMHASH ? simhash_candidates(w, cand, n_cand)
                                                            : minhash_candidates(w, cand, n_cand);
     uint64_t *p;
@@ -586,7 +626,7 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     *sim = malloc((*n_cand + 1) * sizeof **sim);
     if (!*sim)
         return DD_ENOMEM;
-    *n_cand = score_pairs(m, p, *sim, *n_cand);
+    *n_cand = score_pairs(w, p, *sim, *n_cand);
     st = close_triangles(w, cand, sim, n_cand);
     res->n_story_scored = *n_cand;
     return st;

@@ -2,6 +2,8 @@
  * The arena hands out stable pointers so document ids and titles never move. */
 #include "util.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -199,4 +201,49 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n)
         if (v[i] != v[j])
             v[++j] = v[i];
     return j + 1;
+}
+
+/* ---- parallel ranges ------------------------------------------------------------------- */
+
+typedef struct range_job {
+    dd__range_fn fn;
+    void *ctx;
+    size_t lo, hi;
+    dd_status st;
+} range_job;
+
+static void *range_worker(void *p)
+{
+    range_job *j = p;
+
+    j->st = j->fn(j->ctx, j->lo, j->hi);
+    return NULL;
+}
+
+dd_status dd__parallel_for(size_t threads, size_t n, dd__range_fn fn, void *ctx)
+{
+    range_job job[DD__MAX_RANGE_THREADS];
+    pthread_t tid[DD__MAX_RANGE_THREADS];
+    bool started[DD__MAX_RANGE_THREADS] = {false};
+    size_t nt = threads < 1 ? 1 : threads > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : threads;
+    size_t t;
+    dd_status st = DD_OK;
+
+    if (nt > n)
+        nt = n ? n : 1;
+    for (t = 0; t < nt; t++)
+        job[t] = (range_job){fn, ctx, n * t / nt, n * (t + 1) / nt, DD_OK};
+    for (t = 1; t < nt; t++)
+        started[t] = pthread_create(&tid[t], NULL, range_worker, &job[t]) == 0;
+    range_worker(&job[0]);
+    for (t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else /* could not start a thread: do its share here */
+            range_worker(&job[t]);
+    }
+    for (t = 0; t < nt; t++)
+        if (st == DD_OK)
+            st = job[t].st;
+    return st;
 }

@@ -63,6 +63,11 @@ typedef struct dd_pipeline_opts {
     void *diag_ud;
 } dd_pipeline_opts;
 
+/** The text the pipeline compares for `d`, malloc'd and NUL-terminated (`*len` bytes): its
+ *  text, with a JSON Lines record's title as the first line unless the text starts with it
+ *  (docs/FORMATS.md). NULL when out of memory. */
+char *dd_doc_compared_text(const dd_doc *d, size_t *len);
+
 /** Every default in one place. */
 dd_pipeline_opts dd_pipeline_opts_default(void);
 

@@ -45,8 +45,7 @@ static size_t read_docs(dd_reader *r, const cli_opts *o, xdoc *d, dd_status *st)
         if (n < 2) {
             d[n].id = dup_n(doc.id, strlen(doc.id));
             d[n].title = dup_n(doc.title, strlen(doc.title));
-            d[n].text = dup_n(doc.text, doc.len);
-            d[n].len = doc.len;
+            d[n].text = dd_doc_compared_text(&doc, &d[n].len); /* as the pipeline sees it */
             if (!d[n].id || !d[n].title || !d[n].text) {
                 *st = DD_ENOMEM;
                 return n + 1;

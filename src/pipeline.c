@@ -178,15 +178,12 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o)
                  sizeof(size_t)) != DD_OK)
         return DD_ENOMEM;
     w->res->mem->set_off[0] = 0;
-    if (o->level == DD_LEVEL_STORIES && dd_terms_new(o->seed, &w->terms) != DD_OK)
-        return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
 }
 
 static void finish(dd__run *w)
 {
     dd_minhash_free(w->mh);
-    dd_terms_free(w->terms);
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)

@@ -53,7 +53,6 @@ typedef struct dd__run {
     const dd_pipeline_opts *o;
     dd_result *res;
     dd_minhash *mh; /* read-only once made: shared by the signing threads */
-    dd_terms *terms;
 } dd__run;
 
 /* opts.threads, or the number of online cores when it is 0. */
@@ -71,8 +70,10 @@ dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand);
 /* Find boilerplate lines from the first clustering, strip them, verify again. */
 dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand);
 
-/* Stories level: remember one document's content terms and date (pipeline_story.c). */
-dd_status dd__story_add_doc(dd__run *w, const dd_doc *d, const dd_span *toks, size_t ntok);
+/* Stories level: remember one document's content terms (with the name reports give each,
+ * extracted on a signing thread) and its date (pipeline_story.c). */
+dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
+                              size_t n);
 
 /* Stories level: vectors, candidates, average-linkage clusters into res->clusters. */
 dd_status dd__story_run(dd__run *w);

@@ -3,7 +3,7 @@
  * normalize, shingle and sign whole batches; the calling thread merges finished batches in
  * reading order, so every array, diagnostic and document id is the same for any thread
  * count. Reader warnings are held with the item they came with and replayed at its merge.
- * Stories-level term extraction (dd__story_add_doc) runs at merge time, on one thread. */
+ * At the stories level the workers also extract content terms; the merge appends them. */
 #include "pipeline_internal.h"
 
 #include <pthread.h>
@@ -54,8 +54,10 @@ typedef struct batch {
     size_t set_n, set_cap, pos_cap;
     dd__line *lines;
     size_t n_lines, lines_cap;
-    tokref *toks;
+    tokref *toks;      /* stories: each term's name, bytes in tokb */
     size_t n_toks, toks_cap;
+    dd_term *terms;    /* stories: the items' content terms, tok_lo..tok_hi each */
+    size_t terms_cap;
 } batch;
 
 /* Per-thread signing buffers: nothing is allocated per shingle or per document. */
@@ -69,6 +71,7 @@ typedef struct signer {
     size_t join_cap;
     uint32_t *count;
     size_t count_cap;
+    dd_terms *terms; /* stories level: this thread's stemmer and word cache */
 } signer;
 
 typedef struct signing {
@@ -251,21 +254,38 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, co
     return DD_OK;
 }
 
-/* Stories level: keep the tokens (bytes and spans) for the merge's term extraction. */
-static dd_status store_tokens(batch *b, item *it, const dd_span *toks, size_t ntok)
+/* Stories level: extract the content terms here, on the worker, and keep each with the
+ * name reports show for it (the word as written, or the term when it is longer: a
+ * character pair, "million" from "960m") for the merge. */
+static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks, size_t ntok)
 {
-    size_t i, bytes = 0;
+    const dd_term *t;
+    size_t n = 0, i, bytes = 0;
+    dd_status st = dd_terms_extract(g->terms, toks, ntok, &t, &n);
 
-    for (i = 0; i < ntok; i++)
-        bytes += toks[i].len;
-    if (dd__grow((void **)&b->toks, &b->toks_cap, b->n_toks + ntok, sizeof *b->toks) != DD_OK ||
+    if (st != DD_OK)
+        return st;
+    for (i = 0; i < n; i++) {
+        size_t len;
+        (void)dd_terms_text(g->terms, i, &len);
+        bytes += len > toks[t[i].token].len ? len : toks[t[i].token].len;
+    }
+    if (dd__grow((void **)&b->toks, &b->toks_cap, b->n_toks + n, sizeof *b->toks) != DD_OK ||
+        dd__grow((void **)&b->terms, &b->terms_cap, b->n_toks + n, sizeof *b->terms) != DD_OK ||
         dd__grow((void **)&b->tokb, &b->tokb_cap, b->tokb_n + bytes + 1, 1) != DD_OK)
         return DD_ENOMEM;
     it->tok_lo = b->n_toks;
-    for (i = 0; i < ntok; i++) {
-        memcpy(b->tokb + b->tokb_n, toks[i].ptr, toks[i].len);
-        b->toks[b->n_toks++] = (tokref){b->tokb_n, toks[i].len};
-        b->tokb_n += toks[i].len;
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const char *name = dd_terms_text(g->terms, i, &len);
+        if (len <= toks[t[i].token].len) {
+            name = toks[t[i].token].ptr;
+            len = toks[t[i].token].len;
+        }
+        memcpy(b->tokb + b->tokb_n, name, len);
+        b->terms[b->n_toks] = t[i];
+        b->toks[b->n_toks++] = (tokref){b->tokb_n, len};
+        b->tokb_n += len;
     }
     it->tok_hi = b->n_toks;
     return DD_OK;
@@ -295,7 +315,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     it->nseq = nsh;
     st = store_set(g, b, it, nsh);
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
-        st = store_tokens(b, it, toks, ntok);
+        st = store_terms(g, b, it, toks, ntok);
     return st;
 }
 
@@ -485,7 +505,7 @@ static dd_status story_item(signing *s, const batch *b, const item *it, const dd
         s->spans[i].ptr = b->tokb + t->off;
         s->spans[i].len = t->len;
     }
-    return dd__story_add_doc(s->w, d, s->spans, n);
+    return dd__story_add_terms(s->w, d, b->terms + it->tok_lo, s->spans, n);
 }
 
 static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k)
@@ -649,6 +669,7 @@ size_t dd__thread_count(const dd_pipeline_opts *o)
 static void signer_free(signer *g)
 {
     dd_normalizer_free(g->nz);
+    dd_terms_free(g->terms);
     free(g->sh);
     free(g->hp);
     free(g->hp2);
@@ -667,6 +688,7 @@ static void batch_free(batch *b)
     free(b->pos);
     free(b->lines);
     free(b->toks);
+    free(b->terms);
 }
 
 static dd_status start_workers(signing *s)
@@ -705,7 +727,9 @@ static dd_status setup(signing *s, dd__run *w)
     if (!s->b || !s->sg || !s->tid)
         return DD_ENOMEM;
     for (i = 0; i < n; i++)
-        if (dd_normalizer_new(&s->sg[i].nz) != DD_OK)
+        if (dd_normalizer_new(&s->sg[i].nz) != DD_OK ||
+            (s->w->o->level == DD_LEVEL_STORIES &&
+             dd_terms_new(s->w->o->seed, &s->sg[i].terms) != DD_OK))
             return DD_ENOMEM;
     return start_workers(s);
 }

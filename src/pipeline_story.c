@@ -121,15 +121,12 @@ static const char *dict_get(const struct dd__result_mem *m, uint64_t h)
     return NULL;
 }
 
-dd_status dd__story_add_doc(dd__run *w, const dd_doc *d, const dd_span *toks, size_t ntok)
+dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
+                              size_t n)
 {
     struct dd__result_mem *m = w->res->mem;
-    size_t idx = w->res->n_docs, n = 0, i;
-    const dd_term *t;
-    dd_status st = dd_terms_extract(w->terms, toks, ntok, &t, &n);
+    size_t idx = w->res->n_docs, i;
 
-    if (st != DD_OK)
-        return st;
     if (dd__grow((void **)&m->terms, &m->terms_cap, m->n_terms + n + 1, sizeof *m->terms) !=
             DD_OK ||
         dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
@@ -139,15 +136,8 @@ dd_status dd__story_add_doc(dd__run *w, const dd_doc *d, const dd_span *toks, si
     if (idx == 0)
         m->term_off[0] = 0;
     for (i = 0; i < n; i++) {
-        /* Name a term by its word as written ("insurgents", not the stem "insurg"), unless
-         * the term is longer than that word: a character pair, or "million" from "960m". */
-        dd_span name = toks[t[i].token];
-        size_t len;
-        const char *text = dd_terms_text(w->terms, i, &len);
-        if (len > name.len)
-            name = (dd_span){text, len};
         m->terms[m->n_terms++] = t[i];
-        if (dict_add(m, t[i].hash, &name) != DD_OK)
+        if (dict_add(m, t[i].hash, &names[i]) != DD_OK)
             return DD_ENOMEM;
     }
     m->term_off[idx + 1] = m->n_terms;
@@ -272,38 +262,60 @@ static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
 
 /* ---- candidates ------------------------------------------------------------------------ */
 
+typedef struct topsig_job {
+    const dd__run *w;
+    uint32_t *sigs;
+    size_t max;
+} topsig_job;
+
+/* Signatures of documents [lo, hi). A document without terms gets values of its own, so
+ * the empty ones do not all share one bucket. */
+static dd_status topsig_range(void *ctx, size_t lo, size_t hi)
+{
+    topsig_job *j = ctx;
+    size_t np = j->w->o->num_perm, k = j->w->o->top_k, d, i;
+    uint64_t *top = malloc((j->max < k ? j->max : k) * sizeof *top);
+    dd_status st = top ? DD_OK : DD_ENOMEM;
+
+    for (d = lo; st == DD_OK && d < hi; d++) {
+        size_t n = 0;
+        uint32_t *sig = j->sigs + d * np;
+        st = dd_story_top_terms(vec_of(j->w->res->mem, d), k, top, &n);
+        if (st == DD_OK && n)
+            dd_minhash_sign(j->w->mh, top, n, sig);
+        else
+            for (i = 0; i < np; i++)
+                sig[i] = (uint32_t)d * 2654435761u ^ (uint32_t)i;
+    }
+    free(top);
+    return st;
+}
+
 /* MinHash banding over each document's top-K term set: rewrites share their heaviest
- * names and figures even when most of their wording differs. */
+ * names and figures even when most of their wording differs. Signing and banding run on
+ * the run's threads. */
 static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
-    const struct dd__result_mem *m = res->mem;
-    size_t np = w->o->num_perm, d, max = 1, k = w->o->top_k;
+    size_t np = w->o->num_perm, d, max = 1, threads = dd__thread_count(w->o);
     dd_lsh_params p = dd_lsh_optimal(w->o->story_lsh_threshold, np, 0.25, 0.75);
-    uint32_t *sig = malloc(np * sizeof *sig);
-    uint64_t *top;
+    uint32_t *sigs = malloc((res->n_docs + 1) * np * sizeof *sigs);
     dd_lsh *lsh = NULL;
+    topsig_job job;
     dd_status st;
 
     for (d = 0; d < res->n_docs; d++)
-        max = vec_of(m, d).n > max ? vec_of(m, d).n : max;
-    top = malloc((max < k ? max : k) * sizeof *top);
-    st = sig && top ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
+        max = vec_of(res->mem, d).n > max ? vec_of(res->mem, d).n : max;
+    job = (topsig_job){w, sigs, max};
+    st = sigs ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
     res->story_bands = p.bands;
     res->story_rows = p.rows;
-    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
-        size_t n = 0;
-        st = dd_story_top_terms(vec_of(m, d), k, top, &n);
-        if (st != DD_OK || n == 0)
-            continue;
-        dd_minhash_sign(w->mh, top, n, sig);
-        st = dd_lsh_insert(lsh, (uint32_t)d, sig, np);
-    }
     if (st == DD_OK)
-        st = dd_lsh_candidates(lsh, cand, n_cand);
+        st = dd__parallel_for(threads, res->n_docs, topsig_range, &job);
+    if (st == DD_OK)
+        st = dd_lsh_candidates_of(lsh, sigs, res->n_docs, np, threads, cand, n_cand);
     dd_lsh_free(lsh);
-    free(sig);
-    free(top);
+    free(sigs);
     return st;
 }
 

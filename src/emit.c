@@ -9,54 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 dd_emit_opts dd_emit_opts_default(void)
 {
     dd_emit_opts o = {DD_KEEP_FIRST, DD_EMIT_UNIQUE, false};
     return o;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static double civil_days(int y, int m, int d)
-{
-    int era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (double)era * 146097.0 + doe - 719468;
-}
-
-/* `n` decimal digits at `s`, or -1. */
-static int digits(const char *s, int n)
-{
-    int v = 0, i;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 bool dd_emit_parse_date(const char *s, double *out)
 {
-    int y = digits(s, 4), m, d, hh = 0, mm = 0, ss = 0;
-
-    if (y < 0 || s[4] != '-' || (m = digits(s + 5, 2)) < 1 || m > 12 || s[7] != '-' ||
-        (d = digits(s + 8, 2)) < 1 || d > 31)
-        return false;
-    if ((s[10] == 'T' || s[10] == ' ') && (hh = digits(s + 11, 2)) >= 0 && s[13] == ':' &&
-        (mm = digits(s + 14, 2)) >= 0) {
-        if (s[16] == ':' && (ss = digits(s + 17, 2)) < 0)
-            ss = 0;
-    } else {
-        hh = mm = 0;
-    }
-    *out = civil_days(y, m, d) * 86400.0 + hh * 3600.0 + mm * 60.0 + ss;
-    return true;
+    return dd__parse_date(s, strlen(s), out);
 }
 
 /* Is document `a` a better representative than `b` (a > b in index)? Only strict wins, so a

@@ -10,44 +10,15 @@
 
 /* ---- per document -------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static double civil_days(int y, int m, int d)
-{
-    int era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (double)era * 146097 + doe - 719468;
-}
-
-static int digits(const char *s, int n)
-{
-    int v = 0, i;
-
-    for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* "YYYY-MM-DD" at s (len bytes available), or NaN. */
+/* "YYYY-MM-DD" at s (len bytes available) in days since 1970, or NaN; years outside
+ * 1900-2200 are not news dates. */
 static double iso_date(const char *s, size_t len)
 {
-    int y, m, d;
+    double secs;
 
-    if (len < 10 || s[4] != '-' || s[7] != '-')
+    if (!dd__parse_date(s, len, &secs) || secs < -2208988800.0 || secs >= 7258118400.0)
         return NAN;
-    y = digits(s, 4);
-    m = digits(s + 5, 2);
-    d = digits(s + 8, 2);
-    if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
-        return NAN;
-    return civil_days(y, m, d);
+    return floor(secs / 86400.0);
 }
 
 /* The date field when there is one, else an ISO date near the top of the text (a dateline

@@ -66,4 +66,8 @@ dd_status dd__radix_sort_u64(uint64_t *v, size_t n);
 typedef dd_status (*dd__range_fn)(void *ctx, size_t lo, size_t hi);
 dd_status dd__parallel_for(size_t threads, size_t n, dd__range_fn fn, void *ctx);
 
+/* "YYYY-MM-DD", optionally followed by "THH:MM[:SS]" or " HH:MM[:SS]", at the start of
+ * the `len` bytes at s: seconds since 1970-01-01 (UTC, proleptic Gregorian) in *out. */
+bool dd__parse_date(const char *s, size_t len, double *out);
+
 #endif

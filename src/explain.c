@@ -303,6 +303,20 @@ static dd_status explain(const dd_pipeline_opts *o, const char *a, size_t la, co
     return DD_OK;
 }
 
+size_t dd_explain_next(const dd_explain *e, bool b, size_t at)
+{
+    size_t best = SIZE_MAX, off = SIZE_MAX, i;
+
+    for (i = 0; i < e->n_passages; i++) {
+        size_t po = b ? e->passages[i].b_off : e->passages[i].a_off;
+        if (po >= at && po < off) {
+            off = po;
+            best = i;
+        }
+    }
+    return best;
+}
+
 dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
                           size_t lb, dd_explain **out)
 {

@@ -263,16 +263,10 @@ static void marked(const char *text, const dd_explain *e, bool b, FILE *out)
 
     fputs("<pre>", out);
     for (;;) {
-        size_t best = SIZE_MAX, off = SIZE_MAX, i, n;
-        for (i = 0; i < e->n_passages; i++) {
-            size_t po = b ? e->passages[i].b_off : e->passages[i].a_off;
-            if (po >= at && po < off) {
-                off = po;
-                best = i;
-            }
-        }
+        size_t best = dd_explain_next(e, b, at), off, n;
         if (best == SIZE_MAX)
             break;
+        off = b ? e->passages[best].b_off : e->passages[best].a_off;
         n = b ? e->passages[best].b_len : e->passages[best].a_len;
         html_text(out, text + at, off - at);
         fprintf(out, "<mark><b>%zu</b> ", best + 1);

@@ -46,6 +46,11 @@ dd_status dd_explain_pair(const dd_pipeline_opts *o, const char *a, size_t la, c
 dd_status dd_explain_passages(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
                               size_t lb, dd_explain **out);
 
+/** The first passage starting at or after byte `at` of text B (`b`) or A, in that text's
+ *  order (passages are kept in A's order): its index, or SIZE_MAX when none is left. For
+ *  writers that walk a text and mark its passages. */
+size_t dd_explain_next(const dd_explain *e, bool b, size_t at);
+
 /** Free an explanation. Accepts NULL. */
 void dd_explain_free(dd_explain *e);
 

@@ -91,16 +91,10 @@ static void marked_text(const xdoc *d, const dd_explain *e, bool b, bool color)
     size_t at = 0;
 
     for (;;) {
-        size_t best = SIZE_MAX, off = SIZE_MAX, i, len;
-        for (i = 0; i < e->n_passages; i++) {
-            size_t po = b ? e->passages[i].b_off : e->passages[i].a_off;
-            if (po >= at && po < off) {
-                off = po;
-                best = i;
-            }
-        }
+        size_t best = dd_explain_next(e, b, at), off, len;
         if (best == SIZE_MAX)
             break;
+        off = b ? e->passages[best].b_off : e->passages[best].a_off;
         len = b ? e->passages[best].b_len : e->passages[best].a_len;
         put_text(d->text + at, off - at, false);
         mark(color, best + 1, true);

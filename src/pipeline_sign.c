@@ -425,6 +425,8 @@ static dd_doc item_doc(const batch *b, const item *it)
     dd_doc d;
 
     memset(&d, 0, sizeof d);
+    if (it->rst != DD_OK) /* a reader error: nothing of the document was copied */
+        return d;
     d.id = b->str + it->id;
     d.title = b->str + it->title;
     d.source = b->str + it->source;
@@ -505,7 +507,7 @@ static dd_status story_item(signing *s, const batch *b, const item *it, const dd
         s->spans[i].ptr = b->tokb + t->off;
         s->spans[i].len = t->len;
     }
-    return dd__story_add_terms(s->w, d, b->terms + it->tok_lo, s->spans, n);
+    return dd__story_add_terms(s->w, d, n ? b->terms + it->tok_lo : NULL, s->spans, n);
 }
 
 static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k)

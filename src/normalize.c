@@ -315,21 +315,23 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
     return DD_OK;
 }
 
-/* ASCII letters and digits lowercased; 0 for every other byte. */
+/* ASCII letters and digits lowercased; 0 for every other byte. A constant table: the
+ * signing threads read it at once, so it must not be filled lazily. */
+static const unsigned char ascii_word_table[256] = {
+        ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+        ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+        ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+        ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a', ['B'] = 'b',
+        ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i',
+        ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p',
+        ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w',
+        ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3',
+        ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+};
+
 static const unsigned char *ascii_word(void)
 {
-    static unsigned char t[256];
-    static const char chars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-    size_t i;
-
-    if (!t['a']) {
-        for (i = 0; chars[i]; i++) {
-            t[(unsigned char)chars[i]] = (unsigned char)chars[i];
-            if (chars[i] >= 'a' && chars[i] <= 'z')
-                t[(unsigned char)chars[i] - 32] = (unsigned char)chars[i];
-        }
-    }
-    return t;
+    return ascii_word_table;
 }
 
 /* split() for pure ASCII, rule for rule: a word is a run of letters and digits, lowercased;

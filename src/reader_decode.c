@@ -144,6 +144,16 @@ dd_status dd_decode_text(const char *in, size_t len, char **out, size_t *out_len
         *warning = "not valid UTF-8; read as Windows-1252";
     else if (bad)
         *warning = "invalid UTF-8 bytes replaced with U+FFFD";
+    if (!bad) { /* valid UTF-8 (nearly every file): re-encoding would copy it unchanged */
+        char *o = malloc(len + 1);
+        if (!o)
+            return DD_ENOMEM;
+        memcpy(o, s, len);
+        o[len] = '\0';
+        *out = o;
+        *out_len = len;
+        return DD_OK;
+    }
     return reencode(s, len, bad && !multi, out, out_len);
 }
 

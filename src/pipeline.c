@@ -120,6 +120,14 @@ static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
  * join the candidates and are verified like the others. */
 enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
 
+void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) /* Knuth's multiplicative hash: distinct for distinct docs */
+        sig[i] = (uint32_t)doc * 2654435761u ^ (uint32_t)i;
+}
+
 typedef struct lead_job {
     const dd__run *w;
     uint32_t *sigs;
@@ -143,9 +151,8 @@ static dd_status lead_range(void *ctx, size_t lo, size_t hi)
         if (n) {
             dd_minhash_sign(j->w->mh, lead, n, full);
             memcpy(j->sigs + d * j->nl, full, j->nl * sizeof *full);
-        } else { /* no shingle left: values of its own, so empty leads do not all meet */
-            for (i = 0; i < j->nl; i++)
-                j->sigs[d * j->nl + i] = (uint32_t)d * 2654435761u ^ (uint32_t)i;
+        } else {
+            dd__lonely_sig(j->sigs + d * j->nl, j->nl, d);
         }
     }
     free(lead);

@@ -61,6 +61,10 @@ size_t dd__thread_count(const dd_pipeline_opts *o);
 /* Read, sign and keep every document (pipeline_sign.c), on opts.threads threads. */
 dd_status dd__read_all(dd__run *w, dd_reader *r);
 
+/* A signature for a document with nothing to sign (no shingle in its lead, no content
+ * term): values of its own, so such documents do not all share one bucket (pipeline.c). */
+void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc);
+
 /* MinHash-banding candidates over the documents' signatures (pipeline.c). */
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
 

@@ -244,7 +244,7 @@ typedef struct topsig_job {
 static dd_status topsig_range(void *ctx, size_t lo, size_t hi)
 {
     topsig_job *j = ctx;
-    size_t np = j->w->o->num_perm, k = j->w->o->top_k, d, i;
+    size_t np = j->w->o->num_perm, k = j->w->o->top_k, d;
     uint64_t *top = malloc((j->max < k ? j->max : k) * sizeof *top);
     dd_status st = top ? DD_OK : DD_ENOMEM;
 
@@ -255,8 +255,7 @@ static dd_status topsig_range(void *ctx, size_t lo, size_t hi)
         if (st == DD_OK && n)
             dd_minhash_sign(j->w->mh, top, n, sig);
         else
-            for (i = 0; i < np; i++)
-                sig[i] = (uint32_t)d * 2654435761u ^ (uint32_t)i;
+            dd__lonely_sig(sig, np, d);
     }
     free(top);
     return st;

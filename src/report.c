@@ -179,7 +179,90 @@ static void text_pair(const dd_result *res, size_t c, const dd_pair_score *p, FI
     if (p->similarity >= 0)
         fprintf(out, " similarity %.4f", p->similarity);
     fprintf(out, " jaccard %.4f containment %.4f%s\n", p->jaccard, p->containment,
-            p->similarity >= 0 && p->copy ? " (copy)" : "");
+            p->similarity < 0 ? "" : p->copy ? " (copy)" : " (rewrite)");
+}
+
+/* Length of a leading dateline ("2024-12-05 " or "date 2024-12-05 ") in a headline: the text
+ * report shows the date apart, so the headline starts with its first word. */
+static size_t dateline(const char *t)
+{
+    size_t i = strncmp(t, "date ", 5) == 0 ? 5 : 0, k;
+
+    for (k = 0; k < 10; k++) {
+        char c = t[i + k];
+        if (k == 4 || k == 7 ? c != '-' : c < '0' || c > '9')
+            return 0;
+    }
+    return t[i + 10] == ' ' || t[i + 10] == '\0' ? i + 10 : 0;
+}
+
+/* A headline for a person: the dateline's date in parentheses, then at most ~100 bytes of
+ * the line, cut after a whole word (and never inside a UTF-8 sequence) with an ellipsis. */
+static void text_headline(FILE *out, const char *title)
+{
+    enum { MAX = 100 };
+    size_t dl = dateline(title), len, cut;
+    char buf[MAX + 8];
+
+    if (dl) {
+        fprintf(out, "(%.10s) ", title + dl - 10);
+        title += dl;
+        while (*title == ' ')
+            title++;
+    }
+    len = strlen(title);
+    if (len <= MAX) {
+        text_safe(out, title);
+        return;
+    }
+    for (cut = MAX; cut > MAX / 2 && title[cut] != ' '; cut--)
+        ;
+    if (title[cut] != ' ') /* one long word: cut at a character boundary */
+        for (cut = MAX; cut > 0 && ((unsigned char)title[cut] & 0xC0) == 0x80; cut--)
+            ;
+    memcpy(buf, title, cut);
+    buf[cut] = '\0';
+    text_safe(out, buf);
+    fputs("\xe2\x80\xa6", out); /* U+2026 HORIZONTAL ELLIPSIS */
+}
+
+/* The cluster's first line says what it is; at the stories level a "why" line follows: how
+ * many versions of the story there are (groups of near-copies count once) and the mean story
+ * similarity over every pair of members (pairs not scored count 0, as in clustering). */
+static void text_verdict(const dd_result *res, const pair_index *pi, size_t c, FILE *out)
+{
+    size_t i, lo = res->clusters.start[c], hi = res->clusters.start[c + 1], n = hi - lo;
+    size_t versions = 0, copies = 0, all = n * (n - 1) / 2;
+    double sum = 0, max_j = 0;
+
+    if (!res->near_copy) {
+        fprintf(out, "cluster %zu: %zu documents, copies of one text\n", c + 1, n);
+        return;
+    }
+    for (i = lo; i < hi; i++)
+        versions += res->near_copy[res->clusters.members[i]] == res->clusters.members[i];
+    for (i = pi->start[c]; i < pi->start[c + 1]; i++) {
+        const dd_pair_score *p = &res->pairs[pi->idx[i]];
+        sum += p->similarity;
+        copies += p->copy;
+        max_j = p->copy || p->jaccard < max_j ? max_j : p->jaccard;
+    }
+    if (versions == 1)
+        fprintf(out, "cluster %zu: %zu documents, one story, all copies of one text\n", c + 1,
+                n);
+    else
+        fprintf(out, "cluster %zu: %zu documents, one story in %zu versions%s\n", c + 1, n,
+                versions, copies ? " (near-copies listed below)" : "");
+    fprintf(out, "  why: mean story similarity %.2f over all %zu pairs", sum / (double)all, all);
+    if (versions > 1 && max_j < 0.01)
+        fputs("; the versions share almost none of their wording (shingle Jaccard under 1%), "
+              "so they are rewrites, not copies",
+              out);
+    else if (versions > 1)
+        fprintf(out, "; the versions share at most %.0f%% of their wording (shingle Jaccard), "
+                     "so they are rewrites, not copies",
+                100 * max_j);
+    fputc('\n', out);
 }
 
 static void text_cluster(const dd_result *res, const dd_report_opts *o, const pair_index *pi,
@@ -187,7 +270,7 @@ static void text_cluster(const dd_result *res, const dd_report_opts *o, const pa
 {
     size_t i, lo = res->clusters.start[c], hi = res->clusters.start[c + 1], shown = 0, more = 0;
 
-    fprintf(out, "cluster %zu: %zu documents\n", c + 1, hi - lo);
+    text_verdict(res, pi, c, out);
     if (res->key_terms && res->key_terms[c][0]) {
         fputs("  key terms: ", out);
         text_safe(out, res->key_terms[c]);
@@ -198,7 +281,7 @@ static void text_cluster(const dd_result *res, const dd_report_opts *o, const pa
         fprintf(out, "  [%zu] ", i - lo + 1);
         text_safe(out, d->id);
         fputs("\n      ", out);
-        text_safe(out, d->title);
+        text_headline(out, d->title);
         fputc('\n', out);
     }
     text_copy_groups(res, c, out);

@@ -276,11 +276,36 @@ static void test_report_text_controls_escaped(void **state)
 
     run_tricky(c);
     out = write_report(c->res, DD_FORMAT_TEXT);
-    assert_non_null(strstr(out, "cluster 1: 2 documents\n"));
+    assert_non_null(strstr(out, "cluster 1: 2 documents, one story, all copies of one text\n"));
+    assert_non_null(strstr(out, "  why: mean story similarity "));
+    assert_non_null(strstr(out, " (copy)\n"));
     assert_non_null(strstr(out, "b\\x0a2")); /* the newline inside an id is shown, not sent */
     assert_non_null(strstr(out, "tab\\x09here"));
     assert_null(strchr(out, '\t'));
     assert_non_null(strstr(out, "summary: 3 documents read, 3 used"));
+    free(out);
+}
+
+/* A dateline is shown as (date) and a long headline is cut after a word, with an ellipsis. */
+static void test_report_text_headline(void **state)
+{
+    static const char jsonl[] =
+        "{\"id\":\"x\",\"title\":\"date 2024-12-05 Rebels enter the central city after days "
+        "of fighting with government forces amid a week-long offensive across the north\","
+        "\"text\":\"" STORY "\"}\n"
+        "{\"id\":\"y\",\"title\":\"Short headline\",\"text\":\"" STORY "\"}\n";
+    ctx *c = *state;
+    dd_pipeline_opts o = dd_pipeline_opts_default();
+    char *out;
+
+    assert_int_equal(dd_reader_new(NULL, &c->r), DD_OK);
+    c->in[c->n_in] = mem_stream_str(jsonl);
+    assert_int_equal(dd_reader_add_stream(c->r, c->in[c->n_in++], "h.jsonl", true), DD_OK);
+    assert_int_equal(dd_pipeline_run(&o, c->r, &c->res), DD_OK);
+    out = write_report(c->res, DD_FORMAT_TEXT);
+    assert_non_null(strstr(out, "      (2024-12-05) Rebels enter the central city after days of "
+                                "fighting with government forces amid a week-long\xe2\x80\xa6\n"));
+    assert_non_null(strstr(out, "      Short headline\n"));
     free(out);
 }
 
@@ -335,6 +360,7 @@ int main(void)
         T(test_report_jsonl_lines_parse),
         T(test_report_csv_pairs_quoted),
         T(test_report_text_controls_escaped),
+        T(test_report_text_headline),
         T(test_report_deterministic),
         T(test_report_html_escapes_corpus),
     };

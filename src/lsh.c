@@ -3,7 +3,6 @@
 #include <dedup/dedup.h>
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,27 +188,31 @@ static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, s
     return DD_OK;
 }
 
-/* One thread's share of the bands: bands first, first + step, ... */
+/* One part's pairs: the bands of one contiguous range. */
 typedef struct band_job {
-    const dd_lsh *lsh;
-    const uint32_t *sigs;
-    size_t n, stride, first, step;
     uint64_t *p;
     size_t np, cap;
-    dd_status st;
 } band_job;
 
-static void *band_worker(void *arg)
+typedef struct band_ctx {
+    const dd_lsh *lsh;
+    const uint32_t *sigs;
+    size_t n, stride;
+    band_job *job;
+} band_ctx;
+
+static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
 {
-    band_job *j = arg;
-    entry *e = malloc(j->n * sizeof *e);
+    band_ctx *c = arg;
+    band_job *j = &c->job[part];
+    entry *e = malloc(c->n * sizeof *e);
+    dd_status st = e ? DD_OK : DD_ENOMEM;
     size_t b;
 
-    j->st = e ? DD_OK : DD_ENOMEM;
-    for (b = j->first; j->st == DD_OK && b < j->lsh->bands; b += j->step)
-        j->st = band_pairs(j->lsh, j->sigs, j->n, j->stride, b, e, &j->p, &j->np, &j->cap);
+    for (b = lo; st == DD_OK && b < hi; b++)
+        st = band_pairs(c->lsh, c->sigs, c->n, c->stride, b, e, &j->p, &j->np, &j->cap);
     free(e);
-    return NULL;
+    return st;
 }
 
 /* Concatenate the jobs' pairs, sort, drop repeats. */
@@ -218,9 +221,6 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
     size_t t, total = 0, at = 0;
     uint64_t *p;
 
-    for (t = 0; t < nt; t++)
-        if (job[t].st != DD_OK)
-            return job[t].st;
     for (t = 0; t < nt; t++)
         total += job[t].np;
     if (nt == 1) {
@@ -245,8 +245,8 @@ dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n
                                size_t threads, uint64_t **pairs, size_t *n_pairs)
 {
     band_job job[16];
-    pthread_t tid[16];
-    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, started = 0;
+    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t;
+    band_ctx c = {lsh, sigs, n, stride, job};
     dd_status st;
 
     *pairs = NULL;
@@ -257,17 +257,9 @@ dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n
         return DD_OK;
     nt = nt > lsh->bands ? lsh->bands : nt;
     memset(job, 0, sizeof job);
-    for (t = 0; t < nt; t++)
-        job[t] = (band_job){lsh, sigs, n, stride, t, nt, NULL, 0, 0, DD_OK};
-    for (t = 1; t < nt; t++, started++)
-        if (pthread_create(&tid[t], NULL, band_worker, &job[t]) != 0)
-            break;
-    for (t = started + 1; t < nt; t++) /* threads that could not start: done here */
-        band_worker(&job[t]);
-    band_worker(&job[0]);
-    for (t = 1; t <= started; t++)
-        pthread_join(tid[t], NULL);
-    st = join_jobs(job, nt, pairs, n_pairs);
+    st = dd__parallel_for(nt, lsh->bands, band_range, &c);
+    if (st == DD_OK)
+        st = join_jobs(job, nt, pairs, n_pairs);
     for (t = 0; t < nt; t++)
         free(job[t].p);
     return st;

@@ -166,7 +166,7 @@ typedef struct vec_job {
 } vec_job;
 
 /* Vectors of documents [lo, hi): each writes only its own slots, at offsets fixed before. */
-static dd_status vec_range(void *ctx, size_t lo, size_t hi)
+static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     vec_job *j = ctx;
     struct dd__result_mem *m = j->m;
@@ -174,6 +174,7 @@ static dd_status vec_range(void *ctx, size_t lo, size_t hi)
     size_t d, i;
     dd_status st = h ? DD_OK : DD_ENOMEM;
 
+    (void)part; /* ranges write their own documents' slots */
     for (d = lo; st == DD_OK && d < hi; d++) {
         size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0, got = 0;
         for (i = 0; i < n; i++)
@@ -241,13 +242,14 @@ typedef struct topsig_job {
 
 /* Signatures of documents [lo, hi). A document without terms gets values of its own, so
  * the empty ones do not all share one bucket. */
-static dd_status topsig_range(void *ctx, size_t lo, size_t hi)
+static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     topsig_job *j = ctx;
     size_t np = j->w->o->num_perm, k = j->w->o->top_k, d;
     uint64_t *top = malloc((j->max < k ? j->max : k) * sizeof *top);
     dd_status st = top ? DD_OK : DD_ENOMEM;
 
+    (void)part; /* ranges write their own documents' slots */
     for (d = lo; st == DD_OK && d < hi; d++) {
         size_t n = 0;
         uint32_t *sig = j->sigs + d * np;
@@ -470,11 +472,12 @@ typedef struct score_job {
     double *sim;
 } score_job;
 
-static dd_status score_range(void *ctx, size_t lo, size_t hi)
+static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     score_job *j = ctx;
     size_t i;
 
+    (void)part; /* ranges write their own documents' slots */
     for (i = lo; i < hi; i++) {
         uint32_t a = (uint32_t)(j->p[i] >> 32), b = (uint32_t)j->p[i];
         j->sim[i] = dd_story_similarity(vec_of(j->m, a), vec_of(j->m, b), DD_STORY_PENALTY);

@@ -208,7 +208,7 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n)
 typedef struct range_job {
     dd__range_fn fn;
     void *ctx;
-    size_t lo, hi;
+    size_t part, lo, hi;
     dd_status st;
 } range_job;
 
@@ -216,7 +216,7 @@ static void *range_worker(void *p)
 {
     range_job *j = p;
 
-    j->st = j->fn(j->ctx, j->lo, j->hi);
+    j->st = j->fn(j->ctx, j->part, j->lo, j->hi);
     return NULL;
 }
 
@@ -232,7 +232,7 @@ dd_status dd__parallel_for(size_t threads, size_t n, dd__range_fn fn, void *ctx)
     if (nt > n)
         nt = n ? n : 1;
     for (t = 0; t < nt; t++)
-        job[t] = (range_job){fn, ctx, n * t / nt, n * (t + 1) / nt, DD_OK};
+        job[t] = (range_job){fn, ctx, t, n * t / nt, n * (t + 1) / nt, DD_OK};
     for (t = 1; t < nt; t++)
         started[t] = pthread_create(&tid[t], NULL, range_worker, &job[t]) == 0;
     range_worker(&job[0]);

@@ -59,11 +59,12 @@ dd_status dd__bucket_sort_kv(dd__kv *v, size_t n);
 /** Radix sort of uint64_t values; DD_ENOMEM leaves `v` unchanged. */
 dd_status dd__radix_sort_u64(uint64_t *v, size_t n);
 
-/* Run fn(ctx, lo, hi) over [0, n) cut into `threads` contiguous ranges, the first on the
- * calling thread; returns the first status other than DD_OK. Each range writes only its own
- * slots, so results do not depend on the thread count. */
+/* Run fn(ctx, part, lo, hi) over [0, n) cut into `threads` contiguous ranges (fewer when n
+ * is smaller), part 0 on the calling thread; returns the first status other than DD_OK.
+ * Each range writes only its own slots (or part's), so results do not depend on the thread
+ * count. */
 #define DD__MAX_RANGE_THREADS 64
-typedef dd_status (*dd__range_fn)(void *ctx, size_t lo, size_t hi);
+typedef dd_status (*dd__range_fn)(void *ctx, size_t part, size_t lo, size_t hi);
 dd_status dd__parallel_for(size_t threads, size_t n, dd__range_fn fn, void *ctx);
 
 /* "YYYY-MM-DD", optionally followed by "THH:MM[:SS]" or " HH:MM[:SS]", at the start of

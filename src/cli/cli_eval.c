@@ -5,22 +5,6 @@
 
 #include "cli.h"
 
-/* A write error on stdout is one line and exit 1; a closed pipe (EPIPE with SIGPIPE ignored)
- * ends quietly with 0, as the SIGPIPE default would. */
-static int flush_stdout(void)
-{
-    int err = ferror(stdout) ? errno : 0;
-
-    if (fflush(stdout) != 0 && !err)
-        err = errno;
-    if (!ferror(stdout))
-        return CLI_OK;
-    if (err == EPIPE)
-        return CLI_OK;
-    fprintf(stderr, "dedup: write error: %s\n", strerror(err ? err : EIO));
-    return CLI_ERROR;
-}
-
 int cli_eval(const cli_opts *o)
 {
     const char *cpath = o->n_paths ? o->paths[0] : "-";
@@ -52,5 +36,5 @@ int cli_eval(const cli_opts *o)
     printf("pairs: tp %zu fp %zu fn %zu\n", e.tp, e.fp, e.fn);
     printf("precision %.4f\nrecall %.4f\nf1 %.4f\nari %.4f\n", e.precision, e.recall, e.f1,
            e.ari);
-    return flush_stdout();
+    return cli_stdout_done();
 }

@@ -112,6 +112,19 @@ static dd_status write_body(const cli_opts *o, const dd_result *res, FILE *out)
 }
 
 /* Close a file we wrote; a failed write or close is one line naming the file. */
+/* What the writer's status means once the output itself was written: -1 to go on, else the
+ * exit status (DD_EINVAL was already explained by the writer). */
+static int body_status(dd_status st)
+{
+    if (st == DD_EINVAL)
+        return CLI_ERROR;
+    if (st != DD_OK) {
+        fprintf(stderr, "dedup: %s\n", dd_strerror(st));
+        return CLI_ERROR;
+    }
+    return -1;
+}
+
 static int close_file(FILE *f, const char *name, dd_status st)
 {
     int err = ferror(f) ? errno : 0;
@@ -122,13 +135,7 @@ static int close_file(FILE *f, const char *name, dd_status st)
         fprintf(stderr, "dedup: %s: write error: %s\n", name, strerror(err ? err : EIO));
         return CLI_ERROR;
     }
-    if (st == DD_EINVAL)
-        return CLI_ERROR;
-    if (st != DD_OK) {
-        fprintf(stderr, "dedup: %s\n", dd_strerror(st));
-        return CLI_ERROR;
-    }
-    return -1;
+    return body_status(st);
 }
 
 int cli_write_output(const cli_opts *o, const dd_result *res)
@@ -150,13 +157,7 @@ int cli_write_output(const cli_opts *o, const dd_result *res)
     rc = cli_stdout_done();
     if (rc != CLI_OK || ferror(stdout))
         return rc;
-    if (st == DD_EINVAL)
-        return CLI_ERROR;
-    if (st != DD_OK) {
-        fprintf(stderr, "dedup: %s\n", dd_strerror(st));
-        return CLI_ERROR;
-    }
-    return -1;
+    return body_status(st);
 }
 
 /* The texts for --html: the inputs read once more (standard input cannot be). */

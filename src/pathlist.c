@@ -66,9 +66,5 @@ dd_status dd_path_list_read(FILE *f, bool nul, char ***paths, size_t *n)
 
 void dd_path_list_free(char **paths, size_t n)
 {
-    size_t i;
-
-    for (i = 0; paths && i < n; i++)
-        free(paths[i]);
-    free(paths);
+    dd__free_strings(paths, n);
 }

@@ -135,11 +135,7 @@ dd_status dd_html_texts(const dd_result *res, dd_reader *r, char ***texts)
 
 void dd_html_texts_free(char **texts, size_t n)
 {
-    size_t i;
-
-    for (i = 0; texts && i < n; i++)
-        free(texts[i]);
-    free(texts);
+    dd__free_strings(texts, n);
 }
 
 /* ---- page -------------------------------------------------------------------------------- */

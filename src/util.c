@@ -299,3 +299,12 @@ bool dd__parse_date(const char *s, size_t len, double *out)
     *out = civil_days(y, m, d) * 86400.0 + hh * 3600.0 + mm * 60.0 + ss;
     return true;
 }
+
+void dd__free_strings(char **v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}

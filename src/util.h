@@ -71,4 +71,7 @@ dd_status dd__parallel_for(size_t threads, size_t n, dd__range_fn fn, void *ctx)
  * the `len` bytes at s: seconds since 1970-01-01 (UTC, proleptic Gregorian) in *out. */
 bool dd__parse_date(const char *s, size_t len, double *out);
 
+/* Free `n` malloc'd strings and the array holding them (NULL is fine). */
+void dd__free_strings(char **v, size_t n);
+
 #endif

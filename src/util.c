@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <xxhash.h>
 
@@ -250,19 +251,6 @@ dd_status dd__parallel_for(size_t threads, size_t n, dd__range_fn fn, void *ctx)
 
 /* ---- dates ------------------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static double civil_days(int y, int m, int d)
-{
-    int era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (double)era * 146097.0 + doe - 719468;
-}
-
 /* `n` decimal digits at `s`, or -1. */
 static int digits(const char *s, int n)
 {
@@ -296,7 +284,17 @@ bool dd__parse_date(const char *s, size_t len, double *out)
     } else {
         hh = mm = 0;
     }
-    *out = civil_days(y, m, d) * 86400.0 + hh * 3600.0 + mm * 60.0 + ss;
+    {
+        struct tm t; /* the C library's calendar (timegm: UTC, no time zone applied) */
+        memset(&t, 0, sizeof t);
+        t.tm_year = y - 1900;
+        t.tm_mon = m - 1;
+        t.tm_mday = d;
+        t.tm_hour = hh;
+        t.tm_min = mm;
+        t.tm_sec = ss;
+        *out = (double)timegm(&t);
+    }
     return true;
 }
 

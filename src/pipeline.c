@@ -62,6 +62,9 @@ void dd_result_free(dd_result *res)
         free(res->mem->set_off);
         free(res->mem->seq_len);
         free(res->mem->sigs);
+        free(res->mem->lead);
+        free(res->mem->flags);
+        free(res->mem->hash);
         free(res->mem->lines);
         free(res->mem->terms);
         free(res->mem->term_off);
@@ -118,8 +121,6 @@ static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
  * document get a small signature of their own (LEAD_VALUES MinHash values, banded for a
  * similarity of 0.4, which a lead behind a new byline or headline still reaches); its pairs
  * join the candidates and are verified like the others. */
-enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
-
 void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc)
 {
     size_t i;
@@ -128,55 +129,19 @@ void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc)
         sig[i] = (uint32_t)doc * 2654435761u ^ (uint32_t)i;
 }
 
-typedef struct lead_job {
-    const dd__run *w;
-    uint32_t *sigs;
-    size_t nl;
-} lead_job;
-
-static dd_status lead_range(void *ctx, size_t part, size_t lo, size_t hi)
-{
-    const lead_job *j = ctx;
-    const struct dd__result_mem *m = j->w->res->mem;
-    size_t np = j->w->o->num_perm, d, i;
-    uint64_t *lead = malloc(LEAD_SHINGLES * sizeof *lead);
-    uint32_t *full = malloc(np * sizeof *full);
-    dd_status st = lead && full ? DD_OK : DD_ENOMEM;
-
-    (void)part; /* ranges write their own documents' slots */
-    for (d = lo; st == DD_OK && d < hi; d++) {
-        size_t n = 0;
-        for (i = m->set_off[d]; i < m->set_off[d + 1]; i++) /* set order: by hash */
-            if (m->pos[i] < LEAD_SHINGLES && n < LEAD_SHINGLES)
-                lead[n++] = m->set[i];
-        if (n) {
-            dd_minhash_sign(j->w->mh, lead, n, full);
-            memcpy(j->sigs + d * j->nl, full, j->nl * sizeof *full);
-        } else {
-            dd__lonely_sig(j->sigs + d * j->nl, j->nl, d);
-        }
-    }
-    free(lead);
-    free(full);
-    return st;
-}
-
+/* The lead signatures were made at signing (pipeline_sign.c) and remade for documents the
+ * boilerplate pass stripped (pipeline_copies.c). */
 static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
-    size_t n = w->res->n_docs, nl = w->o->num_perm < LEAD_VALUES ? w->o->num_perm : LEAD_VALUES;
-    size_t threads = dd__thread_count(w->o);
+    size_t n = w->res->n_docs, nl = w->lead_n;
     dd_lsh_params p = dd_lsh_optimal(0.4, nl, 0.25, 0.75);
-    uint32_t *sigs = malloc((n + 1) * nl * sizeof *sigs);
-    lead_job job = {w, sigs, nl};
     dd_lsh *lsh = NULL;
-    dd_status st = sigs ? dd_lsh_new(p.bands, p.rows, 0, &lsh) : DD_ENOMEM;
+    dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
 
     if (st == DD_OK)
-        st = dd__parallel_for(threads, n, lead_range, &job);
-    if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, sigs, n, nl, threads, cand, n_cand);
+        st = dd_lsh_candidates_of(lsh, w->res->mem->lead, n, nl, dd__thread_count(w->o), cand,
+                                  n_cand);
     dd_lsh_free(lsh);
-    free(sigs);
     return st;
 }
 
@@ -245,12 +210,18 @@ static dd_status check_opts(const dd_pipeline_opts *o)
     return DD_OK;
 }
 
-static dd_status start(dd__run *w, const dd_pipeline_opts *o)
+static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
 {
-    dd_minhash_opts mo = {o->num_perm, o->seed};
+    dd_minhash_opts mo = {o->num_perm, o->seed}, lo;
 
     memset(w, 0, sizeof *w);
     w->o = o;
+    w->reader = r;
+    w->lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
+    /* Sets are read again only at the copies level with MinHash candidates: the story
+     * stage scores many more pairs, and SimHash fingerprints every set. */
+    w->keep_sets = o->level == DD_LEVEL_STORIES || o->signature == DD_SIGNATURE_SIMHASH;
+    lo = (dd_minhash_opts){w->lead_n, o->seed};
     w->res = calloc(1, sizeof *w->res);
     if (!w->res)
         return DD_ENOMEM;
@@ -262,12 +233,16 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o)
                  sizeof(size_t)) != DD_OK)
         return DD_ENOMEM;
     w->res->mem->set_off[0] = 0;
+    /* The permutations come from the seed in order, so these are mh's first lead_n. */
+    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK)
+        return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
 }
 
 static void finish(dd__run *w)
 {
     dd_minhash_free(w->mh);
+    dd_minhash_free(w->mh_lead);
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)
@@ -280,7 +255,7 @@ dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result 
     *out = NULL;
     if (check_opts(opts) != DD_OK)
         return DD_EINVAL;
-    st = start(&w, opts);
+    st = start(&w, opts, r);
     if (st == DD_OK)
         st = dd__read_all(&w, r);
     if (st == DD_OK)

@@ -18,28 +18,28 @@ typedef struct profile {
     bool footer;                      /* all it shares is one block at its end */
 } profile;
 
-static void mark_shared(const struct dd__result_mem *m, uint32_t x, const uint64_t *other,
-                        size_t n_other, unsigned char *mark, profile *pr)
+static void mark_shared(const dd__setview *x, const uint64_t *other, size_t n_other,
+                        unsigned char *mark, profile *pr)
 {
-    size_t lo = m->set_off[x], hi = m->set_off[x + 1], i, j = 0;
+    size_t i, j = 0;
 
-    memset(mark, 0, m->seq_len[x]);
+    memset(mark, 0, x->seq);
     memset(pr, 0, sizeof *pr);
-    for (i = lo; i < hi; i++) {
-        while (j < n_other && other[j] < m->set[i])
+    for (i = 0; i < x->n; i++) {
+        while (j < n_other && other[j] < x->set[i])
             j++;
-        mark[m->pos[i]] = j < n_other && other[j] == m->set[i] ? 2 : 1;
-        pr->shared += mark[m->pos[i]] == 2;
+        mark[x->pos[i]] = j < n_other && other[j] == x->set[i] ? 2 : 1;
+        pr->shared += mark[x->pos[i]] == 2;
     }
-    pr->present = hi - lo;
+    pr->present = x->n;
 }
 
-static void profile_doc(const struct dd__result_mem *m, uint32_t x, const uint64_t *other,
-                        size_t n_other, size_t k, unsigned char *mark, profile *pr)
+static void profile_doc(const dd__setview *x, const dd__setview *other, size_t k,
+                        unsigned char *mark, profile *pr)
 {
-    size_t n = m->seq_len[x], i, first = n, last = 0, cnt = 0, seen = 0, t_best = n, in_best = 0;
+    size_t n = x->seq, i, first = n, last = 0, cnt = 0, seen = 0, t_best = n, in_best = 0;
 
-    mark_shared(m, x, other, n_other, mark, pr);
+    mark_shared(x, other->set, other->n, mark, pr);
     for (i = 0; i < n; i++) {
         if (mark[i] == 2) {
             first = i < first ? i : first;
@@ -69,23 +69,19 @@ static void profile_doc(const struct dd__result_mem *m, uint32_t x, const uint64
  * smaller document is >= 90% shared and that core is at least half of it, so a wrapper
  * (byline, footer, new headline) around a trimmed copy does not hide it. A pair whose
  * shared shingles are, in both documents, only a block at the end shares a footer. */
-static bool accept(const dd__run *w, uint32_t a, uint32_t b, const dd_set_score *s,
-                   unsigned char *mark)
+static bool accept(const dd__run *w, const dd__setview *va, const dd__setview *vb,
+                   const dd_set_score *s, unsigned char *mark)
 {
-    const struct dd__result_mem *m = w->res->mem;
-    const uint64_t *sa = m->set + m->set_off[a], *sb = m->set + m->set_off[b];
-    size_t na = m->set_off[a + 1] - m->set_off[a], nb = m->set_off[b + 1] - m->set_off[b];
-    size_t k = w->o->shingle_k;
-    uint32_t small = na <= nb ? a : b;
+    size_t na = va->n, nb = vb->n, k = w->o->shingle_k;
     profile pa, pb, *ps;
     bool ok = s->jaccard >= w->o->threshold ||
               (s->containment >= w->o->containment && (na < nb ? na : nb) >= w->o->min_contained);
 
     if (!ok && s->containment < 0.5)
         return false;
-    profile_doc(m, a, sb, nb, k, mark, &pa);
-    profile_doc(m, b, sa, na, k, mark, &pb);
-    ps = small == a ? &pa : &pb;
+    profile_doc(va, vb, k, mark, &pa);
+    profile_doc(vb, va, k, mark, &pb);
+    ps = na <= nb ? &pa : &pb;
     if (!ok)
         ok = w->o->containment <= 1.0 && ps->core_shared >= w->o->min_contained &&
              ps->core_shared * 10 >= ps->core_present * 9 && ps->core_present * 2 >= ps->present;
@@ -96,34 +92,83 @@ static bool accept(const dd__run *w, uint32_t a, uint32_t b, const dd_set_score 
     return ok;
 }
 
-dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
+/* Candidates are verified BLOCK_PAIRS at a time: the sets of a block's documents are
+ * loaded (read again where they are not kept), at most 2 x BLOCK_PAIRS of them. */
+enum { BLOCK_PAIRS = 1 << 14 };
+
+/* The distinct documents of cand[0..n), ascending. */
+static uint32_t *block_docs(const uint64_t *cand, size_t n, size_t *n_docs)
+{
+    uint64_t *d = malloc((2 * n + 1) * sizeof *d);
+    uint32_t *out = malloc((2 * n + 1) * sizeof *out);
+    size_t i;
+
+    if (!d || !out) {
+        free(d);
+        free(out);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        d[2 * i] = cand[i] >> 32;
+        d[2 * i + 1] = (uint32_t)cand[i];
+    }
+    *n_docs = dd__sort_unique_u64(d, 2 * n);
+    for (i = 0; i < *n_docs; i++)
+        out[i] = (uint32_t)d[i];
+    free(d);
+    return out;
+}
+
+static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsigned char **mark,
+                              size_t *mark_cap)
 {
     dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
-    unsigned char *mark = NULL;
-    size_t i, max_seq = 1;
+    dd__setblock blk;
+    size_t n_docs = 0, i;
+    uint32_t *docs = block_docs(cand, n, &n_docs);
+    dd_status st = docs ? dd__sets_load(w, docs, n_docs, &blk) : DD_ENOMEM;
 
-    for (i = 0; i < res->n_docs; i++)
-        max_seq = m->seq_len[i] > max_seq ? m->seq_len[i] : max_seq;
-    mark = malloc(max_seq);
-    if (!mark)
-        return DD_ENOMEM;
-    for (i = 0; i < n_cand; i++) {
-        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
-        size_t na = m->set_off[a + 1] - m->set_off[a], nb = m->set_off[b + 1] - m->set_off[b];
-        dd_set_score s = dd_verify_sets(m->set + m->set_off[a], na, m->set + m->set_off[b], nb);
-
-        if (!accept(w, a, b, &s, mark))
-            continue;
-        if (dd__grow((void **)&res->pairs, &m->pairs_cap, res->n_pairs + 1,
-                     sizeof *res->pairs) != DD_OK) {
-            free(mark);
-            return DD_ENOMEM;
-        }
-        res->pairs[res->n_pairs++] = (dd_pair_score){a, b, s.jaccard, s.containment, -1, true};
+    free(docs);
+    if (st != DD_OK) {
+        dd__sets_free(&blk);
+        return st;
     }
+    for (i = 0; st == DD_OK && i < n; i++) {
+        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
+        const dd__setview *va = dd__sets_get(&blk, a), *vb = dd__sets_get(&blk, b);
+        size_t need = (va->seq > vb->seq ? va->seq : vb->seq) + 1;
+        dd_set_score s;
+        if ((res->mem->flags[a] | res->mem->flags[b]) & DD__DOC_CHANGED)
+            continue;
+        if (dd__grow((void **)mark, mark_cap, need, 1) != DD_OK) {
+            st = DD_ENOMEM;
+            break;
+        }
+        s = dd_verify_sets(va->set, va->n, vb->set, vb->n);
+        if (!accept(w, va, vb, &s, *mark))
+            continue;
+        if (dd__grow((void **)&res->pairs, &res->mem->pairs_cap, res->n_pairs + 1,
+                     sizeof *res->pairs) != DD_OK)
+            st = DD_ENOMEM;
+        else
+            res->pairs[res->n_pairs++] =
+                (dd_pair_score){a, b, s.jaccard, s.containment, -1, true};
+    }
+    dd__sets_free(&blk);
+    return st;
+}
+
+dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
+{
+    unsigned char *mark = NULL;
+    size_t i, mark_cap = 0;
+    dd_status st = DD_OK;
+
+    for (i = 0; st == DD_OK && i < n_cand; i += BLOCK_PAIRS)
+        st = verify_block(w, cand + i, n_cand - i < BLOCK_PAIRS ? n_cand - i : BLOCK_PAIRS,
+                          &mark, &mark_cap);
     free(mark);
-    return DD_OK;
+    return st;
 }
 
 /* ---- boilerplate ----------------------------------------------------------------------
@@ -207,44 +252,76 @@ static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n
     return DD_OK;
 }
 
-/* Indexes (into the set arrays) of doc's shingles that touch no boilerplate line. */
-static size_t filter_doc(dd__run *w, uint32_t doc, const dd__line *ln, size_t n_ln, size_t *acc,
-                         size_t *out)
+/* Re-sign a stripped document: its full and lead signatures from what is left. */
+static void resign(dd__run *w, uint32_t d, const dd__setview *v)
 {
     struct dd__result_mem *m = w->res->mem;
-    size_t ntok = w->res->docs[doc].tokens, k = w->o->shingle_k < ntok ? w->o->shingle_k : ntok;
-    size_t lo = m->set_off[doc], hi = m->set_off[doc + 1], i, kept = 0;
-    long depth = 0;
 
-    memset(acc, 0, (ntok + 1) * sizeof *acc);
-    for (i = 0; i < n_ln; i++) {
-        if (ln[i].bp) {
-            acc[ln[i].a]++;
-            acc[ln[i].b]--;
+    dd_minhash_sign(w->mh, v->set, v->n, m->sigs + (size_t)d * w->o->num_perm);
+    dd__lead_of_set(w, v, d, m->lead + (size_t)d * w->lead_n);
+}
+
+/* Documents that are read again: load those with a boilerplate line a block at a time,
+ * strip, and re-sign the ones that changed; they are stripped again whenever read. */
+static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t *n_changed)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t *acc = NULL, *keep = NULL, acc_cap = 0, keep_cap = 0, i, j, lo;
+    uint64_t *set = NULL;
+    uint32_t *pos = NULL;
+    size_t set_cap = 0, pos_cap = 0;
+    dd_status st = DD_OK;
+
+    for (lo = 0; st == DD_OK && lo < n; lo += 2 * BLOCK_PAIRS) {
+        size_t hi = n - lo < 2 * BLOCK_PAIRS ? n : lo + 2 * BLOCK_PAIRS;
+        dd__setblock blk;
+        st = dd__sets_load(w, docs + lo, hi - lo, &blk);
+        for (i = 0; st == DD_OK && i < hi - lo; i++) {
+            const dd__setview *v = &blk.v[i];
+            uint32_t d = docs[lo + i];
+            size_t kept;
+            if (m->flags[d] & DD__DOC_CHANGED)
+                continue;
+            if (dd__grow((void **)&acc, &acc_cap, w->res->docs[d].tokens + 1, sizeof *acc) !=
+                    DD_OK ||
+                dd__grow((void **)&keep, &keep_cap, v->n + 1, sizeof *keep) != DD_OK ||
+                dd__grow((void **)&set, &set_cap, v->n + 1, sizeof *set) != DD_OK ||
+                dd__grow((void **)&pos, &pos_cap, v->n + 1, sizeof *pos) != DD_OK) {
+                st = DD_ENOMEM;
+                break;
+            }
+            kept = dd__filter_boilerplate(w, d, v, acc, keep);
+            if (kept == 0 || kept == v->n)
+                continue;
+            for (j = 0; j < kept; j++) {
+                set[j] = v->set[keep[j]];
+                pos[j] = v->pos[keep[j]];
+            }
+            m->flags[d] |= DD__DOC_STRIPPED;
+            resign(w, d, &(dd__setview){set, pos, kept, v->seq});
+            (*n_changed)++;
         }
+        dd__sets_free(&blk);
     }
-    /* acc becomes a prefix count: acc[t] = boilerplate tokens before token t. */
-    for (i = 0; i <= ntok; i++) {
-        long here = (long)acc[i];
-        acc[i] = i ? acc[i - 1] + (depth > 0) : 0;
-        depth += here;
-    }
-    for (i = lo; i < hi; i++) {
-        size_t p = m->pos[i];
-        if (acc[p + k] == acc[p])
-            out[kept++] = i;
-    }
-    return kept;
+    free(acc);
+    free(keep);
+    free(set);
+    free(pos);
+    return st;
 }
 
 /* Shrink each document's set to its non-boilerplate shingles (unless that would leave
  * nothing: a page that is all boilerplate keeps its set) and re-sign the ones that changed.
- * Sets only shrink, so they are compacted in place, document after document. */
+ * Kept sets only shrink, so they are compacted in place, document after document; the
+ * others are flagged to be stripped whenever they are read again. */
 static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
     size_t *acc = NULL, *keep = NULL, max_tok = 0, max_set = 0, d, li = 0, wpos = 0, i;
+    uint32_t *reread = NULL;
+    size_t n_reread = 0;
+    dd_status st;
 
     for (d = 0; d < res->n_docs; d++) {
         size_t sz = m->set_off[d + 1] - m->set_off[d];
@@ -253,9 +330,11 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
     }
     acc = malloc((max_tok + 1) * sizeof *acc);
     keep = malloc((max_set + 1) * sizeof *keep);
-    if (!acc || !keep) {
+    reread = malloc((res->n_docs + 1) * sizeof *reread);
+    if (!acc || !keep || !reread) {
         free(acc);
         free(keep);
+        free(reread);
         return DD_ENOMEM;
     }
     *n_changed = 0;
@@ -264,19 +343,25 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
         bool any_bp = false;
         while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
             any_bp |= m->lines[li + n_ln++].bp != 0;
-        if (any_bp)
-            kept = filter_doc(w, (uint32_t)d, m->lines + li, n_ln, acc, keep);
         li += n_ln;
+        if (any_bp && (m->flags[d] & DD__DOC_REREAD))
+            reread[n_reread++] = (uint32_t)d;
+        else if (any_bp) {
+            dd__setview v = dd__kept_set(m, (uint32_t)d);
+            kept = dd__filter_boilerplate(w, (uint32_t)d, &v, acc, keep);
+        }
         if (kept == 0 || kept == hi - lo) {
             kept = hi - lo;
             memmove(m->set + wpos, m->set + lo, kept * sizeof *m->set);
             memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
         } else {
             for (i = 0; i < kept; i++) {
-                m->set[wpos + i] = m->set[keep[i]];
-                m->pos[wpos + i] = m->pos[keep[i]];
+                m->set[wpos + i] = m->set[lo + keep[i]]; /* lo + keep[i] >= wpos + i */
+                m->pos[wpos + i] = m->pos[lo + keep[i]];
             }
-            dd_minhash_sign(w->mh, m->set + wpos, kept, m->sigs + d * w->o->num_perm);
+            resign(w, (uint32_t)d,
+                   &(dd__setview){m->set + wpos, m->pos + wpos, kept, m->seq_len[d]});
+            m->flags[d] |= DD__DOC_STRIPPED;
             (*n_changed)++;
         }
         m->set_off[d] = wpos;
@@ -286,7 +371,9 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
     m->set_n = wpos;
     free(acc);
     free(keep);
-    return DD_OK;
+    st = strip_reread(w, reread, n_reread, n_changed);
+    free(reread);
+    return st;
 }
 
 static dd_status union_pairs(const dd_result *res, dd_uf **out)

@@ -14,9 +14,21 @@ typedef struct dd__line {
     uint32_t doc, a, b, root, bp;
 } dd__line;
 
+/* Per-document flags (dd__result_mem.flags). */
+enum {
+    DD__DOC_REREAD = 1,   /* its set is not kept: it is read again when needed */
+    DD__DOC_STRIPPED = 2, /* its set lost boilerplate shingles (strip again after reading) */
+    DD__DOC_CHANGED = 4   /* reading it again failed or gave other text: pairs unverified */
+};
+
 struct dd__result_mem {
     dd__arena strings;
-    uint64_t *set;   /* all shingle sets, document after document, each sorted */
+    uint8_t *flags;  /* DD__DOC_* per document */
+    uint64_t *hash;  /* XXH3 of each re-read document's compared text, checked on reading */
+    uint32_t *lead;  /* lead signature (LEAD_VALUES values) per document */
+    size_t flags_cap, hash_cap, lead_cap, n_reread;
+    uint64_t *set;   /* shingle sets kept in memory, document after document, each sorted
+                        (empty for DD__DOC_REREAD documents) */
     uint32_t *pos;   /* first position in the text of each set element */
     size_t set_n, set_cap, pos_cap;
     size_t *set_off; /* document i: set[set_off[i] .. set_off[i+1]) */
@@ -48,12 +60,76 @@ struct dd__hp {
     uint32_t pos;
 };
 
+/* Lead signatures: MinHash of each document's first LEAD_SHINGLES shingles, LEAD_VALUES
+ * values (pipeline.c explains why). */
+enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
+
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;
     dd_result *res;
-    dd_minhash *mh; /* read-only once made: shared by the signing threads */
+    dd_minhash *mh;      /* read-only once made: shared by the signing threads */
+    dd_minhash *mh_lead; /* the first lead_n of mh's permutations, for lead signatures */
+    size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
+    bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
+    dd_reader *reader;   /* what the documents came from, to read them again */
 } dd__run;
+
+/* ---- shingle sets (pipeline_sets.c) ---- */
+
+/* Scratch for turning a document's shingles into its set. */
+typedef struct dd__setbuf {
+    struct dd__hp *hp, *hp2;
+    size_t hp_cap, hp2_cap;
+    uint32_t *count;
+    size_t count_cap;
+} dd__setbuf;
+
+void dd__setbuf_free(dd__setbuf *sb);
+
+/* Sort the n shingles sh (text order) and keep each once with its first position: set[u],
+ * pos[u] (room for n each). Returns DD_OK or DD_ENOMEM; *u is the set size. */
+dd_status dd__make_set(dd__setbuf *sb, const uint64_t *sh, size_t n, uint64_t *set,
+                       uint32_t *pos, size_t *u);
+
+/* One document's set: sorted hashes, each one's first position in the text, and the
+ * number of shingles in text order (repeats included). */
+typedef struct dd__setview {
+    const uint64_t *set;
+    const uint32_t *pos;
+    size_t n, seq;
+} dd__setview;
+
+/* The sets of some documents: kept ones are views into res->mem, the others were read
+ * again and signed on the threads. */
+typedef struct dd__setblock {
+    uint32_t *docs; /* ascending, distinct */
+    dd__setview *v;
+    size_t n;
+    struct dd__setpart *parts;
+    size_t n_parts;
+} dd__setblock;
+
+/* Load the sets of docs[0..n) (ascending, distinct; the block takes a copy). A document
+ * that cannot be read again as it was is flagged DD__DOC_CHANGED, reported once through
+ * on_diag, and gets an empty set. */
+dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b);
+
+/* The set of doc, which must be in the block. */
+const dd__setview *dd__sets_get(const dd__setblock *b, uint32_t doc);
+
+void dd__sets_free(dd__setblock *b);
+
+/* The view of a document whose set is kept in memory. */
+dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc);
+
+/* Indexes (into v) of doc's shingles that touch no boilerplate line; returns how many.
+ * acc needs tokens + 1 slots, out v->n. */
+size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview *v, size_t *acc,
+                              size_t *out);
+
+/* Lead signature of a set: its elements among the first LEAD_SHINGLES shingles. */
+void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint32_t *sig);
 
 /* opts.threads, or the number of online cores when it is 0. */
 size_t dd__thread_count(const dd_pipeline_opts *o);

@@ -34,6 +34,9 @@ typedef struct item {
     size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
     size_t ntok, nseq;
     size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi;
+    bool rereadable;         /* the reader can read it again: its set is not kept */
+    bool lead;               /* its lead signature is in the batch (else: none to make) */
+    uint64_t hash;           /* XXH3 of the compared text, checked when it is read again */
 } item;
 
 typedef struct tokref {
@@ -47,8 +50,8 @@ typedef struct batch {
     size_t n, it_cap;
     char *str, *txt, *tokb;
     size_t str_n, str_cap, txt_n, txt_cap, tokb_n, tokb_cap;
-    uint32_t *sigs;
-    size_t sigs_cap;
+    uint32_t *sigs, *lead; /* per item: num_perm values; lead_n values */
+    size_t sigs_cap, lead_cap;
     uint64_t *set;
     uint32_t *pos;
     size_t set_n, set_cap, pos_cap;
@@ -65,12 +68,9 @@ typedef struct signer {
     dd_normalizer *nz;
     uint64_t *sh;
     size_t sh_cap;
-    struct dd__hp *hp, *hp2;
-    size_t hp_cap, hp2_cap;
+    dd__setbuf sb;
     char *join; /* a line's tokens joined, for its hash */
     size_t join_cap;
-    uint32_t *count;
-    size_t count_cap;
     dd_terms *terms; /* stories level: this thread's stemmer and word cache */
 } signer;
 
@@ -115,106 +115,15 @@ static void on_reader_warning(void *ud, const char *msg)
 
 /* ---- signing one document (any thread) ------------------------------------------------ */
 
-static bool hp_less(const struct dd__hp *a, const struct dd__hp *b)
-{
-    return a->h < b->h || (a->h == b->h && a->pos < b->pos);
-}
-
-/* Sort by (hash, position), all keys distinct. Quicksort with the comparison inlined: glibc's
- * qsort calls a comparator per step and was 10% of a copies run. Hashes are uniform, so a
- * median of three keeps the depth near log n; the smaller side recurses. */
-static void sort_hp(struct dd__hp *v, size_t n)
-{
-    while (n > 16) {
-        struct dd__hp *x = &v[0], *y = &v[n / 2], *z = &v[n - 1], p, t;
-        size_t i = 0, j = n - 1;
-        if (hp_less(y, x))
-            t = *x, *x = *y, *y = t;
-        if (hp_less(z, y))
-            t = *y, *y = *z, *z = t;
-        if (hp_less(y, x))
-            t = *x, *x = *y, *y = t;
-        p = *y;
-        for (;;) {
-            while (hp_less(&v[i], &p))
-                i++;
-            while (hp_less(&p, &v[j]))
-                j--;
-            if (i >= j)
-                break;
-            t = v[i], v[i] = v[j], v[j] = t;
-            i++;
-            j--;
-        }
-        if (j + 1 < n - j - 1) {
-            sort_hp(v, j + 1);
-            v += j + 1;
-            n -= j + 1;
-        } else {
-            sort_hp(v + j + 1, n - j - 1);
-            n = j + 1;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        struct dd__hp t = v[i];
-        size_t j = i;
-        for (; j > 0 && hp_less(&t, &v[j - 1]); j--)
-            v[j] = v[j - 1];
-        v[j] = t;
-    }
-}
-
-/* Sort v[0..n) by (hash, position) into out: hashes are uniform, so a counting pass on their
- * top bits (about one bucket per element) leaves buckets of one or two, finished by
- * sort_hp. Positions ascend in v and the scatter is stable, so repeats of one shingle stay in
- * order. Twice as fast as sort_hp alone on news articles. */
-static dd_status bucket_sort_hp(signer *g, const struct dd__hp *v, size_t n, struct dd__hp *out)
-{
-    unsigned bits = 1;
-    size_t i, nb, sum = 0;
-
-    while (bits < 20 && ((size_t)1 << bits) < n)
-        bits++;
-    nb = (size_t)1 << bits;
-    if (dd__grow((void **)&g->count, &g->count_cap, nb + 1, sizeof *g->count) != DD_OK)
-        return DD_ENOMEM;
-    memset(g->count, 0, (nb + 1) * sizeof *g->count);
-    for (i = 0; i < n; i++)
-        g->count[(v[i].h >> (64 - bits)) + 1]++;
-    for (i = 0; i <= nb; i++)
-        g->count[i] = (uint32_t)(sum += g->count[i]);
-    for (i = 0; i < n; i++)
-        out[g->count[v[i].h >> (64 - bits)]++] = v[i];
-    /* count[b] is now the end of bucket b, which is where bucket b + 1 starts. */
-    for (i = 0, sum = 0; i < nb; sum = g->count[i++])
-        if (g->count[i] - sum > 1)
-            sort_hp(out + sum, g->count[i] - sum);
-    return DD_OK;
-}
-
 /* Sort shingles, keep each once with its first position, append to the batch's sets. */
 static dd_status store_set(signer *g, batch *b, item *it, size_t n)
 {
-    size_t i, u = 0, base = b->set_n;
+    size_t base = b->set_n, u = 0;
 
-    if (dd__grow((void **)&g->hp, &g->hp_cap, n, sizeof *g->hp) != DD_OK ||
-        dd__grow((void **)&g->hp2, &g->hp2_cap, n, sizeof *g->hp2) != DD_OK ||
-        dd__grow((void **)&b->set, &b->set_cap, base + n, sizeof *b->set) != DD_OK ||
-        dd__grow((void **)&b->pos, &b->pos_cap, base + n, sizeof *b->pos) != DD_OK)
+    if (dd__grow((void **)&b->set, &b->set_cap, base + n + 1, sizeof *b->set) != DD_OK ||
+        dd__grow((void **)&b->pos, &b->pos_cap, base + n + 1, sizeof *b->pos) != DD_OK ||
+        dd__make_set(&g->sb, g->sh, n, b->set + base, b->pos + base, &u) != DD_OK)
         return DD_ENOMEM;
-    for (i = 0; i < n; i++) {
-        g->hp[i].h = g->sh[i];
-        g->hp[i].pos = (uint32_t)i;
-    }
-    if (bucket_sort_hp(g, g->hp, n, g->hp2) != DD_OK)
-        return DD_ENOMEM;
-    for (i = 0; i < n; i++) {
-        if (i && g->hp2[i].h == g->hp2[i - 1].h)
-            continue;
-        b->set[base + u] = g->hp2[i].h;
-        b->pos[base + u] = g->hp2[i].pos;
-        u++;
-    }
     b->set_n = base + u;
     it->set_lo = base;
     it->set_hi = base + u;
@@ -291,6 +200,12 @@ static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks,
     return DD_OK;
 }
 
+/* Whether the set of an item is kept in memory (else it is read again when needed). */
+static bool keeps_set(const dd__run *w, const item *it)
+{
+    return w->keep_sets || !it->rereadable;
+}
+
 static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size_t k)
 {
     dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
@@ -311,9 +226,18 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     if (st != DD_OK)
         return st;
     dd_minhash_sign(w->mh, g->sh, nsh, b->sigs + k * np);
+    /* The lead's distinct shingles are the set's elements first seen before LEAD_SHINGLES;
+     * MinHash ignores repeats, so the first shingles in text order sign the same. */
+    it->lead = nsh > 0;
+    if (nsh)
+        dd_minhash_sign(w->mh_lead, g->sh, nsh < LEAD_SHINGLES ? nsh : LEAD_SHINGLES,
+                        b->lead + k * w->lead_n);
     it->ntok = ntok;
     it->nseq = nsh;
-    st = store_set(g, b, it, nsh);
+    if (keeps_set(w, it))
+        st = store_set(g, b, it, nsh);
+    else
+        it->hash = XXH3_64bits(b->txt + it->text, it->len);
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
         st = store_terms(g, b, it, toks, ntok);
     return st;
@@ -325,7 +249,8 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
 
     b->set_n = b->n_lines = b->n_toks = b->tokb_n = 0;
     if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
-        DD_OK) {
+            DD_OK ||
+        dd__grow((void **)&b->lead, &b->lead_cap, b->n * w->lead_n, sizeof *b->lead) != DD_OK) {
         for (k = 0; k < b->n; k++)
             b->it[k].st = DD_ENOMEM;
         return;
@@ -452,6 +377,7 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
         dd__grow((void **)&m->set_off, &m->off_cap, idx + 2, sizeof *m->set_off) != DD_OK ||
         dd__grow((void **)&m->seq_len, &m->seq_cap, idx + 1, sizeof *m->seq_len) != DD_OK)
         return DD_ENOMEM;
+    /* flags, hash and lead of idx were written by append_item */
     info = &res->docs[idx];
     memset(info, 0, sizeof *info);
     info->id = dd__arena_strndup(&m->strings, d->id, strlen(d->id));
@@ -473,23 +399,36 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
     return DD_OK;
 }
 
-/* Append one signed item's signature, set and lines to the result. */
+/* Append one signed item's signatures, set (or what reading it again needs) and lines. */
 static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
 {
     struct dd__result_mem *m = w->res->mem;
-    size_t np = w->o->num_perm, idx = w->res->n_docs, n = it->set_hi - it->set_lo, i;
-    size_t nl = it->line_hi - it->line_lo;
+    size_t np = w->o->num_perm, nl = w->lead_n, idx = w->res->n_docs;
+    size_t n = it->set_hi - it->set_lo, i, nlines = it->line_hi - it->line_lo;
 
     if (dd__grow((void **)&m->sigs, &m->sigs_cap, (idx + 1) * np, sizeof *m->sigs) != DD_OK ||
+        dd__grow((void **)&m->lead, &m->lead_cap, (idx + 1) * nl, sizeof *m->lead) != DD_OK ||
+        dd__grow((void **)&m->flags, &m->flags_cap, idx + 1, sizeof *m->flags) != DD_OK ||
+        dd__grow((void **)&m->hash, &m->hash_cap, idx + 1, sizeof *m->hash) != DD_OK ||
         dd__grow((void **)&m->set, &m->set_cap, m->set_n + n, sizeof *m->set) != DD_OK ||
         dd__grow((void **)&m->pos, &m->pos_cap, m->set_n + n, sizeof *m->pos) != DD_OK ||
-        dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nl, sizeof *m->lines) != DD_OK)
+        dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nlines, sizeof *m->lines) !=
+            DD_OK)
         return DD_ENOMEM;
     memcpy(m->sigs + idx * np, b->sigs + k * np, np * sizeof *m->sigs);
-    memcpy(m->set + m->set_n, b->set + it->set_lo, n * sizeof *m->set);
-    memcpy(m->pos + m->set_n, b->pos + it->set_lo, n * sizeof *m->pos);
+    if (it->lead)
+        memcpy(m->lead + idx * nl, b->lead + k * nl, nl * sizeof *m->lead);
+    else
+        dd__lonely_sig(m->lead + idx * nl, nl, idx);
+    m->flags[idx] = keeps_set(w, it) ? 0 : DD__DOC_REREAD;
+    m->n_reread += !keeps_set(w, it);
+    m->hash[idx] = it->hash;
+    if (n) {
+        memcpy(m->set + m->set_n, b->set + it->set_lo, n * sizeof *m->set);
+        memcpy(m->pos + m->set_n, b->pos + it->set_lo, n * sizeof *m->pos);
+    }
     m->set_n += n;
-    for (i = 0; i < nl; i++) {
+    for (i = 0; i < nlines; i++) {
         m->lines[m->n_lines] = b->lines[it->line_lo + i];
         m->lines[m->n_lines++].doc = (uint32_t)idx;
     }
@@ -610,6 +549,7 @@ static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
     it->line = d->line;
     it->record_off = d->record_off;
     it->record_len = d->record_len;
+    it->rereadable = d->rereadable;
     if (tl) {
         memcpy(b->txt + b->txt_n, d->title, tl);
         memcpy(b->txt + b->txt_n + tl, "\n\n", 2);
@@ -673,10 +613,8 @@ static void signer_free(signer *g)
     dd_normalizer_free(g->nz);
     dd_terms_free(g->terms);
     free(g->sh);
-    free(g->hp);
-    free(g->hp2);
+    dd__setbuf_free(&g->sb);
     free(g->join);
-    free(g->count);
 }
 
 static void batch_free(batch *b)
@@ -686,6 +624,7 @@ static void batch_free(batch *b)
     free(b->txt);
     free(b->tokb);
     free(b->sigs);
+    free(b->lead);
     free(b->set);
     free(b->pos);
     free(b->lines);

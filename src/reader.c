@@ -63,6 +63,8 @@ struct dd_reader {
     size_t raw_cap;
     char *text;         /* decoded text handed out */
     char *id, *title, *date;
+    int rfd;            /* dd_reader_reread: the JSON Lines file open, named rname */
+    char *rname;
     dd__strmap ids;     /* every id handed out -> index into seen */
     seen_at *seen;
     size_t n_seen, cap_seen;
@@ -107,6 +109,7 @@ dd_status dd_reader_new(const dd_reader_opts *opts, dd_reader **out)
         return DD_ENOMEM;
     dd__strmap_init(&r->ids);
     dd__arena_init(&r->src_names);
+    r->rfd = -1;
     r->o = opts ? *opts : dd_reader_opts_default();
     f[0] = r->o.id_field ? r->o.id_field : "id";
     f[1] = r->o.text_field ? r->o.text_field : "text";
@@ -204,6 +207,9 @@ void dd_reader_free(dd_reader *r)
     free(r->inputs);
     free(r->walk_root);
     free(r->jname);
+    free(r->rname);
+    if (r->rfd >= 0)
+        close(r->rfd);
     free(r->raw);
     free(r->ib);
     clear_doc_strings(r);
@@ -485,16 +491,19 @@ static dd_status read_file_doc(dd_reader *r, FILE *f, const char *path, dd_doc *
 {
     size_t len = 0;
     struct stat sb;
+    bool regular = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
     dd_status st;
 
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode))
+    if (regular)
         r->bytes_done += (unsigned long long)sb.st_size;
     st = read_stream(r, f, path, &len);
 
     fclose(f);
     if (st != DD_OK)
         return st;
-    return make_text_doc(r, path, len, doc);
+    st = make_text_doc(r, path, len, doc);
+    doc->rereadable = st == DD_OK && regular;
+    return st;
 }
 
 /* ---- JSON Lines -------------------------------------------------------------------- */
@@ -770,24 +779,17 @@ static dd_status next_line(dd_reader *r, const char **line, size_t *len, long *o
     }
 }
 
-static dd_status next_record(dd_reader *r, dd_doc *doc)
+/* One record line (r->jname, r->jline set) into *doc. */
+static dd_status parse_record(dd_reader *r, const char *line, size_t len, long off, dd_doc *doc)
 {
     json_error_t jerr;
     json_t *root;
-    const char *line = NULL;
-    size_t len = 0;
-    long off = -1;
-    dd_status st = next_line(r, &line, &len, &off);
+    dd_status st;
 
-    if (st != DD_OK)
-        return st;
     clear_doc_strings(r);
     memset(doc, 0, sizeof *doc);
-    if (fast_record(r, line, len, off, doc, &st)) {
-        if (st == DD_OK && (r->jcopy || off < 0))
-            doc->record = line;
+    if (fast_record(r, line, len, off, doc, &st))
         return st;
-    }
     root = json_loadb(line, len, 0, &jerr);
     if (!root)
         return fail(r, DD_EPARSE, "%s:%zu: invalid JSON: %s, skipped", r->jname, r->jline,
@@ -797,9 +799,97 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
                   r->jline);
     else
         st = fill_record(r, root, off, len, doc);
+    json_decref(root);
+    return st;
+}
+
+static dd_status next_record(dd_reader *r, dd_doc *doc)
+{
+    const char *line = NULL;
+    size_t len = 0;
+    long off = -1;
+    dd_status st = next_line(r, &line, &len, &off);
+
+    if (st != DD_OK)
+        return st;
+    st = parse_record(r, line, len, off, doc);
     if (st == DD_OK && (r->jcopy || off < 0))
         doc->record = line;
-    json_decref(root);
+    else if (st == DD_OK)
+        doc->rereadable = true;
+    return st;
+}
+
+/* ---- reading again ------------------------------------------------------------------- */
+
+dd_status dd_reader_new_like(const dd_reader *r, dd_reader **out)
+{
+    dd_reader_opts o = r->o;
+
+    o.on_warning = NULL;
+    o.warning_ud = NULL;
+    o.on_progress = NULL;
+    o.progress_ud = NULL;
+    return dd_reader_new(&o, out);
+}
+
+/* Open `source` for records, keeping the last one open: candidates come in file order. */
+static dd_status reread_open(dd_reader *r, const char *source)
+{
+    if (r->rfd >= 0 && strcmp(r->rname, source) == 0)
+        return DD_OK;
+    if (r->rfd >= 0)
+        close(r->rfd);
+    free(r->rname);
+    r->rname = xstrdup(source);
+    if (!r->rname)
+        return DD_ENOMEM;
+    r->rfd = open(source, O_RDONLY | O_CLOEXEC);
+    if (r->rfd < 0)
+        return fail(r, DD_EIO, "%s: %s", source, strerror(errno));
+    return DD_OK;
+}
+
+static dd_status reread_record(dd_reader *r, const char *source, size_t line, long off,
+                               size_t len, dd_doc *doc)
+{
+    size_t got = 0;
+    dd_status st = reread_open(r, source);
+
+    if (st != DD_OK)
+        return st;
+    if ((st = raw_reserve(r, len + 1)) != DD_OK)
+        return st;
+    while (got < len) {
+        ssize_t k = pread(r->rfd, r->raw + got, len - got, off + (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return fail(r, DD_EIO, "%s:%zu: %s", source, line,
+                        k < 0 ? strerror(errno) : "file is shorter than when it was read");
+        got += (size_t)k;
+    }
+    r->raw[len] = '\0';
+    free(r->jname);
+    r->jname = xstrdup(source);
+    if (!r->jname)
+        return DD_ENOMEM;
+    r->jline = line;
+    return parse_record(r, r->raw, len, off, doc);
+}
+
+dd_status dd_reader_reread(dd_reader *r, const char *source, size_t line, long record_off,
+                           size_t record_len, dd_doc *doc)
+{
+    FILE *f = NULL;
+    dd_status st;
+
+    if (record_off >= 0)
+        st = reread_record(r, source, line, record_off, record_len, doc);
+    else if ((st = open_file(r, source, true, &f)) == DD_OK)
+        st = read_file_doc(r, f, source, doc);
+    if (st == DD_OK)
+        doc->rereadable = true;
     return st;
 }
 

@@ -1,6 +1,7 @@
 /* Pipeline: runs reader -> normalizer -> shingles -> MinHash -> LSH -> verification ->
  * clusters from one options struct, and owns the result the report stage writes.
- * Document texts are not kept once signed; only metadata, sets and signatures stay. */
+ * Document texts are not kept once signed; only metadata and signatures stay, and the
+ * shingle sets of documents that cannot be read again (stdin, streams, archives). */
 #ifndef DEDUP_PIPELINE_H
 #define DEDUP_PIPELINE_H
 
@@ -94,6 +95,9 @@ typedef struct dd_result {
     size_t n_inputs;            /**< items seen = n_docs + all skipped */
     size_t skipped[DD_SKIP_COUNT];
     size_t n_repaired;          /**< documents read with an encoding repair */
+    size_t n_changed;           /**< documents that could not be read again as they were
+                                     signed (changed or removed during the run); their
+                                     candidate pairs are not verified */
     dd_pair_score *pairs;       /**< accepted pairs, ascending by (a, b) */
     size_t n_pairs;
     size_t n_candidates;        /**< pairs the LSH index proposed */

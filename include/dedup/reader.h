@@ -31,6 +31,8 @@ typedef struct dd_doc {
     const char *record;  /**< the record line itself (record_len bytes) when its input
                               cannot be opened again by name (stdin, a stream, a compressed
                               file or archive member), else NULL */
+    bool rereadable;     /**< dd_reader_reread() can read it again (a regular file by its
+                              path, a record of a JSON Lines file by its offset) */
 } dd_doc;
 
 typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;
@@ -94,6 +96,18 @@ void dd_reader_swap_warning(dd_reader *r, dd_reader_warn_fn fn, void *ud,
 
 /** The last problem as "file[:line]: reason". A view, valid until the next call. */
 const char *dd_reader_error(const dd_reader *r);
+
+/** A new reader with the same options as `r` but no callbacks and no inputs: one per
+ *  thread for dd_reader_reread(). Returns DD_OK or DD_ENOMEM. */
+dd_status dd_reader_new_like(const dd_reader *r, dd_reader **out);
+
+/** Read again a document that was handed out with `rereadable` set, from its `source`,
+ *  `line`, `record_off` and `record_len` (as the dd_doc gave them); `*doc` is valid until the
+ *  next call on `r`. This is how the pipeline verifies candidates without keeping every
+ *  document's shingles. Returns DD_OK, a per-item status with dd_reader_error() saying why
+ *  (the file vanished, shrank or no longer parses), or DD_ENOMEM. */
+dd_status dd_reader_reread(dd_reader *r, const char *source, size_t line, long record_off,
+                           size_t record_len, dd_doc *doc);
 
 /** Free the reader and everything it handed out. Accepts NULL. */
 void dd_reader_free(dd_reader *r);

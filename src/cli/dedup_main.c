@@ -142,6 +142,8 @@ static void account(const cli_opts *o, const dd_result *res)
     fprintf(stderr, "dedup: %zu documents: %zu used", res->n_inputs, res->n_docs);
     if (res->n_repaired)
         fprintf(stderr, " (%zu repaired)", res->n_repaired);
+    if (res->n_changed)
+        fprintf(stderr, " (%zu changed during the run, not verified)", res->n_changed);
     fprintf(stderr, ", %zu skipped", dd_result_skipped(res));
     for (i = 0; i < DD_SKIP_COUNT; i++) {
         if (res->skipped[i])

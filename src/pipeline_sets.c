@@ -1,0 +1,464 @@
+/* Shingle sets on demand. Verification and the boilerplate pass need the exact shingle sets
+ * of the candidate documents, a block at a time. A document read from standard input, a
+ * stream or an archive member keeps its set in memory from signing; one read from a regular
+ * file (a file by its path, a JSON Lines record by its offset) is read again here and signed
+ * again on the threads. Candidates are a small share of a corpus, so the index keeps about a
+ * kilobyte per document (signatures, metadata) however long the texts are; keeping every set
+ * cost 3.8 KB per news article and, on this machine, seconds of first-touch page faults
+ * (docs/performance.md). A document must read back to the same compared text (XXH3 checked):
+ * one that changed or vanished meanwhile is reported and its pairs are left unverified. */
+#include "pipeline_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* ---- a document's set from its shingles --------------------------------------------- */
+
+static bool hp_less(const struct dd__hp *a, const struct dd__hp *b)
+{
+    return a->h < b->h || (a->h == b->h && a->pos < b->pos);
+}
+
+/* Sort by (hash, position), all keys distinct. Quicksort with the comparison inlined: glibc's
+ * qsort calls a comparator per step and was 10% of a copies run. Hashes are uniform, so a
+ * median of three keeps the depth near log n; the smaller side recurses. */
+static void sort_hp(struct dd__hp *v, size_t n)
+{
+    while (n > 16) {
+        struct dd__hp *x = &v[0], *y = &v[n / 2], *z = &v[n - 1], p, t;
+        size_t i = 0, j = n - 1;
+        if (hp_less(y, x))
+            t = *x, *x = *y, *y = t;
+        if (hp_less(z, y))
+            t = *y, *y = *z, *z = t;
+        if (hp_less(y, x))
+            t = *x, *x = *y, *y = t;
+        p = *y;
+        for (;;) {
+            while (hp_less(&v[i], &p))
+                i++;
+            while (hp_less(&p, &v[j]))
+                j--;
+            if (i >= j)
+                break;
+            t = v[i], v[i] = v[j], v[j] = t;
+            i++;
+            j--;
+        }
+        if (j + 1 < n - j - 1) {
+            sort_hp(v, j + 1);
+            v += j + 1;
+            n -= j + 1;
+        } else {
+            sort_hp(v + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct dd__hp t = v[i];
+        size_t j = i;
+        for (; j > 0 && hp_less(&t, &v[j - 1]); j--)
+            v[j] = v[j - 1];
+        v[j] = t;
+    }
+}
+
+/* Sort v[0..n) by (hash, position) into out: hashes are uniform, so a counting pass on their
+ * top bits (about one bucket per element) leaves buckets of one or two, finished by
+ * sort_hp. Positions ascend in v and the scatter is stable, so repeats of one shingle stay in
+ * order. Twice as fast as sort_hp alone on news articles. */
+static dd_status bucket_sort_hp(dd__setbuf *g, const struct dd__hp *v, size_t n,
+                                struct dd__hp *out)
+{
+    unsigned bits = 1;
+    size_t i, nb, sum = 0;
+
+    while (bits < 20 && ((size_t)1 << bits) < n)
+        bits++;
+    nb = (size_t)1 << bits;
+    if (dd__grow((void **)&g->count, &g->count_cap, nb + 1, sizeof *g->count) != DD_OK)
+        return DD_ENOMEM;
+    memset(g->count, 0, (nb + 1) * sizeof *g->count);
+    for (i = 0; i < n; i++)
+        g->count[(v[i].h >> (64 - bits)) + 1]++;
+    for (i = 0; i <= nb; i++)
+        g->count[i] = (uint32_t)(sum += g->count[i]);
+    for (i = 0; i < n; i++)
+        out[g->count[v[i].h >> (64 - bits)]++] = v[i];
+    /* count[b] is now the end of bucket b, which is where bucket b + 1 starts. */
+    for (i = 0, sum = 0; i < nb; sum = g->count[i++])
+        if (g->count[i] - sum > 1)
+            sort_hp(out + sum, g->count[i] - sum);
+    return DD_OK;
+}
+
+dd_status dd__make_set(dd__setbuf *sb, const uint64_t *sh, size_t n, uint64_t *set,
+                       uint32_t *pos, size_t *u)
+{
+    size_t i, k = 0;
+
+    *u = 0;
+    if (dd__grow((void **)&sb->hp, &sb->hp_cap, n + 1, sizeof *sb->hp) != DD_OK ||
+        dd__grow((void **)&sb->hp2, &sb->hp2_cap, n + 1, sizeof *sb->hp2) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        sb->hp[i].h = sh[i];
+        sb->hp[i].pos = (uint32_t)i;
+    }
+    if (bucket_sort_hp(sb, sb->hp, n, sb->hp2) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        if (i && sb->hp2[i].h == sb->hp2[i - 1].h)
+            continue;
+        set[k] = sb->hp2[i].h;
+        pos[k] = sb->hp2[i].pos;
+        k++;
+    }
+    *u = k;
+    return DD_OK;
+}
+
+void dd__setbuf_free(dd__setbuf *sb)
+{
+    free(sb->hp);
+    free(sb->hp2);
+    free(sb->count);
+    memset(sb, 0, sizeof *sb);
+}
+
+/* ---- views, boilerplate, lead signatures --------------------------------------------- */
+
+dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc)
+{
+    dd__setview v = {m->set + m->set_off[doc], m->pos + m->set_off[doc],
+                     m->set_off[doc + 1] - m->set_off[doc], m->seq_len[doc]};
+    return v;
+}
+
+/* doc's lines: they are in (doc, first token) order once the boilerplate pass ran. */
+static size_t doc_lines(const struct dd__result_mem *m, uint32_t doc, size_t *lo)
+{
+    size_t a = 0, b = m->n_lines, e;
+
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (m->lines[mid].doc < doc)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (e = a; e < m->n_lines && m->lines[e].doc == doc; e++)
+        ;
+    *lo = a;
+    return e - a;
+}
+
+size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview *v, size_t *acc,
+                              size_t *out)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t ntok = w->res->docs[doc].tokens, k = w->o->shingle_k < ntok ? w->o->shingle_k : ntok;
+    size_t lo, n_ln = doc_lines(m, doc, &lo), i, kept = 0;
+    const dd__line *ln = m->lines + lo;
+    long depth = 0;
+
+    memset(acc, 0, (ntok + 1) * sizeof *acc);
+    for (i = 0; i < n_ln; i++) {
+        if (ln[i].bp) {
+            acc[ln[i].a]++;
+            acc[ln[i].b]--;
+        }
+    }
+    /* acc becomes a prefix count: acc[t] = boilerplate tokens before token t. */
+    for (i = 0; i <= ntok; i++) {
+        long here = (long)acc[i];
+        acc[i] = i ? acc[i - 1] + (depth > 0) : 0;
+        depth += here;
+    }
+    for (i = 0; i < v->n; i++) {
+        size_t p = v->pos[i];
+        if (acc[p + k] == acc[p])
+            out[kept++] = i;
+    }
+    return kept;
+}
+
+void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint32_t *sig)
+{
+    uint64_t lead[LEAD_SHINGLES];
+    size_t n = 0, i;
+
+    for (i = 0; i < v->n; i++) /* set order: by hash */
+        if (v->pos[i] < LEAD_SHINGLES && n < LEAD_SHINGLES)
+            lead[n++] = v->set[i];
+    if (n)
+        dd_minhash_sign(w->mh_lead, lead, n, sig);
+    else
+        dd__lonely_sig(sig, w->lead_n, doc);
+}
+
+/* ---- reading documents again ---------------------------------------------------------- */
+
+/* What one thread read and signed: its documents' sets, back to back. */
+typedef struct dd__setpart {
+    uint64_t *set;
+    uint32_t *pos;
+    size_t n, set_cap, pos_cap;
+    size_t *off;       /* per re-read document of the part: start in set, then end */
+    char **why;        /* per re-read document: NULL, or why it could not be read again */
+    size_t n_docs;
+} dd__setpart;
+
+typedef struct load_job {
+    dd__run *w;
+    dd__setblock *b;
+    const size_t *idx; /* block indexes of the documents to read again */
+    size_t n_parts;
+} load_job;
+
+/* Worker state of one part. */
+typedef struct loader {
+    dd_reader *rd;
+    dd_normalizer *nz;
+    dd__setbuf sb;
+    uint64_t *sh, *tmp_set;
+    uint32_t *tmp_pos;
+    size_t sh_cap, tmp_cap, tmp_pos_cap, *acc, acc_cap, *keep, keep_cap;
+} loader;
+
+static void loader_free(loader *l)
+{
+    dd_reader_free(l->rd);
+    dd_normalizer_free(l->nz);
+    dd__setbuf_free(&l->sb);
+    free(l->sh);
+    free(l->tmp_set);
+    free(l->tmp_pos);
+    free(l->acc);
+    free(l->keep);
+}
+
+/* "FILE[:LINE]" of a document, as the reader's messages start. */
+static void where(const dd_doc_info *di, char *buf, size_t cap)
+{
+    if (di->line)
+        snprintf(buf, cap, "%s:%zu", di->source, di->line);
+    else
+        snprintf(buf, cap, "%s", di->source);
+}
+
+/* The reader's message without its location prefix and ", skipped" suffix. */
+static char *reason(const dd_doc_info *di, const char *msg)
+{
+    char loc[1100];
+    size_t n, k;
+    char *s;
+
+    where(di, loc, sizeof loc);
+    n = strlen(loc);
+    if (strncmp(msg, loc, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        msg += n + 2;
+    else if (strncmp(msg, di->source, strlen(di->source)) == 0 &&
+             msg[strlen(di->source)] == ':' && msg[strlen(di->source) + 1] == ' ')
+        msg += strlen(di->source) + 2;
+    k = strlen(msg);
+    if (k >= 9 && strcmp(msg + k - 9, ", skipped") == 0)
+        k -= 9;
+    s = malloc(k + 1);
+    if (s) {
+        memcpy(s, msg, k);
+        s[k] = '\0';
+    }
+    return s;
+}
+
+/* Read doc again and append its set (stripped like the kept one if it was) to part p. A
+ * problem goes to *why (DD_OK is returned: it costs the document's pairs, not the run). */
+static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, char **why)
+{
+    const dd_doc_info *di = &w->res->docs[doc];
+    struct dd__result_mem *m = w->res->mem;
+    dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
+    size_t len = 0, ntok = 0, nsh = 0, u = 0, i;
+    const dd_span *toks;
+    dd_doc d;
+    char *text;
+    dd_status st = dd_reader_reread(l->rd, di->source, di->line, di->record_off, di->record_len,
+                                    &d);
+
+    if (st == DD_ENOMEM)
+        return st;
+    if (st != DD_OK) {
+        *why = reason(di, dd_reader_error(l->rd));
+        return *why ? DD_OK : DD_ENOMEM;
+    }
+    if (!(text = dd_doc_compared_text(&d, &len)))
+        return DD_ENOMEM;
+    if (XXH3_64bits(text, len) != m->hash[doc]) {
+        free(text);
+        *why = reason(di, "its text is not the text that was signed");
+        return *why ? DD_OK : DD_ENOMEM;
+    }
+    st = dd_normalize(l->nz, text, len, &toks, &ntok);
+    if (st == DD_OK &&
+        dd__grow((void **)&l->sh, &l->sh_cap, dd_shingle_bound(ntok), sizeof *l->sh) != DD_OK)
+        st = DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd_shingle_hash(toks, ntok, &so, l->sh, l->sh_cap, &nsh);
+    free(text);
+    if (st != DD_OK)
+        return st;
+    if (dd__grow((void **)&p->set, &p->set_cap, p->n + nsh + 1, sizeof *p->set) != DD_OK ||
+        dd__grow((void **)&p->pos, &p->pos_cap, p->n + nsh + 1, sizeof *p->pos) != DD_OK)
+        return DD_ENOMEM;
+    st = dd__make_set(&l->sb, l->sh, nsh, p->set + p->n, p->pos + p->n, &u);
+    if (st == DD_OK && (m->flags[doc] & DD__DOC_STRIPPED)) {
+        dd__setview v = {p->set + p->n, p->pos + p->n, u, nsh};
+        size_t kept;
+        if (dd__grow((void **)&l->acc, &l->acc_cap, di->tokens + 1, sizeof *l->acc) != DD_OK ||
+            dd__grow((void **)&l->keep, &l->keep_cap, u + 1, sizeof *l->keep) != DD_OK)
+            return DD_ENOMEM;
+        kept = dd__filter_boilerplate(w, doc, &v, l->acc, l->keep);
+        for (i = 0; i < kept; i++) { /* keep[i] >= i: compacts in place */
+            p->set[p->n + i] = p->set[p->n + l->keep[i]];
+            p->pos[p->n + i] = p->pos[p->n + l->keep[i]];
+        }
+        u = kept;
+    }
+    p->n += u;
+    return st;
+}
+
+static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    load_job *j = ctx;
+    dd__setpart *p = &j->b->parts[part];
+    loader l;
+    size_t i;
+    dd_status st;
+
+    memset(&l, 0, sizeof l);
+    p->n_docs = hi - lo;
+    p->off = calloc(hi - lo + 1, sizeof *p->off);
+    p->why = calloc(hi - lo + 1, sizeof *p->why);
+    st = p->off && p->why ? dd_reader_new_like(j->w->reader, &l.rd) : DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd_normalizer_new(&l.nz);
+    for (i = lo; st == DD_OK && i < hi; i++) {
+        p->off[i - lo] = p->n;
+        st = load_one(j->w, &l, p, j->b->docs[j->idx[i]], &p->why[i - lo]);
+    }
+    if (st == DD_OK)
+        p->off[hi - lo] = p->n;
+    loader_free(&l);
+    return st;
+}
+
+/* Point the re-read documents' views into their parts; report each document that could not
+ * be read again (once per run). */
+static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx, size_t n_idx)
+{
+    size_t nt = b->n_parts, t, i;
+
+    for (t = 0; t < nt; t++) {
+        dd__setpart *p = &b->parts[t];
+        size_t lo = n_idx * t / nt, hi = n_idx * (t + 1) / nt;
+        for (i = lo; i < hi; i++) {
+            uint32_t doc = b->docs[idx[i]];
+            dd__setview *v = &b->v[idx[i]];
+            v->set = p->set + p->off[i - lo];
+            v->pos = p->pos + p->off[i - lo];
+            v->n = p->off[i - lo + 1] - p->off[i - lo];
+            v->seq = w->res->mem->seq_len[doc];
+            if (!p->why[i - lo])
+                continue;
+            v->n = 0;
+            if (!(w->res->mem->flags[doc] & DD__DOC_CHANGED)) {
+                char loc[1100], msg[1600];
+                w->res->mem->flags[doc] |= DD__DOC_CHANGED;
+                w->res->n_changed++;
+                where(&w->res->docs[doc], loc, sizeof loc);
+                snprintf(msg, sizeof msg,
+                         "%s: warning: changed during the run (%s), its pairs are not verified",
+                         loc, p->why[i - lo]);
+                if (w->o->on_diag)
+                    w->o->on_diag(w->o->diag_ud, msg, false);
+            }
+        }
+    }
+}
+
+dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t *idx = NULL, n_idx = 0, i, nt = dd__thread_count(w->o);
+    load_job job;
+    dd_status st = DD_OK;
+
+    memset(b, 0, sizeof *b);
+    b->docs = malloc((n + 1) * sizeof *b->docs);
+    b->v = calloc(n + 1, sizeof *b->v);
+    idx = malloc((n + 1) * sizeof *idx);
+    if (!b->docs || !b->v || !idx) {
+        free(idx);
+        return DD_ENOMEM;
+    }
+    memcpy(b->docs, docs, n * sizeof *docs);
+    b->n = n;
+    for (i = 0; i < n; i++) {
+        if (m->flags[docs[i]] & DD__DOC_CHANGED)
+            b->v[i].seq = m->seq_len[docs[i]]; /* reported already: an empty set */
+        else if (m->flags[docs[i]] & DD__DOC_REREAD)
+            idx[n_idx++] = i;
+        else
+            b->v[i] = dd__kept_set(m, docs[i]);
+    }
+    if (n_idx) {
+        nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
+        nt = nt > n_idx ? n_idx : nt;
+        b->parts = calloc(nt, sizeof *b->parts);
+        b->n_parts = nt;
+        job = (load_job){w, b, idx, nt};
+        st = b->parts ? dd__parallel_for(nt, n_idx, load_range, &job) : DD_ENOMEM;
+        if (st == DD_OK)
+            link_parts(w, b, idx, n_idx);
+    }
+    free(idx);
+    return st;
+}
+
+const dd__setview *dd__sets_get(const dd__setblock *b, uint32_t doc)
+{
+    size_t lo = 0, hi = b->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->docs[mid] < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return &b->v[lo];
+}
+
+void dd__sets_free(dd__setblock *b)
+{
+    size_t t;
+
+    for (t = 0; b->parts && t < b->n_parts; t++) {
+        dd__setpart *p = &b->parts[t];
+        free(p->set);
+        free(p->pos);
+        free(p->off);
+        if (p->why)
+            dd__free_strings(p->why, p->n_docs);
+    }
+    free(b->parts);
+    free(b->docs);
+    free(b->v);
+    memset(b, 0, sizeof *b);
+}

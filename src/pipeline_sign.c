@@ -69,8 +69,6 @@ typedef struct signer {
     uint64_t *sh;
     size_t sh_cap;
     dd__setbuf sb;
-    char *join; /* a line's tokens joined, for its hash */
-    size_t join_cap;
     dd_terms *terms; /* stories level: this thread's stemmer and word cache */
 } signer;
 
@@ -131,33 +129,25 @@ static dd_status store_set(signer *g, batch *b, item *it, size_t n)
 }
 
 /* Hash every line of three or more tokens; lines repeated across unrelated documents are
- * boilerplate (bylines, footers, share buttons), found after the first clustering pass. The
- * hash is XXH3 over the tokens each followed by 0x1F, in one call over a joined copy (the
- * same value as streaming them, at a third of the cost). */
-static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, const dd_span *toks,
-                             size_t ntok)
+ * boilerplate (bylines, footers, share buttons), found after the first clustering pass. A
+ * line's hash is XXH3 over its tokens' hashes (g->sh before the shingles replace them): the
+ * same tokens give the same value without joining their text again. */
+static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, size_t ntok)
 {
-    size_t n_lines, i, j;
+    size_t n_lines, i;
     const size_t *starts = dd_normalizer_lines(g->nz, &n_lines);
 
     it->line_lo = b->n_lines;
+    if (dd__grow((void **)&b->lines, &b->lines_cap, b->n_lines + n_lines + 1,
+                 sizeof *b->lines) != DD_OK)
+        return DD_ENOMEM;
     for (i = 0; i < n_lines; i++) {
-        size_t a = starts[i], e = i + 1 < n_lines ? starts[i + 1] : ntok, n = 0;
+        size_t a = starts[i], e = i + 1 < n_lines ? starts[i + 1] : ntok;
         if (e - a < 3)
             continue;
-        for (j = a; j < e; j++)
-            n += toks[j].len + 1;
-        if (dd__grow((void **)&b->lines, &b->lines_cap, b->n_lines + 1, sizeof *b->lines) !=
-                DD_OK ||
-            dd__grow((void **)&g->join, &g->join_cap, n, 1) != DD_OK)
-            return DD_ENOMEM;
-        for (n = 0, j = a; j < e; j++) {
-            memcpy(g->join + n, toks[j].ptr, toks[j].len);
-            n += toks[j].len;
-            g->join[n++] = '\x1f';
-        }
-        b->lines[b->n_lines++] = (dd__line){XXH3_64bits_withSeed(g->join, n, w->o->seed), 0,
-                                            (uint32_t)a, (uint32_t)e, 0, 0};
+        b->lines[b->n_lines++] =
+            (dd__line){XXH3_64bits_withSeed(g->sh + a, (e - a) * sizeof *g->sh, w->o->seed), 0,
+                       (uint32_t)a, (uint32_t)e, 0, 0};
     }
     it->line_hi = b->n_lines;
     return DD_OK;
@@ -208,7 +198,6 @@ static bool keeps_set(const dd__run *w, const item *it)
 
 static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size_t k)
 {
-    dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
     size_t ntok = 0, nsh = 0, np = w->o->num_perm;
     const dd_span *toks;
     dd_status st = dd_normalize(g->nz, b->txt + it->text, it->len, &toks, &ntok);
@@ -217,14 +206,13 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
         return st;
     if (ntok == 0)
         return DD_EEMPTY;
-    st = store_lines(w, g, b, it, toks, ntok);
-    if (st != DD_OK)
-        return st;
     if (dd__grow((void **)&g->sh, &g->sh_cap, dd_shingle_bound(ntok), sizeof *g->sh) != DD_OK)
         return DD_ENOMEM;
-    st = dd_shingle_hash(toks, ntok, &so, g->sh, g->sh_cap, &nsh);
+    dd_token_hashes(toks, ntok, w->o->seed, g->sh);
+    st = store_lines(w, g, b, it, ntok);
     if (st != DD_OK)
         return st;
+    nsh = dd_shingle_combine(g->sh, ntok, w->o->shingle_k, w->o->seed);
     dd_minhash_sign(w->mh, g->sh, nsh, b->sigs + k * np);
     /* The lead's distinct shingles are the set's elements first seen before LEAD_SHINGLES;
      * MinHash ignores repeats, so the first shingles in text order sign the same. */
@@ -614,7 +602,6 @@ static void signer_free(signer *g)
     dd_terms_free(g->terms);
     free(g->sh);
     dd__setbuf_free(&g->sb);
-    free(g->join);
 }
 
 static void batch_free(batch *b)

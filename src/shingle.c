@@ -32,23 +32,35 @@ static uint64_t combine(const uint64_t *h, size_t k, uint64_t seed)
 #endif
 }
 
-dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *o, uint64_t *out,
-                          size_t cap, size_t *n_out)
+void dd_token_hashes(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out)
 {
-    size_t i, k = o->k, count;
+    size_t i;
 
-    *n_out = 0;
-    if (k == 0 || cap < dd_shingle_bound(n))
-        return DD_EINVAL;
-    if (n == 0)
-        return DD_OK;
     for (i = 0; i < n; i++)
-        out[i] = XXH3_64bits_withSeed(toks[i].ptr, toks[i].len, o->seed);
+        out[i] = XXH3_64bits_withSeed(toks[i].ptr, toks[i].len, seed);
+}
+
+size_t dd_shingle_combine(uint64_t *h, size_t n, size_t k, uint64_t seed)
+{
+    size_t i, count;
+
+    if (n == 0)
+        return 0;
     if (n < k)
         k = n;
     count = n - k + 1;
     for (i = 0; i < count; i++)
-        out[i] = combine(out + i, k, o->seed);
-    *n_out = count;
+        h[i] = combine(h + i, k, seed);
+    return count;
+}
+
+dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *o, uint64_t *out,
+                          size_t cap, size_t *n_out)
+{
+    *n_out = 0;
+    if (o->k == 0 || cap < dd_shingle_bound(n))
+        return DD_EINVAL;
+    dd_token_hashes(toks, n, o->seed, out);
+    *n_out = dd_shingle_combine(out, n, o->k, o->seed);
     return DD_OK;
 }

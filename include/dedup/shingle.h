@@ -29,6 +29,14 @@ size_t dd_shingle_bound(size_t n_tokens);
 dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *o, uint64_t *out,
                           size_t cap, size_t *n_out);
 
+/** The two steps of dd_shingle_hash, for a caller that also wants the token hashes (the
+ *  pipeline hashes lines from them): out[i] = XXH3 of toks[i]... */
+void dd_token_hashes(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out);
+
+/** ...then h[0..n) token hashes are combined in place into the k-shingle hashes; returns how
+ *  many (as dd_shingle_hash's *n_out; k >= 1). */
+size_t dd_shingle_combine(uint64_t *h, size_t n, size_t k, uint64_t seed);
+
 #ifdef __cplusplus
 }
 #endif

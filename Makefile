@@ -98,21 +98,24 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 threads: all ## the same output for -j1, -j2 and -j8 (data/ samples, ../shared when present)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/threads.sh
 
+reread: all ## sets read again match sets kept; a file changed during the run is reported
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/reread.sh
+
 html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
 
 install-test: ## make install into a temporary DESTDIR and check what landed there
 	@tests/install.sh
 
-test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, HTML and install tests (and ../shared checks when present)
+test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, HTML and install tests (and ../shared checks when present)
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
-	@$(MAKE) --no-print-directory unit cli-test badinput threads html-test install-test
+	@$(MAKE) --no-print-directory unit cli-test badinput threads reread html-test install-test
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
 check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test badinput threads fuzz-replay
+	    unit cli-test badinput threads reread fuzz-replay
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \

@@ -192,10 +192,11 @@ static size_t mojibake(const unsigned char *s, size_t len, utf8proc_int32_t *cp)
     return 0;
 }
 
-static bool needs_prepass(const char *s, size_t len)
+/* Entities, tags, or (only possible outside ASCII) mojibake lead bytes. */
+static bool needs_prepass(const char *s, size_t len, bool ascii)
 {
-    return memchr(s, '&', len) || memchr(s, '<', len) || memchr(s, 0xC3, len) ||
-           memchr(s, 0xC2, len) || memchr(s, 0xC5, len);
+    return memchr(s, '&', len) || memchr(s, '<', len) ||
+           (!ascii && (memchr(s, 0xC3, len) || memchr(s, 0xC2, len) || memchr(s, 0xC5, len)));
 }
 
 static dd_status prepass(dd_normalizer *nz, const char *s, size_t len, size_t *out_len)
@@ -435,17 +436,19 @@ dd_status dd_normalize(dd_normalizer *nz, const char *text, size_t len, const dd
 {
     const char *src = text;
     size_t ntok = 0;
+    bool ascii = is_ascii(text, len);
     dd_status st;
 
     *toks = NULL;
     *n = 0;
-    if (needs_prepass(text, len)) {
+    if (needs_prepass(text, len, ascii)) {
         st = prepass(nz, text, len, &len);
         if (st != DD_OK)
             return st;
         src = nz->pre;
+        ascii = is_ascii(src, len); /* an entity may have become a non-ASCII character */
     }
-    if (is_ascii(src, len))
+    if (ascii)
         st = split_ascii(nz, (const unsigned char *)src, len, &ntok);
     else
         st = split_unicode(nz, src, len, &ntok);

@@ -174,6 +174,11 @@ static int finish(const cli_opts *o, const dd_result *res, bool missing)
         fprintf(stderr, "dedup: %zu documents skipped (--strict)\n", skipped);
         return CLI_ERROR;
     }
+    if (o->strict && res->n_changed > 0) {
+        fprintf(stderr, "dedup: %zu documents changed during the run (--strict)\n",
+                res->n_changed);
+        return CLI_ERROR;
+    }
     return missing ? CLI_ERROR : CLI_OK;
 }
 

@@ -352,8 +352,10 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
         }
         if (kept == 0 || kept == hi - lo) {
             kept = hi - lo;
-            memmove(m->set + wpos, m->set + lo, kept * sizeof *m->set);
-            memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
+            if (kept && wpos != lo) { /* no set kept at all: m->set is NULL */
+                memmove(m->set + wpos, m->set + lo, kept * sizeof *m->set);
+                memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
+            }
         } else {
             for (i = 0; i < kept; i++) {
                 m->set[wpos + i] = m->set[lo + keep[i]]; /* lo + keep[i] >= wpos + i */

@@ -383,7 +383,7 @@ static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx, size_t n_
                 w->res->n_changed++;
                 where(&w->res->docs[doc], loc, sizeof loc);
                 snprintf(msg, sizeof msg,
-                         "%s: warning: changed during the run (%s), its pairs are not verified",
+                         "%s: changed during the run (%s), its pairs are not verified",
                          loc, p->why[i - lo]);
                 if (w->o->on_diag)
                     w->o->on_diag(w->o->diag_ud, msg, false);

@@ -72,7 +72,7 @@ changed() {
         cat "$tmp/err"
     elif grep -q "a.txt" "$tmp/out"; then
         bad "$name: the changed file was still paired"
-    elif [ "$(grep -c 'warning: changed during the run' "$tmp/err")" != 1 ] ||
+    elif [ "$(grep -c ': changed during the run (' "$tmp/err")" != 1 ] ||
         ! grep -q '(1 changed during the run, not verified)' "$tmp/err"; then
         bad "$name: expected one warning and the count in the summary"
         cat "$tmp/err"
@@ -83,9 +83,9 @@ changed() {
 }
 
 changed "edited" "echo 'Something else entirely, and longer than before.' >>a.txt" \
-    "a.txt: warning: changed during the run (its text is not the text that was signed), its pairs are not verified"
+    "a.txt: changed during the run (its text is not the text that was signed), its pairs are not verified"
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] && ok || bad "edited: exit status should be 0"
-changed "removed" "rm a.txt" "a.txt: warning: changed during the run (No such file or directory)"
+changed "removed" "rm a.txt" "a.txt: changed during the run (No such file or directory)"
 changed "strict" "rm a.txt" "1 documents changed during the run (--strict)" --strict
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 1 ] && ok || bad "strict: exit status should be 1"
 

@@ -542,6 +542,68 @@ static void test_reader_folder_jsonl_read_as_records(void **state)
     assert_int_equal(dd_reader_next(c->r, &d), DD_END);
 }
 
+/* Documents from files and JSON Lines records come back from dd_reader_reread the same;
+ * streams are not rereadable; a record whose file shrank is an error naming it. */
+static void test_reader_reread(void **state)
+{
+    ctx *c = *state;
+    dd_reader *again = NULL;
+    dd_doc d, e;
+    char src[256], p[400];
+    struct {
+        char source[256];
+        size_t line, len;
+        long off;
+        char text[64], title[64];
+    } seen[3];
+    size_t i;
+
+    make_tmpdir(c);
+    make_file(c, "a.jsonl", "\xEF\xBB\xBF{\"id\":\"r1\",\"title\":\"T\",\"text\":\"one\"}\n\n"
+                            "{\"id\":\"r2\",\"meta\":{\"x\":1},\"text\":\"tw\\u00f6\"}\n");
+    make_file(c, "b.txt", "Headline\nbody text");
+    new_reader(c, NULL);
+    assert_int_equal(dd_reader_add_path(c->r, c->dir), DD_OK);
+    for (i = 0; i < 3; i++) {
+        next_ok(c, &d);
+        assert_true(d.rereadable);
+        assert_null(d.record);
+        snprintf(seen[i].source, sizeof seen[i].source, "%s", d.source);
+        seen[i].line = d.line;
+        seen[i].off = d.record_off;
+        seen[i].len = d.record_len;
+        snprintf(seen[i].text, sizeof seen[i].text, "%.*s", (int)d.len, d.text);
+        snprintf(seen[i].title, sizeof seen[i].title, "%s", d.title);
+    }
+    assert_int_equal(seen[0].off, 3); /* after the byte-order mark */
+    assert_int_equal(dd_reader_new_like(c->r, &again), DD_OK);
+    for (i = 3; i-- > 0;) { /* any order */
+        assert_int_equal(dd_reader_reread(again, seen[i].source, seen[i].line, seen[i].off,
+                                          seen[i].len, &e),
+                         DD_OK);
+        assert_true(e.rereadable);
+        assert_text(&e, seen[i].text);
+        assert_string_equal(e.title, seen[i].title);
+        assert_int_equal(e.line, seen[i].line);
+    }
+    /* The JSON Lines file loses its second record: reading it again fails, by name. */
+    snprintf(src, sizeof src, "%s/a.jsonl", c->dir);
+    assert_int_equal(truncate(src, seen[1].off + 4), 0);
+    assert_int_equal(dd_reader_reread(again, seen[1].source, seen[1].line, seen[1].off,
+                                      seen[1].len, &e),
+                     DD_EIO);
+    snprintf(p, sizeof p, "%s:3: file is shorter than when it was read", src);
+    assert_string_equal(dd_reader_error(again), p);
+    dd_reader_free(again);
+    assert_int_equal(dd_reader_next(c->r, &d), DD_END);
+    /* A stream cannot be read again. */
+    dd_reader_free(c->r);
+    new_reader(c, NULL);
+    add_str(c, "s", "streamed text", false);
+    next_ok(c, &d);
+    assert_false(d.rereadable);
+}
+
 static void test_reader_folder_bad_links_reported(void **state)
 {
     ctx *c = *state;
@@ -598,6 +660,7 @@ int main(void)
         T(test_reader_folder_jsonl_read_as_records),
         T(test_reader_folder_bad_links_reported),
         T(test_reader_missing_path_continues),
+        T(test_reader_reread),
     };
 #undef T
     return cmocka_run_group_tests_name("reader", tests, NULL, NULL);

@@ -39,6 +39,7 @@ dd_pipeline_opts dd_pipeline_opts_default(void)
     o.max_days = 4;
     o.story_lsh_threshold = 0.15;
     o.simhash_distance = 10;
+    o.keep_text = (size_t)32 << 20;
     return o;
 }
 

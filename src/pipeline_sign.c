@@ -34,7 +34,8 @@ typedef struct item {
     size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
     size_t ntok, nseq;
     size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi;
-    bool rereadable;         /* the reader can read it again: its set is not kept */
+    bool rereadable;         /* the reader can read it again */
+    bool keep;               /* its set is kept (else it is read again when needed) */
     bool lead;               /* its lead signature is in the batch (else: none to make) */
     uint64_t hash;           /* XXH3 of the compared text, checked when it is read again */
 } item;
@@ -86,6 +87,7 @@ typedef struct signing {
     dd_reader_warn_fn warn_fn; /* the reader's own callback, replayed at merge */
     void *warn_ud;
     dd_status fill_st;
+    size_t text_read; /* compared text bytes copied so far, for opts.keep_text */
     dd_span *spans; /* merge scratch for stories-level tokens */
     size_t spans_cap;
 } signing;
@@ -193,7 +195,7 @@ static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks,
 /* Whether the set of an item is kept in memory (else it is read again when needed). */
 static bool keeps_set(const dd__run *w, const item *it)
 {
-    return w->keep_sets || !it->rereadable;
+    return w->keep_sets || it->keep;
 }
 
 static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size_t k)
@@ -579,8 +581,13 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
             const char *e = dd_reader_error(r);
             if (put_str(b, e, strlen(e), &it->msg) != DD_OK)
                 return DD_ENOMEM;
-        } else if (copy_doc(b, it, &d) != DD_OK)
+        } else if (copy_doc(b, it, &d) != DD_OK) {
             return DD_ENOMEM;
+        } else {
+            /* Decided in reading order, so the same documents are kept for any -j. */
+            s->text_read += it->len;
+            it->keep = !it->rereadable || s->text_read <= s->w->o->keep_text;
+        }
     }
     return DD_OK;
 }

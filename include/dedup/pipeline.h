@@ -58,6 +58,9 @@ typedef struct dd_pipeline_opts {
     const char *idf_text;    /**< background IDF table (dd_idf format); NULL: built in */
     size_t idf_len;
     const char *idf_name;
+    size_t keep_text;        /**< copies level: shingle sets stay in memory until this many
+                                  bytes of text were read (32 MiB); after that, documents
+                                  the reader can read again are, to verify their pairs */
     size_t threads;          /**< signing threads; 0: one per online core. The output is the
                                   same for every count */
     dd_diag_fn on_diag;      /**< may be NULL */

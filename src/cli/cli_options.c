@@ -43,6 +43,9 @@ static const char usage_text[] =
     "\n"
     "Input:\n"
     "      --max-doc-bytes=N     skip larger documents (default 64M; K, M, G suffixes)\n"
+    "      --keep-text=N         copies level: keep the shingles of the first N bytes\n"
+    "                            of text in memory (default 32M); later documents\n"
+    "                            from files are read again to verify their pairs\n"
     "      --stdin-format=FMT    text (default) or jsonl\n"
     "      --id-field=PATH       JSON Lines field names; dots reach nested objects\n"
     "      --text-field=PATH     (defaults id, text, title, date)\n"
@@ -77,6 +80,7 @@ enum {
     OPT_LSH_THRESHOLD,
     OPT_SEED,
     OPT_MAX_DOC_BYTES,
+    OPT_KEEP_TEXT,
     OPT_STDIN_FORMAT,
     OPT_ID_FIELD,
     OPT_TEXT_FIELD,
@@ -105,6 +109,7 @@ static const struct option long_opts[] = {
     {"lsh-threshold", required_argument, NULL, OPT_LSH_THRESHOLD},
     {"seed", required_argument, NULL, OPT_SEED},
     {"max-doc-bytes", required_argument, NULL, OPT_MAX_DOC_BYTES},
+    {"keep-text", required_argument, NULL, OPT_KEEP_TEXT},
     {"stdin-format", required_argument, NULL, OPT_STDIN_FORMAT},
     {"id-field", required_argument, NULL, OPT_ID_FIELD},
     {"text-field", required_argument, NULL, OPT_TEXT_FIELD},
@@ -302,6 +307,10 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
     case OPT_MIN_DF:
         rc = parse_size("min-df", arg, 1, UINT32_MAX, false, &v);
         o->min_df = v;
+        return rc;
+    case OPT_KEEP_TEXT:
+        rc = parse_size("keep-text", arg, 0, (unsigned long long)SIZE_MAX / 2, true, &v);
+        o->pipe.keep_text = (size_t)v;
         return rc;
     case OPT_MAX_DOC_BYTES:
         rc = parse_size("max-doc-bytes", arg, 1, (unsigned long long)SIZE_MAX / 2, true, &v);

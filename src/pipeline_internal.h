@@ -26,7 +26,7 @@ struct dd__result_mem {
     uint8_t *flags;  /* DD__DOC_* per document */
     uint64_t *hash;  /* XXH3 of each re-read document's compared text, checked on reading */
     uint32_t *lead;  /* lead signature (LEAD_VALUES values) per document */
-    size_t flags_cap, hash_cap, lead_cap, n_reread;
+    size_t flags_cap, hash_cap, lead_cap;
     uint64_t *set;   /* shingle sets kept in memory, document after document, each sorted
                         (empty for DD__DOC_REREAD documents) */
     uint32_t *pos;   /* first position in the text of each set element */

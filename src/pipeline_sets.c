@@ -210,14 +210,13 @@ typedef struct dd__setpart {
     size_t n, set_cap, pos_cap;
     size_t *off;       /* per re-read document of the part: start in set, then end */
     char **why;        /* per re-read document: NULL, or why it could not be read again */
-    size_t n_docs;
+    size_t lo, n_docs; /* its documents: idx[lo .. lo + n_docs) of the load */
 } dd__setpart;
 
 typedef struct load_job {
     dd__run *w;
     dd__setblock *b;
     const size_t *idx; /* block indexes of the documents to read again */
-    size_t n_parts;
 } load_job;
 
 /* Worker state of one part. */
@@ -225,9 +224,8 @@ typedef struct loader {
     dd_reader *rd;
     dd_normalizer *nz;
     dd__setbuf sb;
-    uint64_t *sh, *tmp_set;
-    uint32_t *tmp_pos;
-    size_t sh_cap, tmp_cap, tmp_pos_cap, *acc, acc_cap, *keep, keep_cap;
+    uint64_t *sh;
+    size_t sh_cap, *acc, acc_cap, *keep, keep_cap;
 } loader;
 
 static void loader_free(loader *l)
@@ -236,8 +234,6 @@ static void loader_free(loader *l)
     dd_normalizer_free(l->nz);
     dd__setbuf_free(&l->sb);
     free(l->sh);
-    free(l->tmp_set);
-    free(l->tmp_pos);
     free(l->acc);
     free(l->keep);
 }
@@ -251,7 +247,8 @@ static void where(const dd_doc_info *di, char *buf, size_t cap)
         snprintf(buf, cap, "%s", di->source);
 }
 
-/* The reader's message without its location prefix and ", skipped" suffix. */
+/* The reader's message ("FILE[:LINE]: reason[, skipped]") without its location and
+ * ", skipped": the pipeline words what happens instead. */
 static char *reason(const dd_doc_info *di, const char *msg)
 {
     char loc[1100];
@@ -262,9 +259,6 @@ static char *reason(const dd_doc_info *di, const char *msg)
     n = strlen(loc);
     if (strncmp(msg, loc, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
         msg += n + 2;
-    else if (strncmp(msg, di->source, strlen(di->source)) == 0 &&
-             msg[strlen(di->source)] == ':' && msg[strlen(di->source) + 1] == ' ')
-        msg += strlen(di->source) + 2;
     k = strlen(msg);
     if (k >= 9 && strcmp(msg + k - 9, ", skipped") == 0)
         k -= 9;
@@ -342,6 +336,7 @@ static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
     dd_status st;
 
     memset(&l, 0, sizeof l);
+    p->lo = lo;
     p->n_docs = hi - lo;
     p->off = calloc(hi - lo + 1, sizeof *p->off);
     p->why = calloc(hi - lo + 1, sizeof *p->why);
@@ -360,13 +355,13 @@ static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
 
 /* Point the re-read documents' views into their parts; report each document that could not
  * be read again (once per run). */
-static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx, size_t n_idx)
+static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx)
 {
-    size_t nt = b->n_parts, t, i;
+    size_t t, i;
 
-    for (t = 0; t < nt; t++) {
+    for (t = 0; t < b->n_parts; t++) {
         dd__setpart *p = &b->parts[t];
-        size_t lo = n_idx * t / nt, hi = n_idx * (t + 1) / nt;
+        size_t lo = p->lo, hi = p->lo + p->n_docs;
         for (i = lo; i < hi; i++) {
             uint32_t doc = b->docs[idx[i]];
             dd__setview *v = &b->v[idx[i]];
@@ -422,10 +417,10 @@ dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock
         nt = nt > n_idx ? n_idx : nt;
         b->parts = calloc(nt, sizeof *b->parts);
         b->n_parts = nt;
-        job = (load_job){w, b, idx, nt};
+        job = (load_job){w, b, idx};
         st = b->parts ? dd__parallel_for(nt, n_idx, load_range, &job) : DD_ENOMEM;
         if (st == DD_OK)
-            link_parts(w, b, idx, n_idx);
+            link_parts(w, b, idx);
     }
     free(idx);
     return st;

@@ -34,7 +34,6 @@ typedef struct item {
     size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
     size_t ntok, nseq;
     size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi;
-    bool rereadable;         /* the reader can read it again */
     bool keep;               /* its set is kept (else it is read again when needed) */
     bool lead;               /* its lead signature is in the batch (else: none to make) */
     uint64_t hash;           /* XXH3 of the compared text, checked when it is read again */
@@ -411,7 +410,6 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     else
         dd__lonely_sig(m->lead + idx * nl, nl, idx);
     m->flags[idx] = keeps_set(w, it) ? 0 : DD__DOC_REREAD;
-    m->n_reread += !keeps_set(w, it);
     m->hash[idx] = it->hash;
     if (n) {
         memcpy(m->set + m->set_n, b->set + it->set_lo, n * sizeof *m->set);
@@ -539,7 +537,6 @@ static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
     it->line = d->line;
     it->record_off = d->record_off;
     it->record_len = d->record_len;
-    it->rereadable = d->rereadable;
     if (tl) {
         memcpy(b->txt + b->txt_n, d->title, tl);
         memcpy(b->txt + b->txt_n + tl, "\n\n", 2);
@@ -586,7 +583,7 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
         } else {
             /* Decided in reading order, so the same documents are kept for any -j. */
             s->text_read += it->len;
-            it->keep = !it->rereadable || s->text_read <= s->w->o->keep_text;
+            it->keep = !d.rereadable || s->text_read <= s->w->o->keep_text;
         }
     }
     return DD_OK;

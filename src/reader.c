@@ -834,7 +834,7 @@ dd_status dd_reader_new_like(const dd_reader *r, dd_reader **out)
 }
 
 /* Open `source` for records, keeping the last one open: candidates come in file order. */
-static dd_status reread_open(dd_reader *r, const char *source)
+static dd_status reread_open(dd_reader *r, const char *source, size_t line)
 {
     if (r->rfd >= 0 && strcmp(r->rname, source) == 0)
         return DD_OK;
@@ -846,7 +846,7 @@ static dd_status reread_open(dd_reader *r, const char *source)
         return DD_ENOMEM;
     r->rfd = open(source, O_RDONLY | O_CLOEXEC);
     if (r->rfd < 0)
-        return fail(r, DD_EIO, "%s: %s", source, strerror(errno));
+        return fail(r, DD_EIO, "%s:%zu: %s", source, line, strerror(errno));
     return DD_OK;
 }
 
@@ -854,7 +854,7 @@ static dd_status reread_record(dd_reader *r, const char *source, size_t line, lo
                                size_t len, dd_doc *doc)
 {
     size_t got = 0;
-    dd_status st = reread_open(r, source);
+    dd_status st = reread_open(r, source, line);
 
     if (st != DD_OK)
         return st;

@@ -210,9 +210,15 @@ static dd_status find_passages(dd_explain *e, const toks *a, const toks *b, size
  * candidate (banding for Jaccard 0.01 over 4096 values) and any candidate joins (threshold
  * just above 0, no date window); the reported pair then carries the cosine. No pair means no
  * shared key term, so the cosine is 0. The corpus IDF is that of the two texts. */
-static dd_status story_similarity(const dd_pipeline_opts *base, const char *a, size_t la,
-                                  const char *b, size_t lb, double *sim)
+static char *copy_or_empty(const char *s)
 {
+    return strdup(s ? s : "");
+}
+
+static dd_status story_similarity(const dd_pipeline_opts *base, const char *a, size_t la,
+                                  const char *b, size_t lb, dd_explain *e)
+{
+    double *sim = &e->similarity;
     dd_pipeline_opts o = *base;
     FILE *fa = fmemopen((void *)(uintptr_t)a, la, "r"),
          *fb = fmemopen((void *)(uintptr_t)b, lb, "r");
@@ -234,9 +240,20 @@ static dd_status story_similarity(const dd_pipeline_opts *base, const char *a, s
     if (st == DD_OK)
         st = dd_pipeline_run(&o, r, &res);
     *sim = 0;
-    for (i = 0; st == DD_OK && i < res->n_pairs; i++)
+    for (i = 0; st == DD_OK && i < res->n_pairs; i++) {
         if (res->pairs[i].similarity > 0)
             *sim = res->pairs[i].similarity;
+        e->facts_both = copy_or_empty(res->pairs[i].facts_both);
+        e->facts_a = copy_or_empty(res->pairs[i].facts_a);
+        e->facts_b = copy_or_empty(res->pairs[i].facts_b);
+    }
+    if (st == DD_OK && !e->facts_both) { /* no pair: no shared key term */
+        e->facts_both = copy_or_empty(NULL);
+        e->facts_a = copy_or_empty(NULL);
+        e->facts_b = copy_or_empty(NULL);
+    }
+    if (st == DD_OK && (!e->facts_both || !e->facts_a || !e->facts_b))
+        st = DD_ENOMEM;
     dd_result_free(res);
     dd_reader_free(r);
     if (fa)
@@ -289,7 +306,7 @@ static dd_status explain(const dd_pipeline_opts *o, const char *a, size_t la, co
     if (st == DD_OK && (st = shingle(&ta, &so)) == DD_OK && (st = shingle(&tb, &so)) == DD_OK)
         st = find_passages(e, &ta, &tb, o->shingle_k);
     if (st == DD_OK && story)
-        st = story_similarity(o, a, la, b, lb, &e->similarity);
+        st = story_similarity(o, a, la, b, lb, e);
     else if (e)
         e->similarity = -1;
     toks_free(&ta);
@@ -334,5 +351,8 @@ void dd_explain_free(dd_explain *e)
     if (!e)
         return;
     free(e->passages);
+    free(e->facts_both);
+    free(e->facts_a);
+    free(e->facts_b);
     free(e);
 }

@@ -152,7 +152,7 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
             st = DD_ENOMEM;
         else
             res->pairs[res->n_pairs++] =
-                (dd_pair_score){a, b, s.jaccard, s.containment, -1, true};
+                (dd_pair_score){a, b, s.jaccard, s.containment, -1, true, NULL, NULL, NULL};
     }
     dd__sets_free(&blk);
     return st;

@@ -188,7 +188,8 @@ static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks,
         b->tokb_n += len;
     }
     it->tok_hi = b->n_toks;
-    return DD_OK;
+    /* Names and figures are the facts that tell one development from the next. */
+    return dd_terms_mark_names(g->terms, b->txt + it->text, it->len, b->terms + it->tok_lo, n);
 }
 
 /* Whether the set of an item is kept in memory (else it is read again when needed). */

@@ -232,6 +232,121 @@ static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
     return v;
 }
 
+/* ---- facts ------------------------------------------------------------------------------ */
+
+/* What a wire editor compares first: the names and figures a report states. Rewrites of one
+ * report state the same ones; the next development of a saga brings its own figures. */
+
+typedef struct fact {
+    uint64_t h;
+    uint8_t k;
+} fact;
+
+static int cmp_fact(const void *pa, const void *pb)
+{
+    const fact *a = pa, *b = pb;
+
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return (a->k > b->k) - (a->k < b->k);
+}
+
+/* Each document's facts: the distinct names and figures among its content terms (after
+ * boilerplate is stripped, so a shared footer's names are nobody's facts). */
+static dd_status build_facts(struct dd__result_mem *m, size_t n_docs)
+{
+    size_t d, i, total = 0, max = 1, w = 0;
+    fact *tmp;
+
+    for (i = 0; i < m->n_terms; i++)
+        total += (m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
+    for (d = 0; d < n_docs; d++)
+        max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d] : max;
+    m->fact_h = malloc((total + 1) * sizeof *m->fact_h);
+    m->fact_k = malloc(total + 1);
+    m->fact_off = malloc((n_docs + 1) * sizeof *m->fact_off);
+    tmp = malloc(max * sizeof *tmp);
+    if (!m->fact_h || !m->fact_k || !m->fact_off || !tmp) {
+        free(tmp);
+        return DD_ENOMEM;
+    }
+    for (d = 0; d < n_docs; d++) {
+        size_t n = 0, j;
+        m->fact_off[d] = w;
+        for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
+            if (m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))
+                tmp[n++] = (fact){m->terms[i].hash,
+                                  (uint8_t)(m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))};
+        if (n > 1)
+            qsort(tmp, n, sizeof *tmp, cmp_fact);
+        for (j = 0; j < n; j++) {
+            if (j && tmp[j].h == tmp[j - 1].h)
+                continue;
+            m->fact_h[w] = tmp[j].h;
+            m->fact_k[w++] = tmp[j].k;
+        }
+    }
+    m->fact_off[n_docs] = w;
+    free(tmp);
+    return DD_OK;
+}
+
+typedef struct pair_facts {
+    size_t fig_a, fig_b, fig_shared; /* figures each states, and both */
+    double cover_a, cover_b;         /* idf-weighted share of a's (b's) facts the other states */
+} pair_facts;
+
+static pair_facts facts_of_pair(const struct dd__result_mem *m, const dd_idf *idf, uint32_t a,
+                                uint32_t b)
+{
+    pair_facts f = {0, 0, 0, 0, 0};
+    size_t i = m->fact_off[a], ie = m->fact_off[a + 1], j = m->fact_off[b],
+           je = m->fact_off[b + 1];
+    double wa = 0, wb = 0, ws = 0;
+
+    while (i < ie || j < je) {
+        if (j >= je || (i < ie && m->fact_h[i] < m->fact_h[j])) {
+            wa += dd_idf_weight(idf, m->fact_h[i]);
+            f.fig_a += m->fact_k[i++] == DD_TERM_FIGURE;
+        } else if (i >= ie || m->fact_h[j] < m->fact_h[i]) {
+            wb += dd_idf_weight(idf, m->fact_h[j]);
+            f.fig_b += m->fact_k[j++] == DD_TERM_FIGURE;
+        } else {
+            double x = dd_idf_weight(idf, m->fact_h[i]);
+            bool fig = m->fact_k[i] == DD_TERM_FIGURE;
+            wa += x;
+            wb += x;
+            ws += x;
+            f.fig_a += fig;
+            f.fig_b += fig;
+            f.fig_shared += fig;
+            i++;
+            j++;
+        }
+    }
+    f.cover_a = wa > 0 ? ws / wa : 0;
+    f.cover_b = wb > 0 ? ws / wb : 0;
+    return f;
+}
+
+/* Derivation evidence for dd_story_attach: every fact of one is a fact of the other (idf
+ * weighted, DERIVE_COVER), and they do not contradict each other's figures (three or more
+ * each with none in common). A revision restates its source's facts in its own words. */
+#define DERIVE_COVER 0.75
+
+static uint8_t derivation(const pair_facts *f)
+{
+    uint8_t e = 0;
+
+    if (f->fig_a >= 3 && f->fig_b >= 3 && f->fig_shared == 0)
+        return 0;
+    if (f->cover_a >= DERIVE_COVER)
+        e |= DD_STORY_A_IN_B;
+    if (f->cover_b >= DERIVE_COVER)
+        e |= DD_STORY_B_IN_A;
+    return e;
+}
+
 /* ---- candidates ------------------------------------------------------------------------ */
 
 typedef struct topsig_job {
@@ -341,8 +456,94 @@ static int cmp_pair(const void *pa, const void *pb)
 
 /* Keep, as reported evidence, every scored pair inside one story cluster, with its story
  * similarity and its shingle scores. */
-static dd_status story_pairs(dd__run *w, const uint64_t *cand, const double *sim,
-                             size_t n_cand, const uint32_t *label)
+typedef struct weighted {
+    uint64_t h;
+    double w;
+} weighted;
+
+static int cmp_weighted(const void *pa, const void *pb)
+{
+    const weighted *a = pa, *b = pb;
+
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+/* "a, b, c": the surface forms of the FACTS_SHOWN heaviest of h[0..n) (reordered). */
+#define FACTS_SHOWN 6
+
+static const char *fact_list(struct dd__result_mem *m, weighted *h, size_t n)
+{
+    char buf[512];
+    size_t i, len = 0, shown = 0;
+
+    qsort(h, n, sizeof *h, cmp_weighted);
+    buf[0] = '\0';
+    for (i = 0; i < n && shown < FACTS_SHOWN; i++) {
+        const char *s = dict_get(m, h[i].h);
+        if (!s || len + strlen(s) + 3 >= sizeof buf)
+            continue;
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", shown ? ", " : "", s);
+        shown++;
+    }
+    return dd__arena_strndup(&m->strings, buf, len);
+}
+
+/* The weight of term h in document d's story vector (0 when it has none). */
+static double vec_weight(const struct dd__result_mem *m, size_t d, uint64_t h)
+{
+    size_t lo = m->voff[d], hi = m->voff[d + 1];
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->vh[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->voff[d + 1] && m->vh[lo] == h ? m->vw[lo] : 0;
+}
+
+/* The facts of a reported pair: those both state, those only one states, each list by
+ * weight in the story vectors (what the reports make of it, not how rare the word is). */
+static dd_status pair_fact_lists(struct dd__result_mem *m, dd_pair_score *p)
+{
+    size_t i = m->fact_off[p->a], ie = m->fact_off[p->a + 1], j = m->fact_off[p->b],
+           je = m->fact_off[p->b + 1], nb = 0, na = 0, no = 0;
+    weighted *both = malloc((ie - i + 1) * sizeof *both), *oa = malloc((ie - i + 1) * sizeof *oa),
+             *ob = malloc((je - j + 1) * sizeof *ob);
+    dd_status st = both && oa && ob ? DD_OK : DD_ENOMEM;
+
+    while (st == DD_OK && (i < ie || j < je)) {
+        if (j >= je || (i < ie && m->fact_h[i] < m->fact_h[j])) {
+            oa[na++] = (weighted){m->fact_h[i], vec_weight(m, p->a, m->fact_h[i])};
+            i++;
+        } else if (i >= ie || m->fact_h[j] < m->fact_h[i]) {
+            ob[no++] = (weighted){m->fact_h[j], vec_weight(m, p->b, m->fact_h[j])};
+            j++;
+        } else {
+            both[nb++] = (weighted){m->fact_h[i], vec_weight(m, p->a, m->fact_h[i]) +
+                                                      vec_weight(m, p->b, m->fact_h[i])};
+            i++;
+            j++;
+        }
+    }
+    if (st == DD_OK) {
+        p->facts_both = fact_list(m, both, nb);
+        p->facts_a = fact_list(m, oa, na);
+        p->facts_b = fact_list(m, ob, no);
+        if (!p->facts_both || !p->facts_a || !p->facts_b)
+            st = DD_ENOMEM;
+    }
+    free(both);
+    free(oa);
+    free(ob);
+    return st;
+}
+
+static dd_status story_pairs(dd__run *w, const uint64_t *cand,
+                             const double *sim, size_t n_cand, const uint32_t *label)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
@@ -362,8 +563,12 @@ static dd_status story_pairs(dd__run *w, const uint64_t *cand, const double *sim
             c++;
         s = dd_verify_sets(m->set + m->set_off[a], m->set_off[a + 1] - m->set_off[a],
                            m->set + m->set_off[b], m->set_off[b + 1] - m->set_off[b]);
-        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment, sim[i], false};
-        out[n++].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
+        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment, sim[i], false, NULL, NULL, NULL};
+        out[n].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
+        if (pair_fact_lists(m, &out[n++]) != DD_OK) {
+            free(out);
+            return DD_ENOMEM;
+        }
     }
     free(res->pairs);
     res->pairs = out;
@@ -468,6 +673,7 @@ static dd_status extract(dd_result *res, const uint32_t *label)
 
 typedef struct score_job {
     const struct dd__result_mem *m;
+    const dd_idf *idf;
     const uint64_t *p;
     double *sim;
 } score_job;
@@ -487,9 +693,10 @@ static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
 
 /* Score the pairs p[0..n) on the run's threads (sim has room for n) and keep those above 0,
  * in order, with their similarity; returns how many were kept. */
-static size_t score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n)
+static size_t score_pairs(const dd__run *w, const dd_idf *idf, uint64_t *p, double *sim,
+                          size_t n)
 {
-    score_job job = {w->res->mem, p, sim};
+    score_job job = {w->res->mem, idf, p, sim};
     size_t i, k = 0;
 
     (void)dd__parallel_for(dd__thread_count(w->o), n, score_range, &job); /* cannot fail */
@@ -526,7 +733,8 @@ static int cmp_nb(const void *pa, const void *pb)
  * A-B is scored too. Signatures miss some pairs of rewrites that share the original's facts
  * but few words with each other, and average linkage counts a missing pair as 0, which
  * would keep the third version of a story out of its cluster. */
-static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
+static dd_status close_triangles(dd__run *w, const dd_idf *idf, uint64_t **cand, double **sim,
+                                size_t *n_cand)
 {
     double floor = 0.5 * w->o->story_threshold;
     size_t i, j, k, n_nb = 0, n_new = 0, cap_new = 0;
@@ -581,7 +789,7 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
     memcpy(p + *n_cand, add, n_new * sizeof *add);
     free(add);
     *n_cand = dd__sort_unique_u64(p, *n_cand + n_new);
-    *n_cand = score_pairs(w, p, ns, *n_cand);
+    *n_cand = score_pairs(w, idf, p, ns, *n_cand);
     free(*sim);
     *sim = ns;
     return DD_OK;
@@ -590,7 +798,8 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
 /* Candidate pairs for stories: the signature family's, plus every verified copy pair, plus
  * the closed triangles of the strong ones, each with its story similarity; pairs scoring 0
  * add nothing to an average and are dropped. */
-static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
+static dd_status story_candidates(dd__run *w, const dd_idf *idf, uint64_t **cand, double **sim,
+                                 size_t *n_cand)
 {
     dd_result *res = w->res;
     dd_status st = w->o->signature == DD_SIGNATURE_SIMHASH ? simhash_candidates(w, cand, n_cand)
@@ -611,9 +820,30 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     *sim = malloc((*n_cand + 1) * sizeof **sim);
     if (!*sim)
         return DD_ENOMEM;
-    *n_cand = score_pairs(w, p, *sim, *n_cand);
-    st = close_triangles(w, cand, sim, n_cand);
+    *n_cand = score_pairs(w, idf, p, *sim, *n_cand);
+    st = close_triangles(w, idf, cand, sim, n_cand);
     res->n_story_scored = *n_cand;
+    return st;
+}
+
+/* Lone documents derived from a cluster's centre join it (dd_story_attach). */
+static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint64_t *cand,
+                                const double *sim, size_t n_cand, const dd_story_opts *so,
+                                uint32_t *label)
+{
+    uint8_t *evid = malloc(n_cand + 1);
+    size_t i;
+    dd_status st;
+
+    if (!evid)
+        return DD_ENOMEM;
+    for (i = 0; i < n_cand; i++) {
+        pair_facts f = facts_of_pair(w->res->mem, idf, (uint32_t)(cand[i] >> 32),
+                                     (uint32_t)cand[i]);
+        evid[i] = derivation(&f);
+    }
+    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, so, label);
+    free(evid);
     return st;
 }
 
@@ -621,7 +851,7 @@ dd_status dd__story_run(dd__run *w)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
-    dd_story_opts so = {w->o->story_threshold, w->o->max_days};
+    dd_story_opts so = dd_story_opts_default();
     uint64_t *cand = NULL;
     double *sim = NULL;
     size_t n_cand = 0;
@@ -633,21 +863,27 @@ dd_status dd__story_run(dd__run *w)
         dd_idf_free(idf);
         return DD_ENOMEM;
     }
+    so.threshold = w->o->story_threshold;
+    so.max_days = w->o->max_days;
     if (res->n_docs)
         strip_terms(m, res->n_docs);
-    st = load_idf(w->o, idf);
+    st = build_facts(m, res->n_docs);
+    if (st == DD_OK)
+        st = load_idf(w->o, idf);
     if (st == DD_OK)
         st = build_vectors(w, idf);
     if (st == DD_OK)
         st = copy_groups(res, res->near_copy);
     if (st == DD_OK)
-        st = story_candidates(w, &cand, &sim, &n_cand);
+        st = story_candidates(w, idf, &cand, &sim, &n_cand);
     if (st == DD_OK) {
         uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {
             memcpy(label, res->near_copy, res->n_docs * sizeof *label);
             st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, &so, label);
+            if (st == DD_OK)
+                st = attach_derived(w, idf, cand, sim, n_cand, &so, label);
             if (st == DD_OK)
                 st = story_pairs(w, cand, sim, n_cand, label);
             if (st == DD_OK)

@@ -180,6 +180,19 @@ static void text_pair(const dd_result *res, size_t c, const dd_pair_score *p, FI
         fprintf(out, " similarity %.4f", p->similarity);
     fprintf(out, " jaccard %.4f containment %.4f%s\n", p->jaccard, p->containment,
             p->similarity < 0 ? "" : p->copy ? " (copy)" : " (rewrite)");
+    if (p->facts_both && (p->facts_both[0] || p->facts_a[0] || p->facts_b[0])) {
+        fputs("      facts in both: ", out);
+        text_safe(out, p->facts_both[0] ? p->facts_both : "none");
+        if (p->facts_a[0]) {
+            fprintf(out, "; only [%zu]: ", member_no(res, c, p->a));
+            text_safe(out, p->facts_a);
+        }
+        if (p->facts_b[0]) {
+            fprintf(out, "; only [%zu]: ", member_no(res, c, p->b));
+            text_safe(out, p->facts_b);
+        }
+        fputc('\n', out);
+    }
 }
 
 /* Length of a leading dateline ("2024-12-05 " or "date 2024-12-05 ") in a headline: the text
@@ -325,13 +338,13 @@ static void jsonl_doc(const dd_doc_info *d, FILE *out)
     fprintf(out, ",\"bytes\":%zu,\"words\":%zu}", d->bytes, d->tokens);
 }
 
-/* "a, b, c" -> ,"key_terms":["a","b","c"] */
-static void jsonl_key_terms(const char *terms, FILE *out)
+/* "a, b, c" -> ,"name":["a","b","c"] */
+static void jsonl_list(const char *name, const char *terms, FILE *out)
 {
     char buf[64];
     bool first = true;
 
-    fputs(",\"key_terms\":[", out);
+    fprintf(out, ",\"%s\":[", name);
     while (*terms) {
         const char *end = strstr(terms, ", ");
         size_t n = end ? (size_t)(end - terms) : strlen(terms);
@@ -394,7 +407,7 @@ static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const p
     }
     fputc(']', out);
     if (res->key_terms)
-        jsonl_key_terms(res->key_terms[c], out);
+        jsonl_list("key_terms", res->key_terms[c], out);
     if (res->near_copy)
         jsonl_copy_groups(res, c, out);
     fputs(",\"pairs\":[", out);
@@ -409,6 +422,11 @@ static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const p
         fprintf(out, ",\"jaccard\":%.4f,\"containment\":%.4f", p->jaccard, p->containment);
         if (p->similarity >= 0)
             fprintf(out, ",\"copy\":%s", p->copy ? "true" : "false");
+        if (p->facts_both) {
+            jsonl_list("facts_both", p->facts_both, out);
+            jsonl_list("facts_only_a", p->facts_a, out);
+            jsonl_list("facts_only_b", p->facts_b, out);
+        }
         fputc('}', out);
         first = false;
     }

@@ -129,7 +129,7 @@ double dd_story_similarity(dd_vec a, dd_vec b, double penalty)
 
 dd_story_opts dd_story_opts_default(void)
 {
-    dd_story_opts o = {0.36, 4.0};
+    dd_story_opts o = {0.36, 4.0, 0.2, 0.15};
     return o;
 }
 
@@ -372,4 +372,136 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
         label[i] = hac_find(&h, (uint32_t)i);
     hac_free(&h, n);
     return st;
+}
+
+/* ---- attaching derived documents ------------------------------------------------------- */
+
+typedef struct attach {
+    uint32_t *size;   /* members per cluster (by label) */
+    double *centre_s; /* per document: its summed similarity inside its cluster */
+    uint32_t *centre; /* per cluster label: its centre, or UINT32_MAX */
+    uint32_t *to;     /* per document: the cluster it would join, or UINT32_MAX */
+    double *best, *sum;
+    double *dmin, *dmax;
+} attach;
+
+static void attach_free(attach *t)
+{
+    free(t->size);
+    free(t->centre_s);
+    free(t->centre);
+    free(t->to);
+    free(t->best);
+    free(t->sum);
+    free(t->dmin);
+    free(t->dmax);
+}
+
+static dd_status attach_init(attach *t, size_t n)
+{
+    size_t i, k = n ? n : 1;
+
+    t->size = calloc(k, sizeof *t->size);
+    t->centre_s = calloc(k, sizeof *t->centre_s);
+    t->centre = malloc(k * sizeof *t->centre);
+    t->to = malloc(k * sizeof *t->to);
+    t->best = calloc(k, sizeof *t->best);
+    t->sum = calloc(k, sizeof *t->sum);
+    t->dmin = malloc(k * sizeof *t->dmin);
+    t->dmax = malloc(k * sizeof *t->dmax);
+    if (!t->size || !t->centre_s || !t->centre || !t->to || !t->best || !t->sum || !t->dmin ||
+        !t->dmax)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        t->centre[i] = t->to[i] = UINT32_MAX;
+        t->dmin[i] = t->dmax[i] = NAN;
+    }
+    return DD_OK;
+}
+
+/* Sizes, date ranges and centres of the clusters: the centre is the member whose
+ * similarities to the other members add up to most (ties to the smaller index). */
+static void find_centres(attach *t, const double *days, size_t n, const uint64_t *pairs,
+                         const double *sim, size_t n_pairs, const uint32_t *label)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        uint32_t c = label[i];
+        t->size[c]++;
+        if (!isnan(days[i])) {
+            t->dmin[c] = isnan(t->dmin[c]) || days[i] < t->dmin[c] ? days[i] : t->dmin[c];
+            t->dmax[c] = isnan(t->dmax[c]) || days[i] > t->dmax[c] ? days[i] : t->dmax[c];
+        }
+    }
+    for (i = 0; i < n_pairs; i++) {
+        uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
+        if (label[a] == label[b]) {
+            t->centre_s[a] += sim[i];
+            t->centre_s[b] += sim[i];
+        }
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t c = label[i];
+        if (t->size[c] >= 3 &&
+            (t->centre[c] == UINT32_MAX || t->centre_s[i] > t->centre_s[t->centre[c]]))
+            t->centre[c] = (uint32_t)i;
+    }
+}
+
+static bool attach_dates_fit(const attach *t, const double *days, uint32_t x, uint32_t c,
+                             double max_days)
+{
+    double lo, hi;
+
+    if (max_days <= 0 || isnan(days[x]) || isnan(t->dmin[c]))
+        return true;
+    lo = days[x] < t->dmin[c] ? days[x] : t->dmin[c];
+    hi = days[x] > t->dmax[c] ? days[x] : t->dmax[c];
+    return hi - lo <= max_days;
+}
+
+dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, const double *sim,
+                          const uint8_t *evid, size_t n_pairs, const dd_story_opts *o,
+                          uint32_t *label)
+{
+    attach t;
+    size_t i;
+    dd_status st;
+
+    memset(&t, 0, sizeof t);
+    st = attach_init(&t, n);
+    if (st != DD_OK) {
+        attach_free(&t);
+        return st;
+    }
+    find_centres(&t, days, n, pairs, sim, n_pairs, label);
+    for (i = 0; i < n_pairs; i++) { /* a lone document and a centre it is derived from */
+        uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i], x, c;
+        bool a_alone = t.size[label[a]] == 1, b_alone = t.size[label[b]] == 1;
+        if (sim[i] < o->attach_sim || a_alone == b_alone)
+            continue;
+        x = a_alone ? a : b;
+        c = label[a_alone ? b : a];
+        if (t.centre[c] != (a_alone ? b : a) ||
+            !(evid[i] & (a_alone ? DD_STORY_A_IN_B : DD_STORY_B_IN_A)) ||
+            !attach_dates_fit(&t, days, x, c, o->max_days))
+            continue;
+        if (sim[i] > t.best[x] || (sim[i] == t.best[x] && c < t.to[x])) {
+            t.best[x] = sim[i];
+            t.to[x] = c;
+        }
+    }
+    for (i = 0; i < n_pairs; i++) { /* the mean over the whole cluster */
+        uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
+        if (t.to[a] != UINT32_MAX && label[b] == t.to[a])
+            t.sum[a] += sim[i];
+        if (t.to[b] != UINT32_MAX && label[a] == t.to[b])
+            t.sum[b] += sim[i];
+    }
+    for (i = 0; i < n; i++)
+        if (t.to[i] != UINT32_MAX && t.sum[i] / (double)t.size[t.to[i]] >= o->attach_mean)
+            label[i] = t.to[i];
+    attach_free(&t);
+    return DD_OK;
 }

@@ -158,6 +158,7 @@ static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t 
     t->text_off[*n + 1] = t->text_len;
     t->out[*n].hash = XXH3_64bits_withSeed(s, len, t->seed);
     t->out[*n].token = (uint32_t)token;
+    t->out[*n].flags = len && s[0] >= '0' && s[0] <= '9' ? DD_TERM_FIGURE : 0;
     (*n)++;
     return DD_OK;
 }
@@ -306,6 +307,105 @@ dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_
     }
     *terms = t->out;
     *n_out = m;
+    return DD_OK;
+}
+
+/* ---- names ---------------------------------------------------------------------------- */
+
+static bool ascii_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static bool ascii_alnum(char c)
+{
+    return ascii_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Does the word at s[i] open a sentence? Looking back over spaces, quotes and brackets: the
+ * start of the text, a paragraph break (blank line) or a full stop, ! or ? before it. */
+static bool sentence_start(const char *s, size_t i)
+{
+    int newlines = 0;
+
+    while (i > 0) {
+        char c = s[--i];
+        if (c == '\n')
+            newlines++;
+        else if (c == '"' || c == '\'' || c == '(' || c == '[' || c == '-')
+            continue;
+        else if (c != ' ' && c != '\t' && c != '\r')
+            return c == '.' || c == '!' || c == '?' || c == ':' || newlines >= 2;
+        if (newlines >= 2)
+            return true;
+    }
+    return true;
+}
+
+/* Is the line holding s[i] written without lower-case letters (a wire headline)? */
+static bool shouting_line(const char *s, size_t len, size_t i)
+{
+    size_t a = i, b = i;
+
+    while (a > 0 && s[a - 1] != '\n')
+        a--;
+    while (b < len && s[b] != '\n')
+        b++;
+    for (; a < b; a++)
+        if (s[a] >= 'a' && s[a] <= 'z')
+            return false;
+    return true;
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term *terms,
+                              size_t n)
+{
+    uint64_t *names = NULL;
+    size_t n_names = 0, cap = 0, i = 0, k;
+    char low[CACHE_MAX_WORD];
+
+    while (i < len && text[i] != '\n') /* the headline capitalises every word */
+        i++;
+    while (i < len) {
+        size_t a = i, m = 0, w;
+        if (!ascii_alnum(text[i]) || (i > 0 && ascii_alnum(text[i - 1]))) {
+            i++;
+            continue;
+        }
+        while (i < len && ascii_alnum(text[i]))
+            i++;
+        w = i - a;
+        if (!ascii_upper(text[a]) || w < 2 || w > CACHE_MAX_WORD ||
+            sentence_start(text, a) || shouting_line(text, len, a))
+            continue;
+        for (k = 0; k < w; k++)
+            low[k] = ascii_upper(text[a + k]) ? (char)(text[a + k] + 32) : text[a + k];
+        t->text_len = 0;
+        if (word(t, &m, low, w, 0) != DD_OK) {
+            free(names);
+            return DD_ENOMEM;
+        }
+        if (m == 0)
+            continue; /* a stop word */
+        if (dd__grow((void **)&names, &cap, n_names + 1, sizeof *names) != DD_OK) {
+            free(names);
+            return DD_ENOMEM;
+        }
+        names[n_names++] = t->out[0].hash;
+    }
+    if (n_names > 1)
+        qsort(names, n_names, sizeof *names, cmp_u64);
+    for (k = 0; n_names && k < n; k++)
+        if (!(terms[k].flags & DD_TERM_FIGURE) &&
+            bsearch(&terms[k].hash, names, n_names, sizeof *names, cmp_u64))
+            terms[k].flags |= DD_TERM_NAME;
+    free(names);
     return DD_OK;
 }
 

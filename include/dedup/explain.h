@@ -32,6 +32,10 @@ typedef struct dd_explain {
     size_t n_passages;
     size_t words_a, words_b;   /**< tokens in each text */
     size_t shared_a, shared_b; /**< tokens of each text inside some passage */
+    /** The facts (names and figures, "a, b, c", heaviest first) both texts state, only A
+     *  states, only B states: what tells one development from the next. Empty strings when
+     *  there are none, and NULL from dd_explain_passages. */
+    char *facts_both, *facts_a, *facts_b;
 } dd_explain;
 
 /** Explain texts `a` and `b` (valid UTF-8, `la`/`lb` bytes) under `o` (shingle size, seed,

@@ -90,6 +90,9 @@ typedef struct dd_pair_score {
     double jaccard, containment; /**< shingle-set scores; negative when not computed */
     double similarity;           /**< story cosine (stories level), else negative */
     bool copy;                   /**< passed the copies rule */
+    /** Stories level: the facts (names and figures, heaviest first, "a, b, c") both state,
+     *  only a states and only b states; NULL at the copies level. */
+    const char *facts_both, *facts_a, *facts_b;
 } dd_pair_score;
 
 typedef struct dd_result {

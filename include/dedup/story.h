@@ -49,8 +49,10 @@ double dd_story_cosine(dd_vec a, dd_vec b);
 double dd_story_similarity(dd_vec a, dd_vec b, double penalty);
 
 typedef struct dd_story_opts {
-    double threshold; /**< mean pair similarity two clusters need to merge (0.36) */
-    double max_days;  /**< documents dated further apart never share a cluster (4; <= 0 off) */
+    double threshold;   /**< mean pair similarity two clusters need to merge (0.36) */
+    double max_days;    /**< documents dated further apart never share a cluster (4; <= 0 off) */
+    double attach_sim;  /**< dd_story_attach: similarity to the cluster's centre (0.2) */
+    double attach_mean; /**< dd_story_attach: mean similarity to the cluster (0.15) */
 } dd_story_opts;
 
 dd_story_opts dd_story_opts_default(void);
@@ -65,6 +67,23 @@ dd_story_opts dd_story_opts_default(void);
 dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
                            const double *sim, size_t n_pairs, const dd_story_opts *o,
                            uint32_t *label);
+
+/** Derivation evidence of a pair (a << 32 | b), for dd_story_attach: everything a states
+ *  (its names and figures) b states too, or the other way round. */
+enum { DD_STORY_A_IN_B = 1, DD_STORY_B_IN_A = 2 };
+
+/** After dd_story_cluster: a document left alone joins a cluster of three or more when it is
+ *  derived from the cluster's centre (the member with the most similarity to the others):
+ *  `evid[i]` says pair i's facts of the lone document are all the centre's, its similarity
+ *  to the centre is at least o->attach_sim, and its mean similarity over the cluster at
+ *  least o->attach_mean (dates must fit too). A source's heavy revisions resemble the source
+ *  more than each other, so average linkage alone leaves them out; a revision's facts are the
+ *  source's, while the next step of a saga brings facts of its own. Attachments do not
+ *  chain: they are decided on the clusters as dd_story_cluster left them. `label` as there.
+ *  Returns DD_OK or DD_ENOMEM. */
+dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, const double *sim,
+                          const uint8_t *evid, size_t n_pairs, const dd_story_opts *o,
+                          uint32_t *label);
 
 #ifdef __cplusplus
 }

@@ -16,10 +16,17 @@
 extern "C" {
 #endif
 
-/** One content term: its hash and the token it came from. */
+/** What kind of fact a term is, for telling developments apart (dd_term.flags). */
+enum {
+    DD_TERM_FIGURE = 1, /**< a number as written ("960", "19.25"), not a magnitude word */
+    DD_TERM_NAME = 2    /**< written capitalised inside a sentence (set by the caller) */
+};
+
+/** One content term: its hash, the token it came from, and DD_TERM_* flags. */
 typedef struct dd_term {
     uint64_t hash;  /**< XXH3 of the stem, seeded */
     uint32_t token; /**< index of the (first) source token */
+    uint32_t flags; /**< DD_TERM_FIGURE from dd_terms_extract; DD_TERM_NAME is the caller's */
 } dd_term;
 
 typedef struct dd_terms dd_terms;
@@ -35,6 +42,13 @@ bool dd_terms_is_stop(const char *word, size_t len);
  *  terms, valid until the next call on `t`. Returns DD_OK or DD_ENOMEM. */
 dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_term **terms,
                            size_t *n_out);
+
+/** Flag DD_TERM_NAME on the terms `terms[0..n)` whose word `text` writes capitalised inside
+ *  a sentence somewhere ("Hama", "IAAF"; not "The" opening one, not a headline on the
+ *  first line, not a line written all in capitals). Only ASCII capitals are seen. Invalidates
+ *  the view of the last dd_terms_extract(), so copy its terms first. DD_OK or DD_ENOMEM. */
+dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term *terms,
+                              size_t n);
 
 /** The stem (or number, or character pair) of term `i` of the last extraction, not
  *  NUL-terminated; `*len` gets its length. A view valid until the next call on `t`. */

@@ -115,10 +115,22 @@ static void print_head(const xdoc *d, const char *label)
     putchar('\n');
 }
 
+static void print_facts(const char *label, const char *facts)
+{
+    fputs(label, stdout);
+    put_text(facts[0] ? facts : "none", strlen(facts[0] ? facts : "none"), true);
+    putchar('\n');
+}
+
 static void print_scores(const cli_opts *o, const dd_explain *e)
 {
     printf("\nstory similarity  %.4f%s\n", e->similarity,
            e->similarity > 0 ? "" : " (no shared key term)");
+    if (e->facts_both) { /* names and figures: why one development, or why not */
+        print_facts("facts in both     ", e->facts_both);
+        print_facts("facts only in A   ", e->facts_a);
+        print_facts("facts only in B   ", e->facts_b);
+    }
     printf("jaccard           %.4f  (%zu-word shingles: %zu in A, %zu in B, %zu shared)\n",
            e->copies.jaccard, o->pipe.shingle_k, e->shingles_a, e->shingles_b, e->copies.inter);
     printf("containment       %.4f\n", e->copies.containment);

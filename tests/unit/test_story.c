@@ -217,9 +217,63 @@ static void test_story_cluster_empty(void **state)
     assert_int_equal(label[0], 0);
 }
 
+static void test_story_attach_derived(void **state)
+{
+    /* {0,1,2} is a cluster whose centre is 0 (0-1 0.7, 0-2 0.7, 1-2 0.5); 3 resembles 0 at
+     * 0.3 and 1 at 0.2: mean 0.17, under the 0.36 average linkage asks. With evidence that
+     * its facts are 0's it joins; 4 has the evidence with 1, not the centre, and stays out;
+     * 5 has the evidence with 0 but a similarity under attach_sim. */
+    const uint64_t pairs[] = {P(0, 1), P(0, 2), P(1, 2), P(0, 3), P(1, 3), P(1, 4), P(0, 4),
+                              P(0, 5)};
+    const double sim[] = {0.7, 0.7, 0.5, 0.3, 0.2, 0.4, 0.25, 0.15};
+    const uint8_t evid[] = {0, 0, 0, DD_STORY_B_IN_A, 0, DD_STORY_B_IN_A, 0, DD_STORY_B_IN_A};
+    const uint8_t none[8] = {0};
+    const double days[6] = {NAN, NAN, NAN, NAN, NAN, NAN};
+    dd_story_opts o = dd_story_opts_default();
+    uint32_t label[6];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 6; i++)
+        label[i] = (uint32_t)i;
+    assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, &o, label), DD_OK);
+    assert_true(label[1] == label[0] && label[2] == label[0]);
+    assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
+    assert_int_equal(dd_story_attach(days, 6, pairs, sim, none, 8, &o, label), DD_OK);
+    assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
+    assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, &o, label), DD_OK);
+    assert_int_equal(label[3], label[0]);
+    assert_int_equal(label[4], 4);
+    assert_int_equal(label[5], 5);
+}
+
+static void test_story_attach_dates_and_mean(void **state)
+{
+    /* The same derivation, but 3 is dated 10 days after the cluster, or resembles too little
+     * of it on average (attach_mean raised): it stays alone. */
+    const uint64_t pairs[] = {P(0, 1), P(0, 2), P(1, 2), P(0, 3)};
+    const double sim[] = {0.7, 0.7, 0.5, 0.3}, undated[4] = {NAN, NAN, NAN, NAN},
+                 dated[4] = {100, 100, 101, 111};
+    const uint8_t evid[] = {0, 0, 0, DD_STORY_B_IN_A};
+    dd_story_opts o = dd_story_opts_default();
+    uint32_t label[4] = {0, 0, 0, 3};
+
+    (void)state;
+    assert_int_equal(dd_story_attach(dated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(label[3], 3);
+    o.attach_mean = 0.2; /* the mean over the 3 members is 0.3 / 3 = 0.1 */
+    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(label[3], 3);
+    o.attach_mean = 0.09;
+    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(label[3], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_story_attach_derived),
+        cmocka_unit_test(test_story_attach_dates_and_mean),
         cmocka_unit_test(test_story_similarity_identical),
         cmocka_unit_test(test_story_similarity_floors),
         cmocka_unit_test(test_story_vector_normalised_sorted),

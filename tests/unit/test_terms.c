@@ -167,6 +167,59 @@ static void test_idf_load_errors(void **state)
     dd_idf_free(idf);
 }
 
+/* Names and figures: "NAME:stem" or "FIG:number" for each flagged term, in text order. */
+static const char *facts_of(ctx *c, const char *text)
+{
+    const dd_span *toks;
+    const dd_term *terms;
+    dd_term copy[64];
+    char stems[64][32];
+    size_t ntok = 0, n = 0, i, used = 0;
+
+    assert_int_equal(dd_normalize(c->nz, text, strlen(text), &toks, &ntok), DD_OK);
+    assert_int_equal(dd_terms_extract(c->t, toks, ntok, &terms, &n), DD_OK);
+    assert_true(n <= 64);
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const char *st = dd_terms_text(c->t, i, &len);
+        assert_true(len < sizeof stems[i]);
+        memcpy(stems[i], st, len);
+        stems[i][len] = '\0';
+        copy[i] = terms[i];
+    }
+    assert_int_equal(dd_terms_mark_names(c->t, text, strlen(text), copy, n), DD_OK);
+    c->got[0] = '\0';
+    for (i = 0; i < n; i++) {
+        const char *kind = copy[i].flags & DD_TERM_FIGURE ? "FIG:"
+                           : copy[i].flags & DD_TERM_NAME ? "NAME:"
+                                                           : NULL;
+        if (!kind)
+            continue;
+        used += (size_t)snprintf(c->got + used, sizeof c->got - used, "%s%s%s", used ? " " : "",
+                                 kind, stems[i]);
+    }
+    return c->got;
+}
+
+static void test_terms_names_and_figures(void **state)
+{
+    ctx *c = *state;
+
+    /* The headline line is not read for names (it capitalises every word) and "Rebels"
+     * opening a sentence is no evidence, yet the same word capitalised inside a sentence
+     * makes every "rebels" a name, the headline's too; numbers are figures, magnitude words
+     * ("million" from "$960m") are not. */
+    assert_string_equal(facts_of(c, "Rebels Enter Hama\nRebels entered the city of Hama on "
+                                    "Thursday. The IAAF paid $960m to 12 Rebels."),
+                        "NAME:rebel NAME:hama NAME:rebel NAME:hama NAME:thursday NAME:iaaf "
+                        "FIG:960 FIG:12 NAME:rebel");
+    /* A wire headline in capitals and sentence openings after a paragraph break are no
+     * evidence; a hard-wrapped line continues its sentence, so "Acme" there is a name. */
+    assert_string_equal(facts_of(c, "title\nSHARES OF ACME ROSE\n\nShares rose at\nAcme on "
+                                    "Monday.\n\nAnalysts were pleased."),
+                        "NAME:acm NAME:acm NAME:monday");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -175,6 +228,7 @@ int main(void)
         T(test_terms_numbers_and_magnitudes),
         T(test_terms_character_pairs),
         T(test_terms_cache_gives_same_terms),
+        T(test_terms_names_and_figures),
         T(test_idf_background_and_corpus),
         cmocka_unit_test(test_idf_load_errors),
     };

@@ -4,6 +4,9 @@
  * copies pass are dropped from the terms first, so a shared footer adds no weight. */
 #include "pipeline_internal.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +150,136 @@ static void strip_terms(struct dd__result_mem *m, size_t n_docs)
     }
     m->term_off[n_docs] = wpos;
     m->n_terms = wpos;
+}
+
+/* Boilerplate runs. A footer glued to a story's last paragraph, hard-wrapped with it, or on
+ * one line of HTML with the rest is on no line of its own, so the line test of the copies
+ * pass cannot see it. Here the unit is a run of content terms: each term trigram among a
+ * document's first RUN_HEAD and last RUN_TAIL terms (where headers and footers sit) is
+ * counted once per copies group, and a stretch of RUN_MIN or more terms whose every trigram
+ * occurs in RUN_GROUPS or more groups is dropped from the story vector. Copies of one story
+ * are one group, so a story reprinted many times strips nothing; a run of RUN_MIN terms is
+ * a sentence or more, so a name or a phrase many stories share is not a run. */
+#define RUN_HEAD 40
+#define RUN_TAIL 120
+#define RUN_MIN 10
+#define RUN_GROUPS 4
+
+typedef struct trikey {
+    uint64_t key;
+    uint32_t group;
+} trikey;
+
+static int cmp_trikey(const void *pa, const void *pb)
+{
+    const trikey *a = pa, *b = pb;
+
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->group > b->group) - (a->group < b->group);
+}
+
+static uint64_t trigram(const dd_term *t)
+{
+    uint64_t h[3] = {t[0].hash, t[1].hash, t[2].hash};
+    return XXH3_64bits(h, sizeof h);
+}
+
+/* Is term i of a document of n terms (from lo) inside the head or tail window? */
+static bool in_window(size_t i, size_t lo, size_t n)
+{
+    return i - lo < RUN_HEAD || i - lo + RUN_TAIL >= n;
+}
+
+/* The trigram keys found in RUN_GROUPS or more copies groups, sorted; *n_out of them. */
+static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
+                                 const uint32_t *group, uint64_t **out, size_t *n_out)
+{
+    size_t d, i, n = 0, cap = 0, u = 0;
+    trikey *k = NULL;
+
+    *out = NULL;
+    *n_out = 0;
+    for (d = 0; d < n_docs; d++) {
+        size_t lo = m->term_off[d], hi = m->term_off[d + 1];
+        for (i = lo; i + 2 < hi; i++) {
+            if (!in_window(i, lo, hi - lo) || !in_window(i + 2, lo, hi - lo))
+                continue;
+            if (dd__grow((void **)&k, &cap, n + 1, sizeof *k) != DD_OK) {
+                free(k);
+                return DD_ENOMEM;
+            }
+            k[n++] = (trikey){trigram(m->terms + i), group[d]};
+        }
+    }
+    if (n > 1)
+        qsort(k, n, sizeof *k, cmp_trikey);
+    for (i = 0; i < n;) { /* keys of RUN_GROUPS distinct groups, kept in place */
+        size_t j = i, groups = 0;
+        for (; j < n && k[j].key == k[i].key; j++)
+            groups += j == i || k[j].group != k[j - 1].group;
+        if (groups >= RUN_GROUPS)
+            k[u++].key = k[i].key;
+        i = j;
+    }
+    *out = malloc((u + 1) * sizeof **out);
+    if (!*out) {
+        free(k);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < u; i++)
+        (*out)[i] = k[i].key;
+    *n_out = u;
+    free(k);
+    return DD_OK;
+}
+
+static dd_status strip_runs(dd_result *res, const uint32_t *group)
+{
+    struct dd__result_mem *m = res->mem;
+    uint64_t *common = NULL;
+    size_t n_common = 0, d, i, wpos = 0;
+    uint8_t *drop;
+    dd_status st = common_trigrams(m, res->n_docs, group, &common, &n_common);
+
+    if (st != DD_OK || n_common == 0) {
+        free(common);
+        return st;
+    }
+    drop = calloc(m->n_terms + 1, 1);
+    if (!drop) {
+        free(common);
+        return DD_ENOMEM;
+    }
+    for (d = 0; d < res->n_docs; d++) {
+        size_t lo = m->term_off[d], hi = m->term_off[d + 1], run = 0, kept = 0;
+        for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
+            uint64_t key = trigram(m->terms + i);
+            bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo) &&
+                     bsearch(&key, common, n_common, sizeof key, dd__cmp_u64) != NULL;
+            run = c ? run + 1 : 0;
+            if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
+                size_t j;
+                for (j = i + 3 - (run + 2); j < i + 3; j++)
+                    drop[j] = 1;
+            }
+        }
+        for (i = lo; i < hi; i++)
+            kept += !drop[i];
+        if (kept == 0) /* all boilerplate: keep what there was */
+            memset(drop + lo, 0, hi - lo);
+        else if (kept < hi - lo)
+            res->n_story_stripped++;
+        m->term_off[d] = wpos;
+        for (i = lo; i < hi; i++)
+            if (!drop[i])
+                m->terms[wpos++] = m->terms[i];
+    }
+    m->term_off[res->n_docs] = wpos;
+    m->n_terms = wpos;
+    free(drop);
+    free(common);
+    return DD_OK;
 }
 
 static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
@@ -867,13 +1000,15 @@ dd_status dd__story_run(dd__run *w)
     so.max_days = w->o->max_days;
     if (res->n_docs)
         strip_terms(m, res->n_docs);
-    st = build_facts(m, res->n_docs);
+    st = copy_groups(res, res->near_copy);
+    if (st == DD_OK)
+        st = strip_runs(res, res->near_copy);
+    if (st == DD_OK)
+        st = build_facts(m, res->n_docs);
     if (st == DD_OK)
         st = load_idf(w->o, idf);
     if (st == DD_OK)
         st = build_vectors(w, idf);
-    if (st == DD_OK)
-        st = copy_groups(res, res->near_copy);
     if (st == DD_OK)
         st = story_candidates(w, idf, &cand, &sim, &n_cand);
     if (st == DD_OK) {

@@ -110,6 +110,8 @@ typedef struct dd_result {
     size_t n_footer_only;       /**< candidates rejected as sharing only a footer block */
     size_t n_boilerplate_lines; /**< lines found repeated across unrelated documents */
     size_t n_stripped;          /**< documents whose sets lost boilerplate shingles */
+    size_t n_story_stripped;    /**< stories: documents that lost a run of boilerplate terms
+                                     (a footer on no line of its own) */
     size_t bands, rows;         /**< banding used */
     size_t story_bands, story_rows; /**< story banding (MinHash signature) */
     size_t n_story_candidates;  /**< pairs proposed by the story signatures */

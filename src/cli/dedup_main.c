@@ -127,8 +127,9 @@ static void explain(const cli_opts *o, const dd_result *res)
                 res->story_bands, res->story_rows, o->pipe.top_k, o->pipe.story_lsh_threshold);
     fprintf(stderr,
             "; %zu candidate pairs, %zu scored above 0 with copy pairs and closed triangles; "
-            "clusters merge at mean similarity %.2f\n",
-            res->n_story_candidates, res->n_story_scored, o->pipe.story_threshold);
+            "clusters merge at mean similarity %.2f; %zu documents lost a boilerplate run\n",
+            res->n_story_candidates, res->n_story_scored, o->pipe.story_threshold,
+            res->n_story_stripped);
 }
 
 /* "dedup: 8 documents: 7 used (1 repaired), 1 skipped (empty 1)": where every item read

@@ -1,15 +1,11 @@
 #!/usr/bin/env bash
-# Accuracy checks on the labelled sets in ../shared/data (beside the repository). They run
-# when ../shared is there and say so when it is not; a user's clone passes without them.
+# Accuracy checks on the labelled sets shipped in data/ (always) and in ../shared/data
+# (beside the repository: they run when it is there and say so when it is not).
 # Each check: run dedup, score with `dedup eval`, compare F1 with the floor the issue sets.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 DEDUP=${DEDUP:-$root/build/dedup}
 shared=${SHARED:-$root/../shared}
-if [ ! -d "$shared/data" ]; then
-    echo "accuracy: skipped (no ../shared/data beside the repository)"
-    exit 0
-fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -68,6 +64,58 @@ reuters() {
     fi
 }
 
+# alone NAME MAX TRUTH JSONL: at most MAX documents not in TRUTH share a cluster (the
+# independent texts of a derivation set must stay alone).
+alone() {
+    local name=$1 max=$2 truth=$3 got
+    got=$(awk -F'\t' 'NR == FNR { if (FNR > 1) lab[$1] = 1; next }
+        /"cluster"/ { n = split($0, p, "\"id\":\""); for (i = 2; i <= n; i++) {
+            id = substr(p[i], 1, index(p[i], "\"") - 1); sub(/.*\//, "", id); sub(/\.txt$/, "", id)
+            if (!(id in lab)) c++ } } END { print c + 0 }' "$truth" "$4")
+    if [ "$got" -le "$max" ]; then
+        echo "ok   $name: $got unlabelled texts in a cluster (at most $max)"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: $got unlabelled texts in a cluster, more than $max"
+        fail=$((fail + 1))
+    fi
+}
+
+# Derivation groups (data/derivations, shipped): a source with its near copies, light and
+# heavy revisions is one group; independent answers on the same subject stay alone.
+check derivations 0.80 "$root/data/derivations/truth.tsv" "$root/data/derivations/docs"
+alone derivations/independent 2 "$root/data/derivations/truth.tsv" "$tmp/derivations.jsonl"
+
+if [ ! -d "$shared/data" ]; then
+    echo "accuracy: checks on ../shared skipped (no ../shared/data beside the repository)"
+    echo "accuracy: $pass passed, $fail failed"
+    [ $fail = 0 ]
+    exit
+fi
+
+# followups NAME MIN_SHARE LABELS CORPUS...: over the pairs the stories level puts in one
+# cluster while they share little wording (shingle Jaccard < 0.3) and that a reader labelled
+# (data/stories-dev), the share that report the same development rather than another step of
+# one saga. MIN_SHARE is a regression floor; docs/ALGORITHMS.md gives the figures.
+followups() {
+    local name=$1 floor=$2 labels=$3 got
+    shift 3
+    "$DEDUP" -q --format csv "$@" >"$tmp/f.csv" || { echo "FAIL $name: dedup exit $?"; fail=$((fail + 1)); return; }
+    got=$(awk -F'\t' 'function key(x) { n = split(x, p, "/"); return n > 1 ? p[n - 1] "/" p[n] : x }
+        NR == FNR { if (FNR > 1) { lab[$2 SUBSEP $3] = $5; lab[$3 SUBSEP $2] = $5 } next }
+        FNR > 1 { split($0, c, ","); if (c[3] + 0 >= 0.3) next; k = key(c[1]) SUBSEP key(c[2])
+            if (k in lab) { t++; s += lab[k] == "same" } }
+        END { printf "%d %d %.2f\n", s, t, t ? s / t : 0 }' "$labels" "$tmp/f.csv")
+    set -- $got
+    if awk -v f="$3" -v m="$floor" 'BEGIN { exit !(f >= m) }'; then
+        echo "ok   $name: $1 of $2 labelled low-wording pairs in one cluster are one development ($3, floor $floor)"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $name: $1 of $2 labelled low-wording pairs in one cluster are one development ($3, under $floor)"
+        fail=$((fail + 1))
+    fi
+}
+
 d=$shared/data
 [ -f "$d/reuters21578/reuters21578.jsonl" ] && reuters "$d/reuters21578/reuters21578.jsonl"
 check copies-dev/copies 0.97 "$d/copies-dev/truth.tsv" --level copies "$d/copies-dev/docs"
@@ -97,5 +145,7 @@ check copies-dev/stories 0.95 "$d/copies-dev/truth.tsv" --level stories "$d/copi
 check rewrites-dev/stories 0.90 "$d/rewrites-dev/truth.tsv" "$d/rewrites-dev/docs"
 hama_cluster hama "$d/hama"
 hama_cluster hama+bbc "$d/hama" "$d/bbc"
+followups bbc/followups 0.10 "$root/data/stories-dev/bbc-followups.tsv" "$d/bbc"
+followups reuters/followups 0.40 "$root/data/stories-dev/reuters-followups.tsv" "$d/reuters21578/reuters21578.jsonl"
 echo "accuracy: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -325,6 +325,7 @@ static dd_status hac_init(hac *h, const double *days, size_t n, const uint64_t *
         if (label[i] != i)
             h->parent[i] = label[i];
     }
+
     for (i = 0; st == DD_OK && i < n_pairs; i++) {
         uint32_t a = label[pairs[i] >> 32], b = label[(uint32_t)pairs[i]];
         if (a != b && sim[i] > 0) {
@@ -461,6 +462,43 @@ static bool attach_dates_fit(const attach *t, const double *days, uint32_t x, ui
     return hi - lo <= max_days;
 }
 
+/* A small cluster (a lone document, or two revisions that resemble each other) moves when
+ * every member would join the same cluster and its mean similarity over all the cross pairs
+ * reaches attach_mean. t->centre_s is reused for the sums per small cluster. */
+#define GROUP_NONE UINT32_MAX
+#define GROUP_SPLIT (UINT32_MAX - 1)
+
+static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t *label)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        t->centre[i] = GROUP_NONE; /* now: the cluster small cluster i would join */
+        t->centre_s[i] = 0;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t g = label[i];
+        if (t->size[g] >= 3)
+            continue;
+        if (t->to[i] == GROUP_NONE || (t->centre[g] != GROUP_NONE && t->centre[g] != t->to[i]))
+            t->centre[g] = GROUP_SPLIT;
+        else if (t->centre[g] != GROUP_SPLIT)
+            t->centre[g] = t->to[i];
+        t->centre_s[g] += t->to[i] == GROUP_NONE ? 0 : t->sum[i];
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t g = label[i], c = t->centre[g];
+        if (t->size[g] < 3 && c != GROUP_NONE && c != GROUP_SPLIT &&
+            t->centre_s[g] / ((double)t->size[g] * (double)t->size[c]) >= o->attach_mean)
+            t->to[i] = c;
+        else
+            t->to[i] = GROUP_NONE;
+    }
+    for (i = 0; i < n; i++)
+        if (t->to[i] != GROUP_NONE)
+            label[i] = t->to[i];
+}
+
 dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, const double *sim,
                           const uint8_t *evid, size_t n_pairs, const dd_story_opts *o,
                           uint32_t *label)
@@ -478,7 +516,7 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
     find_centres(&t, days, n, pairs, sim, n_pairs, label);
     for (i = 0; i < n_pairs; i++) { /* a lone document and a centre it is derived from */
         uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i], x, c;
-        bool a_alone = t.size[label[a]] == 1, b_alone = t.size[label[b]] == 1;
+        bool a_alone = t.size[label[a]] < 3, b_alone = t.size[label[b]] < 3;
         if (sim[i] < o->attach_sim || a_alone == b_alone)
             continue;
         x = a_alone ? a : b;
@@ -499,9 +537,7 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
         if (t.to[b] != UINT32_MAX && label[a] == t.to[b])
             t.sum[b] += sim[i];
     }
-    for (i = 0; i < n; i++)
-        if (t.to[i] != UINT32_MAX && t.sum[i] / (double)t.size[t.to[i]] >= o->attach_mean)
-            label[i] = t.to[i];
+    decide_groups(&t, n, o, label);
     attach_free(&t);
     return DD_OK;
 }

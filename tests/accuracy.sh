@@ -85,6 +85,8 @@ alone() {
 # heavy revisions is one group; independent answers on the same subject stay alone.
 check derivations 0.80 "$root/data/derivations/truth.tsv" "$root/data/derivations/docs"
 alone derivations/independent 2 "$root/data/derivations/truth.tsv" "$tmp/derivations.jsonl"
+check derivations-heldout 0.75 "$root/data/derivations-heldout/truth.tsv" "$root/data/derivations-heldout/docs"
+alone derivations-heldout/independent 2 "$root/data/derivations-heldout/truth.tsv" "$tmp/derivations-heldout.jsonl"
 
 if [ ! -d "$shared/data" ]; then
     echo "accuracy: checks on ../shared skipped (no ../shared/data beside the repository)"
@@ -145,6 +147,16 @@ check copies-dev/stories 0.95 "$d/copies-dev/truth.tsv" --level stories "$d/copi
 check rewrites-dev/stories 0.90 "$d/rewrites-dev/truth.tsv" "$d/rewrites-dev/docs"
 hama_cluster hama "$d/hama"
 hama_cluster hama+bbc "$d/hama" "$d/bbc"
+# Rewrites of BBC stories that are one step of a saga, among all BBC articles named as in
+# rewrites-dev (<topic>-<NNN>.txt): the saga's other steps must stay out (regression floor).
+saga=$tmp/rewrites-saga
+mkdir -p "$saga"
+for f in "$d"/bbc/*/*.txt; do
+    t=${f%/*}; t=${t##*/}
+    ln -s "$f" "$saga/$t-$(basename "$f")"
+done
+ln -s "$root"/data/rewrites-saga/docs/*.txt "$saga/"
+check rewrites-saga/stories 0.70 "$root/data/rewrites-saga/truth.tsv" "$saga"
 followups bbc/followups 0.10 "$root/data/stories-dev/bbc-followups.tsv" "$d/bbc"
 followups reuters/followups 0.40 "$root/data/stories-dev/reuters-followups.tsv" "$d/reuters21578/reuters21578.jsonl"
 echo "accuracy: $pass passed, $fail failed"

@@ -72,11 +72,12 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
  *  (its names and figures) b states too, or the other way round. */
 enum { DD_STORY_A_IN_B = 1, DD_STORY_B_IN_A = 2 };
 
-/** After dd_story_cluster: a document left alone joins a cluster of three or more when it is
- *  derived from the cluster's centre (the member with the most similarity to the others):
- *  `evid[i]` says pair i's facts of the lone document are all the centre's, its similarity
- *  to the centre is at least o->attach_sim, and its mean similarity over the cluster at
- *  least o->attach_mean (dates must fit too). A source's heavy revisions resemble the source
+/** After dd_story_cluster: a document in a cluster of one or two joins a cluster of three or
+ *  more when it is derived from that cluster's centre (the member with the most similarity
+ *  to the others): `evid[i]` says pair i's facts of the small cluster's document are all
+ *  the centre's, its similarity to the centre is at least o->attach_sim, and dates fit. A
+ *  small cluster moves when all its members would join the same cluster and their mean
+ *  similarity over all its pairs is at least o->attach_mean. A source's heavy revisions resemble the source
  *  more than each other, so average linkage alone leaves them out; a revision's facts are the
  *  source's, while the next step of a saga brings facts of its own. Attachments do not
  *  chain: they are decided on the clusters as dd_story_cluster left them. `label` as there.

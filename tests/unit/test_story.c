@@ -247,6 +247,25 @@ static void test_story_attach_derived(void **state)
     assert_int_equal(label[5], 5);
 }
 
+static void test_story_attach_pair_of_revisions(void **state)
+{
+    /* {0,1,2} with centre 0; 3 and 4 are a cluster of two (0.5 to each other). Both derive
+     * from 0 (0.5 each; mean over the six cross pairs 1/6): the pair joins. If only 3 has
+     * the evidence, the pair stays apart. */
+    const uint64_t pairs[] = {P(0, 1), P(0, 2), P(1, 2), P(0, 3), P(0, 4), P(3, 4)};
+    const double sim[] = {0.7, 0.7, 0.5, 0.5, 0.5, 0.5}, days[5] = {NAN, NAN, NAN, NAN, NAN};
+    const uint8_t both[] = {0, 0, 0, DD_STORY_B_IN_A, DD_STORY_B_IN_A, 0};
+    const uint8_t one[] = {0, 0, 0, DD_STORY_B_IN_A, 0, 0};
+    dd_story_opts o = dd_story_opts_default();
+    uint32_t label[5] = {0, 0, 0, 3, 3};
+
+    (void)state;
+    assert_int_equal(dd_story_attach(days, 5, pairs, sim, one, 6, &o, label), DD_OK);
+    assert_true(label[3] == 3 && label[4] == 3);
+    assert_int_equal(dd_story_attach(days, 5, pairs, sim, both, 6, &o, label), DD_OK);
+    assert_true(label[3] == 0 && label[4] == 0);
+}
+
 static void test_story_attach_dates_and_mean(void **state)
 {
     /* The same derivation, but 3 is dated 10 days after the cluster, or resembles too little
@@ -274,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_story_attach_derived),
         cmocka_unit_test(test_story_attach_dates_and_mean),
+        cmocka_unit_test(test_story_attach_pair_of_revisions),
         cmocka_unit_test(test_story_similarity_identical),
         cmocka_unit_test(test_story_similarity_floors),
         cmocka_unit_test(test_story_vector_normalised_sorted),

@@ -165,24 +165,12 @@ static void strip_terms(struct dd__result_mem *m, size_t n_docs)
 #define RUN_MIN 10
 #define RUN_GROUPS 4
 
-typedef struct trikey {
-    uint64_t key;
-    uint32_t group;
-} trikey;
-
-static int cmp_trikey(const void *pa, const void *pb)
-{
-    const trikey *a = pa, *b = pb;
-
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return (a->group > b->group) - (a->group < b->group);
-}
-
-static uint64_t trigram(const dd_term *t)
+/* A trigram's 32-bit id: the high half of its hash. Two trigrams sharing an id (about one
+ * pair in 2^32) count as one, which can only make a run a little likelier. */
+static uint32_t trigram(const dd_term *t)
 {
     uint64_t h[3] = {t[0].hash, t[1].hash, t[2].hash};
-    return XXH3_64bits(h, sizeof h);
+    return (uint32_t)(XXH3_64bits(h, sizeof h) >> 32);
 }
 
 /* Is term i of a document of n terms (from lo) inside the head or tail window? */
@@ -191,12 +179,21 @@ static bool in_window(size_t i, size_t lo, size_t n)
     return i - lo < RUN_HEAD || i - lo + RUN_TAIL >= n;
 }
 
-/* The trigram keys found in RUN_GROUPS or more copies groups, sorted; *n_out of them. */
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* The trigram ids found in RUN_GROUPS or more copies groups, sorted; *n_out of them. Each
+ * (id, group) is one 64-bit value, so one radix sort and one pass count the groups. The id
+ * of the trigram starting at each term inside the windows is left in ids[]. */
 static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
-                                 const uint32_t *group, uint64_t **out, size_t *n_out)
+                                 const uint32_t *group, uint32_t *ids, uint32_t **out,
+                                 size_t *n_out)
 {
     size_t d, i, n = 0, cap = 0, u = 0;
-    trikey *k = NULL;
+    uint64_t *k = NULL;
 
     *out = NULL;
     *n_out = 0;
@@ -209,17 +206,17 @@ static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
                 free(k);
                 return DD_ENOMEM;
             }
-            k[n++] = (trikey){trigram(m->terms + i), group[d]};
+            ids[i] = trigram(m->terms + i);
+            k[n++] = (uint64_t)ids[i] << 32 | group[d];
         }
     }
-    if (n > 1)
-        qsort(k, n, sizeof *k, cmp_trikey);
-    for (i = 0; i < n;) { /* keys of RUN_GROUPS distinct groups, kept in place */
-        size_t j = i, groups = 0;
-        for (; j < n && k[j].key == k[i].key; j++)
-            groups += j == i || k[j].group != k[j - 1].group;
-        if (groups >= RUN_GROUPS)
-            k[u++].key = k[i].key;
+    n = dd__sort_unique_u64(k, n);
+    for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups, kept in place */
+        size_t j = i;
+        while (j < n && k[j] >> 32 == k[i] >> 32)
+            j++;
+        if (j - i >= RUN_GROUPS)
+            k[u++] = k[i] >> 32;
         i = j;
     }
     *out = malloc((u + 1) * sizeof **out);
@@ -228,7 +225,7 @@ static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
         return DD_ENOMEM;
     }
     for (i = 0; i < u; i++)
-        (*out)[i] = k[i].key;
+        (*out)[i] = (uint32_t)k[i];
     *n_out = u;
     free(k);
     return DD_OK;
@@ -237,26 +234,30 @@ static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
 static dd_status strip_runs(dd_result *res, const uint32_t *group)
 {
     struct dd__result_mem *m = res->mem;
-    uint64_t *common = NULL;
+    uint32_t *common = NULL, *ids = malloc((m->n_terms + 1) * sizeof *ids);
     size_t n_common = 0, d, i, wpos = 0;
     uint8_t *drop;
-    dd_status st = common_trigrams(m, res->n_docs, group, &common, &n_common);
+    dd_status st = ids ? common_trigrams(m, res->n_docs, group, ids, &common, &n_common)
+                       : DD_ENOMEM;
 
     if (st != DD_OK || n_common == 0) {
+        free(ids);
         free(common);
         return st;
     }
     drop = calloc(m->n_terms + 1, 1);
     if (!drop) {
+        free(ids);
         free(common);
         return DD_ENOMEM;
     }
     for (d = 0; d < res->n_docs; d++) {
         size_t lo = m->term_off[d], hi = m->term_off[d + 1], run = 0, kept = 0;
         for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
-            uint64_t key = trigram(m->terms + i);
-            bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo) &&
-                     bsearch(&key, common, n_common, sizeof key, dd__cmp_u64) != NULL;
+            uint32_t key;
+            bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo);
+            key = c ? ids[i] : 0;
+            c = c && bsearch(&key, common, n_common, sizeof key, cmp_u32) != NULL;
             run = c ? run + 1 : 0;
             if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
                 size_t j;
@@ -278,6 +279,7 @@ static dd_status strip_runs(dd_result *res, const uint32_t *group)
     m->term_off[res->n_docs] = wpos;
     m->n_terms = wpos;
     free(drop);
+    free(ids);
     free(common);
     return DD_OK;
 }
@@ -965,16 +967,27 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
                                 uint32_t *label)
 {
     uint8_t *evid = malloc(n_cand + 1);
+    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size);
     size_t i;
     dd_status st;
 
-    if (!evid)
+    if (!evid || !size) {
+        free(evid);
+        free(size);
         return DD_ENOMEM;
-    for (i = 0; i < n_cand; i++) {
-        pair_facts f = facts_of_pair(w->res->mem, idf, (uint32_t)(cand[i] >> 32),
-                                     (uint32_t)cand[i]);
+    }
+    for (i = 0; i < w->res->n_docs; i++)
+        size[label[i]]++;
+    for (i = 0; i < n_cand; i++) { /* only pairs of a small and a large cluster can attach */
+        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
+        pair_facts f;
+        evid[i] = 0;
+        if (sim[i] < so->attach_sim || (size[label[a]] < 3) == (size[label[b]] < 3))
+            continue;
+        f = facts_of_pair(w->res->mem, idf, a, b);
         evid[i] = derivation(&f);
     }
+    free(size);
     st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, so, label);
     free(evid);
     return st;

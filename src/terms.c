@@ -367,7 +367,8 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
                               size_t n)
 {
     uint64_t *names = NULL;
-    size_t n_names = 0, cap = 0, i = 0, k;
+    size_t n_names = 0, cap = 0, i = 0, k, line_end = 0;
+    bool shouting = false;
     char low[CACHE_MAX_WORD];
 
     while (i < len && text[i] != '\n') /* the headline capitalises every word */
@@ -381,8 +382,15 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
         while (i < len && ascii_alnum(text[i]))
             i++;
         w = i - a;
-        if (!ascii_upper(text[a]) || w < 2 || w > CACHE_MAX_WORD ||
-            sentence_start(text, a) || shouting_line(text, len, a))
+        if (!ascii_upper(text[a]) || w < 2 || w > CACHE_MAX_WORD || sentence_start(text, a))
+            continue;
+        if (a >= line_end) { /* one look at each line that holds a candidate */
+            line_end = a;
+            while (line_end < len && text[line_end] != '\n')
+                line_end++;
+            shouting = shouting_line(text, len, a);
+        }
+        if (shouting)
             continue;
         for (k = 0; k < w; k++)
             low[k] = ascii_upper(text[a + k]) ? (char)(text[a + k] + 32) : text[a + k];

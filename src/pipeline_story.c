@@ -426,11 +426,29 @@ static dd_status build_facts(struct dd__result_mem *m, size_t n_docs)
     return DD_OK;
 }
 
+/* The weight of term h in document d's story vector (0 when it has none). */
+static double vec_weight(const struct dd__result_mem *m, size_t d, uint64_t h)
+{
+    size_t lo = m->voff[d], hi = m->voff[d + 1];
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->vh[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->voff[d + 1] && m->vh[lo] == h ? m->vw[lo] : 0;
+}
+
 typedef struct pair_facts {
     size_t fig_a, fig_b, fig_shared; /* figures each states, and both */
     double cover_a, cover_b;         /* idf-weighted share of a's (b's) facts the other states */
 } pair_facts;
 
+/* Evidence counts facts against facts: a fact of a is covered when b also states it as a
+ * name or figure. (Covering it by any mention in b, which catches a name that only opens
+ * sentences there, also let a BBC article join a rewrites-dev story: docs/ALGORITHMS.md.) */
 static pair_facts facts_of_pair(const struct dd__result_mem *m, const dd_idf *idf, uint32_t a,
                                 uint32_t b)
 {
@@ -625,37 +643,31 @@ static const char *fact_list(struct dd__result_mem *m, weighted *h, size_t n)
     return dd__arena_strndup(&m->strings, buf, len);
 }
 
-/* The weight of term h in document d's story vector (0 when it has none). */
-static double vec_weight(const struct dd__result_mem *m, size_t d, uint64_t h)
-{
-    size_t lo = m->voff[d], hi = m->voff[d + 1];
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->vh[mid] < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < m->voff[d + 1] && m->vh[lo] == h ? m->vw[lo] : 0;
-}
-
 /* The facts of a reported pair: those both state, those only one states, each list by
  * weight in the story vectors (what the reports make of it, not how rare the word is). */
 static dd_status pair_fact_lists(struct dd__result_mem *m, dd_pair_score *p)
 {
     size_t i = m->fact_off[p->a], ie = m->fact_off[p->a + 1], j = m->fact_off[p->b],
            je = m->fact_off[p->b + 1], nb = 0, na = 0, no = 0;
-    weighted *both = malloc((ie - i + 1) * sizeof *both), *oa = malloc((ie - i + 1) * sizeof *oa),
+    weighted *both = malloc((ie - i + je - j + 1) * sizeof *both),
+             *oa = malloc((ie - i + 1) * sizeof *oa),
              *ob = malloc((je - j + 1) * sizeof *ob);
     dd_status st = both && oa && ob ? DD_OK : DD_ENOMEM;
 
     while (st == DD_OK && (i < ie || j < je)) {
         if (j >= je || (i < ie && m->fact_h[i] < m->fact_h[j])) {
-            oa[na++] = (weighted){m->fact_h[i], vec_weight(m, p->a, m->fact_h[i])};
+            double wo = vec_weight(m, p->b, m->fact_h[i]), wx = vec_weight(m, p->a, m->fact_h[i]);
+            if (wo > 0) /* a name in a, mentioned in b */
+                both[nb++] = (weighted){m->fact_h[i], wx + wo};
+            else
+                oa[na++] = (weighted){m->fact_h[i], wx};
             i++;
         } else if (i >= ie || m->fact_h[j] < m->fact_h[i]) {
-            ob[no++] = (weighted){m->fact_h[j], vec_weight(m, p->b, m->fact_h[j])};
+            double wo = vec_weight(m, p->a, m->fact_h[j]), wx = vec_weight(m, p->b, m->fact_h[j]);
+            if (wo > 0)
+                both[nb++] = (weighted){m->fact_h[j], wx + wo};
+            else
+                ob[no++] = (weighted){m->fact_h[j], wx};
             j++;
         } else {
             both[nb++] = (weighted){m->fact_h[i], vec_weight(m, p->a, m->fact_h[i]) +

@@ -18,8 +18,10 @@ DEDUP=$(realpath "${DEDUP:-$root/build/dedup}")
 shared=${SHARED:-$root/../shared}
 tmp=$(mktemp -d)
 mounted=""
+main=$BASHPID # a job killed before it execs dedup is a bash that would run the trap too
 cleanup() {
     local m
+    [ $BASHPID = $main ] || return
     for m in $mounted; do umount "$m" 2>/dev/null; done
     chmod -R u+rwx "$tmp" 2>/dev/null
     rm -rf "$tmp"

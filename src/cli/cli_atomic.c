@@ -126,7 +126,7 @@ static int resolve(const char *name, char *path, struct stat *sb, bool *exists)
         }
         *exists = true;
         if (!S_ISLNK(sb->st_mode))
-            return stat(path, sb) == 0 ? 0 : errno;
+            return 0;
         n = readlink(path, link, sizeof link - 1);
         if (n < 0)
             return errno;

@@ -42,7 +42,7 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput threads html-test install-test check demo bench \
+.PHONY: all deps test unit cli-test badinput threads faults soak html-test install-test check demo bench \
         golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
@@ -101,21 +101,27 @@ threads: all ## the same output for -j1, -j2 and -j8 (data/ samples, ../shared w
 reread: all ## sets read again match sets kept; a file changed during the run is reported
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/reread.sh
 
+faults: all ## fault injection: full disk, size and memory limits, kills, SIGPIPE; outputs whole or untouched
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/faults.sh
+
+soak: all ## random options, threads and kills over ../shared (or data/) corpora: outputs complete or absent (SOAK_RUNS=100)
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/soak.sh
+
 html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
 
 install-test: ## make install into a temporary DESTDIR and check what landed there
 	@tests/install.sh
 
-test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, HTML and install tests (and ../shared checks when present)
+test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, fault, HTML and install tests (and ../shared checks when present)
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
-	@$(MAKE) --no-print-directory unit cli-test badinput threads reread html-test install-test
+	@$(MAKE) --no-print-directory unit cli-test badinput threads reread faults html-test install-test
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
 
-check: ## unit, CLI, bad-input tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
+check: ## unit, CLI, bad-input, fault tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test badinput threads reread fuzz-replay
+	    unit cli-test badinput threads reread faults fuzz-replay
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \

@@ -63,6 +63,40 @@ int cli_write_output(const cli_opts *o, const dd_result *res);
  *  exit code (the problem already said). */
 int cli_write_html(const cli_opts *o, const dd_result *res);
 
+/** An output file being written (cli_atomic.c). A regular FILE is written to a temporary
+ *  file beside it and renamed over it by cli_out_commit, so it is whole or untouched; a FIFO,
+ *  a character device or a descriptor name (/dev/stdout, /dev/fd/N) is written straight
+ *  through; a folder, block device or socket is refused. */
+typedef struct cli_out {
+    FILE *f;          /* write here */
+    const char *name; /* as the user gave it, for messages */
+    int fd;
+    int err;          /* first write error (errno), 0 if none */
+    int slot;         /* the temporary file's slot, -1 when written straight through */
+} cli_out;
+
+/** Once, first in main: SIGXFSZ ignored (a write past `ulimit -f` fails with EFBIG), and
+ *  SIGINT, SIGTERM, SIGHUP and SIGPIPE (unless inherited as ignored) remove the temporary
+ *  files, then kill the process with the same signal. Reads the umask for new files. */
+void cli_signals_init(void);
+
+/** Before anything is read: refuse what cli_out_open would refuse, and make and remove one
+ *  temporary file beside a regular FILE. Returns -1 to go on, or CLI_ERROR (said). */
+int cli_out_check(const char *name);
+
+/** Open `name` for writing. Returns -1 with out->f ready, or CLI_ERROR (said). */
+int cli_out_open(cli_out *out, const char *name);
+
+/** Has a write failed? */
+bool cli_out_failed(cli_out *out);
+
+/** Flush, fsync, rename over the target and fsync its folder. Returns -1, or CLI_ERROR with
+ *  "dedup: NAME: write error: REASON" said and the temporary file removed. */
+int cli_out_commit(cli_out *out);
+
+/** Close and remove the temporary file; the target is left as it was. */
+void cli_out_discard(cli_out *out);
+
 /** Progress line (stderr on a terminal only): sum the inputs' sizes, then redraw from the
  *  reader's callback; clear before any other stderr line and at the end of reading. */
 void cli_progress_start(const cli_opts *o);

@@ -1,6 +1,7 @@
-/* CLI inputs and outputs around one run: the --files-from list, the -o/--html safety check
- * (an output file must never be one of the inputs), and writing the report or the --emit
- * documents to stdout or a file, with write errors reported once. */
+/* CLI inputs and outputs around one run: the --files-from list, the -o/--html safety checks
+ * (an output file must never be one of the inputs, nor a folder), and writing the report or
+ * the --emit documents to stdout or a file (whole or not at all: cli_atomic.c), with write
+ * errors reported once. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ static int check_one_output(const cli_opts *o, const char *flag, const char *out
     struct stat osb;
     size_t i;
 
-    if (!out || stat(out, &osb) != 0)
+    if (!out || strcmp(out, "-") == 0 || stat(out, &osb) != 0)
         return -1;
     for (i = 0; i < o->n_paths + o->n_listed; i++) {
         const char *in = i < o->n_paths ? o->paths[i] : o->listed[i - o->n_paths];
@@ -76,6 +77,10 @@ int cli_check_outputs(const cli_opts *o)
         rc = check_one_output(o, "--html", o->html);
     if (rc < 0 && o->output && o->html && strcmp(o->output, o->html) == 0)
         rc = cli_usage_error("-o and --html name the same file '%s'", o->output);
+    if (rc < 0 && o->output && strcmp(o->output, "-") != 0)
+        rc = cli_out_check(o->output);
+    if (rc < 0 && o->html && strcmp(o->html, "-") != 0)
+        rc = cli_out_check(o->html);
     return rc;
 }
 
@@ -111,7 +116,6 @@ static dd_status write_body(const cli_opts *o, const dd_result *res, FILE *out)
     return st;
 }
 
-/* Close a file we wrote; a failed write or close is one line naming the file. */
 /* What the writer's status means once the output itself was written: -1 to go on, else the
  * exit status (DD_EINVAL was already explained by the writer). */
 static int body_status(dd_status st)
@@ -125,32 +129,29 @@ static int body_status(dd_status st)
     return -1;
 }
 
-static int close_file(FILE *f, const char *name, dd_status st)
+/* A file is kept only when everything was written: a writer that stopped early (a record it
+ * could not read again, no memory) leaves the target as it was. */
+static int close_file(cli_out *out, dd_status st)
 {
-    int err = ferror(f) ? errno : 0;
-
-    if (fclose(f) != 0 && !err)
-        err = errno;
-    if (err || st == DD_EIO) {
-        fprintf(stderr, "dedup: %s: write error: %s\n", name, strerror(err ? err : EIO));
-        return CLI_ERROR;
-    }
+    if (st == DD_EIO && !cli_out_failed(out))
+        out->err = EIO;
+    if (st == DD_OK || st == DD_EIO)
+        return cli_out_commit(out);
+    cli_out_discard(out);
     return body_status(st);
 }
 
 int cli_write_output(const cli_opts *o, const dd_result *res)
 {
     dd_status st;
-    FILE *f;
+    cli_out out;
     int rc;
 
-    if (o->output) {
-        f = fopen(o->output, "wb");
-        if (!f) {
-            fprintf(stderr, "dedup: %s: %s\n", o->output, strerror(errno));
-            return CLI_ERROR;
-        }
-        return close_file(f, o->output, write_body(o, res, f));
+    if (o->output && strcmp(o->output, "-") != 0) {
+        rc = cli_out_open(&out, o->output);
+        if (rc >= 0)
+            return rc;
+        return close_file(&out, write_body(o, res, out.f));
     }
     errno = 0;
     st = write_body(o, res, stdout);
@@ -184,9 +185,11 @@ static dd_status html_texts(const cli_opts *o, const dd_result *res, char ***tex
 int cli_write_html(const cli_opts *o, const dd_result *res)
 {
     dd_html_opts ho = dd_html_opts_default(&o->pipe);
+    bool to_stdout = o->html && strcmp(o->html, "-") == 0;
     char **texts = NULL;
     dd_status st;
-    FILE *f;
+    cli_out out;
+    int rc;
 
     if (!o->html)
         return -1;
@@ -196,13 +199,14 @@ int cli_write_html(const cli_opts *o, const dd_result *res)
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));
         return CLI_ERROR;
     }
-    f = fopen(o->html, "wb");
-    if (!f) {
-        fprintf(stderr, "dedup: %s: %s\n", o->html, strerror(errno));
+    if (!to_stdout && (rc = cli_out_open(&out, o->html)) >= 0) {
         dd_html_texts_free(texts, res->n_docs);
-        return CLI_ERROR;
+        return rc;
     }
-    st = dd_report_html_write(res, texts, &ho, f);
+    st = dd_report_html_write(res, texts, &ho, to_stdout ? stdout : out.f);
     dd_html_texts_free(texts, res->n_docs);
-    return close_file(f, o->html, st);
+    if (!to_stdout)
+        return close_file(&out, st);
+    rc = cli_stdout_done();
+    return rc != CLI_OK || ferror(stdout) ? rc : body_status(st);
 }

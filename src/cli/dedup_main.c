@@ -221,7 +221,10 @@ static int run(cli_opts *o)
 int main(int argc, char **argv)
 {
     cli_opts o;
-    int rc = cli_parse(argc, argv, &o);
+    int rc;
+
+    cli_signals_init();
+    rc = cli_parse(argc, argv, &o);
 
     if (rc >= 0)
         return rc;

@@ -24,7 +24,7 @@ TEST_LIBS    = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(filter-out src/cli/%,$(wildcard src/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/idf_news_en.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/idf_news_en.o $(BUILD)/gen/vocab_news_en.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -43,6 +43,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
 .PHONY: all deps test unit cli-test badinput threads faults soak html-test install-test check demo bench \
+        ocr-devset ocr-eval \
         golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
@@ -65,6 +66,16 @@ $(BUILD)/gen/idf_news_en.c: data/idf/news-en.tsv
 	    print "const char *const dd__idf_news_en[] = {" } \
 	    { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); print "\"" $$0 "\"," } \
 	    END { print "};"; print "const size_t dd__idf_news_en_lines = " NR ";" }' $< > $@
+
+# The OCR noise vocabulary, one word a line (scripts/make-vocab.sh; data/README.md).
+$(BUILD)/gen/vocab_news_en.c: data/vocab/news-en.txt
+	@mkdir -p $(@D)
+	awk 'BEGIN { print "#include <stddef.h>"; \
+	    print "extern const char *const dd__vocab_news_en[];"; \
+	    print "extern const size_t dd__vocab_news_en_lines;"; \
+	    print "const char *const dd__vocab_news_en[] = {" } \
+	    /^[a-z]+$$/ { print "\"" $$0 "\","; n++ } \
+	    END { print "};"; print "const size_t dd__vocab_news_en_lines = " n ";" }' $< > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
@@ -116,7 +127,8 @@ install-test: ## make install into a temporary DESTDIR and check what landed the
 test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, fault, HTML and install tests (and ../shared checks when present)
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
 	@$(MAKE) --no-print-directory unit cli-test badinput threads reread faults html-test install-test
-	@DEDUP=$(abspath $(BUILD)/dedup) tests/accuracy.sh
+	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
+	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh
 
 check: ## unit, CLI, bad-input, fault tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
 	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
@@ -156,6 +168,16 @@ BENCH_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -pthread
 $(BUILD)/bench/gen_corpus: bench/gen_corpus.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/ocr_noise: bench/ocr_noise.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+ocr-devset: all $(BUILD)/bench/ocr_noise ## build the OCR dev set (scripts/ocr-devset.sh) into $(BUILD)/ocr-dev; needs ../shared
+	@OCR_NOISE=$(BUILD)/bench/ocr_noise DEDUP=$(BUILD)/dedup scripts/ocr-devset.sh $(BUILD)/ocr-dev
+
+ocr-eval: all ocr-devset ## precision, recall and F1 per noise rate on the OCR dev set (docs/ALGORITHMS.md)
+	@DEDUP=$(abspath $(BUILD)/dedup) scripts/ocr-eval.sh $(BUILD)/ocr-dev
 
 $(BUILD)/bench/bench_sign: tests/bench/bench_sign.c $(BUILD)/libdedup.a
 	@mkdir -p $(@D)

@@ -204,6 +204,116 @@ static dd_status find_passages(dd_explain *e, const toks *a, const toks *b, size
     return st;
 }
 
+/* ---- passages through OCR noise ------------------------------------------------------------
+ * A copy read by OCR breaks a word shingle at every misread character, so the passages above
+ * come out in pieces, or not at all. When they cover less than half of the shorter text, the
+ * tokens are aligned instead (docs/ALGORITHMS.md, "Copies through OCR noise"): left to right,
+ * each token of A is matched to the first token of B within ALIGN_BAND places after the last
+ * match that reads alike (the same after look-alike folding, or one character lost, added or
+ * misread in a word of four or more); runs of matches with gaps of at most ALIGN_GAP tokens
+ * (words split or run together) are passages when they hold k matches. The alignment is kept
+ * when it covers more than the shingle passages. */
+enum { ALIGN_BAND = 8, ALIGN_GAP = 2 };
+
+/* Whether two tokens read alike: folded, equal, or one edit apart when both have 4+ bytes. */
+static bool alike(const dd_span *x, const dd_span *y)
+{
+    const unsigned char *a = (const unsigned char *)x->ptr, *b = (const unsigned char *)y->ptr;
+    size_t la = x->len, lb = y->len, i = 0, j = 0, edits = 0;
+
+    if (la + 1 < lb || lb + 1 < la || ((la < 4 || lb < 4) && la != lb))
+        return false;
+    while (i < la && j < lb) {
+        if (dd__ocr_fold(a[i]) == dd__ocr_fold(b[j])) {
+            i++;
+            j++;
+            continue;
+        }
+        if (++edits > 1 || la < 4)
+            return false;
+        if (la > lb) /* a character lost in b */
+            i++;
+        else if (lb > la)
+            j++;
+        else {
+            i++;
+            j++;
+        }
+    }
+    return edits + (la - i) + (lb - j) <= (la < 4 ? 0 : 1);
+}
+
+static dd_status align_run(dd_explain *e, size_t *cap, const toks *a, const toks *b,
+                           const size_t *ia, const size_t *jb, size_t n)
+{
+    dd_passage *p;
+    size_t i0 = ia[0], i1 = ia[n - 1], j0 = jb[0], j1 = jb[n - 1];
+
+    if (dd__grow((void **)&e->passages, cap, e->n_passages + 1, sizeof *p) != DD_OK)
+        return DD_ENOMEM;
+    p = &e->passages[e->n_passages++];
+    p->a_off = a->off[i0];
+    p->a_len = a->end[i1] - a->off[i0];
+    p->b_off = b->off[j0];
+    p->b_len = b->end[j1] - b->off[j0];
+    p->words = i1 - i0 + 1;
+    e->shared_a += i1 - i0 + 1;
+    e->shared_b += j1 - j0 + 1;
+    return DD_OK;
+}
+
+static dd_status align_passages(dd_explain *e, const toks *a, const toks *b, size_t k)
+{
+    size_t *ia = malloc((a->n + 1) * sizeof *ia), *jb = malloc((a->n + 1) * sizeof *jb);
+    size_t i, j = 0, n = 0, cap = 0;
+    dd_status st = ia && jb ? DD_OK : DD_ENOMEM;
+
+    for (i = 0; st == DD_OK && i < a->n; i++) {
+        size_t t, m = SIZE_MAX;
+        for (t = j; t < b->n && t < j + ALIGN_BAND && m == SIZE_MAX; t++)
+            if (alike(&a->t[i], &b->t[t]))
+                m = t;
+        if (m == SIZE_MAX)
+            continue;
+        if (n && (i - ia[n - 1] > ALIGN_GAP + 1 || m - jb[n - 1] > ALIGN_GAP + 1)) {
+            if (n >= k)
+                st = align_run(e, &cap, a, b, ia, jb, n);
+            n = 0;
+        }
+        ia[n] = i;
+        jb[n++] = m;
+        j = m + 1;
+    }
+    if (st == DD_OK && n >= k)
+        st = align_run(e, &cap, a, b, ia, jb, n);
+    free(ia);
+    free(jb);
+    return st;
+}
+
+/* Keep the alignment instead of the shingle passages when they cover less than half of the
+ * shorter text and the alignment covers more. */
+static dd_status ocr_passages(dd_explain *e, const toks *a, const toks *b, size_t k)
+{
+    dd_explain al;
+    dd_status st;
+
+    if (2 * (a->n < b->n ? e->shared_a : e->shared_b) >= (a->n < b->n ? a->n : b->n))
+        return DD_OK;
+    memset(&al, 0, sizeof al);
+    st = align_passages(&al, a, b, k);
+    if (st == DD_OK && al.shared_a + al.shared_b > e->shared_a + e->shared_b) {
+        free(e->passages);
+        e->passages = al.passages;
+        e->n_passages = al.n_passages;
+        e->shared_a = al.shared_a;
+        e->shared_b = al.shared_b;
+    } else {
+        free(al.passages);
+    }
+    return st;
+}
+
 /* ---- story similarity -------------------------------------------------------------------- */
 
 /* The stories level over the two texts alone, tuned so that any pair sharing a key term is a
@@ -305,6 +415,8 @@ static dd_status explain(const dd_pipeline_opts *o, const char *a, size_t la, co
         st = tokenize_words(nz, b, lb, &tb);
     if (st == DD_OK && (st = shingle(&ta, &so)) == DD_OK && (st = shingle(&tb, &so)) == DD_OK)
         st = find_passages(e, &ta, &tb, o->shingle_k);
+    if (st == DD_OK)
+        st = ocr_passages(e, &ta, &tb, o->shingle_k);
     if (st == DD_OK && story)
         st = story_similarity(o, a, la, b, lb, e);
     else if (e)

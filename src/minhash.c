@@ -3,6 +3,7 @@
  * target_clones attribute builds those variants and picks one at load time. */
 #include <dedup/dedup.h>
 
+#include <assert.h>
 #include <stdlib.h>
 
 struct dd_minhash {
@@ -117,4 +118,43 @@ double dd_minhash_jaccard(const uint32_t *a, const uint32_t *b, size_t num_perm)
     for (i = 0; i < num_perm; i++)
         eq += a[i] == b[i];
     return num_perm ? (double)eq / (double)num_perm : 0.0;
+}
+
+void dd_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, size_t k)
+{
+    unsigned bits = 0;
+    size_t i, j, first = k;
+
+    assert(k > 0 && (k & (k - 1)) == 0 && k <= 4096);
+    while (((size_t)1 << bits) < k)
+        bits++;
+    for (j = 0; j < k; j++)
+        sig[j] = UINT32_MAX;
+    for (i = 0; i < n; i++) {
+        size_t b = bits ? (size_t)(hashes[i] >> (64 - bits)) : 0;
+        uint32_t v = (uint32_t)(hashes[i] >> (32 - bits));
+        v = v == UINT32_MAX ? v - 1 : v; /* UINT32_MAX marks an empty bucket */
+        sig[b] = v < sig[b] ? v : sig[b];
+    }
+    for (j = 0; j < k && first == k; j++)
+        if (sig[j] != UINT32_MAX)
+            first = j;
+    if (first == k)
+        return;
+    /* Right to left from the first filled bucket, so each empty one sees its right
+     * neighbour's final value; the distance is carried in the offset. */
+    {
+        uint32_t last = sig[first];
+        size_t dist = 0;
+        for (i = 0; i < k; i++) {
+            size_t b = (first + k - i) % k;
+            if (sig[b] != UINT32_MAX && i) {
+                last = sig[b];
+                dist = 0;
+            } else if (i) {
+                dist++;
+                sig[b] = last + (uint32_t)dist * 0x9E3779B1u;
+            }
+        }
+    }
 }

@@ -63,6 +63,11 @@ void dd_result_free(dd_result *res)
         free(res->mem->set_off);
         free(res->mem->seq_len);
         free(res->mem->sigs);
+        free(res->mem->gset);
+        free(res->mem->gpos);
+        free(res->mem->goff);
+        free(res->mem->osig);
+        free(res->mem->noise);
         free(res->mem->lead);
         free(res->mem->flags);
         free(res->mem->hash);
@@ -149,6 +154,23 @@ static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     return st;
 }
 
+/* Append more[0..n_more) to *cand and keep each pair once. */
+static dd_status add_candidates(uint64_t **cand, size_t *n_cand, const uint64_t *more,
+                                size_t n_more)
+{
+    uint64_t *all;
+
+    if (!n_more)
+        return DD_OK;
+    all = realloc(*cand, (*n_cand + n_more) * sizeof *all);
+    if (!all)
+        return DD_ENOMEM;
+    memcpy(all + *n_cand, more, n_more * sizeof *more);
+    *cand = all;
+    *n_cand = dd__sort_unique_u64(all, *n_cand + n_more);
+    return DD_OK;
+}
+
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
@@ -156,8 +178,8 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     /* Verification is exact, so a missed pair costs more than a spurious one. */
     dd_lsh_params p = dd_lsh_optimal(t, w->o->num_perm, 0.25, 0.75);
     dd_lsh *lsh = NULL;
-    uint64_t *lead = NULL, *all;
-    size_t n_lead = 0;
+    uint64_t *lead = NULL, *ocr = NULL;
+    size_t n_lead = 0, n_ocr = 0;
     dd_status st;
 
     if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
@@ -171,17 +193,14 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_free(lsh);
     if (st == DD_OK)
         st = lead_candidates(w, &lead, &n_lead);
-    if (st == DD_OK && n_lead) {
-        all = realloc(*cand, (*n_cand + n_lead) * sizeof *all);
-        if (!all) {
-            st = DD_ENOMEM;
-        } else {
-            memcpy(all + *n_cand, lead, n_lead * sizeof *lead);
-            *cand = all;
-            *n_cand = dd__sort_unique_u64(all, *n_cand + n_lead);
-        }
-    }
+    if (st == DD_OK)
+        st = add_candidates(cand, n_cand, lead, n_lead);
+    if (st == DD_OK)
+        st = dd__ocr_candidates(w, &ocr, &n_ocr);
+    if (st == DD_OK)
+        st = add_candidates(cand, n_cand, ocr, n_ocr);
     free(lead);
+    free(ocr);
     return st;
 }
 
@@ -234,11 +253,14 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
         return DD_ENOMEM;
     dd__arena_init(&w->res->mem->strings);
     if (dd__grow((void **)&w->res->mem->set_off, &w->res->mem->off_cap, 1,
-                 sizeof(size_t)) != DD_OK)
+                 sizeof(size_t)) != DD_OK ||
+        dd__grow((void **)&w->res->mem->goff, &w->res->mem->goff_cap, 1, sizeof(size_t)) !=
+            DD_OK)
         return DD_ENOMEM;
     w->res->mem->set_off[0] = 0;
+    w->res->mem->goff[0] = 0;
     /* The permutations come from the seed in order, so these are mh's first lead_n. */
-    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK)
+    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK || dd_vocab_new(o->seed, &w->vocab) != DD_OK)
         return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
 }
@@ -247,6 +269,8 @@ static void finish(dd__run *w)
 {
     dd_minhash_free(w->mh);
     dd_minhash_free(w->mh_lead);
+    dd_vocab_free(w->vocab);
+    free(w->ocr_flag);
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)
@@ -262,6 +286,8 @@ dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result 
     st = start(&w, opts, r);
     if (st == DD_OK)
         st = dd__read_all(&w, r);
+    if (st == DD_OK)
+        st = dd__ocr_flags(&w);
     if (st == DD_OK)
         st = dd__candidates(&w, &cand, &n_cand);
     if (st == DD_OK)

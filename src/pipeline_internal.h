@@ -36,6 +36,16 @@ struct dd__result_mem {
     size_t off_cap, seq_cap;
     uint32_t *sigs;  /* num_perm values per document */
     size_t sigs_cap;
+    uint64_t *gset;  /* OCR-robust gram sets (dd_gram_hash), sorted, like set */
+    uint32_t *gpos;  /* the token each element first starts in */
+    size_t gset_n, gset_cap, gpos_cap;
+    size_t *goff;    /* document i: gset[goff[i] .. goff[i+1]) */
+    size_t goff_cap;
+    uint16_t *osig;  /* OCR_VALUES one-permutation MinHash values of the lead's grams per
+                        document, their top 16 bits (enough for equality tests) */
+    size_t osig_cap;
+    uint16_t *noise; /* unknown words per thousand per document (dd_vocab_noise) */
+    size_t noise_cap;
     dd__line *lines;
     size_t n_lines, lines_cap;
     size_t docs_cap, pairs_cap;
@@ -67,12 +77,17 @@ struct dd__hp {
  * values (pipeline.c explains why). */
 enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
 
+/* OCR signatures: one-permutation MinHash of the gram set (pipeline.c explains why). */
+enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 64 };
+
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;
     dd_result *res;
     dd_minhash *mh;      /* read-only once made: shared by the signing threads */
     dd_minhash *mh_lead; /* the first lead_n of mh's permutations, for lead signatures */
+    dd_vocab *vocab;     /* read-only once made: the OCR noise estimate's words */
+    uint8_t *ocr_flag;   /* per document: long enough, looks misread (pipeline_ocr.c) */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
@@ -101,6 +116,9 @@ typedef struct dd__setview {
     const uint64_t *set;
     const uint32_t *pos;
     size_t n, seq;
+    const uint64_t *gset; /* its OCR-robust gram set, sorted; gpos: token of each */
+    const uint32_t *gpos;
+    size_t gn;
 } dd__setview;
 
 /* The sets of some documents: kept ones are views into res->mem, the others were read
@@ -118,6 +136,11 @@ typedef struct dd__setblock {
  * on_diag, and gets an empty set. */
 dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b);
 
+/* The same, with the gram sets of documents read again only where need[i] is set (NULL: all):
+ * the others get none (gn 0). */
+dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
+                             dd__setblock *b);
+
 /* The set of doc, which must be in the block. */
 const dd__setview *dd__sets_get(const dd__setblock *b, uint32_t doc);
 
@@ -130,6 +153,28 @@ dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc);
  * acc needs tokens + 1 slots, out v->n. */
 size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview *v, size_t *acc,
                               size_t *out);
+
+/* The same for its grams (indexes into v->gset; out needs v->gn slots). */
+size_t dd__filter_boilerplate_grams(const dd__run *w, uint32_t doc, const dd__setview *v,
+                                    size_t *acc, size_t *out);
+
+/* A document's gram set from its n grams gh (dd_gram_hash, text order) and their tokens gt:
+ * the sampled ones, each once, sorted, with the token it first starts in. gh and gt are
+ * overwritten; set and pos need room for n. */
+dd_status dd__make_gram_set(dd__setbuf *sb, uint64_t *gh, uint32_t *gt, size_t n, uint64_t *set,
+                            uint32_t *pos, size_t *u);
+
+/* Whether a pair may be an OCR copy: one of its documents looks misread and neither has fewer
+ * than OCR_MIN_TOKENS tokens (pipeline_ocr.c). */
+enum { OCR_MIN_TOKENS = 40 };
+bool dd__ocr_pair(const dd__run *w, uint32_t a, uint32_t b);
+
+/* Make w->ocr_flag from the documents' lengths and noise estimates. */
+dd_status dd__ocr_flags(dd__run *w);
+
+/* OCR-banding candidates: pairs of a misread document (pipeline_ocr.c). */
+dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
+
 
 /* Lead signature of a set: its elements among the first LEAD_SHINGLES shingles. */
 void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint32_t *sig);

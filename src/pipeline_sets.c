@@ -122,6 +122,21 @@ dd_status dd__make_set(dd__setbuf *sb, const uint64_t *sh, size_t n, uint64_t *s
     return DD_OK;
 }
 
+/* The grams are a sample already (DD_GRAM_SAMPLE): the same grams in every document, so set
+ * similarities are estimated without bias from a fraction of the memory (docs/ALGORITHMS.md,
+ * "Copies through OCR noise"). */
+dd_status dd__make_gram_set(dd__setbuf *sb, uint64_t *gh, uint32_t *gt, size_t n, uint64_t *set,
+                            uint32_t *pos, size_t *u)
+{
+    size_t i;
+    dd_status st;
+
+    st = dd__make_set(sb, gh, n, set, pos, u);
+    for (i = 0; st == DD_OK && i < *u; i++)
+        pos[i] = gt[pos[i]];
+    return st;
+}
+
 void dd__setbuf_free(dd__setbuf *sb)
 {
     free(sb->hp);
@@ -135,7 +150,9 @@ void dd__setbuf_free(dd__setbuf *sb)
 dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc)
 {
     dd__setview v = {m->set + m->set_off[doc], m->pos + m->set_off[doc],
-                     m->set_off[doc + 1] - m->set_off[doc], m->seq_len[doc]};
+                     m->set_off[doc + 1] - m->set_off[doc], m->seq_len[doc],
+                     m->gset + m->goff[doc], m->gpos + m->goff[doc],
+                     m->goff[doc + 1] - m->goff[doc]};
     return v;
 }
 
@@ -157,12 +174,12 @@ static size_t doc_lines(const struct dd__result_mem *m, uint32_t doc, size_t *lo
     return e - a;
 }
 
-size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview *v, size_t *acc,
-                              size_t *out)
+/* acc[t] = boilerplate tokens before token t (acc has tokens + 1 slots). */
+static void boilerplate_prefix(const dd__run *w, uint32_t doc, size_t *acc)
 {
     const struct dd__result_mem *m = w->res->mem;
-    size_t ntok = w->res->docs[doc].tokens, k = w->o->shingle_k < ntok ? w->o->shingle_k : ntok;
-    size_t lo, n_ln = doc_lines(m, doc, &lo), i, kept = 0;
+    size_t ntok = w->res->docs[doc].tokens;
+    size_t lo, n_ln = doc_lines(m, doc, &lo), i;
     const dd__line *ln = m->lines + lo;
     long depth = 0;
 
@@ -173,15 +190,39 @@ size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview 
             acc[ln[i].b]--;
         }
     }
-    /* acc becomes a prefix count: acc[t] = boilerplate tokens before token t. */
     for (i = 0; i <= ntok; i++) {
         long here = (long)acc[i];
         acc[i] = i ? acc[i - 1] + (depth > 0) : 0;
         depth += here;
     }
+}
+
+size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview *v, size_t *acc,
+                              size_t *out)
+{
+    size_t ntok = w->res->docs[doc].tokens, k = w->o->shingle_k < ntok ? w->o->shingle_k : ntok;
+    size_t i, kept = 0;
+
+    boilerplate_prefix(w, doc, acc);
     for (i = 0; i < v->n; i++) {
         size_t p = v->pos[i];
         if (acc[p + k] == acc[p])
+            out[kept++] = i;
+    }
+    return kept;
+}
+
+/* A gram is boilerplate when the token it starts in is (a gram running on into the next
+ * line's first letters is rare enough not to matter). */
+size_t dd__filter_boilerplate_grams(const dd__run *w, uint32_t doc, const dd__setview *v,
+                                    size_t *acc, size_t *out)
+{
+    size_t i, kept = 0;
+
+    boilerplate_prefix(w, doc, acc);
+    for (i = 0; i < v->gn; i++) {
+        size_t p = v->gpos[i];
+        if (acc[p + 1] == acc[p])
             out[kept++] = i;
     }
     return kept;
@@ -205,10 +246,11 @@ void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint3
 
 /* What one thread read and signed: its documents' sets, back to back. */
 typedef struct dd__setpart {
-    uint64_t *set;
-    uint32_t *pos;
-    size_t n, set_cap, pos_cap;
+    uint64_t *set, *gset;
+    uint32_t *pos, *gpos;
+    size_t n, set_cap, pos_cap, gn, gset_cap, gpos_cap;
     size_t *off;       /* per re-read document of the part: start in set, then end */
+    size_t *goff;      /* the same in gset */
     char **why;        /* per re-read document: NULL, or why it could not be read again */
     size_t lo, n_docs; /* its documents: idx[lo .. lo + n_docs) of the load */
 } dd__setpart;
@@ -216,7 +258,8 @@ typedef struct dd__setpart {
 typedef struct load_job {
     dd__run *w;
     dd__setblock *b;
-    const size_t *idx; /* block indexes of the documents to read again */
+    const size_t *idx;   /* block indexes of the documents to read again */
+    const uint8_t *need; /* per block index: its grams are needed (NULL: all) */
 } load_job;
 
 /* Worker state of one part. */
@@ -224,8 +267,9 @@ typedef struct loader {
     dd_reader *rd;
     dd_normalizer *nz;
     dd__setbuf sb;
-    uint64_t *sh;
-    size_t sh_cap, *acc, acc_cap, *keep, keep_cap;
+    uint64_t *sh, *gh;
+    uint32_t *gt;
+    size_t sh_cap, gh_cap, gt_cap, *acc, acc_cap, *keep, keep_cap;
 } loader;
 
 static void loader_free(loader *l)
@@ -234,6 +278,8 @@ static void loader_free(loader *l)
     dd_normalizer_free(l->nz);
     dd__setbuf_free(&l->sb);
     free(l->sh);
+    free(l->gh);
+    free(l->gt);
     free(l->acc);
     free(l->keep);
 }
@@ -272,12 +318,13 @@ static char *reason(const dd_doc_info *di, const char *msg)
 
 /* Read doc again and append its set (stripped like the kept one if it was) to part p. A
  * problem goes to *why (DD_OK is returned: it costs the document's pairs, not the run). */
-static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, char **why)
+static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, bool grams,
+                          char **why)
 {
     const dd_doc_info *di = &w->res->docs[doc];
     struct dd__result_mem *m = w->res->mem;
     dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
-    size_t len = 0, ntok = 0, nsh = 0, u = 0, i;
+    size_t len = 0, ntok = 0, nsh = 0, u = 0, i, ng = 0, gu = 0;
     const dd_span *toks;
     dd_doc d;
     char *text;
@@ -299,22 +346,33 @@ static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, c
     }
     st = dd_normalize(l->nz, text, len, &toks, &ntok);
     if (st == DD_OK &&
-        dd__grow((void **)&l->sh, &l->sh_cap, dd_shingle_bound(ntok), sizeof *l->sh) != DD_OK)
+        (dd__grow((void **)&l->sh, &l->sh_cap, dd_shingle_bound(ntok), sizeof *l->sh) != DD_OK ||
+         dd__grow((void **)&l->gh, &l->gh_cap, dd_gram_bound(toks, ntok) + 1, sizeof *l->gh) !=
+             DD_OK ||
+         dd__grow((void **)&l->gt, &l->gt_cap, dd_gram_bound(toks, ntok) + 1, sizeof *l->gt) !=
+             DD_OK))
         st = DD_ENOMEM;
     if (st == DD_OK)
         st = dd_shingle_hash(toks, ntok, &so, l->sh, l->sh_cap, &nsh);
+    if (st == DD_OK && grams)
+        ng = dd_gram_hash(toks, ntok, w->o->seed, DD_GRAM_SAMPLE, l->gh, l->gt, l->gh_cap);
     free(text);
     if (st != DD_OK)
         return st;
     if (dd__grow((void **)&p->set, &p->set_cap, p->n + nsh + 1, sizeof *p->set) != DD_OK ||
-        dd__grow((void **)&p->pos, &p->pos_cap, p->n + nsh + 1, sizeof *p->pos) != DD_OK)
+        dd__grow((void **)&p->pos, &p->pos_cap, p->n + nsh + 1, sizeof *p->pos) != DD_OK ||
+        dd__grow((void **)&p->gset, &p->gset_cap, p->gn + ng + 1, sizeof *p->gset) != DD_OK ||
+        dd__grow((void **)&p->gpos, &p->gpos_cap, p->gn + ng + 1, sizeof *p->gpos) != DD_OK)
         return DD_ENOMEM;
     st = dd__make_set(&l->sb, l->sh, nsh, p->set + p->n, p->pos + p->n, &u);
+    if (st == DD_OK)
+        st = dd__make_gram_set(&l->sb, l->gh, l->gt, ng, p->gset + p->gn, p->gpos + p->gn, &gu);
     if (st == DD_OK && (m->flags[doc] & DD__DOC_STRIPPED)) {
-        dd__setview v = {p->set + p->n, p->pos + p->n, u, nsh};
-        size_t kept;
+        dd__setview v = {p->set + p->n, p->pos + p->n, u, nsh, p->gset + p->gn, p->gpos + p->gn, gu};
+        size_t kept, gkept;
         if (dd__grow((void **)&l->acc, &l->acc_cap, di->tokens + 1, sizeof *l->acc) != DD_OK ||
-            dd__grow((void **)&l->keep, &l->keep_cap, u + 1, sizeof *l->keep) != DD_OK)
+            dd__grow((void **)&l->keep, &l->keep_cap, (u > gu ? u : gu) + 1, sizeof *l->keep) !=
+                DD_OK)
             return DD_ENOMEM;
         kept = dd__filter_boilerplate(w, doc, &v, l->acc, l->keep);
         for (i = 0; i < kept; i++) { /* keep[i] >= i: compacts in place */
@@ -322,8 +380,16 @@ static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, c
             p->pos[p->n + i] = p->pos[p->n + l->keep[i]];
         }
         u = kept;
+        /* As strip_boilerplate: a document left with nothing keeps what it had. */
+        gkept = dd__filter_boilerplate_grams(w, doc, &v, l->acc, l->keep);
+        for (i = 0; gkept && i < gkept; i++) {
+            p->gset[p->gn + i] = p->gset[p->gn + l->keep[i]];
+            p->gpos[p->gn + i] = p->gpos[p->gn + l->keep[i]];
+        }
+        gu = gkept ? gkept : gu;
     }
     p->n += u;
+    p->gn += gu;
     return st;
 }
 
@@ -339,16 +405,21 @@ static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
     p->lo = lo;
     p->n_docs = hi - lo;
     p->off = calloc(hi - lo + 1, sizeof *p->off);
+    p->goff = calloc(hi - lo + 1, sizeof *p->goff);
     p->why = calloc(hi - lo + 1, sizeof *p->why);
-    st = p->off && p->why ? dd_reader_new_like(j->w->reader, &l.rd) : DD_ENOMEM;
+    st = p->off && p->goff && p->why ? dd_reader_new_like(j->w->reader, &l.rd) : DD_ENOMEM;
     if (st == DD_OK)
         st = dd_normalizer_new(&l.nz);
     for (i = lo; st == DD_OK && i < hi; i++) {
         p->off[i - lo] = p->n;
-        st = load_one(j->w, &l, p, j->b->docs[j->idx[i]], &p->why[i - lo]);
+        p->goff[i - lo] = p->gn;
+        st = load_one(j->w, &l, p, j->b->docs[j->idx[i]], !j->need || j->need[j->idx[i]],
+                      &p->why[i - lo]);
     }
-    if (st == DD_OK)
+    if (st == DD_OK) {
         p->off[hi - lo] = p->n;
+        p->goff[hi - lo] = p->gn;
+    }
     loader_free(&l);
     return st;
 }
@@ -369,9 +440,13 @@ static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx)
             v->pos = p->pos + p->off[i - lo];
             v->n = p->off[i - lo + 1] - p->off[i - lo];
             v->seq = w->res->mem->seq_len[doc];
+            v->gset = p->gset + p->goff[i - lo];
+            v->gpos = p->gpos + p->goff[i - lo];
+            v->gn = p->goff[i - lo + 1] - p->goff[i - lo];
             if (!p->why[i - lo])
                 continue;
             v->n = 0;
+            v->gn = 0;
             if (!(w->res->mem->flags[doc] & DD__DOC_CHANGED)) {
                 char loc[1100], msg[1600];
                 w->res->mem->flags[doc] |= DD__DOC_CHANGED;
@@ -388,6 +463,12 @@ static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx)
 }
 
 dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b)
+{
+    return dd__sets_load_need(w, docs, n, NULL, b);
+}
+
+dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
+                             dd__setblock *b)
 {
     const struct dd__result_mem *m = w->res->mem;
     size_t *idx = NULL, n_idx = 0, i, nt = dd__thread_count(w->o);
@@ -417,7 +498,7 @@ dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock
         nt = nt > n_idx ? n_idx : nt;
         b->parts = calloc(nt, sizeof *b->parts);
         b->n_parts = nt;
-        job = (load_job){w, b, idx};
+        job = (load_job){w, b, idx, need};
         st = b->parts ? dd__parallel_for(nt, n_idx, load_range, &job) : DD_ENOMEM;
         if (st == DD_OK)
             link_parts(w, b, idx);
@@ -448,7 +529,10 @@ void dd__sets_free(dd__setblock *b)
         dd__setpart *p = &b->parts[t];
         free(p->set);
         free(p->pos);
+        free(p->gset);
+        free(p->gpos);
         free(p->off);
+        free(p->goff);
         if (p->why)
             dd__free_strings(p->why, p->n_docs);
     }

@@ -33,9 +33,11 @@ typedef struct item {
     size_t text, len;        /* what is compared: a record's title, a blank line, its text */
     size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
     size_t ntok, nseq;
-    size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi;
+    size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi, gset_lo, gset_hi;
     bool keep;               /* its set is kept (else it is read again when needed) */
     bool lead;               /* its lead signature is in the batch (else: none to make) */
+    bool grams;              /* its OCR signature is in the batch (else: no gram at all) */
+    unsigned noise;          /* unknown words per thousand (dd_vocab_noise) */
     uint64_t hash;           /* XXH3 of the compared text, checked when it is read again */
 } item;
 
@@ -52,9 +54,11 @@ typedef struct batch {
     size_t str_n, str_cap, txt_n, txt_cap, tokb_n, tokb_cap;
     uint32_t *sigs, *lead; /* per item: num_perm values; lead_n values */
     size_t sigs_cap, lead_cap;
-    uint64_t *set;
-    uint32_t *pos;
-    size_t set_n, set_cap, pos_cap;
+    uint64_t *set, *gset;
+    uint32_t *pos, *gpos;
+    size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
+    uint16_t *osig; /* per item: OCR_VALUES values */
+    size_t osig_cap;
     dd__line *lines;
     size_t n_lines, lines_cap;
     tokref *toks;      /* stories: each term's name, bytes in tokb */
@@ -66,8 +70,9 @@ typedef struct batch {
 /* Per-thread signing buffers: nothing is allocated per shingle or per document. */
 typedef struct signer {
     dd_normalizer *nz;
-    uint64_t *sh;
-    size_t sh_cap;
+    uint64_t *sh, *gh;
+    uint32_t *gt;
+    size_t sh_cap, gh_cap, gt_cap;
     dd__setbuf sb;
     dd_terms *terms; /* stories level: this thread's stemmer and word cache */
 } signer;
@@ -114,6 +119,12 @@ static void on_reader_warning(void *ud, const char *msg)
 
 /* ---- signing one document (any thread) ------------------------------------------------ */
 
+/* Whether the set of an item is kept in memory (else it is read again when needed). */
+static bool keeps_set(const dd__run *w, const item *it)
+{
+    return w->keep_sets || it->keep;
+}
+
 /* Sort shingles, keep each once with its first position, append to the batch's sets. */
 static dd_status store_set(signer *g, batch *b, item *it, size_t n)
 {
@@ -126,6 +137,42 @@ static dd_status store_set(signer *g, batch *b, item *it, size_t n)
     b->set_n = base + u;
     it->set_lo = base;
     it->set_hi = base + u;
+    return DD_OK;
+}
+
+/* OCR-robust grams (docs/ALGORITHMS.md, "Copies through OCR noise"): their one-permutation
+ * signature for every document, and their set where the shingle set is kept. Every document
+ * gets them, noisy or clean: a clean original must meet its noisy copy. */
+static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, size_t k,
+                             const dd_span *toks, size_t ntok)
+{
+    /* The signature is of every gram of the lead's tokens; the set, kept only where the
+     * shingle set is, of the sample of all grams. */
+    size_t nt = ntok < OCR_LEAD_TOKENS ? ntok : OCR_LEAD_TOKENS;
+    size_t bound = dd_gram_bound(toks, keeps_set(w, it) ? ntok : nt) + 1, base = b->gset_n;
+    size_t ng, i, u = 0;
+    uint32_t sig[OCR_VALUES];
+
+    it->noise = dd_vocab_noise(w->vocab, toks, g->sh, ntok);
+    if (dd__grow((void **)&g->gh, &g->gh_cap, bound, sizeof *g->gh) != DD_OK ||
+        dd__grow((void **)&g->gt, &g->gt_cap, bound, sizeof *g->gt) != DD_OK)
+        return DD_ENOMEM;
+    ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, g->gt, bound);
+    dd_minhash_oph(g->gh, ng, sig, OCR_VALUES);
+    for (i = 0; i < OCR_VALUES; i++)
+        b->osig[k * OCR_VALUES + i] = (uint16_t)(sig[i] >> 16);
+    it->grams = ng > 0;
+    it->gset_lo = it->gset_hi = base;
+    if (!keeps_set(w, it))
+        return DD_OK;
+    if (dd__grow((void **)&b->gset, &b->gset_cap, base + bound, sizeof *b->gset) != DD_OK ||
+        dd__grow((void **)&b->gpos, &b->gpos_cap, base + bound, sizeof *b->gpos) != DD_OK)
+        return DD_ENOMEM;
+    ng = dd_gram_hash(toks, ntok, w->o->seed, DD_GRAM_SAMPLE, g->gh, g->gt, bound);
+    if (dd__make_gram_set(&g->sb, g->gh, g->gt, ng, b->gset + base, b->gpos + base, &u) != DD_OK)
+        return DD_ENOMEM;
+    it->gset_hi = base + u;
+    b->gset_n = it->gset_hi;
     return DD_OK;
 }
 
@@ -192,12 +239,6 @@ static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks,
     return dd_terms_mark_names(g->terms, b->txt + it->text, it->len, b->terms + it->tok_lo, n);
 }
 
-/* Whether the set of an item is kept in memory (else it is read again when needed). */
-static bool keeps_set(const dd__run *w, const item *it)
-{
-    return w->keep_sets || it->keep;
-}
-
 static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size_t k)
 {
     size_t ntok = 0, nsh = 0, np = w->o->num_perm;
@@ -212,6 +253,8 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
         return DD_ENOMEM;
     dd_token_hashes(toks, ntok, w->o->seed, g->sh);
     st = store_lines(w, g, b, it, ntok);
+    if (st == DD_OK)
+        st = store_grams(w, g, b, it, k, toks, ntok);
     if (st != DD_OK)
         return st;
     nsh = dd_shingle_combine(g->sh, ntok, w->o->shingle_k, w->o->seed);
@@ -237,9 +280,10 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
 {
     size_t k;
 
-    b->set_n = b->n_lines = b->n_toks = b->tokb_n = 0;
+    b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = 0;
     if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
             DD_OK ||
+        dd__grow((void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, sizeof *b->osig) != DD_OK ||
         dd__grow((void **)&b->lead, &b->lead_cap, b->n * w->lead_n, sizeof *b->lead) != DD_OK) {
         for (k = 0; k < b->n; k++)
             b->it[k].st = DD_ENOMEM;
@@ -248,6 +292,7 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
     for (k = 0; k < b->n; k++) {
         item *it = &b->it[k];
         it->set_lo = it->set_hi = it->line_lo = it->line_hi = it->tok_lo = it->tok_hi = 0;
+        it->gset_lo = it->gset_hi = 0;
         it->st = it->rst == DD_OK ? sign_item(w, g, b, it, k) : it->rst;
     }
 }
@@ -365,7 +410,8 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
 
     if (dd__grow((void **)&res->docs, &m->docs_cap, idx + 1, sizeof *res->docs) != DD_OK ||
         dd__grow((void **)&m->set_off, &m->off_cap, idx + 2, sizeof *m->set_off) != DD_OK ||
-        dd__grow((void **)&m->seq_len, &m->seq_cap, idx + 1, sizeof *m->seq_len) != DD_OK)
+        dd__grow((void **)&m->seq_len, &m->seq_cap, idx + 1, sizeof *m->seq_len) != DD_OK ||
+        dd__grow((void **)&m->goff, &m->goff_cap, idx + 2, sizeof *m->goff) != DD_OK)
         return DD_ENOMEM;
     /* flags, hash and lead of idx were written by append_item */
     info = &res->docs[idx];
@@ -385,8 +431,20 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
         return DD_ENOMEM;
     m->seq_len[idx] = nseq;
     m->set_off[idx + 1] = m->set_n;
+    m->goff[idx + 1] = m->gset_n;
     res->n_docs++;
     return DD_OK;
+}
+
+/* dd__lonely_sig's values, 16 bits of each. */
+static void lonely16(uint16_t *sig, size_t doc)
+{
+    uint32_t v[OCR_VALUES];
+    size_t i;
+
+    dd__lonely_sig(v, OCR_VALUES, doc);
+    for (i = 0; i < OCR_VALUES; i++)
+        sig[i] = (uint16_t)(v[i] ^ v[i] >> 16);
 }
 
 /* Append one signed item's signatures, set (or what reading it again needs) and lines. */
@@ -395,6 +453,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     struct dd__result_mem *m = w->res->mem;
     size_t np = w->o->num_perm, nl = w->lead_n, idx = w->res->n_docs;
     size_t n = it->set_hi - it->set_lo, i, nlines = it->line_hi - it->line_lo;
+    size_t gn = it->gset_hi - it->gset_lo;
 
     if (dd__grow((void **)&m->sigs, &m->sigs_cap, (idx + 1) * np, sizeof *m->sigs) != DD_OK ||
         dd__grow((void **)&m->lead, &m->lead_cap, (idx + 1) * nl, sizeof *m->lead) != DD_OK ||
@@ -402,6 +461,11 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         dd__grow((void **)&m->hash, &m->hash_cap, idx + 1, sizeof *m->hash) != DD_OK ||
         dd__grow((void **)&m->set, &m->set_cap, m->set_n + n, sizeof *m->set) != DD_OK ||
         dd__grow((void **)&m->pos, &m->pos_cap, m->set_n + n, sizeof *m->pos) != DD_OK ||
+        dd__grow((void **)&m->osig, &m->osig_cap, (idx + 1) * OCR_VALUES, sizeof *m->osig) !=
+            DD_OK ||
+        dd__grow((void **)&m->noise, &m->noise_cap, idx + 1, sizeof *m->noise) != DD_OK ||
+        dd__grow((void **)&m->gset, &m->gset_cap, m->gset_n + gn + 1, sizeof *m->gset) != DD_OK ||
+        dd__grow((void **)&m->gpos, &m->gpos_cap, m->gset_n + gn + 1, sizeof *m->gpos) != DD_OK ||
         dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nlines, sizeof *m->lines) !=
             DD_OK)
         return DD_ENOMEM;
@@ -417,6 +481,18 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         memcpy(m->pos + m->set_n, b->pos + it->set_lo, n * sizeof *m->pos);
     }
     m->set_n += n;
+    if (it->gset_hi > it->gset_lo) {
+        memcpy(m->gset + m->gset_n, b->gset + it->gset_lo, gn * sizeof *m->gset);
+        memcpy(m->gpos + m->gset_n, b->gpos + it->gset_lo, gn * sizeof *m->gpos);
+    }
+    m->gset_n += gn;
+    m->noise[idx] = (uint16_t)it->noise;
+
+    if (!it->grams)
+        lonely16(m->osig + idx * OCR_VALUES, idx);
+    else
+        memcpy(m->osig + idx * OCR_VALUES, b->osig + k * OCR_VALUES,
+               OCR_VALUES * sizeof *m->osig);
     for (i = 0; i < nlines; i++) {
         m->lines[m->n_lines] = b->lines[it->line_lo + i];
         m->lines[m->n_lines++].doc = (uint32_t)idx;
@@ -606,6 +682,8 @@ static void signer_free(signer *g)
     dd_normalizer_free(g->nz);
     dd_terms_free(g->terms);
     free(g->sh);
+    free(g->gh);
+    free(g->gt);
     dd__setbuf_free(&g->sb);
 }
 
@@ -619,6 +697,9 @@ static void batch_free(batch *b)
     free(b->lead);
     free(b->set);
     free(b->pos);
+    free(b->gset);
+    free(b->gpos);
+    free(b->osig);
     free(b->lines);
     free(b->toks);
     free(b->terms);

@@ -3,6 +3,8 @@
  * no later shingle needs slot i again, so no scratch memory is allocated. */
 #include <dedup/dedup.h>
 
+#include "util.h"
+
 #include <string.h>
 
 #define XXH_INLINE_ALL
@@ -63,4 +65,151 @@ dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *
     dd_token_hashes(toks, n, o->seed, out);
     *n_out = dd_shingle_combine(out, n, o->k, o->seed);
     return DD_OK;
+}
+
+/* ---- OCR-robust character grams (docs/ALGORITHMS.md, "Copies through OCR noise") ------
+ * The letters of the tokens, spaces left out (a word split or two words run together by OCR
+ * change nothing; nor does a word hyphenated at a line end), each folded to the class of the
+ * glyphs OCR confuses it with, then every run of DD_GRAM_Q of them hashed. One misread or
+ * lost character breaks DD_GRAM_Q grams instead of five word shingles' worth of text, and a
+ * confusion inside a class breaks none. */
+
+/* Look-alike classes, applied after case folding: 1 i l | ! as l, 0 o as o, 5 s as s, e c as
+ * c, h b as b, u n as n, f t as t, g q as q; every other byte is itself. Pairs read as one
+ * glyph (rn m, vv w, cl d) are folded in dd_gram_hash. */
+static const unsigned char fold[256] = {
+      0,   1,   2,   3,   4,   5,   6,   7,   8,   9,  10,  11,  12,  13,  14,  15,
+     16,  17,  18,  19,  20,  21,  22,  23,  24,  25,  26,  27,  28,  29,  30,  31,
+     32, 108,  34,  35,  36,  37,  38,  39,  40,  41,  42,  43,  44,  45,  46,  47,
+    111, 108,  50,  51,  52, 115,  54,  55,  56,  57,  58,  59,  60,  61,  62,  63,
+     64,  65,  66,  67,  68,  69,  70,  71,  72,  73,  74,  75,  76,  77,  78,  79,
+     80,  81,  82,  83,  84,  85,  86,  87,  88,  89,  90,  91,  92,  93,  94,  95,
+     96,  97,  98,  99, 100,  99, 116, 113,  98, 108, 106, 107, 108, 109, 110, 111,
+    112, 113, 114, 115, 116, 110, 118, 119, 120, 121, 122, 123, 108, 125, 126, 127,
+    128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143,
+    144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159,
+    160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175,
+    176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191,
+    192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207,
+    208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223,
+    224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+    240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255,
+};
+
+unsigned char dd__ocr_fold(unsigned char c)
+{
+    return fold[c];
+}
+
+/* The second glyphs of the pairs read as one: n (rn), v (vv), l and 1 (cl). */
+static const unsigned char pair_second[256] = {['n'] = 1, ['v'] = 1, ['l'] = 1, ['1'] = 1};
+
+/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
+static uint64_t fmix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+size_t dd_gram_bound(const dd_span *toks, size_t n)
+{
+    size_t i, b = 0;
+
+    for (i = 0; i < n; i++)
+        b += toks[i].len;
+    return b;
+}
+
+/* Folded glyphs are made a chunk at a time (pass 1: bytes and the token of each), then
+ * hashed in one tight loop (pass 2). A gram's value is its DD_GRAM_Q bytes (40 bits) xor the
+ * seed, times an odd constant: a bijection, so distinct grams never collide, and its high
+ * bits are well mixed (multiply-shift hashing, Dietzfelbinger et al. 1997): they choose the
+ * sample here and the bucket and value in dd_minhash_oph. The state is copied into locals
+ * for the loop: stores through h and tok could otherwise alias it. */
+enum { CHUNK = 1024 };
+
+typedef struct gram_state {
+    uint64_t win, seed;
+    uint32_t ring[8]; /* the token of each of the last glyphs */
+    size_t filled, n, cap;
+    unsigned bits;
+} gram_state;
+
+static void gram_roll(gram_state *g, const unsigned char *fb, const uint32_t *ft, size_t nb,
+                      uint64_t *h, uint32_t *tok)
+{
+    const uint64_t mask = ((uint64_t)1 << (8 * DD_GRAM_Q)) - 1, seed = g->seed;
+    const unsigned shift = 64 - g->bits;
+    uint64_t win = g->win;
+    size_t filled = g->filled, n = g->n, cap = g->cap, p;
+    uint32_t ring[8];
+
+    memcpy(ring, g->ring, sizeof ring);
+    for (p = 0; p < nb; p++) {
+        uint64_t x;
+        win = ((win << 8) | fb[p]) & mask;
+        ring[filled & 7] = ft[p];
+        if (++filled < DD_GRAM_Q)
+            continue;
+        x = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
+        if ((shift < 64 && x >> shift) || n >= cap)
+            continue;
+        h[n] = x;
+        tok[n++] = ring[(filled - DD_GRAM_Q) & 7]; /* the token of its first glyph */
+    }
+    memcpy(g->ring, ring, sizeof ring);
+    g->win = win;
+    g->filled = filled;
+    g->n = n;
+}
+
+size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
+                    uint32_t *tok, size_t cap)
+{
+    gram_state g;
+    unsigned char fb[CHUNK], prev = 0;
+    uint32_t ft[CHUNK], prev_tok = 0;
+    size_t i, j, nb = 0;
+
+    memset(&g, 0, sizeof g);
+    g.seed = fmix64(seed ^ 0x6f63726772616d73ULL);
+    g.cap = cap;
+    while (((size_t)1 << g.bits) < sample && g.bits < 32)
+        g.bits++;
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)toks[i].ptr;
+        const size_t len = toks[i].len;
+        for (j = 0; j < len; j++) {
+            unsigned char c = p[j], out;
+            uint32_t out_tok = prev_tok;
+            if (pair_second[c] && ((prev == 'r' && c == 'n') || (prev == 'v' && c == 'v') ||
+                                   (prev == 'c' && (c == 'l' || c == '1')))) {
+                out = prev == 'r' ? 'm' : prev == 'v' ? 'w' : 'd';
+                prev = 0;
+            } else {
+                out = fold[prev];
+                if (!prev)
+                    out = 0;
+                prev = c;
+                prev_tok = (uint32_t)i;
+                if (!out)
+                    continue;
+            }
+            fb[nb] = out;
+            ft[nb] = out_tok;
+            if (++nb == CHUNK) {
+                gram_roll(&g, fb, ft, nb, h, tok);
+                nb = 0;
+            }
+        }
+    }
+    if (prev) {
+        fb[nb] = fold[prev];
+        ft[nb++] = prev_tok;
+    }
+    gram_roll(&g, fb, ft, nb, h, tok);
+    return g.n;
 }

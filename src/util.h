@@ -74,4 +74,8 @@ bool dd__parse_date(const char *s, size_t len, double *out);
 /* Free `n` malloc'd strings and the array holding them (NULL is fine). */
 void dd__free_strings(char **v, size_t n);
 
+/* The look-alike class of a byte after case folding (shingle.c): what OCR confuses it with
+ * (1 i l, 0 o, 5 s, e c, h b, u n, f t, g q) reads as one. */
+unsigned char dd__ocr_fold(unsigned char c);
+
 #endif

@@ -25,5 +25,6 @@
 #include <dedup/explain.h>
 #include <dedup/report_html.h>
 #include <dedup/eval.h>
+#include <dedup/vocab.h>
 
 #endif

@@ -34,6 +34,14 @@ size_t dd_minhash_num_perm(const dd_minhash *mh);
  *  UINT32_MAX, which callers must not index (the pipeline skips empty documents). */
 void dd_minhash_sign(const dd_minhash *mh, const uint64_t *hashes, size_t n, uint32_t *sig);
 
+/** One-permutation MinHash with densification (Shrivastava and Li 2014): `k` buckets by
+ *  the top bits of each hash (uniform 64-bit hashes), the least of the next 32 bits in each;
+ *  an empty bucket takes the value of the next filled one to its right (circularly) plus a
+ *  constant times the distance. O(n + k) instead of O(n k). Equal fractions of two such
+ *  signatures estimate Jaccard similarity. `k` is a power of two <= 4096; with n == 0 every
+ *  value is UINT32_MAX. */
+void dd_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, size_t k);
+
 /** Fraction of equal positions: an unbiased estimate of Jaccard similarity. */
 double dd_minhash_jaccard(const uint32_t *a, const uint32_t *b, size_t num_perm);
 

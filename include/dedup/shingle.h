@@ -37,6 +37,22 @@ void dd_token_hashes(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out
  *  many (as dd_shingle_hash's *n_out; k >= 1). */
 size_t dd_shingle_combine(uint64_t *h, size_t n, size_t k, uint64_t seed);
 
+/** Characters per OCR-robust gram, and the sampling modulus (docs/ALGORITHMS.md). */
+enum { DD_GRAM_Q = 5, DD_GRAM_SAMPLE = 8 };
+
+/** Capacity `h` and `tok` need for dd_gram_hash over `toks[0..n)`. */
+size_t dd_gram_bound(const dd_span *toks, size_t n);
+
+/** OCR-robust character grams of `toks[0..n)`: the tokens' bytes without spaces, folded to
+ *  look-alike classes (1/i/l, 0/o, 5/s, e/c, h/b, u/n, f/t, g/q; rn, vv, cl as m, w, d),
+ *  every DD_GRAM_Q consecutive ones hashed with `seed` (uniform 64-bit values). Keeps about
+ *  one gram in `sample` (rounded up to a power of two; 1 keeps all), chosen by the gram's
+ *  value, so the same grams in every document. Writes at most `cap` hashes to `h` in text
+ *  order, with the index of the token each gram starts in to `tok`; returns how many. Part
+ *  of the output format. */
+size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
+                    uint32_t *tok, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

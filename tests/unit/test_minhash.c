@@ -252,6 +252,41 @@ static void test_minhash_einval(void **state)
     dd_minhash_free(mh);
 }
 
+/* One-permutation MinHash with densification: the same tolerance as above (its estimate's
+ * variance is about that of k independent permutations when sets are much larger than k). */
+static void test_minhash_oph_estimate_within_tolerance(void **state)
+{
+    static const struct {
+        size_t shared, only, want_eq, tol;
+    } cases[] = {
+        {600, 300, 128, 32}, /* J = 0.5 */
+        {300, 600, 51, 26},   /* J = 0.2 */
+        {900, 0, 256, 0},     /* J = 1 */
+        {0, 900, 0, 3},       /* J = 0: rare equal 32-bit values only */
+        {3, 0, 256, 0},        /* 3 elements in 256 buckets: densified, still equal */
+    };
+    pair_sets *p = malloc(sizeof *p);
+    uint32_t sa[256], sb[256];
+    size_t i, j;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t eq;
+        make_sets(p, cases[i].shared, cases[i].only, cases[i].only, 200 + i);
+        dd_minhash_oph(p->a, p->na, sa, 256);
+        dd_minhash_oph(p->b, p->nb, sb, 256);
+        eq = equal_positions(sa, sb, 256);
+        assert_in_range(eq, cases[i].want_eq > cases[i].tol ? cases[i].want_eq - cases[i].tol : 0,
+                        cases[i].want_eq + cases[i].tol);
+        for (j = 0; j < 256; j++)
+            assert_int_not_equal(sa[j], UINT32_MAX);
+    }
+    dd_minhash_oph(p->a, 0, sa, 256);
+    for (j = 0; j < 256; j++)
+        assert_int_equal(sa[j], UINT32_MAX);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_minhash_subset_sig_not_smaller),
         cmocka_unit_test(test_minhash_jaccard_fraction),
         cmocka_unit_test(test_minhash_einval),
+        cmocka_unit_test(test_minhash_oph_estimate_within_tolerance),
     };
     return cmocka_run_group_tests_name("minhash", tests, NULL, NULL);
 }

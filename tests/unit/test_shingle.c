@@ -185,6 +185,95 @@ static void test_shingle_einval(void **state)
     assert_int_equal(n, 0);
 }
 
+/* ---- OCR-robust grams ---- */
+
+/* Sorted distinct grams of a text (normalized as the pipeline does) with sample 1. */
+static size_t grams_of(const char *text, uint64_t *out, size_t cap)
+{
+    dd_normalizer *nz = NULL;
+    const dd_span *t;
+    size_t n = 0, g, i, k = 0;
+    uint32_t tok[512];
+
+    assert_int_equal(dd_normalizer_new(&nz), DD_OK);
+    assert_int_equal(dd_normalize(nz, text, strlen(text), &t, &n), DD_OK);
+    assert_true(dd_gram_bound(t, n) <= cap && cap <= 512);
+    g = dd_gram_hash(t, n, 7, 1, out, tok, cap);
+    dd_normalizer_free(nz);
+    for (i = 0; i < g; i++) { /* sort and unique (insertion sort: tiny inputs) */
+        size_t j = k;
+        uint64_t v = out[i];
+        while (j > 0 && out[j - 1] > v)
+            j--;
+        if (j > 0 && out[j - 1] == v)
+            continue;
+        memmove(out + j + 1, out + j, (k - j) * sizeof *out);
+        out[j] = v;
+        k++;
+    }
+    return k;
+}
+
+static void test_shingle_gram_confusions_and_spaces_fold(void **state)
+{
+    static const struct {
+        const char *a, *b;
+        bool same;
+    } cases[] = {
+        {"the government said", "the governrnent said", true},   /* rn read for m */
+        {"the government said", "the govern- ment said", true},  /* hyphenated at a line end */
+        {"the government said", "thegovernment said", true},     /* words run together */
+        {"illegal oil sold 105", "1llegal 0il so1d l05", true},  /* 1/l, 0/o */
+        {"close the deal", "cl0se the dea1", true},              /* cl stays cl before o */
+        {"dose the deal", "close the deal", true},               /* cl read as d */
+        {"wheat crop", "vvheat crop", true},                     /* vv read as w */
+        {"the government said", "the governmnt said", false},    /* a lost letter breaks */
+        {"sugar prices", "coffee prices", false},
+    };
+    uint64_t a[256], b[256];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t na = grams_of(cases[i].a, a, 256), nb = grams_of(cases[i].b, b, 256);
+        bool same = na == nb && memcmp(a, b, na * sizeof *a) == 0;
+        if (same != cases[i].same)
+            fail_msg("\"%s\" vs \"%s\": same %d, want %d", cases[i].a, cases[i].b, same,
+                     cases[i].same);
+    }
+}
+
+static void test_shingle_gram_sample_is_subset_and_tokens(void **state)
+{
+    static const dd_span t[] = {SP("wheat"), SP("prices"), SP("rose"), SP("on"), SP("the"),
+                                SP("chicago"), SP("board"), SP("of"), SP("trade")};
+    uint64_t all[64], some[64];
+    uint32_t ta[64], ts[64];
+    size_t na = dd_gram_hash(t, 9, 3, 1, all, ta, 64), ns = dd_gram_hash(t, 9, 3, 8, some, ts, 64);
+    size_t i, j;
+
+    (void)state;
+    /* 39 letters, no pair to fold: 35 grams; the first starts in "wheat", the last ("trade")
+     * in "trade". */
+    assert_int_equal(dd_gram_bound(t, 9), 39);
+    assert_int_equal(na, 35);
+    assert_int_equal(ta[0], 0);
+    assert_int_equal(ta[na - 1], 8);
+    for (i = 1; i < na; i++)
+        assert_true(ta[i] >= ta[i - 1]);
+    assert_true(ns < na);
+    for (i = 0; i < ns; i++) { /* every sampled gram is one of all, with its token */
+        for (j = 0; j < na && all[j] != some[i]; j++)
+            ;
+        assert_true(j < na);
+        assert_int_equal(ts[i], ta[j]);
+    }
+    assert_int_equal(dd_gram_hash(t, 9, 3, 1, all, ta, 5), 5); /* cap respected */
+    assert_int_equal(dd_gram_hash(t, 2, 3, 1, all, ta, 64), 7); /* "wheatprices": 11 - 4 */
+    assert_int_equal(dd_gram_hash(t, 1, 3, 1, all, ta, 64), 1);
+    assert_int_equal(dd_gram_hash(t + 3, 1, 3, 1, all, ta, 64), 0); /* "on": too short */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +287,8 @@ int main(void)
         cmocka_unit_test(test_shingle_k_over_n_gives_one_shingle),
         cmocka_unit_test(test_shingle_long_k),
         cmocka_unit_test(test_shingle_einval),
+        cmocka_unit_test(test_shingle_gram_confusions_and_spaces_fold),
+        cmocka_unit_test(test_shingle_gram_sample_is_subset_and_tokens),
     };
     return cmocka_run_group_tests_name("shingle", tests, NULL, NULL);
 }

@@ -1,0 +1,135 @@
+/* OCR copies (docs/ALGORITHMS.md, "Copies through OCR noise"): which pairs may be copies read
+ * by OCR, and their candidates. Every document has an OCR signature (one-permutation MinHash
+ * of its look-alike-folded character grams, pipeline_sign.c) and an estimate of its noise
+ * (unknown words per thousand, dd_vocab_noise). A pair is an OCR pair when one of its
+ * documents looks misread; only such pairs come from the OCR bands, and only they are tried
+ * on grams when the word rule rejects them, so clean text keeps its candidates and verdicts. */
+#include "pipeline_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* Per-document OCR flags, made once before the first candidates (dd__ocr_flags). */
+enum { OCR_LONG = 1, OCR_NOISY = 2 };
+
+/* From OCR_NOISE_MIN unknown words per thousand a text looks misread (a clean news story has
+ * 8 in the median, 40 at the 90th percentile; one with 2 % of its characters misread 70 in
+ * the median: docs/ALGORITHMS.md). Above OCR_NOISE_MAX it is not prose (price tables, codes)
+ * and the vocabulary says nothing about how it was read. */
+enum { OCR_NOISE_MIN = 30, OCR_NOISE_MAX = 350 };
+
+/* The OCR bands are tuned for a gram similarity of the leads of OCR_LSH_T. */
+#define OCR_LSH_T 0.45
+
+/* A pair is tried as an OCR pair when one document looks misread and neither is short: the
+ * grams of a few lines of a template (earnings tables, dividend notices) match another
+ * company's as well as a noisy copy's, and a short text's unknown words are names. */
+dd_status dd__ocr_flags(dd__run *w)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t n = w->res->n_docs, i;
+
+    free(w->ocr_flag);
+    w->ocr_flag = malloc(n + 1);
+    if (!w->ocr_flag)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++)
+        w->ocr_flag[i] = (uint8_t)((w->res->docs[i].tokens >= OCR_MIN_TOKENS ? OCR_LONG : 0) |
+                                   (m->noise[i] >= OCR_NOISE_MIN &&
+                                    m->noise[i] <= OCR_NOISE_MAX ? OCR_NOISY : 0));
+    return DD_OK;
+}
+
+bool dd__ocr_pair(const dd__run *w, uint32_t a, uint32_t b)
+{
+    unsigned fa = w->ocr_flag[a], fb = w->ocr_flag[b];
+
+    return (fa & fb & OCR_LONG) && ((fa | fb) & OCR_NOISY);
+}
+
+/* One band: the long documents sorted by the band's key; in each run of equal keys holding
+ * a noisy member, every member is paired with those before it (at most MAX_BUCKET of them)
+ * when one of the two is noisy. Runs without a noisy member cost one pass. */
+enum { MAX_BUCKET = 100 };
+
+static dd_status run_pairs(const dd__run *w, const dd__kv *e, size_t i, size_t j,
+                           uint64_t **out, size_t *n_out, size_t *cap)
+{
+    size_t a, b;
+
+    for (b = i + 1; b < j; b++) {
+        for (a = b - i > MAX_BUCKET ? b - MAX_BUCKET : i; a < b; a++) {
+            uint32_t x = e[a].val, y = e[b].val;
+            if (!dd__ocr_pair(w, x, y))
+                continue;
+            if (*n_out == *cap && dd__grow((void **)out, cap, *n_out + 1, sizeof **out))
+                return DD_ENOMEM;
+            (*out)[(*n_out)++] = x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+        }
+    }
+    return DD_OK;
+}
+
+static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, dd__kv *e,
+                            uint64_t **out, size_t *n_out, size_t *cap)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t n = w->res->n_docs, i, j, k = 0;
+    dd_status st = DD_OK;
+
+    for (i = 0; i < n; i++)
+        if (w->ocr_flag[i] & OCR_LONG)
+            e[k++] = (dd__kv){XXH3_64bits_withSeed(m->osig + i * OCR_VALUES + band * rows,
+                                                   rows * sizeof *m->osig, band),
+                              (uint32_t)i, 0};
+    if (dd__bucket_sort_kv(e, k) != DD_OK)
+        return DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < k; i = j) {
+        bool noisy = w->ocr_flag[e[i].val] & OCR_NOISY;
+        for (j = i + 1; j < k && e[j].key == e[i].key; j++)
+            noisy |= w->ocr_flag[e[j].val] & OCR_NOISY;
+        if (noisy && j - i > 1)
+            st = run_pairs(w, e, i, j, out, n_out, cap);
+    }
+    return st;
+}
+
+/* The pairs whose signatures agree on a quarter of their values or more. */
+static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
+{
+    const uint16_t *os = w->res->mem->osig;
+    size_t i, j, k = 0;
+
+    for (i = 0; i < n; i++) {
+        const uint16_t *x = os + (size_t)(cand[i] >> 32) * OCR_VALUES;
+        const uint16_t *y = os + (size_t)(uint32_t)cand[i] * OCR_VALUES;
+        size_t eq = 0;
+        for (j = 0; j < OCR_VALUES; j++)
+            eq += x[j] == y[j];
+        if (eq * 4 >= OCR_VALUES) /* an estimated gram similarity of 0.25 */
+            cand[k++] = cand[i];
+    }
+    return k;
+}
+
+dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
+    size_t n = w->res->n_docs, cap = 0, band;
+    dd__kv *e = malloc((n + 1) * sizeof *e);
+    dd_status st = e ? DD_OK : DD_ENOMEM;
+
+    *cand = NULL;
+    *n_cand = 0;
+    for (band = 0; st == DD_OK && n > 1 && band < p.bands; band++)
+        st = band_pairs(w, band, p.rows, e, cand, n_cand, &cap);
+    free(e);
+    if (st == DD_OK && *n_cand)
+        *n_cand = dd__sort_unique_u64(*cand, *n_cand);
+    if (st == DD_OK) /* each pair once: the estimate is made once */
+        *n_cand = keep_similar(w, *cand, *n_cand);
+    return st;
+}

@@ -11,19 +11,24 @@ trap 'rm -rf "$tmp"' EXIT
 pass=0
 fail=0
 
+# floor VALUE MIN OK-MESSAGE FAIL-MESSAGE: one pass or fail line, VALUE >= MIN passes.
+floor() {
+    if awk -v f="$1" -v m="$2" 'BEGIN { exit !(f >= m) }'; then
+        echo "ok   $3"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $4"
+        fail=$((fail + 1))
+    fi
+}
+
 # check NAME MIN_F1 TRUTH DEDUP-ARGS...
 check() {
-    local name=$1 floor=$2 truth=$3 f1
+    local name=$1 min=$2 truth=$3 f1
     shift 3
     "$DEDUP" -q --format jsonl "$@" >"$tmp/${name//\//_}.jsonl" || { echo "FAIL $name: dedup exit $?"; fail=$((fail + 1)); return; }
     f1=$("$DEDUP" eval --truth "$truth" "$tmp/${name//\//_}.jsonl" | awk '$1 == "f1" { print $2 }')
-    if awk -v f="$f1" -v m="$floor" 'BEGIN { exit !(f >= m) }'; then
-        echo "ok   $name: f1 $f1 (floor $floor)"
-        pass=$((pass + 1))
-    else
-        echo "FAIL $name: f1 $f1 below $floor"
-        fail=$((fail + 1))
-    fi
+    floor "$f1" "$min" "$name: f1 $f1 (floor $min)" "$name: f1 $f1 below $min"
 }
 
 # hama_cluster NAME PATH...: the five Hama reports form exactly one cluster of those five.
@@ -100,7 +105,7 @@ fi
 # (data/stories-dev), the share that report the same development rather than another step of
 # one saga. MIN_SHARE is a regression floor; docs/ALGORITHMS.md gives the figures.
 followups() {
-    local name=$1 floor=$2 labels=$3 got
+    local name=$1 min=$2 labels=$3 got
     shift 3
     "$DEDUP" -q --format csv "$@" >"$tmp/f.csv" || { echo "FAIL $name: dedup exit $?"; fail=$((fail + 1)); return; }
     got=$(awk -F'\t' 'function key(x) { n = split(x, p, "/"); return n > 1 ? p[n - 1] "/" p[n] : x }
@@ -109,13 +114,8 @@ followups() {
             if (k in lab) { t++; s += lab[k] == "same" } }
         END { printf "%d %d %.2f\n", s, t, t ? s / t : 0 }' "$labels" "$tmp/f.csv")
     set -- $got
-    if awk -v f="$3" -v m="$floor" 'BEGIN { exit !(f >= m) }'; then
-        echo "ok   $name: $1 of $2 labelled low-wording pairs in one cluster are one development ($3, floor $floor)"
-        pass=$((pass + 1))
-    else
-        echo "FAIL $name: $1 of $2 labelled low-wording pairs in one cluster are one development ($3, under $floor)"
-        fail=$((fail + 1))
-    fi
+    floor "$3" "$min" "$name: $1 of $2 labelled low-wording pairs in one cluster are one development ($3, floor $min)" \
+        "$name: $1 of $2 labelled low-wording pairs in one cluster are one development ($3, under $min)"
 }
 
 d=$shared/data

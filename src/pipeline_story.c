@@ -185,30 +185,40 @@ static int cmp_u32(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-/* The trigram ids found in RUN_GROUPS or more copies groups, sorted; *n_out of them. Each
- * (id, group) is one 64-bit value, so one radix sort and one pass count the groups. The id
- * of the trigram starting at each term inside the windows is left in ids[]. */
-static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
-                                 const uint32_t *group, uint32_t *ids, uint32_t **out,
-                                 size_t *n_out)
+/* The window positions of a document of n terms: trigrams starting at i with i and i + 2
+ * both inside the head or tail window. */
+static size_t window_count(size_t n)
 {
-    size_t d, i, n = 0, cap = 0, u = 0;
-    uint64_t *k = NULL;
+    size_t i, c = 0;
+
+    for (i = 0; i + 2 < n; i++)
+        c += in_window(i, 0, n) && in_window(i + 2, 0, n);
+    return c;
+}
+
+/* The trigram ids found in RUN_GROUPS or more copies groups, sorted; *n_out of them. Each
+ * (id, group) is one 64-bit value, so one radix sort and one pass count the groups: 8 bytes
+ * a window position (at most RUN_HEAD + RUN_TAIL a document), freed before the vectors are
+ * built. Every member counts for its group: a copy may carry a footer its first member
+ * lacks. */
+static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
+                                 const uint32_t *group, uint32_t **out, size_t *n_out)
+{
+    size_t d, i, n = 0, total = 0, u = 0;
+    uint64_t *k;
 
     *out = NULL;
     *n_out = 0;
+    for (d = 0; d < n_docs; d++)
+        total += window_count(m->term_off[d + 1] - m->term_off[d]);
+    k = malloc((total + 1) * sizeof *k);
+    if (!k)
+        return DD_ENOMEM;
     for (d = 0; d < n_docs; d++) {
         size_t lo = m->term_off[d], hi = m->term_off[d + 1];
-        for (i = lo; i + 2 < hi; i++) {
-            if (!in_window(i, lo, hi - lo) || !in_window(i + 2, lo, hi - lo))
-                continue;
-            if (dd__grow((void **)&k, &cap, n + 1, sizeof *k) != DD_OK) {
-                free(k);
-                return DD_ENOMEM;
-            }
-            ids[i] = trigram(m->terms + i);
-            k[n++] = (uint64_t)ids[i] << 32 | group[d];
-        }
+        for (i = lo; i + 2 < hi; i++)
+            if (in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo))
+                k[n++] = (uint64_t)trigram(m->terms + i) << 32 | group[d];
     }
     n = dd__sort_unique_u64(k, n);
     for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups, kept in place */
@@ -231,55 +241,65 @@ static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
     return DD_OK;
 }
 
+/* Mark the terms of document [lo, hi) that lie in a boilerplate run (drop[i - lo]); returns
+ * how many are kept. */
+static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi,
+                        const uint32_t *common, size_t n_common, uint8_t *drop)
+{
+    size_t i, run = 0, kept = 0;
+
+    memset(drop, 0, hi - lo);
+    for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
+        uint32_t key;
+        bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo);
+        key = c ? trigram(m->terms + i) : 0;
+        c = c && bsearch(&key, common, n_common, sizeof key, cmp_u32) != NULL;
+        run = c ? run + 1 : 0;
+        if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
+            size_t j;
+            for (j = i + 3 - (run + 2); j < i + 3; j++)
+                drop[j - lo] = 1;
+        }
+    }
+    for (i = lo; i < hi; i++)
+        kept += !drop[i - lo];
+    return kept;
+}
+
 static dd_status strip_runs(dd_result *res, const uint32_t *group)
 {
     struct dd__result_mem *m = res->mem;
-    uint32_t *common = NULL, *ids = malloc((m->n_terms + 1) * sizeof *ids);
-    size_t n_common = 0, d, i, wpos = 0;
+    uint32_t *common = NULL;
+    size_t n_common = 0, d, i, wpos = 0, max = 1;
     uint8_t *drop;
-    dd_status st = ids ? common_trigrams(m, res->n_docs, group, ids, &common, &n_common)
-                       : DD_ENOMEM;
+    dd_status st = common_trigrams(m, res->n_docs, group, &common, &n_common);
 
     if (st != DD_OK || n_common == 0) {
-        free(ids);
         free(common);
         return st;
     }
-    drop = calloc(m->n_terms + 1, 1);
+    for (d = 0; d < res->n_docs; d++)
+        max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d] : max;
+    drop = malloc(max);
     if (!drop) {
-        free(ids);
         free(common);
         return DD_ENOMEM;
     }
     for (d = 0; d < res->n_docs; d++) {
-        size_t lo = m->term_off[d], hi = m->term_off[d + 1], run = 0, kept = 0;
-        for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
-            uint32_t key;
-            bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo);
-            key = c ? ids[i] : 0;
-            c = c && bsearch(&key, common, n_common, sizeof key, cmp_u32) != NULL;
-            run = c ? run + 1 : 0;
-            if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
-                size_t j;
-                for (j = i + 3 - (run + 2); j < i + 3; j++)
-                    drop[j] = 1;
-            }
-        }
-        for (i = lo; i < hi; i++)
-            kept += !drop[i];
+        size_t lo = m->term_off[d], hi = m->term_off[d + 1];
+        size_t kept = mark_runs(m, lo, hi, common, n_common, drop);
         if (kept == 0) /* all boilerplate: keep what there was */
-            memset(drop + lo, 0, hi - lo);
+            memset(drop, 0, hi - lo);
         else if (kept < hi - lo)
             res->n_story_stripped++;
         m->term_off[d] = wpos;
         for (i = lo; i < hi; i++)
-            if (!drop[i])
+            if (!drop[i - lo])
                 m->terms[wpos++] = m->terms[i];
     }
     m->term_off[res->n_docs] = wpos;
     m->n_terms = wpos;
     free(drop);
-    free(ids);
     free(common);
     return DD_OK;
 }

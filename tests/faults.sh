@@ -18,10 +18,13 @@ DEDUP=$(realpath "${DEDUP:-$root/build/dedup}")
 shared=${SHARED:-$root/../shared}
 tmp=$(mktemp -d)
 mounted=""
-main=$BASHPID # a job killed before it execs dedup is a bash that would run the trap too
+# A background job killed before it execs dedup is a forked bash that runs this trap too
+# (with $BASHPID not yet updated): only the main shell, by its own pid, cleans up.
+main=$BASHPID
 cleanup() {
-    local m
-    [ $BASHPID = $main ] || return
+    local m me
+    read -r me _ </proc/self/stat
+    [ "$me" = "$main" ] || return
     for m in $mounted; do umount "$m" 2>/dev/null; done
     chmod -R u+rwx "$tmp" 2>/dev/null
     rm -rf "$tmp"

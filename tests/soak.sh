@@ -15,8 +15,11 @@ runs=${SOAK_RUNS:-100}
 seed=${SOAK_SEED:-$$}
 RANDOM=$seed
 tmp=$(mktemp -d)
-main=$BASHPID # a job killed before it execs dedup is a bash that would run the trap too
-trap '[ $BASHPID != $main ] || [ -n "${SOAK_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+# A background job killed before it execs dedup is a forked bash that runs this trap too
+# (with $BASHPID not yet updated): only the main shell, by its own pid, removes the folder.
+main=$BASHPID
+trap 'read -r me _ </proc/self/stat; [ "$me" != "$main" ] || [ -n "${SOAK_KEEP:-}" ] ||
+    rm -rf "$tmp"' EXIT
 bg=(env --default-signal=INT,TERM,HUP)
 env --default-signal=INT true 2>/dev/null || bg=(env)
 

@@ -18,10 +18,13 @@ DEDUP=$(realpath "${DEDUP:-$root/build/dedup}")
 shared=${SHARED:-$root/../shared}
 tmp=$(mktemp -d)
 mounted=""
-main=$BASHPID # a job killed before it execs dedup is a bash that would run the trap too
+# A background job killed before it execs dedup is a forked bash that runs this trap too
+# (with $BASHPID not yet updated): only the main shell, by its own pid, cleans up.
+main=$BASHPID
 cleanup() {
-    local m
-    [ $BASHPID = $main ] || return
+    local m me
+    read -r me _ </proc/self/stat
+    [ "$me" = "$main" ] || return
     for m in $mounted; do umount "$m" 2>/dev/null; done
     chmod -R u+rwx "$tmp" 2>/dev/null
     rm -rf "$tmp"
@@ -57,6 +60,12 @@ verdict() {
     return 0
 }
 problem() { problems="$problems; $*"; }
+# kill_child SIG PID: signal PID only while it is still this shell's child. A child that
+# ended was reaped by bash, and its pid may by now be another process's (pid_max can be
+# 32768 on a busy machine).
+kill_child() {
+    [ "$(cut -d ' ' -f 4 /proc/"$2"/stat 2>/dev/null)" = "$BASHPID" ] && kill -"$1" "$2" 2>/dev/null
+}
 # reap PID: wait for it, sets $rc; a dedup that ignores the signal is killed after 30 s (137).
 # (No watchdog subshell: bash runs the EXIT trap in a subshell killed before it resets it.)
 reap() {
@@ -66,7 +75,7 @@ reap() {
         [ -z "$state" ] || [ "$state" = Z ] && break
         sleep 0.01
     done
-    [ $i -lt 3000 ] || kill -KILL "$1"
+    [ $i -lt 3000 ] || kill_child KILL "$1"
     { wait "$1"; } 2>/dev/null # no "Hangup" job report
     rc=$?
 }
@@ -187,7 +196,7 @@ kill_at() {
     elif [ "$stage" != writing ] && [ -n "$(ls -A | grep '^\.')" ]; then
         problem "a temporary file exists before writing"
     fi
-    kill -"$sig" $pid
+    kill_child "$sig" $pid
     reap $pid
     exec 3>&- 4<&-
     want_rc "$status"
@@ -211,7 +220,7 @@ cp "$tmp/old" out.jsonl
 pid=$!
 sleep 0.3
 t0=$(date +%s%N)
-kill -TERM $pid
+kill_child TERM $pid
 reap $pid
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ $rc = 0 ] || want_rc 143 # 0: finished first, on a fast machine

@@ -15,8 +15,11 @@ runs=${SOAK_RUNS:-100}
 seed=${SOAK_SEED:-$$}
 RANDOM=$seed
 tmp=$(mktemp -d)
-main=$BASHPID # a job killed before it execs dedup is a bash that would run the trap too
-trap '[ $BASHPID != $main ] || rm -rf "$tmp"' EXIT
+# A background job killed before it execs dedup is a forked bash that runs this trap too
+# (with $BASHPID not yet updated): only the main shell, by its own pid, removes the folder.
+main=$BASHPID
+trap 'read -r me _ </proc/self/stat; [ "$me" != "$main" ] || [ -n "${SOAK_KEEP:-}" ] ||
+    rm -rf "$tmp"' EXIT
 bg=(env --default-signal=INT,TERM,HUP)
 env --default-signal=INT true 2>/dev/null || bg=(env)
 
@@ -46,12 +49,21 @@ same() {
     if [ -z "$3" ] && [ ! -e "$1" ]; then which=absent; return 0; fi
     if [ -n "$3" ] && cmp -s "$1" "$3"; then which=old; return 0; fi
     which=bad
+    problems="$problems; $(basename "$1"): $(stat -c %s "$1" 2>/dev/null || echo no) bytes, reference $(stat -c %s "$2" 2>/dev/null || echo none)"
     return 1
+}
+
+# kill_child SIG PID: signal PID only while it is still this shell's child. A child that
+# ended was reaped by bash, and its pid may by now be another process's (pid_max can be
+# 32768 on a busy machine).
+kill_child() {
+    [ "$(cut -d ' ' -f 4 /proc/"$2"/stat 2>/dev/null)" = "$BASHPID" ] && kill -"$1" "$2" 2>/dev/null
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 for ((r = 1; r <= runs; r++)); do
+    [ -f "$tmp/old" ] || { echo "soak: $tmp/old vanished before run $r"; exit 1; }
     corpus=$(pick corpora)
     opts=(--level "$(pick levels)" $(pick formats) --keep "$(pick keeps)" -j "$(pick threads)" -q)
     html=$((RANDOM % 3 == 0))
@@ -83,7 +95,7 @@ for ((r = 1; r <= runs; r++)); do
         "${bg[@]}" "$DEDUP" "${args[@]}" "$corpus" 2>"$d/err" &
         pid=$!
         sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-        kill -"$sig" $pid 2>/dev/null
+        kill_child "$sig" $pid
         { wait $pid; } 2>/dev/null
         rc=$?
         what="SIG$sig after $delay ms of about $ms"
@@ -113,6 +125,7 @@ for ((r = 1; r <= runs; r++)); do
         rm -rf "$d"
     else
         fail=$((fail + 1))
+        [ -z "${SOAK_KEEP:-}" ] || echo "soak: kept $d"
         echo "FAIL soak run $r (${opts[*]} $([ $html = 1 ] && echo --html) $corpus; $what): exit $rc$problems"
     fi
 done

@@ -142,24 +142,16 @@ static int resolve(const char *name, char *path, struct stat *sb, bool *exists)
     return ELOOP;
 }
 
-static const char *special_kind(mode_t m)
-{
-    if (S_ISDIR(m))
-        return NULL;
-    if (S_ISBLK(m))
-        return "block device";
-    if (S_ISSOCK(m))
-        return "socket";
-    return "special file";
-}
-
+/* A folder, block device or socket cannot take a report; replacing it would lose it. */
 static int refuse(const char *name, const struct stat *sb)
 {
-    if (S_ISDIR(sb->st_mode))
+    mode_t m = sb->st_mode;
+
+    if (S_ISDIR(m))
         fprintf(stderr, "dedup: %s: %s\n", name, strerror(EISDIR));
     else
         fprintf(stderr, "dedup: %s: is a %s; refusing to write to it\n", name,
-                special_kind(sb->st_mode));
+                S_ISBLK(m) ? "block device" : S_ISSOCK(m) ? "socket" : "special file");
     return CLI_ERROR;
 }
 
@@ -204,14 +196,16 @@ static int make_temp(cli_out *out, int s, const char *final)
     if (out->fd >= 0)
         slots[s].live = 1;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (out->fd < 0)
+    if (out->fd < 0) {
+        slots[s].final[0] = '\0';
         return err;
+    }
     out->slot = s;
     return 0;
 }
 
-/* The temporary file gets the mode (and, for root, the owner) of the file it replaces, or
- * 0666 & ~umask for a new file: mkstemp's 0600 would hide the output from its group. */
+/* The temporary file gets the mode (and, where allowed, the owner and group) of the file it
+ * replaces, or 0666 & ~umask for a new file: mkstemp's 0600 would hide it from its group. */
 static void copy_mode(const cli_out *out, const struct stat *sb, bool exists)
 {
     if (exists && (sb->st_uid != geteuid() || sb->st_gid != getegid()))

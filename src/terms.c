@@ -146,6 +146,22 @@ static bool is_number(const dd_span *tok)
     return tok->ptr[0] >= '0' && tok->ptr[0] <= '9';
 }
 
+/* A figure as written: digits and points, then at most three letters ("1980s", "3rd",
+ * "4pm"). Letters and digits mixed beyond that are a code or a link, not a figure. */
+static bool figure(const char *s, size_t len)
+{
+    size_t d = 0;
+
+    while (d < len && ((s[d] >= '0' && s[d] <= '9') || s[d] == '.'))
+        d++;
+    if (d == 0 || !(s[0] >= '0' && s[0] <= '9') || len - d > 3)
+        return false;
+    for (; d < len; d++)
+        if (!(s[d] >= 'a' && s[d] <= 'z'))
+            return false;
+    return true;
+}
+
 static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t token)
 {
     if (dd__grow((void **)&t->out, &t->out_cap, *n + 1, sizeof *t->out) != DD_OK ||
@@ -158,7 +174,7 @@ static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t 
     t->text_off[*n + 1] = t->text_len;
     t->out[*n].hash = XXH3_64bits_withSeed(s, len, t->seed);
     t->out[*n].token = (uint32_t)token;
-    t->out[*n].flags = len && s[0] >= '0' && s[0] <= '9' ? DD_TERM_FIGURE : 0;
+    t->out[*n].flags = figure(s, len) ? DD_TERM_FIGURE : 0;
     (*n)++;
     return DD_OK;
 }

@@ -74,8 +74,10 @@ struct dd__hp {
  * values (pipeline.c explains why). */
 enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
 
-/* OCR signatures: one-permutation MinHash of the gram set (pipeline.c explains why). */
-enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 64 };
+/* OCR signatures: one-permutation MinHash of all grams of the first OCR_LEAD_TOKENS tokens,
+ * OCR_VALUES values; the noise estimate reads the first OCR_NOISE_TOKENS tokens
+ * (pipeline_ocr.c and docs/ALGORITHMS.md, "Copies through OCR noise"). */
+enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 40, OCR_NOISE_TOKENS = 256 };
 
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {

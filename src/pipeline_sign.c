@@ -153,7 +153,9 @@ static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, si
     size_t ng, i, u = 0;
     uint32_t sig[OCR_VALUES];
 
-    it->noise = dd_vocab_noise(w->vocab, toks, g->sh, ntok);
+    /* misreadings are spread over a page: its first OCR_NOISE_TOKENS tell */
+    it->noise = dd_vocab_noise(w->vocab, toks, g->sh,
+                               ntok < OCR_NOISE_TOKENS ? ntok : OCR_NOISE_TOKENS);
     if (dd__grow((void **)&g->gh, &g->gh_cap, bound, sizeof *g->gh) != DD_OK ||
         dd__grow((void **)&g->gt, &g->gt_cap, bound, sizeof *g->gt) != DD_OK)
         return DD_ENOMEM;

@@ -159,7 +159,7 @@ static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, si
     if (dd__grow((void **)&g->gh, &g->gh_cap, bound, sizeof *g->gh) != DD_OK ||
         dd__grow((void **)&g->gt, &g->gt_cap, bound, sizeof *g->gt) != DD_OK)
         return DD_ENOMEM;
-    ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, g->gt, bound);
+    ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, NULL, bound);
     dd_minhash_oph(g->gh, ng, sig, OCR_VALUES);
     for (i = 0; i < OCR_VALUES; i++)
         b->osig[k * OCR_VALUES + i] = (uint16_t)(sig[i] >> 16);

@@ -147,7 +147,7 @@ void dd_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, size_t k)
         uint32_t last = sig[first];
         size_t dist = 0;
         for (i = 0; i < k; i++) {
-            size_t b = (first + k - i) % k;
+            size_t b = (first + k - i) & (k - 1); /* k is a power of two */
             if (sig[b] != UINT32_MAX && i) {
                 last = sig[b];
                 dist = 0;

@@ -87,7 +87,7 @@ static void profile_doc(const dd__setview *x, const dd__setview *other, size_t k
     profile_marks(mark, x->seq, k, pr);
 }
 
-enum { REJECT, ACCEPT, FOOTER };
+enum { REJECT, ACCEPT, FOOTER, NEED_GRAMS };
 
 /* The verification rule (docs/ALGORITHMS.md, "Verification"): Jaccard, or containment of
  * the smaller set, or an abridged copy: between its first and last shared shingle the
@@ -140,19 +140,26 @@ static int gram_rule(const dd__run *w, const dd__setview *va, size_t ta, const d
     return pa.footer && pb.footer ? FOOTER : ACCEPT;
 }
 
-static bool accept(const dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
-                   const dd__setview *vb, const dd_set_score *s, unsigned char *mark)
+/* ACCEPT, REJECT, or NEED_GRAMS when the OCR rule needs the grams of a kept set that has
+ * none (read again later, only for such pairs: verify_block). */
+static int accept(const dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
+                  const dd__setview *vb, const dd_set_score *s, unsigned char *mark,
+                  bool regrams)
 {
+    const uint8_t *fl = w->res->mem->flags;
     int r = word_rule(w, va, vb, s, mark);
 
     /* containment > 1 asks for Jaccard alone: the OCR rule is a containment rule. A copy
      * shares some word shingles still (OCR_MIN_SHARED): a table of other figures may not. */
     if (r == REJECT && w->o->containment <= 1.0 && s->inter >= OCR_MIN_SHARED &&
-        dd__ocr_pair(w, a, b))
+        dd__ocr_pair(w, a, b)) {
+        if (!regrams && ((fl[a] | fl[b]) & DD__DOC_NOGRAMS))
+            return NEED_GRAMS;
         r = gram_rule(w, va, w->res->docs[a].tokens, vb, w->res->docs[b].tokens, mark);
+    }
     if (r == FOOTER)
         w->res->n_footer_only++;
-    return r == ACCEPT;
+    return r == ACCEPT ? ACCEPT : REJECT;
 }
 
 /* Candidates are verified BLOCK_PAIRS at a time: the sets of a block's documents are
@@ -214,15 +221,18 @@ static uint8_t *grams_needed(const dd__run *w, const uint64_t *cand, size_t n,
     return need;
 }
 
-static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsigned char **mark,
-                              size_t *mark_cap)
+/* Verify cand[0..n) into res->pairs. Without regrams, the pairs whose OCR rule needs grams
+ * that a kept set lacks go to *later (then verified again with regrams: those documents are
+ * read again, and only those). */
+static dd_status verify_pairs(dd__run *w, const uint64_t *cand, size_t n, unsigned char **mark,
+                              size_t *mark_cap, bool regrams, uint64_t **later, size_t *n_later)
 {
     dd_result *res = w->res;
     dd__setblock blk;
-    size_t n_docs = 0, i;
+    size_t n_docs = 0, i, later_cap = 0;
     uint32_t *docs = block_docs(cand, n, &n_docs);
     uint8_t *gneed = docs ? grams_needed(w, cand, n, docs, n_docs) : NULL;
-    dd_status st = gneed ? dd__sets_load_need(w, docs, n_docs, gneed, &blk) : DD_ENOMEM;
+    dd_status st = gneed ? dd__sets_load_need(w, docs, n_docs, gneed, regrams, &blk) : DD_ENOMEM;
 
     free(docs);
     free(gneed);
@@ -243,8 +253,18 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
             break;
         }
         s = dd_verify_sets(va->set, va->n, vb->set, vb->n);
-        if (!accept(w, a, b, va, vb, &s, *mark))
+        switch (accept(w, a, b, va, vb, &s, *mark, regrams)) {
+        case ACCEPT:
+            break;
+        case NEED_GRAMS:
+            if (dd__grow((void **)later, &later_cap, *n_later + 1, sizeof **later) != DD_OK)
+                st = DD_ENOMEM;
+            else
+                (*later)[(*n_later)++] = cand[i];
             continue;
+        default:
+            continue;
+        }
         if (dd__grow((void **)&res->pairs, &res->mem->pairs_cap, res->n_pairs + 1,
                      sizeof *res->pairs) != DD_OK)
             st = DD_ENOMEM;
@@ -253,6 +273,32 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
                 (dd_pair_score){a, b, s.jaccard, s.containment, -1, true, NULL, NULL, NULL};
     }
     dd__sets_free(&blk);
+    return st;
+}
+
+static int cmp_pair(const void *pa, const void *pb)
+{
+    const dd_pair_score *x = pa, *y = pb;
+
+    if (x->a != y->a)
+        return x->a < y->a ? -1 : 1;
+    return (x->b > y->b) - (x->b < y->b);
+}
+
+/* The pairs put aside come last; sorting the block's pairs gives them the candidates'
+ * order, as if verified in one pass. */
+static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsigned char **mark,
+                              size_t *mark_cap)
+{
+    uint64_t *later = NULL;
+    size_t n_later = 0, first = w->res->n_pairs;
+    dd_status st = verify_pairs(w, cand, n, mark, mark_cap, false, &later, &n_later);
+
+    if (st == DD_OK && n_later) {
+        st = verify_pairs(w, later, n_later, mark, mark_cap, true, NULL, NULL);
+        qsort(w->res->pairs + first, w->res->n_pairs - first, sizeof *w->res->pairs, cmp_pair);
+    }
+    free(later);
     return st;
 }
 

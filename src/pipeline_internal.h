@@ -18,7 +18,9 @@ typedef struct dd__line {
 enum {
     DD__DOC_REREAD = 1,   /* its set is not kept: it is read again when needed */
     DD__DOC_STRIPPED = 2, /* its set lost boilerplate shingles (strip again after reading) */
-    DD__DOC_CHANGED = 4   /* reading it again failed or gave other text: pairs unverified */
+    DD__DOC_CHANGED = 4,  /* reading it again failed or gave other text: pairs unverified */
+    DD__DOC_NOGRAMS = 8   /* its set is kept, its gram set is not: it is read again for an
+                             OCR pair (pipeline_ocr.c) */
 };
 
 struct dd__result_mem {
@@ -77,8 +79,10 @@ struct dd__hp {
  * values (pipeline.c explains why). */
 enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
 
-/* OCR signatures: one-permutation MinHash of the gram set (pipeline.c explains why). */
-enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 64 };
+/* OCR signatures: one-permutation MinHash of all grams of the first OCR_LEAD_TOKENS tokens,
+ * OCR_VALUES values; the noise estimate reads the first OCR_NOISE_TOKENS tokens
+ * (pipeline_ocr.c and docs/ALGORITHMS.md, "Copies through OCR noise"). */
+enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 40, OCR_NOISE_TOKENS = 256 };
 
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
@@ -137,9 +141,10 @@ typedef struct dd__setblock {
 dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b);
 
 /* The same, with the gram sets of documents read again only where need[i] is set (NULL: all):
- * the others get none (gn 0). */
+ * the others get none (gn 0). With regrams, a kept set without its grams (DD__DOC_NOGRAMS)
+ * where need[i] is set is read again for them. */
 dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
-                             dd__setblock *b);
+                             bool regrams, dd__setblock *b);
 
 /* The set of doc, which must be in the block. */
 const dd__setview *dd__sets_get(const dd__setblock *b, uint32_t doc);

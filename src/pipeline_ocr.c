@@ -115,21 +115,70 @@ static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
     return k;
 }
 
+/* The bands are shared out over the threads (dd__parallel_for), each with its own entries
+ * and pairs; the pairs are joined, sorted and kept once, so they do not depend on the
+ * thread count. */
+typedef struct band_part {
+    dd__kv *e;
+    uint64_t *pairs;
+    size_t n, cap;
+} band_part;
+
+typedef struct band_job {
+    const dd__run *w;
+    size_t rows;
+    band_part *part;
+} band_job;
+
+static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    band_job *j = ctx;
+    band_part *p = &j->part[part];
+    size_t band;
+    dd_status st = DD_OK;
+
+    p->e = malloc((j->w->res->n_docs + 1) * sizeof *p->e);
+    if (!p->e)
+        return DD_ENOMEM;
+    for (band = lo; st == DD_OK && band < hi; band++)
+        st = band_pairs(j->w, band, j->rows, p->e, &p->pairs, &p->n, &p->cap);
+    return st;
+}
+
 dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
-    size_t n = w->res->n_docs, cap = 0, band;
-    dd__kv *e = malloc((n + 1) * sizeof *e);
-    dd_status st = e ? DD_OK : DD_ENOMEM;
+    size_t nt = dd__thread_count(w->o), t, total = 0;
+    band_part part[DD__MAX_RANGE_THREADS];
+    band_job job = {w, p.rows, part};
+    dd_status st = DD_OK;
 
     *cand = NULL;
     *n_cand = 0;
-    for (band = 0; st == DD_OK && n > 1 && band < p.bands; band++)
-        st = band_pairs(w, band, p.rows, e, cand, n_cand, &cap);
-    free(e);
-    if (st == DD_OK && *n_cand)
-        *n_cand = dd__sort_unique_u64(*cand, *n_cand);
-    if (st == DD_OK) /* each pair once: the estimate is made once */
-        *n_cand = keep_similar(w, *cand, *n_cand);
-    return st;
+    if (w->res->n_docs < 2)
+        return DD_OK;
+    nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
+    nt = nt > p.bands ? p.bands : nt;
+    memset(part, 0, sizeof part);
+    st = dd__parallel_for(nt, p.bands, band_range, &job);
+    for (t = 0; t < nt; t++)
+        total += part[t].n;
+    if (st == DD_OK && total && !(*cand = malloc(total * sizeof **cand)))
+        st = DD_ENOMEM;
+    for (t = 0; t < nt; t++) {
+        if (st == DD_OK && part[t].n)
+            memcpy(*cand + *n_cand, part[t].pairs, part[t].n * sizeof **cand);
+        *n_cand += st == DD_OK ? part[t].n : 0;
+        free(part[t].e);
+        free(part[t].pairs);
+    }
+    if (st != DD_OK) {
+        free(*cand);
+        *cand = NULL;
+        *n_cand = 0;
+        return st;
+    }
+    if (*n_cand) /* each pair once: the estimate is made once */
+        *n_cand = keep_similar(w, *cand, dd__sort_unique_u64(*cand, *n_cand));
+    return DD_OK;
 }

@@ -464,11 +464,11 @@ static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx)
 
 dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b)
 {
-    return dd__sets_load_need(w, docs, n, NULL, b);
+    return dd__sets_load_need(w, docs, n, NULL, false, b);
 }
 
 dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
-                             dd__setblock *b)
+                             bool regrams, dd__setblock *b)
 {
     const struct dd__result_mem *m = w->res->mem;
     size_t *idx = NULL, n_idx = 0, i, nt = dd__thread_count(w->o);
@@ -488,8 +488,9 @@ dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const u
     for (i = 0; i < n; i++) {
         if (m->flags[docs[i]] & DD__DOC_CHANGED)
             b->v[i].seq = m->seq_len[docs[i]]; /* reported already: an empty set */
-        else if (m->flags[docs[i]] & DD__DOC_REREAD)
-            idx[n_idx++] = i;
+        else if ((m->flags[docs[i]] & DD__DOC_REREAD) ||
+                 ((m->flags[docs[i]] & DD__DOC_NOGRAMS) && regrams && need && need[i]))
+            idx[n_idx++] = i; /* read again: for its set, or for its grams */
         else
             b->v[i] = dd__kept_set(m, docs[i]);
     }

@@ -35,6 +35,7 @@ typedef struct item {
     size_t ntok, nseq;
     size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi, gset_lo, gset_hi;
     bool keep;               /* its set is kept (else it is read again when needed) */
+    bool rereadable;         /* the reader can read it again */
     bool lead;               /* its lead signature is in the batch (else: none to make) */
     bool grams;              /* its OCR signature is in the batch (else: no gram at all) */
     unsigned noise;          /* unknown words per thousand (dd_vocab_noise) */
@@ -125,6 +126,14 @@ static bool keeps_set(const dd__run *w, const item *it)
     return w->keep_sets || it->keep;
 }
 
+/* Whether the gram set of an item is made at signing: only where the shingle set is kept and
+ * the document cannot be read again. Grams are needed for OCR pairs only, a few documents:
+ * the others are read again for them, which costs less than hashing every text twice. */
+static bool keeps_grams(const dd__run *w, const item *it)
+{
+    return keeps_set(w, it) && !it->rereadable;
+}
+
 /* Sort shingles, keep each once with its first position, append to the batch's sets. */
 static dd_status store_set(signer *g, batch *b, item *it, size_t n)
 {
@@ -149,21 +158,23 @@ static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, si
     /* The signature is of every gram of the lead's tokens; the set, kept only where the
      * shingle set is, of the sample of all grams. */
     size_t nt = ntok < OCR_LEAD_TOKENS ? ntok : OCR_LEAD_TOKENS;
-    size_t bound = dd_gram_bound(toks, keeps_set(w, it) ? ntok : nt) + 1, base = b->gset_n;
+    size_t bound = dd_gram_bound(toks, keeps_grams(w, it) ? ntok : nt) + 1, base = b->gset_n;
     size_t ng, i, u = 0;
     uint32_t sig[OCR_VALUES];
 
-    it->noise = dd_vocab_noise(w->vocab, toks, g->sh, ntok);
+    /* misreadings are spread over a page: its first OCR_NOISE_TOKENS tell */
+    it->noise = dd_vocab_noise(w->vocab, toks, g->sh,
+                               ntok < OCR_NOISE_TOKENS ? ntok : OCR_NOISE_TOKENS);
     if (dd__grow((void **)&g->gh, &g->gh_cap, bound, sizeof *g->gh) != DD_OK ||
         dd__grow((void **)&g->gt, &g->gt_cap, bound, sizeof *g->gt) != DD_OK)
         return DD_ENOMEM;
-    ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, g->gt, bound);
+    ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, NULL, bound);
     dd_minhash_oph(g->gh, ng, sig, OCR_VALUES);
     for (i = 0; i < OCR_VALUES; i++)
         b->osig[k * OCR_VALUES + i] = (uint16_t)(sig[i] >> 16);
     it->grams = ng > 0;
     it->gset_lo = it->gset_hi = base;
-    if (!keeps_set(w, it))
+    if (!keeps_grams(w, it))
         return DD_OK;
     if (dd__grow((void **)&b->gset, &b->gset_cap, base + bound, sizeof *b->gset) != DD_OK ||
         dd__grow((void **)&b->gpos, &b->gpos_cap, base + bound, sizeof *b->gpos) != DD_OK)
@@ -269,7 +280,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     it->nseq = nsh;
     if (keeps_set(w, it))
         st = store_set(g, b, it, nsh);
-    else
+    if (it->rereadable) /* checked when it is read again */
         it->hash = XXH3_64bits(b->txt + it->text, it->len);
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
         st = store_terms(g, b, it, toks, ntok);
@@ -474,7 +485,8 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         memcpy(m->lead + idx * nl, b->lead + k * nl, nl * sizeof *m->lead);
     else
         dd__lonely_sig(m->lead + idx * nl, nl, idx);
-    m->flags[idx] = keeps_set(w, it) ? 0 : DD__DOC_REREAD;
+    m->flags[idx] = keeps_set(w, it) ? (keeps_grams(w, it) ? 0 : DD__DOC_NOGRAMS)
+                                     : DD__DOC_REREAD;
     m->hash[idx] = it->hash;
     if (n) {
         memcpy(m->set + m->set_n, b->set + it->set_lo, n * sizeof *m->set);
@@ -661,6 +673,7 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
             /* Decided in reading order, so the same documents are kept for any -j. */
             s->text_read += it->len;
             it->keep = !d.rereadable || s->text_read <= s->w->o->keep_text;
+            it->rereadable = d.rereadable;
         }
     }
     return DD_OK;

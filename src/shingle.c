@@ -148,7 +148,15 @@ static void gram_roll(gram_state *g, const unsigned char *fb, const uint32_t *ft
     uint32_t ring[8];
 
     memcpy(ring, g->ring, sizeof ring);
-    for (p = 0; p < nb; p++) {
+    if (!tok) { /* values only: every gram, no tokens (the OCR signature) */
+        for (p = 0; p < nb; p++) {
+            win = ((win << 8) | fb[p]) & mask;
+            if (++filled >= DD_GRAM_Q && n < cap)
+                h[n++] = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
+        }
+        p = nb;
+    }
+    for (p = tok ? 0 : nb; p < nb; p++) {
         uint64_t x;
         win = ((win << 8) | fb[p]) & mask;
         ring[filled & 7] = ft[p];
@@ -166,12 +174,28 @@ static void gram_roll(gram_state *g, const unsigned char *fb, const uint32_t *ft
     g->n = n;
 }
 
+/* The glyph read for raw bytes a then b when they are one of the pairs OCR reads as one
+ * glyph (rn m, vv w, cl and c1 d), else 0. */
+static unsigned char pair_glyph(unsigned char a, unsigned char b)
+{
+    if (a == 'r' && b == 'n')
+        return 'm';
+    if (a == 'v' && b == 'v')
+        return 'w';
+    if (a == 'c' && (b == 'l' || b == '1'))
+        return 'd';
+    return 0;
+}
+
+/* Pass 1 writes each byte's glyph at once; the second byte of a pair replaces the glyph of
+ * the first (rare: pair_second filters). The last glyph of a full chunk is carried to the
+ * next one, so a pair across chunks is still seen. */
 size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
                     uint32_t *tok, size_t cap)
 {
     gram_state g;
     unsigned char fb[CHUNK], prev = 0;
-    uint32_t ft[CHUNK], prev_tok = 0;
+    uint32_t ft[CHUNK];
     size_t i, j, nb = 0;
 
     memset(&g, 0, sizeof g);
@@ -183,32 +207,22 @@ size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample,
         const unsigned char *p = (const unsigned char *)toks[i].ptr;
         const size_t len = toks[i].len;
         for (j = 0; j < len; j++) {
-            unsigned char c = p[j], out;
-            uint32_t out_tok = prev_tok;
-            if (pair_second[c] && ((prev == 'r' && c == 'n') || (prev == 'v' && c == 'v') ||
-                                   (prev == 'c' && (c == 'l' || c == '1')))) {
-                out = prev == 'r' ? 'm' : prev == 'v' ? 'w' : 'd';
+            unsigned char c = p[j], pg;
+            if (pair_second[c] && nb && (pg = pair_glyph(prev, c)) != 0) {
+                fb[nb - 1] = pg;
                 prev = 0;
-            } else {
-                out = fold[prev];
-                if (!prev)
-                    out = 0;
-                prev = c;
-                prev_tok = (uint32_t)i;
-                if (!out)
-                    continue;
+                continue;
             }
-            fb[nb] = out;
-            ft[nb] = out_tok;
+            fb[nb] = fold[c];
+            ft[nb] = (uint32_t)i;
+            prev = c;
             if (++nb == CHUNK) {
-                gram_roll(&g, fb, ft, nb, h, tok);
-                nb = 0;
+                gram_roll(&g, fb, ft, nb - 1, h, tok);
+                fb[0] = fb[nb - 1];
+                ft[0] = ft[nb - 1];
+                nb = 1;
             }
         }
-    }
-    if (prev) {
-        fb[nb] = fold[prev];
-        ft[nb++] = prev_tok;
     }
     gram_roll(&g, fb, ft, nb, h, tok);
     return g.n;

@@ -48,8 +48,8 @@ size_t dd_gram_bound(const dd_span *toks, size_t n);
  *  every DD_GRAM_Q consecutive ones hashed with `seed` (uniform 64-bit values). Keeps about
  *  one gram in `sample` (rounded up to a power of two; 1 keeps all), chosen by the gram's
  *  value, so the same grams in every document. Writes at most `cap` hashes to `h` in text
- *  order, with the index of the token each gram starts in to `tok`; returns how many. Part
- *  of the output format. */
+ *  order, with the index of the token each gram starts in to `tok` (NULL: values only, and
+ *  then every gram, whatever `sample`); returns how many. Part of the output format. */
 size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
                     uint32_t *tok, size_t cap);
 

@@ -629,19 +629,7 @@ static int cmp_pair(const void *pa, const void *pb)
 
 /* Keep, as reported evidence, every scored pair inside one story cluster, with its story
  * similarity and its shingle scores. */
-typedef struct weighted {
-    uint64_t h;
-    double w;
-} weighted;
-
-static int cmp_weighted(const void *pa, const void *pb)
-{
-    const weighted *a = pa, *b = pb;
-
-    if (a->w != b->w)
-        return a->w > b->w ? -1 : 1;
-    return (a->h > b->h) - (a->h < b->h);
-}
+typedef dd__hw weighted;
 
 /* "a, b, c": the surface forms of the FACTS_SHOWN heaviest of h[0..n) (reordered). */
 #define FACTS_SHOWN 6
@@ -651,7 +639,7 @@ static const char *fact_list(struct dd__result_mem *m, weighted *h, size_t n)
     char buf[512];
     size_t i, len = 0, shown = 0;
 
-    qsort(h, n, sizeof *h, cmp_weighted);
+    qsort(h, n, sizeof *h, dd__cmp_hw_desc);
     buf[0] = '\0';
     for (i = 0; i < n && shown < FACTS_SHOWN; i++) {
         const char *s = dict_get(m, h[i].h);

@@ -12,19 +12,7 @@
 
 #include "util.h"
 
-typedef struct tw {
-    uint64_t h;
-    double w;
-} tw;
-
-static int cmp_weight_desc(const void *pa, const void *pb)
-{
-    const tw *a = pa, *b = pb;
-
-    if (a->w != b->w)
-        return a->w > b->w ? -1 : 1;
-    return (a->h > b->h) - (a->h < b->h);
-}
+typedef dd__hw tw;
 
 static int cmp_hash(const void *pa, const void *pb)
 {
@@ -59,7 +47,7 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
         i = j;
     }
     if (d > top_k) {
-        qsort(t, d, sizeof *t, cmp_weight_desc);
+        qsort(t, d, sizeof *t, dd__cmp_hw_desc);
         d = top_k;
         qsort(t, d, sizeof *t, cmp_hash);
     }
@@ -92,7 +80,7 @@ dd_status dd_story_top_terms(dd_vec v, size_t k, uint64_t *out, size_t *n_out)
         return DD_ENOMEM;
     for (i = 0; i < v.n; i++)
         t[i] = (tw){v.h[i], v.w[i]};
-    qsort(t, v.n, sizeof *t, cmp_weight_desc);
+    qsort(t, v.n, sizeof *t, dd__cmp_hw_desc);
     for (i = 0; i < k; i++)
         out[i] = t[i].h;
     qsort(out, k, sizeof *out, dd__cmp_u64);

@@ -306,3 +306,12 @@ void dd__free_strings(char **v, size_t n)
         free(v[i]);
     free(v);
 }
+
+int dd__cmp_hw_desc(const void *pa, const void *pb)
+{
+    const dd__hw *a = pa, *b = pb;
+
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}

@@ -40,6 +40,15 @@ dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t va
 /** True and `*out` set when `key` is present. */
 bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
 
+/** A term hash with a weight. */
+typedef struct dd__hw {
+    uint64_t h;
+    double w;
+} dd__hw;
+
+/** qsort comparator for dd__hw: heaviest first, ties to the smaller hash. */
+int dd__cmp_hw_desc(const void *a, const void *b);
+
 /** qsort comparator for uint64_t. */
 int dd__cmp_u64(const void *a, const void *b);
 /** Sort and remove duplicates in place; returns the new length. */

@@ -246,7 +246,10 @@ static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks,
         b->tokb_n += len;
     }
     it->tok_hi = b->n_toks;
-    /* Names and figures are the facts that tell one development from the next. */
+    /* Names and figures are the facts that tell one development from the next. A document
+     * without content terms has none to mark (and no term buffer yet). */
+    if (n == 0)
+        return DD_OK;
     return dd_terms_mark_names(g->terms, b->txt + it->text, it->len, b->terms + it->tok_lo, n);
 }
 

@@ -80,6 +80,7 @@ void dd_result_free(dd_result *res)
         free(res->mem->voff);
         free(res->mem->fact_h);
         free(res->mem->fact_k);
+        free(res->mem->fact_pos);
         free(res->mem->fact_off);
         free(res->mem->dict_h);
         free(res->mem->dict_s);

@@ -62,6 +62,7 @@ struct dd__result_mem {
     size_t *voff;
     uint64_t *fact_h;   /* facts (names and figures) of each document, sorted, distinct */
     uint8_t *fact_k;    /* DD_TERM_FIGURE or DD_TERM_NAME of each fact */
+    uint32_t *fact_pos; /* the token of each fact's first mention */
     size_t *fact_off;   /* document i: fact_h[fact_off[i] .. fact_off[i+1]) */
     dd__strmap surface; /* unused key space: see pipeline_story.c */
     uint64_t *dict_h;   /* term hash -> first surface form, for key terms in reports */

@@ -394,16 +394,18 @@ static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
 
 typedef struct fact {
     uint64_t h;
+    uint32_t pos; /* its term's token */
     uint8_t k;
 } fact;
 
+/* By hash, then first mention first. */
 static int cmp_fact(const void *pa, const void *pb)
 {
     const fact *a = pa, *b = pb;
 
     if (a->h != b->h)
         return a->h < b->h ? -1 : 1;
-    return (a->k > b->k) - (a->k < b->k);
+    return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
 /* Each document's facts: the distinct names and figures among its content terms (after
@@ -419,9 +421,10 @@ static dd_status build_facts(struct dd__result_mem *m, size_t n_docs)
         max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d] : max;
     m->fact_h = malloc((total + 1) * sizeof *m->fact_h);
     m->fact_k = malloc(total + 1);
+    m->fact_pos = malloc((total + 1) * sizeof *m->fact_pos);
     m->fact_off = malloc((n_docs + 1) * sizeof *m->fact_off);
     tmp = malloc(max * sizeof *tmp);
-    if (!m->fact_h || !m->fact_k || !m->fact_off || !tmp) {
+    if (!m->fact_h || !m->fact_k || !m->fact_pos || !m->fact_off || !tmp) {
         free(tmp);
         return DD_ENOMEM;
     }
@@ -430,7 +433,7 @@ static dd_status build_facts(struct dd__result_mem *m, size_t n_docs)
         m->fact_off[d] = w;
         for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
             if (m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))
-                tmp[n++] = (fact){m->terms[i].hash,
+                tmp[n++] = (fact){m->terms[i].hash, m->terms[i].token,
                                   (uint8_t)(m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))};
         if (n > 1)
             qsort(tmp, n, sizeof *tmp, cmp_fact);
@@ -438,6 +441,7 @@ static dd_status build_facts(struct dd__result_mem *m, size_t n_docs)
             if (j && tmp[j].h == tmp[j - 1].h)
                 continue;
             m->fact_h[w] = tmp[j].h;
+            m->fact_pos[w] = tmp[j].pos;
             m->fact_k[w++] = tmp[j].k;
         }
     }
@@ -651,10 +655,38 @@ static const char *fact_list(struct dd__result_mem *m, weighted *h, size_t n)
     return dd__arena_strndup(&m->strings, buf, len);
 }
 
-/* The facts of a reported pair: those both state, those only one states, each list by
- * weight in the story vectors (what the reports make of it, not how rare the word is). */
-static dd_status pair_fact_lists(struct dd__result_mem *m, dd_pair_score *p)
+/* How much a fact of document d (fact x) says about its report: its weight in the story
+ * vector times (1 - where it is first mentioned, 0 at the top and 1 at the end)^2. A web
+ * page's promotion block or subscription offer names things too, but not the news, and a
+ * report states its development first. */
+static double prominence(const dd_result *res, uint32_t d, size_t x)
 {
+    const struct dd__result_mem *m = res->mem;
+    double at = res->docs[d].tokens ? (double)m->fact_pos[x] / (double)res->docs[d].tokens : 0;
+
+    at = at < 1 ? at : 1;
+    return vec_weight(m, d, m->fact_h[x]) * (1 - at) * (1 - at);
+}
+
+/* Fact x of document d goes to `both` when the other document mentions it at all (a name
+ * may only open sentences there), else to `only`. */
+static void place_fact(const dd_result *res, uint32_t d, uint32_t other, size_t x,
+                       weighted *both, size_t *nb, weighted *only, size_t *no)
+{
+    uint64_t h = res->mem->fact_h[x];
+    double wo = vec_weight(res->mem, other, h), wx = prominence(res, d, x);
+
+    if (wo > 0)
+        both[(*nb)++] = (weighted){h, wx + wo};
+    else
+        only[(*no)++] = (weighted){h, wx};
+}
+
+/* The facts of a reported pair: those both state, those only one states, each list by
+ * prominence (weight in the story vector, earlier mentions first). */
+static dd_status pair_fact_lists(const dd_result *res, dd_pair_score *p)
+{
+    struct dd__result_mem *m = res->mem;
     size_t i = m->fact_off[p->a], ie = m->fact_off[p->a + 1], j = m->fact_off[p->b],
            je = m->fact_off[p->b + 1], nb = 0, na = 0, no = 0;
     weighted *both = malloc((ie - i + je - j + 1) * sizeof *both),
@@ -664,22 +696,12 @@ static dd_status pair_fact_lists(struct dd__result_mem *m, dd_pair_score *p)
 
     while (st == DD_OK && (i < ie || j < je)) {
         if (j >= je || (i < ie && m->fact_h[i] < m->fact_h[j])) {
-            double wo = vec_weight(m, p->b, m->fact_h[i]), wx = vec_weight(m, p->a, m->fact_h[i]);
-            if (wo > 0) /* a name in a, mentioned in b */
-                both[nb++] = (weighted){m->fact_h[i], wx + wo};
-            else
-                oa[na++] = (weighted){m->fact_h[i], wx};
-            i++;
+            place_fact(res, p->a, p->b, i++, both, &nb, oa, &na);
         } else if (i >= ie || m->fact_h[j] < m->fact_h[i]) {
-            double wo = vec_weight(m, p->a, m->fact_h[j]), wx = vec_weight(m, p->b, m->fact_h[j]);
-            if (wo > 0)
-                both[nb++] = (weighted){m->fact_h[j], wx + wo};
-            else
-                ob[no++] = (weighted){m->fact_h[j], wx};
-            j++;
+            place_fact(res, p->b, p->a, j++, both, &nb, ob, &no);
         } else {
-            both[nb++] = (weighted){m->fact_h[i], vec_weight(m, p->a, m->fact_h[i]) +
-                                                      vec_weight(m, p->b, m->fact_h[i])};
+            both[nb++] = (weighted){m->fact_h[i], prominence(res, p->a, i) +
+                                                      prominence(res, p->b, j)};
             i++;
             j++;
         }
@@ -720,7 +742,7 @@ static dd_status story_pairs(dd__run *w, const uint64_t *cand,
                            m->set + m->set_off[b], m->set_off[b + 1] - m->set_off[b]);
         out[n] = (dd_pair_score){a, b, s.jaccard, s.containment, sim[i], false, NULL, NULL, NULL};
         out[n].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
-        if (pair_fact_lists(m, &out[n++]) != DD_OK) {
+        if (pair_fact_lists(res, &out[n++]) != DD_OK) {
             free(out);
             return DD_ENOMEM;
         }

@@ -850,7 +850,6 @@ static dd_status extract(dd_result *res, const uint32_t *label)
 
 typedef struct score_job {
     const struct dd__result_mem *m;
-    const dd_idf *idf;
     const uint64_t *p;
     double *sim;
 } score_job;
@@ -870,10 +869,9 @@ static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
 
 /* Score the pairs p[0..n) on the run's threads (sim has room for n) and keep those above 0,
  * in order, with their similarity; returns how many were kept. */
-static size_t score_pairs(const dd__run *w, const dd_idf *idf, uint64_t *p, double *sim,
-                          size_t n)
+static size_t score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n)
 {
-    score_job job = {w->res->mem, idf, p, sim};
+    score_job job = {w->res->mem, p, sim};
     size_t i, k = 0;
 
     (void)dd__parallel_for(dd__thread_count(w->o), n, score_range, &job); /* cannot fail */
@@ -910,8 +908,7 @@ static int cmp_nb(const void *pa, const void *pb)
  * A-B is scored too. Signatures miss some pairs of rewrites that share the original's facts
  * but few words with each other, and average linkage counts a missing pair as 0, which
  * would keep the third version of a story out of its cluster. */
-static dd_status close_triangles(dd__run *w, const dd_idf *idf, uint64_t **cand, double **sim,
-                                size_t *n_cand)
+static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
 {
     double floor = 0.5 * w->o->story_threshold;
     size_t i, j, k, n_nb = 0, n_new = 0, cap_new = 0;
@@ -966,7 +963,7 @@ static dd_status close_triangles(dd__run *w, const dd_idf *idf, uint64_t **cand,
     memcpy(p + *n_cand, add, n_new * sizeof *add);
     free(add);
     *n_cand = dd__sort_unique_u64(p, *n_cand + n_new);
-    *n_cand = score_pairs(w, idf, p, ns, *n_cand);
+    *n_cand = score_pairs(w, p, ns, *n_cand);
     free(*sim);
     *sim = ns;
     return DD_OK;
@@ -975,8 +972,7 @@ static dd_status close_triangles(dd__run *w, const dd_idf *idf, uint64_t **cand,
 /* Candidate pairs for stories: the signature family's, plus every verified copy pair, plus
  * the closed triangles of the strong ones, each with its story similarity; pairs scoring 0
  * add nothing to an average and are dropped. */
-static dd_status story_candidates(dd__run *w, const dd_idf *idf, uint64_t **cand, double **sim,
-                                 size_t *n_cand)
+static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
 {
     dd_result *res = w->res;
     dd_status st = w->o->signature == DD_SIGNATURE_SIMHASH ? simhash_candidates(w, cand, n_cand)
@@ -997,8 +993,8 @@ static dd_status story_candidates(dd__run *w, const dd_idf *idf, uint64_t **cand
     *sim = malloc((*n_cand + 1) * sizeof **sim);
     if (!*sim)
         return DD_ENOMEM;
-    *n_cand = score_pairs(w, idf, p, *sim, *n_cand);
-    st = close_triangles(w, idf, cand, sim, n_cand);
+    *n_cand = score_pairs(w, p, *sim, *n_cand);
+    st = close_triangles(w, cand, sim, n_cand);
     res->n_story_scored = *n_cand;
     return st;
 }
@@ -1024,7 +1020,7 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
         uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
         pair_facts f;
         evid[i] = 0;
-        if (sim[i] < so->attach_sim || (size[label[a]] < 3) == (size[label[b]] < 3))
+        if (sim[i] < so->attach_sim || (size[label[a]] < DD_STORY_CENTRE_MIN) == (size[label[b]] < DD_STORY_CENTRE_MIN))
             continue;
         f = facts_of_pair(w->res->mem, idf, a, b);
         evid[i] = derivation(&f);
@@ -1065,7 +1061,7 @@ dd_status dd__story_run(dd__run *w)
     if (st == DD_OK)
         st = build_vectors(w, idf);
     if (st == DD_OK)
-        st = story_candidates(w, idf, &cand, &sim, &n_cand);
+        st = story_candidates(w, &cand, &sim, &n_cand);
     if (st == DD_OK) {
         uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
         st = label ? DD_OK : DD_ENOMEM;

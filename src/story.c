@@ -313,7 +313,6 @@ static dd_status hac_init(hac *h, const double *days, size_t n, const uint64_t *
         if (label[i] != i)
             h->parent[i] = label[i];
     }
-
     for (i = 0; st == DD_OK && i < n_pairs; i++) {
         uint32_t a = label[pairs[i] >> 32], b = label[(uint32_t)pairs[i]];
         if (a != b && sim[i] > 0) {
@@ -365,11 +364,14 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
 
 /* ---- attaching derived documents ------------------------------------------------------- */
 
+#define GROUP_NONE UINT32_MAX         /* no centre, no cluster to join */
+#define GROUP_SPLIT (UINT32_MAX - 1) /* the members of a small cluster would go apart */
+
 typedef struct attach {
     uint32_t *size;   /* members per cluster (by label) */
     double *centre_s; /* per document: its summed similarity inside its cluster */
-    uint32_t *centre; /* per cluster label: its centre, or UINT32_MAX */
-    uint32_t *to;     /* per document: the cluster it would join, or UINT32_MAX */
+    uint32_t *centre; /* per cluster label: its centre, or GROUP_NONE */
+    uint32_t *to;     /* per document: the cluster it would join, or GROUP_NONE */
     double *best, *sum;
     double *dmin, *dmax;
 } attach;
@@ -402,7 +404,7 @@ static dd_status attach_init(attach *t, size_t n)
         !t->dmax)
         return DD_ENOMEM;
     for (i = 0; i < n; i++) {
-        t->centre[i] = t->to[i] = UINT32_MAX;
+        t->centre[i] = t->to[i] = GROUP_NONE;
         t->dmin[i] = t->dmax[i] = NAN;
     }
     return DD_OK;
@@ -432,8 +434,8 @@ static void find_centres(attach *t, const double *days, size_t n, const uint64_t
     }
     for (i = 0; i < n; i++) {
         uint32_t c = label[i];
-        if (t->size[c] >= 3 &&
-            (t->centre[c] == UINT32_MAX || t->centre_s[i] > t->centre_s[t->centre[c]]))
+        if (t->size[c] >= DD_STORY_CENTRE_MIN &&
+            (t->centre[c] == GROUP_NONE || t->centre_s[i] > t->centre_s[t->centre[c]]))
             t->centre[c] = (uint32_t)i;
     }
 }
@@ -453,8 +455,6 @@ static bool attach_dates_fit(const attach *t, const double *days, uint32_t x, ui
 /* A small cluster (a lone document, or two revisions that resemble each other) moves when
  * every member would join the same cluster and its mean similarity over all the cross pairs
  * reaches attach_mean. t->centre_s is reused for the sums per small cluster. */
-#define GROUP_NONE UINT32_MAX
-#define GROUP_SPLIT (UINT32_MAX - 1)
 
 static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t *label)
 {
@@ -466,7 +466,7 @@ static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t 
     }
     for (i = 0; i < n; i++) {
         uint32_t g = label[i];
-        if (t->size[g] >= 3)
+        if (t->size[g] >= DD_STORY_CENTRE_MIN)
             continue;
         if (t->to[i] == GROUP_NONE || (t->centre[g] != GROUP_NONE && t->centre[g] != t->to[i]))
             t->centre[g] = GROUP_SPLIT;
@@ -476,7 +476,7 @@ static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t 
     }
     for (i = 0; i < n; i++) {
         uint32_t g = label[i], c = t->centre[g];
-        if (t->size[g] < 3 && c != GROUP_NONE && c != GROUP_SPLIT &&
+        if (t->size[g] < DD_STORY_CENTRE_MIN && c != GROUP_NONE && c != GROUP_SPLIT &&
             t->centre_s[g] / ((double)t->size[g] * (double)t->size[c]) >= o->attach_mean)
             t->to[i] = c;
         else
@@ -504,7 +504,7 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
     find_centres(&t, days, n, pairs, sim, n_pairs, label);
     for (i = 0; i < n_pairs; i++) { /* a lone document and a centre it is derived from */
         uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i], x, c;
-        bool a_alone = t.size[label[a]] < 3, b_alone = t.size[label[b]] < 3;
+        bool a_alone = t.size[label[a]] < DD_STORY_CENTRE_MIN, b_alone = t.size[label[b]] < DD_STORY_CENTRE_MIN;
         if (sim[i] < o->attach_sim || a_alone == b_alone)
             continue;
         x = a_alone ? a : b;
@@ -520,9 +520,9 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
     }
     for (i = 0; i < n_pairs; i++) { /* the mean over the whole cluster */
         uint32_t a = (uint32_t)(pairs[i] >> 32), b = (uint32_t)pairs[i];
-        if (t.to[a] != UINT32_MAX && label[b] == t.to[a])
+        if (t.to[a] != GROUP_NONE && label[b] == t.to[a])
             t.sum[a] += sim[i];
-        if (t.to[b] != UINT32_MAX && label[a] == t.to[b])
+        if (t.to[b] != GROUP_NONE && label[a] == t.to[b])
             t.sum[b] += sim[i];
     }
     decide_groups(&t, n, o, label);

@@ -358,25 +358,13 @@ static bool sentence_start(const char *s, size_t i)
     return true;
 }
 
-/* Is the line holding s[i] written without lower-case letters (a wire headline)? */
-static bool shouting_line(const char *s, size_t len, size_t i)
+/* Has s[a, b) a lower-case letter? A line without one is a wire headline in capitals. */
+static bool has_lower(const char *s, size_t a, size_t b)
 {
-    size_t a = i, b = i;
-
-    while (a > 0 && s[a - 1] != '\n')
-        a--;
-    while (b < len && s[b] != '\n')
-        b++;
     for (; a < b; a++)
         if (s[a] >= 'a' && s[a] <= 'z')
-            return false;
-    return true;
-}
-
-static int cmp_u64(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return (a > b) - (a < b);
+            return true;
+    return false;
 }
 
 dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term *terms,
@@ -401,10 +389,12 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
         if (!ascii_upper(text[a]) || w < 2 || w > CACHE_MAX_WORD || sentence_start(text, a))
             continue;
         if (a >= line_end) { /* one look at each line that holds a candidate */
-            line_end = a;
-            while (line_end < len && text[line_end] != '\n')
-                line_end++;
-            shouting = shouting_line(text, len, a);
+            size_t line_start = a;
+            while (line_start > 0 && text[line_start - 1] != '\n')
+                line_start--;
+            for (line_end = a; line_end < len && text[line_end] != '\n'; line_end++)
+                ;
+            shouting = !has_lower(text, line_start, line_end);
         }
         if (shouting)
             continue;
@@ -423,11 +413,10 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
         }
         names[n_names++] = t->out[0].hash;
     }
-    if (n_names > 1)
-        qsort(names, n_names, sizeof *names, cmp_u64);
+    n_names = dd__sort_unique_u64(names, n_names);
     for (k = 0; n_names && k < n; k++)
         if (!(terms[k].flags & DD_TERM_FIGURE) &&
-            bsearch(&terms[k].hash, names, n_names, sizeof *names, cmp_u64))
+            bsearch(&terms[k].hash, names, n_names, sizeof *names, dd__cmp_u64))
             terms[k].flags |= DD_TERM_NAME;
     free(names);
     return DD_OK;

@@ -68,6 +68,10 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
                            const double *sim, size_t n_pairs, const dd_story_opts *o,
                            uint32_t *label);
 
+/** dd_story_attach: clusters of at least this many members have a centre; smaller ones may
+ *  join one. */
+#define DD_STORY_CENTRE_MIN 3
+
 /** Derivation evidence of a pair (a << 32 | b), for dd_story_attach: everything a states
  *  (its names and figures) b states too, or the other way round. */
 enum { DD_STORY_A_IN_B = 1, DD_STORY_B_IN_A = 2 };

@@ -122,6 +122,61 @@ static void test_lsh_optimal_fits_and_is_sensible(void **state)
     }
 }
 
+/* The search as first written: every (b, r) integrated with pow(), the first strictly better
+ * in b-major order kept. dd_lsh_optimal computes the same areas incrementally; it must
+ * choose the same banding, or a run's candidates (and output) would change. */
+static double ref_mean(double lo, double hi, size_t b, size_t r, int want_fn)
+{
+    double sum = 0.0, w = (hi - lo) / 200;
+    int i;
+
+    if (hi <= lo)
+        return 0.0;
+    for (i = 0; i < 200; i++) {
+        double p = dd_lsh_probability(lo + (i + 0.5) * w, b, r);
+        sum += want_fn ? 1.0 - p : p;
+    }
+    return sum / 200;
+}
+
+static dd_lsh_params ref_optimal(double t, size_t np, double fp_w, double fn_w)
+{
+    dd_lsh_params best = {1, np, 1.0, 1.0};
+    double best_err = INFINITY;
+    size_t b, r;
+
+    for (b = 1; b <= np; b++) {
+        for (r = 1; b * r <= np; r++) {
+            double fp = ref_mean(0.0, t, b, r, 0), fn = ref_mean(t, 1.0, b, r, 1);
+            if (fp_w * fp + fn_w * fn < best_err - 1e-12) {
+                best_err = fp_w * fp + fn_w * fn;
+                best = (dd_lsh_params){b, r, fp, fn};
+            }
+        }
+    }
+    return best;
+}
+
+static void test_lsh_optimal_matches_direct_integration(void **state)
+{
+    static const double ts[] = {0.01, 0.15, 0.3, 0.4, 0.45, 0.5, 0.73, 0.9};
+    static const size_t nps[] = {1, 3, 16, 32, 48, 128};
+    static const double ws[][2] = {{0.25, 0.75}, {0.5, 0.5}, {0.9, 0.1}};
+    size_t i, j, k;
+
+    (void)state;
+    for (i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        for (j = 0; j < sizeof nps / sizeof nps[0]; j++)
+            for (k = 0; k < sizeof ws / sizeof ws[0]; k++) {
+                dd_lsh_params a = dd_lsh_optimal(ts[i], nps[j], ws[k][0], ws[k][1]);
+                dd_lsh_params e = ref_optimal(ts[i], nps[j], ws[k][0], ws[k][1]);
+                assert_int_equal(a.bands, e.bands);
+                assert_int_equal(a.rows, e.rows);
+                assert_true(fabs(a.fp_area - e.fp_area) < 1e-12);
+                assert_true(fabs(a.fn_area - e.fn_area) < 1e-12);
+            }
+}
+
 static void test_lsh_optimal_half_threshold_128(void **state)
 {
     dd_lsh_params p = dd_lsh_optimal(0.5, 128, 0.5, 0.5);
@@ -343,6 +398,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lsh_probability_formula),
         cmocka_unit_test(test_lsh_optimal_fits_and_is_sensible),
+        cmocka_unit_test(test_lsh_optimal_matches_direct_integration),
         cmocka_unit_test(test_lsh_optimal_half_threshold_128),
         cmocka_unit_test(test_lsh_s_curve_monotone),
         cmocka_unit_test(test_lsh_weights_shift_tradeoff),

@@ -169,6 +169,10 @@ $(BUILD)/bench/gen_corpus: bench/gen_corpus.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
+$(BUILD)/bench/gen_pool: bench/gen_pool.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
 $(BUILD)/bench/ocr_noise: bench/ocr_noise.c
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
@@ -183,7 +187,7 @@ $(BUILD)/bench/bench_sign: tests/bench/bench_sign.c $(BUILD)/libdedup.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libdedup.a $(LIBS)
 
-bench: all $(BUILD)/bench/gen_corpus $(BUILD)/bench/bench_sign ## signing per stage, end to end, peer comparison (BENCH_DOCS=1000000; long)
+bench: all $(BUILD)/bench/gen_corpus $(BUILD)/bench/gen_pool $(BUILD)/bench/bench_sign ## signing per stage, end to end, peer comparison (BENCH_DOCS=1000000; long)
 	@BUILD=$(BUILD) bench/run.sh
 
 demo: all ## run dedup on the bundled sample (data/hama): one story, five reports

@@ -67,6 +67,8 @@ void dd_result_free(dd_result *res)
         free(res->mem->gpos);
         free(res->mem->goff);
         free(res->mem->osig);
+        free(res->mem->sk);
+        free(res->mem->sk_off);
         free(res->mem->noise);
         free(res->mem->lead);
         free(res->mem->flags);

@@ -302,16 +302,166 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
     return st;
 }
 
+/* ---- rejecting pairs on their bound sketches -------------------------------------------
+ * A pair with a document that is read again costs reading it (tens of microseconds); most
+ * candidates on a corpus full of shared sentences share a sentence or two and fail every
+ * rule. The sketches of the two sets (dd_sketch_make: kept for each read-again document,
+ * made here for the kept ones) give an upper bound u on |A n B| and lower bounds on |A| and
+ * |B|; Jaccard and containment grow with |A n B| and shrink with the sizes, so when the
+ * bounds already fail the word rule (and the OCR rule, on the gram sets, where it applies)
+ * the exact scores fail it too: the pair is rejected without loading either set. The pairs
+ * left are verified exactly, as before, so the output is the same (docs/ALGORITHMS.md,
+ * "Bound sketches"). */
+
+/* Whether accept() must reject the pair, by the bounds alone. */
+static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b, uint32_t **scr,
+                          size_t *scr_cap)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    const size_t *off = m->sk_off;
+    const uint8_t *sa, *sb;
+    double c0 = w->o->containment < 0.5 ? w->o->containment : 0.5;
+    size_t na, nb, u;
+
+    if (off[2 * a] == DD__NO_SKETCH || off[2 * b] == DD__NO_SKETCH)
+        return false;
+    sa = m->sk + off[2 * a];
+    sb = m->sk + off[2 * b];
+    na = dd_sketch_count(sa);
+    nb = dd_sketch_count(sb);
+    if (dd__grow((void **)scr, scr_cap, dd_sketch_values(sa) + dd_sketch_values(sb) + 2,
+                 sizeof **scr) != DD_OK)
+        return false;
+    u = dd_sketch_inter(sa, sb, *scr);
+    /* word_rule: REJECT when J < threshold and C < min(containment, 0.5) */
+    if (na == 0 || nb == 0 || u >= na + nb ||
+        (double)u / (double)(na + nb - u) >= w->o->threshold ||
+        (double)u / (double)(na < nb ? na : nb) >= c0)
+        return false;
+    if (w->o->containment <= 1.0 && u >= OCR_MIN_SHARED && dd__ocr_pair(w, a, b)) {
+        size_t ga, gb;
+        if (off[2 * a + 1] == DD__NO_SKETCH || off[2 * b + 1] == DD__NO_SKETCH)
+            return false;
+        sa = m->sk + off[2 * a + 1];
+        sb = m->sk + off[2 * b + 1];
+        ga = dd_sketch_count(sa);
+        gb = dd_sketch_count(sb);
+        if (dd__grow((void **)scr, scr_cap, dd_sketch_values(sa) + dd_sketch_values(sb) + 2,
+                     sizeof **scr) != DD_OK)
+            return false;
+        /* gram_rule: REJECT when the containment of the smaller gram set is under OCR_C (an
+         * empty one has 0) */
+        if (ga && gb && (double)dd_sketch_inter(sa, sb, *scr) / (double)(ga < gb ? ga : gb) >=
+                            OCR_C)
+            return false;
+    }
+    return true;
+}
+
+typedef struct filter_job {
+    const dd__run *w;
+    const uint64_t *cand;
+    uint8_t *keep;
+} filter_job;
+
+static dd_status filter_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    filter_job *j = ctx;
+    const uint8_t *fl = j->w->res->mem->flags;
+    uint32_t *scr = NULL;
+    size_t i, cap = 0;
+
+    (void)part;
+    for (i = lo; i < hi; i++) {
+        uint32_t a = (uint32_t)(j->cand[i] >> 32), b = (uint32_t)j->cand[i];
+        /* pairs of two kept sets cost no reading: verified at once */
+        j->keep[i] = !((fl[a] | fl[b]) & DD__DOC_REREAD) || !bound_rejects(j->w, a, b, &scr, &cap);
+    }
+    free(scr);
+    return DD_OK;
+}
+
+/* Sketches of the kept sets (and kept gram sets), made again each pass: the boilerplate pass
+ * strips them in place. Earlier ones are left in the arena: kept sets are the first
+ * --keep-text bytes of a corpus, a small part of it. */
+static dd_status sketch_kept(dd__run *w)
+{
+    struct dd__result_mem *m = w->res->mem;
+    dd__sketchbuf sb = {0};
+    size_t d, at;
+    dd_status st = DD_OK;
+
+    for (d = 0; st == DD_OK && d < w->res->n_docs; d++) {
+        dd__setview v;
+        if (m->flags[d] & (DD__DOC_REREAD | DD__DOC_CHANGED))
+            continue;
+        v = dd__kept_set(m, (uint32_t)d);
+        st = dd__sketch_put(&sb, v.set, v.n, SKETCH_WORD_BITS, &m->sk, &m->sk_n, &m->sk_cap, &at);
+        m->sk_off[2 * d] = at;
+        m->sk_off[2 * d + 1] = DD__NO_SKETCH;
+        if (st == DD_OK && !(m->flags[d] & DD__DOC_NOGRAMS) &&
+            w->res->docs[d].tokens >= OCR_MIN_TOKENS) {
+            st = dd__sketch_put(&sb, v.gset, v.gn, SKETCH_GRAM_BITS, &m->sk, &m->sk_n, &m->sk_cap,
+                                &at);
+            m->sk_off[2 * d + 1] = at;
+        }
+    }
+    dd__sketchbuf_free(&sb);
+    return st;
+}
+
+/* The candidates the bounds cannot reject, in order, into *out (n_out of them); NULL when
+ * every set is kept (verifying them costs less than the bounds). */
+static dd_status filter_candidates(dd__run *w, const uint64_t *cand, size_t n_cand,
+                                   uint64_t **out, size_t *n_out)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t d, i, k = 0, nt = dd__thread_count(w->o);
+    bool any = false;
+    filter_job job;
+    dd_status st;
+
+    *out = NULL;
+    *n_out = n_cand;
+    for (d = 0; d < w->res->n_docs && !any; d++)
+        any = (m->flags[d] & DD__DOC_REREAD) != 0;
+    if (!any || n_cand == 0)
+        return DD_OK;
+    if ((st = sketch_kept(w)) != DD_OK)
+        return st;
+    job = (filter_job){w, cand, malloc(n_cand)};
+    *out = malloc(n_cand * sizeof **out);
+    if (!job.keep || !*out) {
+        free(job.keep);
+        free(*out);
+        *out = NULL;
+        return DD_ENOMEM;
+    }
+    nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
+    st = dd__parallel_for(nt, n_cand, filter_range, &job);
+    for (i = 0; st == DD_OK && i < n_cand; i++)
+        if (job.keep[i])
+            (*out)[k++] = cand[i];
+    free(job.keep);
+    *n_out = k;
+    w->res->n_bound_rejected += n_cand - k;
+    return st;
+}
+
 dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
 {
     unsigned char *mark = NULL;
-    size_t i, mark_cap = 0;
-    dd_status st = DD_OK;
+    uint64_t *left = NULL;
+    size_t i, mark_cap = 0, n_left = 0;
+    dd_status st = filter_candidates(w, cand, n_cand, &left, &n_left);
 
-    for (i = 0; st == DD_OK && i < n_cand; i += BLOCK_PAIRS)
-        st = verify_block(w, cand + i, n_cand - i < BLOCK_PAIRS ? n_cand - i : BLOCK_PAIRS,
+    if (left)
+        cand = left;
+    for (i = 0; st == DD_OK && i < n_left; i += BLOCK_PAIRS)
+        st = verify_block(w, cand + i, n_left - i < BLOCK_PAIRS ? n_left - i : BLOCK_PAIRS,
                           &mark, &mark_cap);
     free(mark);
+    free(left);
     return st;
 }
 
@@ -435,6 +585,7 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
     uint64_t *set = NULL, *gset = NULL;
     uint32_t *pos = NULL, *gpos = NULL;
     size_t set_cap = 0, pos_cap = 0, gset_cap = 0, gpos_cap = 0;
+    dd__sketchbuf skb = {0};
     dd_status st = DD_OK;
 
     for (lo = 0; st == DD_OK && lo < n; lo += 2 * BLOCK_PAIRS) {
@@ -468,6 +619,9 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
             gkept = strip_grams(w, d, v, acc, keep, gset, gpos);
             m->flags[d] |= DD__DOC_STRIPPED;
             st = resign(w, d, &(dd__setview){set, pos, kept, v->seq, gset, gpos, gkept});
+            if (st == DD_OK)
+                st = dd__sketch_restrip(w, &skb, d,
+                                        &(dd__setview){set, pos, kept, v->seq, gset, gpos, gkept});
             (*n_changed)++;
         }
         dd__sets_free(&blk);
@@ -478,6 +632,7 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
     free(pos);
     free(gset);
     free(gpos);
+    dd__sketchbuf_free(&skb);
     return st;
 }
 
@@ -619,6 +774,7 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
     free(more);
     res->n_pairs = 0;
     res->n_footer_only = 0;
+    res->n_bound_rejected = 0;
     return st == DD_OK ? dd__verify_copies(w, *cand, *n_cand) : st;
 }
 

@@ -23,6 +23,12 @@ enum {
                              OCR pair (pipeline_ocr.c) */
 };
 
+/* Bound sketches (dd_sketch_make) of the sets of documents that are read again, so most
+ * candidate pairs are rejected without reading them (pipeline_copies.c): low bits per
+ * element of the shingle set's and of the gram set's. */
+enum { SKETCH_WORD_BITS = 3, SKETCH_GRAM_BITS = 2 };
+#define DD__NO_SKETCH SIZE_MAX
+
 struct dd__result_mem {
     dd__arena strings;
     uint8_t *flags;  /* DD__DOC_* per document */
@@ -46,6 +52,12 @@ struct dd__result_mem {
     uint16_t *osig;  /* OCR_VALUES one-permutation MinHash values of the lead's grams per
                         document, their top 16 bits (enough for equality tests) */
     size_t osig_cap;
+    uint8_t *sk;     /* bound sketches: a read-again document's from signing (rewritten in
+                        place, smaller, when it is stripped), the kept ones' made per pass */
+    size_t sk_n, sk_cap;
+    size_t *sk_off;  /* document i: shingle sketch at sk + sk_off[2i], gram sketch at
+                        sk + sk_off[2i + 1]; DD__NO_SKETCH where there is none */
+    size_t sk_off_cap;
     uint16_t *noise; /* unknown words per thousand per document (dd_vocab_noise) */
     size_t noise_cap;
     dd__line *lines;
@@ -146,6 +158,29 @@ dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock
  * where need[i] is set is read again for them. */
 dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
                              bool regrams, dd__setblock *b);
+
+/* Scratch for bound sketches. */
+typedef struct dd__sketchbuf {
+    uint64_t *gh;
+    uint32_t *scr;
+    size_t gh_cap, scr_cap;
+} dd__sketchbuf;
+
+void dd__sketchbuf_free(dd__sketchbuf *sb);
+
+/* Append the sketch of the n hashes h (low bits `bits`) to out[*out_n..] (grown); *at is
+ * where it starts. */
+dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigned bits,
+                         uint8_t **out, size_t *out_n, size_t *out_cap, size_t *at);
+
+/* A document's two sketches from its shingles sh[0..nsh) (text order) and, when it has
+ * OCR_MIN_TOKENS tokens or more, its sampled grams (else *gram_at is DD__NO_SKETCH). */
+dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, size_t ntok,
+                         const uint64_t *sh, size_t nsh, uint8_t **out, size_t *out_n,
+                         size_t *out_cap, size_t *word_at, size_t *gram_at);
+
+/* Rewrite the sketches of read-again document doc from its set v (stripped: smaller). */
+dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const dd__setview *v);
 
 /* The set of doc, which must be in the block. */
 const dd__setview *dd__sets_get(const dd__setblock *b, uint32_t doc);

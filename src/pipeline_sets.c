@@ -9,6 +9,7 @@
  * one that changed or vanished meanwhile is reported and its pairs are left unverified. */
 #include "pipeline_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,6 +241,69 @@ void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint3
         dd_minhash_sign(w->mh_lead, lead, n, sig);
     else
         dd__lonely_sig(sig, w->lead_n, doc);
+}
+
+/* ---- bound sketches ------------------------------------------------------------------ */
+
+void dd__sketchbuf_free(dd__sketchbuf *sb)
+{
+    free(sb->gh);
+    free(sb->scr);
+    memset(sb, 0, sizeof *sb);
+}
+
+dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigned bits,
+                         uint8_t **out, size_t *out_n, size_t *out_cap, size_t *at)
+{
+    size_t need = dd_sketch_bound(n, bits);
+
+    if (dd__grow((void **)&sb->scr, &sb->scr_cap, 2 * n + 2, sizeof *sb->scr) != DD_OK ||
+        dd__grow((void **)out, out_cap, *out_n + need, 1) != DD_OK)
+        return DD_ENOMEM;
+    *at = *out_n;
+    *out_n += dd_sketch_make(h, n, bits, sb->scr, *out + *out_n);
+    return DD_OK;
+}
+
+dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, size_t ntok,
+                         const uint64_t *sh, size_t nsh, uint8_t **out, size_t *out_n,
+                         size_t *out_cap, size_t *word_at, size_t *gram_at)
+{
+    size_t bound, ng;
+    dd_status st = dd__sketch_put(sb, sh, nsh, SKETCH_WORD_BITS, out, out_n, out_cap, word_at);
+
+    *gram_at = DD__NO_SKETCH;
+    if (st != DD_OK || ntok < OCR_MIN_TOKENS)
+        return st;
+    bound = dd_gram_bound(toks, ntok) + 1;
+    if (dd__grow((void **)&sb->gh, &sb->gh_cap, bound, sizeof *sb->gh) != DD_OK)
+        return DD_ENOMEM;
+    ng = dd_gram_hash(toks, ntok, seed, DD_GRAM_SAMPLE, sb->gh, NULL, bound);
+    return dd__sketch_put(sb, sb->gh, ng, SKETCH_GRAM_BITS, out, out_n, out_cap, gram_at);
+}
+
+/* A stripped set is a subset of what the sketch was made from, so its sketch is no larger
+ * (dd_sketch_bound grows with n) and goes where the old one was. */
+static void sketch_over(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigned bits,
+                        uint8_t *at)
+{
+    assert(dd_sketch_bound(n, bits) <= dd_sketch_size(at));
+    dd_sketch_make(h, n, bits, sb->scr, at);
+}
+
+dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const dd__setview *v)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t n = v->n > v->gn ? v->n : v->gn;
+
+    if (m->sk_off[2 * doc] == DD__NO_SKETCH)
+        return DD_OK;
+    if (dd__grow((void **)&sb->scr, &sb->scr_cap, 2 * n + 2, sizeof *sb->scr) != DD_OK)
+        return DD_ENOMEM;
+    sketch_over(sb, v->set, v->n, SKETCH_WORD_BITS, m->sk + m->sk_off[2 * doc]);
+    if (m->sk_off[2 * doc + 1] != DD__NO_SKETCH)
+        sketch_over(sb, v->gset, v->gn, SKETCH_GRAM_BITS, m->sk + m->sk_off[2 * doc + 1]);
+    return DD_OK;
 }
 
 /* ---- reading documents again ---------------------------------------------------------- */

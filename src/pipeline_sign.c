@@ -34,6 +34,7 @@ typedef struct item {
     size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
     size_t ntok, nseq;
     size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi, gset_lo, gset_hi;
+    size_t sk_word, sk_gram;  /* its bound sketches in the batch's sk (DD__NO_SKETCH: none) */
     bool keep;               /* its set is kept (else it is read again when needed) */
     bool rereadable;         /* the reader can read it again */
     bool lead;               /* its lead signature is in the batch (else: none to make) */
@@ -60,6 +61,8 @@ typedef struct batch {
     size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
     uint16_t *osig; /* per item: OCR_VALUES values */
     size_t osig_cap;
+    uint8_t *sk;    /* bound sketches of the items whose sets are not kept */
+    size_t sk_n, sk_cap;
     dd__line *lines;
     size_t n_lines, lines_cap;
     tokref *toks;      /* stories: each term's name, bytes in tokb */
@@ -75,6 +78,7 @@ typedef struct signer {
     uint32_t *gt;
     size_t sh_cap, gh_cap, gt_cap;
     dd__setbuf sb;
+    dd__sketchbuf skb;
     dd_terms *terms; /* stories level: this thread's stemmer and word cache */
 } signer;
 
@@ -283,6 +287,9 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     it->nseq = nsh;
     if (keeps_set(w, it))
         st = store_set(g, b, it, nsh);
+    else /* read again when a pair needs its set: its sketches reject most pairs first */
+        st = dd__sketch_doc(&g->skb, w->o->seed, toks, ntok, g->sh, nsh, &b->sk, &b->sk_n,
+                            &b->sk_cap, &it->sk_word, &it->sk_gram);
     if (it->rereadable) /* checked when it is read again */
         it->hash = XXH3_64bits(b->txt + it->text, it->len);
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
@@ -294,7 +301,7 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
 {
     size_t k;
 
-    b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = 0;
+    b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = b->sk_n = 0;
     if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
             DD_OK ||
         dd__grow((void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, sizeof *b->osig) != DD_OK ||
@@ -307,6 +314,7 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
         item *it = &b->it[k];
         it->set_lo = it->set_hi = it->line_lo = it->line_hi = it->tok_lo = it->tok_hi = 0;
         it->gset_lo = it->gset_hi = 0;
+        it->sk_word = it->sk_gram = DD__NO_SKETCH;
         it->st = it->rst == DD_OK ? sign_item(w, g, b, it, k) : it->rst;
     }
 }
@@ -461,6 +469,32 @@ static void lonely16(uint16_t *sig, size_t doc)
         sig[i] = (uint16_t)(v[i] ^ v[i] >> 16);
 }
 
+/* The item's bound sketches, if it has any, to the result's. */
+static dd_status append_sketches(struct dd__result_mem *m, const batch *b, const item *it,
+                                 size_t idx)
+{
+    size_t lo = it->sk_word, hi = it->sk_gram != DD__NO_SKETCH ? it->sk_gram : lo, n;
+
+    if (dd__grow((void **)&m->sk_off, &m->sk_off_cap, 2 * idx + 2, sizeof *m->sk_off) != DD_OK)
+        return DD_ENOMEM;
+    m->sk_off[2 * idx] = m->sk_off[2 * idx + 1] = DD__NO_SKETCH;
+    if (lo == DD__NO_SKETCH)
+        return DD_OK;
+    if (hi != lo) /* the gram sketch follows the shingle sketch */
+        hi += dd_sketch_size(b->sk + hi);
+    else
+        hi = lo + dd_sketch_size(b->sk + lo);
+    n = hi - lo;
+    if (dd__grow((void **)&m->sk, &m->sk_cap, m->sk_n + n, 1) != DD_OK)
+        return DD_ENOMEM;
+    memcpy(m->sk + m->sk_n, b->sk + lo, n);
+    m->sk_off[2 * idx] = m->sk_n;
+    if (it->sk_gram != DD__NO_SKETCH)
+        m->sk_off[2 * idx + 1] = m->sk_n + (it->sk_gram - lo);
+    m->sk_n += n;
+    return DD_OK;
+}
+
 /* Append one signed item's signatures, set (or what reading it again needs) and lines. */
 static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
 {
@@ -481,7 +515,8 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         dd__grow((void **)&m->gset, &m->gset_cap, m->gset_n + gn + 1, sizeof *m->gset) != DD_OK ||
         dd__grow((void **)&m->gpos, &m->gpos_cap, m->gset_n + gn + 1, sizeof *m->gpos) != DD_OK ||
         dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nlines, sizeof *m->lines) !=
-            DD_OK)
+            DD_OK ||
+        append_sketches(m, b, it, idx) != DD_OK)
         return DD_ENOMEM;
     memcpy(m->sigs + idx * np, b->sigs + k * np, np * sizeof *m->sigs);
     if (it->lead)
@@ -701,6 +736,7 @@ static void signer_free(signer *g)
     free(g->gh);
     free(g->gt);
     dd__setbuf_free(&g->sb);
+    dd__sketchbuf_free(&g->skb);
 }
 
 static void batch_free(batch *b)
@@ -716,6 +752,7 @@ static void batch_free(batch *b)
     free(b->gset);
     free(b->gpos);
     free(b->osig);
+    free(b->sk);
     free(b->lines);
     free(b->toks);
     free(b->terms);

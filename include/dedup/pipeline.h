@@ -108,6 +108,8 @@ typedef struct dd_result {
     size_t n_pairs;
     size_t n_candidates;        /**< pairs the LSH index proposed */
     size_t n_footer_only;       /**< candidates rejected as sharing only a footer block */
+    size_t n_bound_rejected;    /**< candidates rejected on the bound sketches of their sets,
+                                     without reading them again (last verification pass) */
     size_t n_boilerplate_lines; /**< lines found repeated across unrelated documents */
     size_t n_stripped;          /**< documents whose sets lost boilerplate shingles */
     size_t n_story_stripped;    /**< stories: documents that lost a run of boilerplate terms

@@ -115,6 +115,9 @@ static void explain(const cli_opts *o, const dd_result *res)
             res->n_boilerplate_lines, res->n_stripped, res->n_candidates,
             o->pipe.level == DD_LEVEL_STORIES ? res->n_copy_pairs : res->n_pairs,
             res->n_footer_only);
+    if (res->n_bound_rejected)
+        fprintf(stderr, "dedup: %zu candidate pairs rejected on the bounds of their sets, "
+                        "without reading them again\n", res->n_bound_rejected);
     if (o->pipe.level != DD_LEVEL_STORIES)
         return;
     if (o->pipe.signature == DD_SIGNATURE_SIMHASH)

@@ -313,46 +313,113 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
  * left are verified exactly, as before, so the output is the same (docs/ALGORITHMS.md,
  * "Bound sketches"). */
 
+/* Whether an upper bound u on |A n B|, with lower bounds na and nb on the set sizes, lets the
+ * word rule accept: Jaccard u / (na + nb - u) >= threshold, or containment u / min >= c0 =
+ * min(containment, 0.5) (below that word_rule rejects whatever rule 2 or 3 would say). Grows
+ * with u (IEEE division is monotone), so the smallest such u splits reject from maybe. */
+static bool word_may_accept(const dd__run *w, size_t u, size_t na, size_t nb)
+{
+    double c0 = w->o->containment < 0.5 ? w->o->containment : 0.5;
+
+    return u >= na + nb || (double)u / (double)(na + nb - u) >= w->o->threshold ||
+           (double)u / (double)(na < nb ? na : nb) >= c0;
+}
+
+/* The gram rule's: containment of the smaller gram set u / min(ga, gb) >= OCR_C. */
+static bool gram_may_accept(const dd__run *w, size_t u, size_t na, size_t nb)
+{
+    (void)w;
+    return (double)u / (double)(na < nb ? na : nb) >= OCR_C;
+}
+
+/* The smallest u in [0, hi] for which may(u) holds (it holds at hi). */
+static size_t least_u(const dd__run *w, bool (*may)(const dd__run *, size_t, size_t, size_t),
+                      size_t na, size_t nb, size_t hi)
+{
+    size_t lo = 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (may(w, mid, na, nb))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* One side's decoded sketch values. */
+typedef struct sk_vals {
+    uint32_t *v;
+    size_t n, cap;
+    unsigned bits;
+} sk_vals;
+
+static dd_status sk_load(const uint8_t *s, sk_vals *d)
+{
+    if (dd__grow((void **)&d->v, &d->cap, dd_sketch_values(s) + 1, sizeof *d->v) != DD_OK)
+        return DD_ENOMEM;
+    d->n = dd_sketch_decode(s, d->v);
+    d->bits = dd_sketch_bits(s);
+    return DD_OK;
+}
+
+/* Whether the bounds stay under `need` for sketches x (decoded) and y (decoded into t);
+ * *u gets the bound (exact enough below need: dd_sketch_meet). */
+static bool sk_under(const sk_vals *x, const uint8_t *y, sk_vals *t, size_t need, size_t *u)
+{
+    unsigned bits;
+
+    if (sk_load(y, t) != DD_OK)
+        return false;
+    bits = x->bits < t->bits ? x->bits : t->bits;
+    *u = dd_sketch_meet(x->v, x->n, x->bits - bits, t->v, t->n, t->bits - bits, need);
+    return *u < need;
+}
+
+/* A filter thread's state: the sketches of the first document of the pairs it is on
+ * (candidates come sorted by it, so each is decoded once), and scratch for the second. */
+typedef struct sk_state {
+    uint32_t a;
+    bool grams; /* ga holds a's gram values */
+    sk_vals wa, ga, t;
+} sk_state;
+
 /* Whether accept() must reject the pair, by the bounds alone. */
-static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b, uint32_t **scr,
-                          size_t *scr_cap)
+static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b, sk_state *k)
 {
     const struct dd__result_mem *m = w->res->mem;
     const size_t *off = m->sk_off;
-    const uint8_t *sa, *sb;
-    double c0 = w->o->containment < 0.5 ? w->o->containment : 0.5;
     size_t na, nb, u;
 
     if (off[2 * a] == DD__NO_SKETCH || off[2 * b] == DD__NO_SKETCH)
         return false;
-    sa = m->sk + off[2 * a];
-    sb = m->sk + off[2 * b];
-    na = dd_sketch_count(sa);
-    nb = dd_sketch_count(sb);
-    if (dd__grow((void **)scr, scr_cap, dd_sketch_values(sa) + dd_sketch_values(sb) + 2,
-                 sizeof **scr) != DD_OK)
+    na = dd_sketch_count(m->sk + off[2 * a]);
+    nb = dd_sketch_count(m->sk + off[2 * b]);
+    if (na == 0 || nb == 0)
         return false;
-    u = dd_sketch_inter(sa, sb, *scr);
-    /* word_rule: REJECT when J < threshold and C < min(containment, 0.5) */
-    if (na == 0 || nb == 0 || u >= na + nb ||
-        (double)u / (double)(na + nb - u) >= w->o->threshold ||
-        (double)u / (double)(na < nb ? na : nb) >= c0)
+    if (k->a != a) {
+        if (sk_load(m->sk + off[2 * a], &k->wa) != DD_OK)
+            return false;
+        k->a = a;
+        k->grams = false;
+    }
+    if (!sk_under(&k->wa, m->sk + off[2 * b], &k->t,
+                  least_u(w, word_may_accept, na, nb, na + nb), &u))
         return false;
     if (w->o->containment <= 1.0 && u >= OCR_MIN_SHARED && dd__ocr_pair(w, a, b)) {
         size_t ga, gb;
         if (off[2 * a + 1] == DD__NO_SKETCH || off[2 * b + 1] == DD__NO_SKETCH)
             return false;
-        sa = m->sk + off[2 * a + 1];
-        sb = m->sk + off[2 * b + 1];
-        ga = dd_sketch_count(sa);
-        gb = dd_sketch_count(sb);
-        if (dd__grow((void **)scr, scr_cap, dd_sketch_values(sa) + dd_sketch_values(sb) + 2,
-                     sizeof **scr) != DD_OK)
+        ga = dd_sketch_count(m->sk + off[2 * a + 1]);
+        gb = dd_sketch_count(m->sk + off[2 * b + 1]);
+        if (!k->grams && sk_load(m->sk + off[2 * a + 1], &k->ga) != DD_OK)
             return false;
-        /* gram_rule: REJECT when the containment of the smaller gram set is under OCR_C (an
-         * empty one has 0) */
-        if (ga && gb && (double)dd_sketch_inter(sa, sb, *scr) / (double)(ga < gb ? ga : gb) >=
-                            OCR_C)
+        k->grams = true;
+        /* an empty gram set has containment 0: rejected */
+        if (ga && gb &&
+            !sk_under(&k->ga, m->sk + off[2 * b + 1], &k->t,
+                      least_u(w, gram_may_accept, ga, gb, ga < gb ? ga : gb), &u))
             return false;
     }
     return true;
@@ -368,16 +435,20 @@ static dd_status filter_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     filter_job *j = ctx;
     const uint8_t *fl = j->w->res->mem->flags;
-    uint32_t *scr = NULL;
-    size_t i, cap = 0;
+    sk_state k;
+    size_t i;
 
     (void)part;
+    memset(&k, 0, sizeof k);
+    k.a = UINT32_MAX;
     for (i = lo; i < hi; i++) {
         uint32_t a = (uint32_t)(j->cand[i] >> 32), b = (uint32_t)j->cand[i];
         /* pairs of two kept sets cost no reading: verified at once */
-        j->keep[i] = !((fl[a] | fl[b]) & DD__DOC_REREAD) || !bound_rejects(j->w, a, b, &scr, &cap);
+        j->keep[i] = !((fl[a] | fl[b]) & DD__DOC_REREAD) || !bound_rejects(j->w, a, b, &k);
     }
-    free(scr);
+    free(k.wa.v);
+    free(k.ga.v);
+    free(k.t.v);
     return DD_OK;
 }
 

@@ -64,6 +64,11 @@ struct dd_reader {
     char *text;         /* decoded text handed out */
     char *id, *title, *date;
     int rfd;            /* dd_reader_reread: the JSON Lines file open, named rname */
+    FILE *spool;        /* standard input's records, written as read (opts.spool_stdin) */
+    int spool_fd;       /* the spool, for reading again (a dup in readers made like this) */
+    char *spool_name;   /* the name its records carry as source ("-") */
+    long spool_len;     /* bytes written to it */
+    bool spooling;      /* the open JSON Lines input is written to the spool */
     char *rname;
     dd__strmap ids;     /* every id handed out -> index into seen */
     seen_at *seen;
@@ -85,6 +90,8 @@ dd_reader_opts dd_reader_opts_default(void)
     o.title_field = "title";
     o.date_field = "date";
     o.stdin_format = DD_STDIN_TEXT;
+    o.spool_stdin = true;
+    o.keep_records = true;
     return o;
 }
 
@@ -110,6 +117,7 @@ dd_status dd_reader_new(const dd_reader_opts *opts, dd_reader **out)
     dd__strmap_init(&r->ids);
     dd__arena_init(&r->src_names);
     r->rfd = -1;
+    r->spool_fd = -1;
     r->o = opts ? *opts : dd_reader_opts_default();
     f[0] = r->o.id_field ? r->o.id_field : "id";
     f[1] = r->o.text_field ? r->o.text_field : "text";
@@ -210,6 +218,11 @@ void dd_reader_free(dd_reader *r)
     free(r->rname);
     if (r->rfd >= 0)
         close(r->rfd);
+    if (r->spool)
+        fclose(r->spool);
+    if (r->spool_fd >= 0)
+        close(r->spool_fd);
+    free(r->spool_name);
     free(r->raw);
     free(r->ib);
     clear_doc_strings(r);
@@ -539,6 +552,9 @@ static dd_status open_jsonl(dd_reader *r, FILE *f, bool owned, const char *name)
 
 static void close_jsonl(dd_reader *r)
 {
+    if (r->spooling && fflush(r->spool) != 0) /* its records fail to read again, by name */
+        r->spool_len = -1;
+    r->spooling = false;
     if (!r->jcopy)
         r->bytes_done += r->jpos;
     if (r->jf_owned)
@@ -779,6 +795,54 @@ static dd_status next_line(dd_reader *r, const char **line, size_t *len, long *o
     }
 }
 
+/* ---- standard input kept in a temporary file ----------------------------------------
+ * Records of standard input cannot be read again from it, so callers kept what they needed
+ * (a pipeline: every shingle set) in memory. Written to an unlinked temporary file as they
+ * are read, they can be read again by offset like a JSON Lines file's, and memory stays
+ * what a file costs. The file is private to the process and goes with it. */
+
+static dd_status spool_open(dd_reader *r, const char *name)
+{
+    const char *dir = getenv("TMPDIR");
+    char *path;
+    int fd;
+
+    if (!dir || !*dir)
+        dir = "/tmp";
+    path = malloc(strlen(dir) + 32);
+    if (!path || !(r->spool_name = xstrdup(name))) {
+        free(path);
+        return DD_ENOMEM;
+    }
+    sprintf(path, "%s/dedup-stdin-XXXXXX", dir);
+    fd = mkstemp(path);
+    if (fd >= 0)
+        unlink(path);
+    free(path);
+    if (fd < 0 || !(r->spool = fdopen(fd, "w+b"))) {
+        if (fd >= 0)
+            close(fd);
+        return DD_OK; /* no temporary file: records are kept in memory, as before */
+    }
+    setvbuf(r->spool, NULL, _IOFBF, 1 << 20);
+    r->spool_fd = fd;
+    r->spooling = true;
+    return DD_OK;
+}
+
+/* Append a record line to the spool; its offset there, or -1 once writing failed. */
+static long spool_record(dd_reader *r, const char *line, size_t len)
+{
+    long off = r->spool_len;
+
+    if (off < 0 || fwrite(line, 1, len, r->spool) != len || putc('\n', r->spool) == EOF) {
+        r->spool_len = -1;
+        return -1;
+    }
+    r->spool_len += (long)len + 1;
+    return off;
+}
+
 /* One record line (r->jname, r->jline set) into *doc. */
 static dd_status parse_record(dd_reader *r, const char *line, size_t len, long off, dd_doc *doc)
 {
@@ -805,6 +869,7 @@ static dd_status parse_record(dd_reader *r, const char *line, size_t len, long o
 
 static dd_status next_record(dd_reader *r, dd_doc *doc)
 {
+    bool again;
     const char *line = NULL;
     size_t len = 0;
     long off = -1;
@@ -812,11 +877,15 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
 
     if (st != DD_OK)
         return st;
+    if (r->spooling)
+        off = spool_record(r, line, len);
     st = parse_record(r, line, len, off, doc);
-    if (st == DD_OK && (r->jcopy || off < 0))
-        doc->record = line;
-    else if (st == DD_OK)
-        doc->rereadable = true;
+    if (st != DD_OK)
+        return st;
+    again = off >= 0 && (r->spooling || !r->jcopy);
+    doc->rereadable = again;
+    if (!again || r->spooling) /* not by its file name: a copy for --emit */
+        doc->record = r->o.keep_records ? line : NULL;
     return st;
 }
 
@@ -830,7 +899,18 @@ dd_status dd_reader_new_like(const dd_reader *r, dd_reader **out)
     o.warning_ud = NULL;
     o.on_progress = NULL;
     o.progress_ud = NULL;
-    return dd_reader_new(&o, out);
+    if (dd_reader_new(&o, out) != DD_OK)
+        return DD_ENOMEM;
+    if (r->spool_name) { /* a spool that failed to write reads as gone */
+        (*out)->spool_name = xstrdup(r->spool_name);
+        (*out)->spool_fd = r->spool_fd >= 0 && r->spool_len >= 0 ? dup(r->spool_fd) : -1;
+        if (!(*out)->spool_name || (r->spool_len >= 0 && (*out)->spool_fd < 0)) {
+            dd_reader_free(*out);
+            *out = NULL;
+            return DD_ENOMEM;
+        }
+    }
+    return DD_OK;
 }
 
 /* Open `source` for records, keeping the last one open: candidates come in file order. */
@@ -854,14 +934,19 @@ static dd_status reread_record(dd_reader *r, const char *source, size_t line, lo
                                size_t len, dd_doc *doc)
 {
     size_t got = 0;
-    dd_status st = reread_open(r, source, line);
+    bool spooled = r->spool_name && strcmp(source, r->spool_name) == 0;
+    dd_status st = spooled ? DD_OK : reread_open(r, source, line);
+    int fd = spooled ? r->spool_fd : r->rfd;
 
+    if (spooled && (r->spool_fd < 0 || (r->spool && fflush(r->spool) != 0)))
+        return fail(r, DD_EIO, "%s:%zu: the temporary copy of standard input is gone", source,
+                    line);
     if (st != DD_OK)
         return st;
     if ((st = raw_reserve(r, len + 1)) != DD_OK)
         return st;
     while (got < len) {
-        ssize_t k = pread(r->rfd, r->raw + got, len - got, off + (off_t)got);
+        ssize_t k = pread(fd, r->raw + got, len - got, off + (off_t)got);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -988,8 +1073,12 @@ static dd_status start_input(dd_reader *r, const input *in, dd_doc *doc)
         size_t len = 0;
         dd_status st;
 
-        if (jsonl)
-            return open_jsonl(r, f, false, in->name) == DD_OK ? DD_END : DD_ENOMEM;
+        if (jsonl) {
+            if (open_jsonl(r, f, false, in->name) != DD_OK ||
+                (!in->stream && r->o.spool_stdin && !r->spool && spool_open(r, in->name) != DD_OK))
+                return DD_ENOMEM;
+            return DD_END;
+        }
         st = read_stream(r, f, in->name, &len);
         return st == DD_OK ? make_text_doc(r, in->name, len, doc) : st;
     }

@@ -2,6 +2,7 @@
  * which Jaccard and containment follow exactly. */
 #include <dedup/dedup.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 dd_set_score dd_verify_sets(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
@@ -158,11 +159,15 @@ size_t dd_sketch_count(const uint8_t *s)
     return get32(s + 4);
 }
 
-/* The sketch's values, ascending, each cut to its top `b` bits (b <= its own h + l). */
-static size_t sketch_decode(const uint8_t *s, unsigned b, uint32_t *out)
+unsigned dd_sketch_bits(const uint8_t *s)
+{
+    return (unsigned)s[8] + s[9];
+}
+
+size_t dd_sketch_decode(const uint8_t *s, uint32_t *out)
 {
     size_t m = get32(s), i = 0, byte, nbytes;
-    unsigned h = s[8], l = s[9], cut = h + l - b;
+    unsigned h = s[8], l = s[9];
     uint32_t mask = (1u << l) - 1;
     const uint8_t *lo = s + DD_SKETCH_HEADER, *hi = lo + (m * l + 7) / 8;
 
@@ -174,7 +179,7 @@ static size_t sketch_decode(const uint8_t *s, unsigned b, uint32_t *out)
             uint32_t low = (uint32_t)(lo[bit / 8] >> (bit % 8));
             if (bit % 8 + l > 8)
                 low |= (uint32_t)lo[bit / 8 + 1] << (8 - bit % 8);
-            out[i] = (((uint32_t)(p - i) << l) | (low & mask)) >> cut;
+            out[i] = ((uint32_t)(p - i) << l) | (low & mask);
             i++;
             x &= x - 1;
         }
@@ -182,23 +187,36 @@ static size_t sketch_decode(const uint8_t *s, unsigned b, uint32_t *out)
     return i;
 }
 
+/* The merge; with early, it stops once "c >= need" is settled either way. */
+static size_t meet(const uint32_t *x, size_t nx, unsigned sx, const uint32_t *y, size_t ny,
+                   unsigned sy, size_t need, bool early)
+{
+    size_t i = 0, j = 0, c = 0, step = 0;
+
+    while (i < nx && j < ny) {
+        uint32_t u = x[i] >> sx, v = y[j] >> sy;
+        if (early && (++step & 31) == 0) {
+            size_t rest = nx - i < ny - j ? nx - i : ny - j;
+            if (c >= need || c + rest < need)
+                return c >= need ? c : c + rest;
+        }
+        c += u == v;
+        i += u <= v;
+        j += v <= u;
+    }
+    return c;
+}
+
+size_t dd_sketch_meet(const uint32_t *x, size_t nx, unsigned sx, const uint32_t *y, size_t ny,
+                      unsigned sy, size_t need)
+{
+    return meet(x, nx, sx, y, ny, sy, need, true);
+}
+
 size_t dd_sketch_inter(const uint8_t *a, const uint8_t *b, uint32_t *scratch)
 {
-    unsigned ba = (unsigned)a[8] + a[9], bb = (unsigned)b[8] + b[9], bits = ba < bb ? ba : bb;
-    size_t na = sketch_decode(a, bits, scratch), nb, i = 0, j = 0, inter = 0;
-    uint32_t *x = scratch, *y = scratch + na;
+    unsigned ba = dd_sketch_bits(a), bb = dd_sketch_bits(b), bits = ba < bb ? ba : bb;
+    size_t na = dd_sketch_decode(a, scratch), nb = dd_sketch_decode(b, scratch + na);
 
-    nb = sketch_decode(b, bits, y);
-    while (i < na && j < nb) {
-        if (x[i] < y[j])
-            i++;
-        else if (x[i] > y[j])
-            j++;
-        else {
-            inter++;
-            i++;
-            j++;
-        }
-    }
-    return inter;
+    return meet(scratch, na, ba - bits, scratch + na, nb, bb - bits, 0, false);
 }

@@ -60,10 +60,17 @@ typedef struct dd_reader_opts {
     void *warning_ud;
     dd_reader_progress_fn on_progress; /**< may be NULL */
     void *progress_ud;
+    bool spool_stdin;  /**< keep the JSON Lines records of standard input in an unlinked
+                            temporary file ($TMPDIR, else /tmp) so they can be read again
+                            (dd_doc.rereadable) as a file's are, instead of being kept in
+                            memory by the caller */
+    bool keep_records; /**< hand out dd_doc.record for records that cannot be read again by
+                            their file name (standard input, archive members; --emit needs
+                            them); false saves a copy of every such record */
 } dd_reader_opts;
 
 /** Defaults: 64 MiB documents, fields id/text/title/date, stdin as one text document, no
- *  warning callback. */
+ *  warning callback, standard input spooled, records kept. */
 dd_reader_opts dd_reader_opts_default(void);
 
 typedef struct dd_reader dd_reader;

@@ -55,6 +55,21 @@ size_t dd_sketch_count(const uint8_t *s);
  *  dd_sketch_values(a) + dd_sketch_values(b) + 2 values. */
 size_t dd_sketch_inter(const uint8_t *a, const uint8_t *b, uint32_t *scratch);
 
+/** Bits of each value of the sketch at s. Two sketches compare at the smaller: a value cut
+ *  to fewer of its top bits is what the shorter sketch holds. */
+unsigned dd_sketch_bits(const uint8_t *s);
+
+/** The values of the sketch at s, ascending, at its own dd_sketch_bits, into out
+ *  (dd_sketch_values(s) slots). Returns how many. For comparing one sketch with many. */
+size_t dd_sketch_decode(const uint8_t *s, uint32_t *out);
+
+/** The multiset intersection of two ascending value lists, x's values shifted right by sx
+ *  bits and y's by sy (to a common width), stopping as soon as the answer to "is it at least
+ *  need?" is known. Returns r with r >= need exactly when the intersection is >= need, and
+ *  r >= the intersection when r < need (dd_sketch_inter is the exact count). */
+size_t dd_sketch_meet(const uint32_t *x, size_t nx, unsigned sx, const uint32_t *y, size_t ny,
+                      unsigned sy, size_t need);
+
 #ifdef __cplusplus
 }
 #endif

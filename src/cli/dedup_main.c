@@ -198,6 +198,7 @@ static int run(cli_opts *o)
     o->pipe.diag_ud = o;
     o->reader.on_warning = on_warning;
     o->reader.warning_ud = o;
+    o->reader.keep_records = o->emit; /* only --emit writes records of standard input */
     o->report.level = o->pipe.level;
     if (o->files_from && (rc = cli_read_list(o)) >= 0)
         return rc;

@@ -6,6 +6,9 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <dedup/dedup.h>
 
@@ -69,11 +72,181 @@ static void test_verify_symmetric(void **state)
     assert_true(fabs(ab.containment - 2.0 / 4.0) < 1e-12);
 }
 
+/* ---- bound sketches ---- */
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Two sets sharing `inter` elements, na and nb in all (distinct with overwhelming odds);
+ * with `sorted`, each sorted as the pipeline's sets are; `lowbits` makes the hashes small
+ * integers (no randomness of their own). */
+static void make_pair(uint64_t seed, size_t na, size_t nb, size_t inter, bool lowbits,
+                      uint64_t *a, uint64_t *b)
+{
+    size_t i;
+
+    for (i = 0; i < na || i < nb; i++) {
+        uint64_t x = lowbits ? seed * 100000 + i : splitmix(&seed);
+        uint64_t y = lowbits ? seed * 100000 + 50000 + i : splitmix(&seed);
+        if (i < na)
+            a[i] = x;
+        if (i < nb)
+            b[i] = i < inter ? x : y;
+    }
+}
+
+/* |A n B| and a lower bound: what the sketch must not undercut or exceed. */
+static size_t exact_inter(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    uint64_t *x = malloc((na + 1) * sizeof *x), *y = malloc((nb + 1) * sizeof *y);
+    size_t r;
+
+    memcpy(x, a, na * sizeof *x);
+    memcpy(y, b, nb * sizeof *y);
+    qsort(x, na, sizeof *x, cmp_u64);
+    qsort(y, nb, sizeof *y, cmp_u64);
+    r = dd_verify_sets(x, na, y, nb).inter;
+    free(x);
+    free(y);
+    return r;
+}
+
+static uint8_t *sketch(const uint64_t *h, size_t n, unsigned bits)
+{
+    uint32_t *scr = malloc((2 * n + 2) * sizeof *scr);
+    uint8_t *s = malloc(dd_sketch_bound(n, bits));
+    size_t bytes = dd_sketch_make(h, n, bits, scr, s);
+
+    assert_int_equal(bytes, dd_sketch_size(s));
+    assert_true(bytes <= dd_sketch_bound(n, bits));
+    assert_int_equal(dd_sketch_values(s), n);
+    free(scr);
+    return s;
+}
+
+static size_t sk_inter(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t *scr = malloc((dd_sketch_values(a) + dd_sketch_values(b) + 2) * sizeof *scr);
+    size_t r = dd_sketch_inter(a, b, scr);
+
+    free(scr);
+    return r;
+}
+
+/* The bounds hold for every size, overlap, low-bit count and hash shape: the sketch's
+ * intersection is never below |A n B|, its count never above the set size (and 0 only for
+ * an empty set), in both orders, and a sketch meets itself in all its values. */
+static void test_verify_sketch_bounds_hold(void **state)
+{
+    static const size_t sizes[][3] = {{0, 0, 0},     {0, 5, 0},      {1, 1, 1},
+                                      {1, 1, 0},     {2, 3, 2},      {17, 40, 9},
+                                      {100, 400, 50}, {400, 400, 40}, {400, 400, 390},
+                                      {5000, 60, 60}, {3000, 3000, 0}, {1000, 200, 150}};
+    static uint64_t a[5000], b[5000];
+    size_t i;
+    unsigned bits;
+
+    (void)state;
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        for (bits = 1; bits <= 8; bits++)
+            for (int shape = 0; shape < 2; shape++) {
+                size_t na = sizes[i][0], nb = sizes[i][1], in = sizes[i][2], ex;
+                uint8_t *sa, *sb;
+                make_pair(i * 16 + bits, na, nb, in, shape == 1, a, b);
+                ex = exact_inter(a, na, b, nb);
+                sa = sketch(a, na, bits);
+                sb = sketch(b, nb, bits);
+                if (sk_inter(sa, sb) < ex || sk_inter(sb, sa) < ex)
+                    fail_msg("sizes %zu: bits %u: bound %zu under %zu", i, bits,
+                             sk_inter(sa, sb), ex);
+                assert_true(dd_sketch_count(sa) <= na && dd_sketch_count(sb) <= nb);
+                assert_true((dd_sketch_count(sa) == 0) == (na == 0));
+                assert_int_equal(sk_inter(sa, sa), na);
+                free(sa);
+                free(sb);
+            }
+}
+
+/* Repeats in the input (shingles in text order) only loosen the bounds: the count stays at
+ * most the number of distinct hashes. */
+static void test_verify_sketch_repeats(void **state)
+{
+    uint64_t a[300], b[100], seed = 7;
+    size_t i;
+    uint8_t *sa, *sb;
+
+    (void)state;
+    for (i = 0; i < 100; i++)
+        b[i] = a[i] = a[i + 100] = a[i + 200] = splitmix(&seed); /* each three times in a */
+    sa = sketch(a, 300, 3);
+    sb = sketch(b, 100, 3);
+    assert_true(dd_sketch_count(sa) <= 100);
+    assert_true(sk_inter(sa, sb) >= 100);
+    free(sa);
+    free(sb);
+}
+
+/* A subset's sketch fits where its superset's was (the boilerplate pass rewrites a stripped
+ * set's sketch in place): dd_sketch_bound never decreases with n. */
+static void test_verify_sketch_bound_monotone(void **state)
+{
+    unsigned bits;
+    size_t n;
+
+    (void)state;
+    for (bits = 1; bits <= 8; bits++)
+        for (n = 1; n < 20000; n++)
+            assert_true(dd_sketch_bound(n - 1, bits) <= dd_sketch_bound(n, bits));
+}
+
+/* Tight enough to be useful: two sets of 400 sharing 40, at 3 low bits, are cut to
+ * b = floor(log2 400) + 3 = 11 bits. Each set's 360 unshared values fall into 2^11 values
+ * about Poisson(360 / 2048 = 0.176) each; a value adds min(count in A, count in B), so the
+ * false matches number about 2048 (1 - e^-0.176)^2 = 53, sd about sqrt(53) = 7.3. The mean
+ * over 20 pairs is then 40 + 54 within 6 (3.7 sd of a mean of 20); each pair stays far under
+ * the 200 that half containment would need. */
+static void test_verify_sketch_tight(void **state)
+{
+    static uint64_t a[400], b[400];
+    double sum = 0;
+    int t;
+
+    (void)state;
+    for (t = 0; t < 20; t++) {
+        uint8_t *sa, *sb;
+        size_t u;
+        make_pair(1000 + (uint64_t)t, 400, 400, 40, false, a, b);
+        sa = sketch(a, 400, 3);
+        sb = sketch(b, 400, 3);
+        u = sk_inter(sa, sb);
+        assert_in_range(u, 40, 160);
+        sum += (double)u;
+        free(sa);
+        free(sb);
+    }
+    assert_in_range((uint64_t)(sum / 20 + 0.5), 40 + 54 - 6, 40 + 54 + 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verify_hand_made_sets),
         cmocka_unit_test(test_verify_symmetric),
+        cmocka_unit_test(test_verify_sketch_bounds_hold),
+        cmocka_unit_test(test_verify_sketch_repeats),
+        cmocka_unit_test(test_verify_sketch_bound_monotone),
+        cmocka_unit_test(test_verify_sketch_tight),
     };
     return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
 }

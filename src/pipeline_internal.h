@@ -162,8 +162,8 @@ dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const u
 /* Scratch for bound sketches. */
 typedef struct dd__sketchbuf {
     uint64_t *gh;
-    uint32_t *scr;
-    size_t gh_cap, scr_cap;
+    uint32_t *gt, *scr;
+    size_t gh_cap, gt_cap, scr_cap;
 } dd__sketchbuf;
 
 void dd__sketchbuf_free(dd__sketchbuf *sb);

@@ -248,6 +248,7 @@ void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint3
 void dd__sketchbuf_free(dd__sketchbuf *sb)
 {
     free(sb->gh);
+    free(sb->gt);
     free(sb->scr);
     memset(sb, 0, sizeof *sb);
 }
@@ -276,9 +277,11 @@ dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, 
     if (st != DD_OK || ntok < OCR_MIN_TOKENS)
         return st;
     bound = dd_gram_bound(toks, ntok) + 1;
-    if (dd__grow((void **)&sb->gh, &sb->gh_cap, bound, sizeof *sb->gh) != DD_OK)
+    if (dd__grow((void **)&sb->gh, &sb->gh_cap, bound, sizeof *sb->gh) != DD_OK ||
+        dd__grow((void **)&sb->gt, &sb->gt_cap, bound, sizeof *sb->gt) != DD_OK)
         return DD_ENOMEM;
-    ng = dd_gram_hash(toks, ntok, seed, DD_GRAM_SAMPLE, sb->gh, NULL, bound);
+    /* the sample the gram sets are made of (a NULL tok would give every gram) */
+    ng = dd_gram_hash(toks, ntok, seed, DD_GRAM_SAMPLE, sb->gh, sb->gt, bound);
     return dd__sketch_put(sb, sb->gh, ng, SKETCH_GRAM_BITS, out, out_n, out_cap, gram_at);
 }
 

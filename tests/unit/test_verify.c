@@ -238,6 +238,42 @@ static void test_verify_sketch_tight(void **state)
     assert_in_range((uint64_t)(sum / 20 + 0.5), 40 + 54 - 6, 40 + 54 + 6);
 }
 
+/* dd_sketch_meet with a threshold: r >= need exactly when the intersection is, and r is
+ * still an upper bound below need; decoded lists of different widths meet at the smaller. */
+static void test_verify_sketch_meet_settles(void **state)
+{
+    static uint64_t a[700], b[300];
+    static uint32_t x[700], y[300];
+    static const size_t needs[] = {0, 1, 2, 10, 50, 100, 150, 200, 299, 300, 301, 1000};
+    size_t t, i;
+
+    (void)state;
+    for (t = 0; t < 8; t++) {
+        uint8_t *sa, *sb;
+        size_t nx, ny, exact;
+        unsigned bx, by, bits;
+        make_pair(77 + t, 700, 300, t * 40, false, a, b);
+        sa = sketch(a, 700, 3);
+        sb = sketch(b, 300, 2 + (unsigned)t % 4);
+        exact = sk_inter(sa, sb);
+        nx = dd_sketch_decode(sa, x);
+        ny = dd_sketch_decode(sb, y);
+        bx = dd_sketch_bits(sa);
+        by = dd_sketch_bits(sb);
+        bits = bx < by ? bx : by;
+        assert_int_equal(nx, 700);
+        assert_int_equal(ny, 300);
+        for (i = 0; i < sizeof needs / sizeof needs[0]; i++) {
+            size_t r = dd_sketch_meet(x, nx, bx - bits, y, ny, by - bits, needs[i]);
+            assert_int_equal(r >= needs[i], exact >= needs[i]);
+            if (r < needs[i])
+                assert_true(r >= exact);
+        }
+        free(sa);
+        free(sb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_verify_sketch_repeats),
         cmocka_unit_test(test_verify_sketch_bound_monotone),
         cmocka_unit_test(test_verify_sketch_tight),
+        cmocka_unit_test(test_verify_sketch_meet_settles),
     };
     return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
 }

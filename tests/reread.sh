@@ -42,11 +42,35 @@ same_as_kept() {
     fi
 }
 
+# piped NAME FILE.jsonl [ARGS...]: standard input through a pipe, past --keep-text (so read
+# again from its temporary copy, and its pairs filtered on their bound sketches), against the
+# same file by name, sets kept, and --emit unique of both (stdout: messages name the input).
+piped() {
+    local name=$1 file=$2
+    shift 2
+    "$DEDUP" --level copies --format csv "$@" "$file" >"$tmp/named" 2>/dev/null
+    cat "$file" | "$DEDUP" --level copies --format csv --keep-text 0 --stdin-format jsonl \
+        "$@" - >"$tmp/piped" 2>/dev/null
+    "$DEDUP" --level copies --emit unique "$@" "$file" >"$tmp/named.emit" 2>/dev/null
+    cat "$file" | "$DEDUP" --level copies --emit unique --keep-text 0 --stdin-format jsonl \
+        "$@" - >"$tmp/piped.emit" 2>/dev/null
+    if cmp -s "$tmp/named" "$tmp/piped" && cmp -s "$tmp/named.emit" "$tmp/piped.emit" &&
+        [ "$(wc -l <"$tmp/named")" -ge 2 ]; then
+        ok
+    else
+        bad "$name: piped and read again differs from the file with sets kept"
+        diff "$tmp/named" "$tmp/piped" | head -5
+    fi
+}
+
+piped "data/jsonl/sample piped" "$root/data/jsonl/sample.jsonl"
 same_as_kept "data/jsonl/sample" "$root/data/jsonl/sample.jsonl"
 same_as_kept "data/jsonl/sample -j1" "$root/data/jsonl/sample.jsonl" -j1
 if [ -d "$shared/data" ]; then
     same_as_kept "copies-dev" "$shared/data/copies-dev/corpus.jsonl"
     same_as_kept "reuters21578" "$shared/data/reuters21578/reuters21578.jsonl" -j2
+    piped "copies-dev piped" "$shared/data/copies-dev/corpus.jsonl"
+    piped "reuters21578 piped" "$shared/data/reuters21578/reuters21578.jsonl" -j2
 else
     echo "reread: ../shared/data not found, shared corpora skipped"
 fi

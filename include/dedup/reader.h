@@ -26,13 +26,16 @@ typedef struct dd_doc {
     const char *source;  /**< file the document came from ("-" for stdin) */
     size_t line;         /**< 1-based JSONL line, 0 for a whole-file document */
     const char *warning; /**< a repair that was made (e.g. "read as Latin-1"), or NULL */
-    long record_off;     /**< byte offset of the JSONL record in its file, -1 otherwise */
+    long record_off;     /**< byte offset of the JSONL record in its file (for standard
+                              input: in its temporary copy), -1 otherwise */
     size_t record_len;   /**< bytes of the JSONL record line (without the newline) */
     const char *record;  /**< the record line itself (record_len bytes) when its input
                               cannot be opened again by name (stdin, a stream, a compressed
-                              file or archive member), else NULL */
+                              file or archive member) and opts.keep_records is set, else
+                              NULL */
     bool rereadable;     /**< dd_reader_reread() can read it again (a regular file by its
-                              path, a record of a JSON Lines file by its offset) */
+                              path, a record of a JSON Lines file by its offset, a record of
+                              standard input from its temporary copy) */
 } dd_doc;
 
 typedef enum { DD_STDIN_TEXT = 0, DD_STDIN_JSONL = 1 } dd_stdin_format;

@@ -305,8 +305,8 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
 /* ---- rejecting pairs on their bound sketches -------------------------------------------
  * A pair with a document that is read again costs reading it (tens of microseconds); most
  * candidates on a corpus full of shared sentences share a sentence or two and fail every
- * rule. The sketches of the two sets (dd_sketch_make: kept for each read-again document,
- * made here for the kept ones) give an upper bound u on |A n B| and lower bounds on |A| and
+ * rule. The sketches of the two sets (dd_sketch_make: bitmaps kept for each read-again
+ * document, made here for the kept ones) give an upper bound u on |A n B| and lower bounds on |A| and
  * |B|; Jaccard and containment grow with |A n B| and shrink with the sizes, so when the
  * bounds already fail the word rule (and the OCR rule, on the gram sets, where it applies)
  * the exact scores fail it too: the pair is rejected without loading either set. The pairs
@@ -348,45 +348,15 @@ static size_t least_u(const dd__run *w, bool (*may)(const dd__run *, size_t, siz
     return lo;
 }
 
-/* One side's decoded sketch values. */
-typedef struct sk_vals {
-    uint32_t *v;
-    size_t n, cap;
-    unsigned bits;
-} sk_vals;
-
-static dd_status sk_load(const uint8_t *s, sk_vals *d)
+/* Whether the bound on |A n B| of two sketches stays under `need`; *u gets it. */
+static bool sk_under(const uint8_t *x, const uint8_t *y, size_t need, size_t *u)
 {
-    if (dd__grow((void **)&d->v, &d->cap, dd_sketch_values(s) + 1, sizeof *d->v) != DD_OK)
-        return DD_ENOMEM;
-    d->n = dd_sketch_decode(s, d->v);
-    d->bits = dd_sketch_bits(s);
-    return DD_OK;
-}
-
-/* Whether the bounds stay under `need` for sketches x (decoded) and y (decoded into t);
- * *u gets the bound (exact enough below need: dd_sketch_meet). */
-static bool sk_under(const sk_vals *x, const uint8_t *y, sk_vals *t, size_t need, size_t *u)
-{
-    unsigned bits;
-
-    if (sk_load(y, t) != DD_OK)
-        return false;
-    bits = x->bits < t->bits ? x->bits : t->bits;
-    *u = dd_sketch_meet(x->v, x->n, x->bits - bits, t->v, t->n, t->bits - bits, need);
+    *u = dd_sketch_inter(x, y);
     return *u < need;
 }
 
-/* A filter thread's state: the sketches of the first document of the pairs it is on
- * (candidates come sorted by it, so each is decoded once), and scratch for the second. */
-typedef struct sk_state {
-    uint32_t a;
-    bool grams; /* ga holds a's gram values */
-    sk_vals wa, ga, t;
-} sk_state;
-
 /* Whether accept() must reject the pair, by the bounds alone. */
-static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b, sk_state *k)
+static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b)
 {
     const struct dd__result_mem *m = w->res->mem;
     const size_t *off = m->sk_off;
@@ -396,15 +366,8 @@ static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b, sk_state *k)
         return false;
     na = dd_sketch_count(m->sk + off[2 * a]);
     nb = dd_sketch_count(m->sk + off[2 * b]);
-    if (na == 0 || nb == 0)
-        return false;
-    if (k->a != a) {
-        if (sk_load(m->sk + off[2 * a], &k->wa) != DD_OK)
-            return false;
-        k->a = a;
-        k->grams = false;
-    }
-    if (!sk_under(&k->wa, m->sk + off[2 * b], &k->t,
+    if (na == 0 || nb == 0 ||
+        !sk_under(m->sk + off[2 * a], m->sk + off[2 * b],
                   least_u(w, word_may_accept, na, nb, na + nb), &u))
         return false;
     if (w->o->containment <= 1.0 && u >= OCR_MIN_SHARED && dd__ocr_pair(w, a, b)) {
@@ -413,12 +376,9 @@ static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b, sk_state *k)
             return false;
         ga = dd_sketch_count(m->sk + off[2 * a + 1]);
         gb = dd_sketch_count(m->sk + off[2 * b + 1]);
-        if (!k->grams && sk_load(m->sk + off[2 * a + 1], &k->ga) != DD_OK)
-            return false;
-        k->grams = true;
         /* an empty gram set has containment 0: rejected */
         if (ga && gb &&
-            !sk_under(&k->ga, m->sk + off[2 * b + 1], &k->t,
+            !sk_under(m->sk + off[2 * a + 1], m->sk + off[2 * b + 1],
                       least_u(w, gram_may_accept, ga, gb, ga < gb ? ga : gb), &u))
             return false;
     }
@@ -435,20 +395,14 @@ static dd_status filter_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     filter_job *j = ctx;
     const uint8_t *fl = j->w->res->mem->flags;
-    sk_state k;
     size_t i;
 
     (void)part;
-    memset(&k, 0, sizeof k);
-    k.a = UINT32_MAX;
     for (i = lo; i < hi; i++) {
         uint32_t a = (uint32_t)(j->cand[i] >> 32), b = (uint32_t)j->cand[i];
         /* pairs of two kept sets cost no reading: verified at once */
-        j->keep[i] = !((fl[a] | fl[b]) & DD__DOC_REREAD) || !bound_rejects(j->w, a, b, &k);
+        j->keep[i] = !((fl[a] | fl[b]) & DD__DOC_REREAD) || !bound_rejects(j->w, a, b);
     }
-    free(k.wa.v);
-    free(k.ga.v);
-    free(k.t.v);
     return DD_OK;
 }
 

@@ -24,8 +24,8 @@ enum {
 };
 
 /* Bound sketches (dd_sketch_make) of the sets of documents that are read again, so most
- * candidate pairs are rejected without reading them (pipeline_copies.c): low bits per
- * element of the shingle set's and of the gram set's. */
+ * candidate pairs are rejected without reading them (pipeline_copies.c): the shingle set's
+ * at 2^3, the gram set's at 2^2 bits an element or so (the gram rule asks for 0.8). */
 enum { SKETCH_WORD_BITS = 3, SKETCH_GRAM_BITS = 2 };
 #define DD__NO_SKETCH SIZE_MAX
 
@@ -162,8 +162,8 @@ dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const u
 /* Scratch for bound sketches. */
 typedef struct dd__sketchbuf {
     uint64_t *gh;
-    uint32_t *gt, *scr;
-    size_t gh_cap, gt_cap, scr_cap;
+    uint32_t *gt;
+    size_t gh_cap, gt_cap;
 } dd__sketchbuf;
 
 void dd__sketchbuf_free(dd__sketchbuf *sb);

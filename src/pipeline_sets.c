@@ -249,7 +249,6 @@ void dd__sketchbuf_free(dd__sketchbuf *sb)
 {
     free(sb->gh);
     free(sb->gt);
-    free(sb->scr);
     memset(sb, 0, sizeof *sb);
 }
 
@@ -258,11 +257,11 @@ dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigne
 {
     size_t need = dd_sketch_bound(n, bits);
 
-    if (dd__grow((void **)&sb->scr, &sb->scr_cap, 2 * n + 2, sizeof *sb->scr) != DD_OK ||
-        dd__grow((void **)out, out_cap, *out_n + need, 1) != DD_OK)
+    (void)sb;
+    if (dd__grow((void **)out, out_cap, *out_n + need, 1) != DD_OK)
         return DD_ENOMEM;
     *at = *out_n;
-    *out_n += dd_sketch_make(h, n, bits, sb->scr, *out + *out_n);
+    *out_n += dd_sketch_make(h, n, bits, *out + *out_n);
     return DD_OK;
 }
 
@@ -287,25 +286,22 @@ dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, 
 
 /* A stripped set is a subset of what the sketch was made from, so its sketch is no larger
  * (dd_sketch_bound grows with n) and goes where the old one was. */
-static void sketch_over(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigned bits,
-                        uint8_t *at)
+static void sketch_over(const uint64_t *h, size_t n, unsigned bits, uint8_t *at)
 {
     assert(dd_sketch_bound(n, bits) <= dd_sketch_size(at));
-    dd_sketch_make(h, n, bits, sb->scr, at);
+    dd_sketch_make(h, n, bits, at);
 }
 
 dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const dd__setview *v)
 {
     struct dd__result_mem *m = w->res->mem;
-    size_t n = v->n > v->gn ? v->n : v->gn;
 
+    (void)sb;
     if (m->sk_off[2 * doc] == DD__NO_SKETCH)
         return DD_OK;
-    if (dd__grow((void **)&sb->scr, &sb->scr_cap, 2 * n + 2, sizeof *sb->scr) != DD_OK)
-        return DD_ENOMEM;
-    sketch_over(sb, v->set, v->n, SKETCH_WORD_BITS, m->sk + m->sk_off[2 * doc]);
+    sketch_over(v->set, v->n, SKETCH_WORD_BITS, m->sk + m->sk_off[2 * doc]);
     if (m->sk_off[2 * doc + 1] != DD__NO_SKETCH)
-        sketch_over(sb, v->gset, v->gn, SKETCH_GRAM_BITS, m->sk + m->sk_off[2 * doc + 1]);
+        sketch_over(v->gset, v->gn, SKETCH_GRAM_BITS, m->sk + m->sk_off[2 * doc + 1]);
     return DD_OK;
 }
 

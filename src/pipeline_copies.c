@@ -306,8 +306,8 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
  * A pair with a document that is read again costs reading it (tens of microseconds); most
  * candidates on a corpus full of shared sentences share a sentence or two and fail every
  * rule. The sketches of the two sets (dd_sketch_make: bitmaps kept for each read-again
- * document, made here for the kept ones) give an upper bound u on |A n B| and lower bounds on |A| and
- * |B|; Jaccard and containment grow with |A n B| and shrink with the sizes, so when the
+ * document, made here for the kept ones) give an upper bound u on |A n B| and lower bounds
+ * on |A| and |B|; Jaccard and containment grow with |A n B| and shrink with the sizes, so when the
  * bounds already fail the word rule (and the OCR rule, on the gram sets, where it applies)
  * the exact scores fail it too: the pair is rejected without loading either set. The pairs
  * left are verified exactly, as before, so the output is the same (docs/ALGORITHMS.md,

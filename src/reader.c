@@ -810,10 +810,8 @@ static dd_status spool_open(dd_reader *r, const char *name)
     if (!dir || !*dir)
         dir = "/tmp";
     path = malloc(strlen(dir) + 32);
-    if (!path || !(r->spool_name = xstrdup(name))) {
-        free(path);
+    if (!path)
         return DD_ENOMEM;
-    }
     sprintf(path, "%s/dedup-stdin-XXXXXX", dir);
     fd = mkstemp(path);
     if (fd >= 0)
@@ -824,6 +822,8 @@ static dd_status spool_open(dd_reader *r, const char *name)
             close(fd);
         return DD_OK; /* no temporary file: records are kept in memory, as before */
     }
+    if (!(r->spool_name = xstrdup(name)))
+        return DD_ENOMEM;
     setvbuf(r->spool, NULL, _IOFBF, 1 << 20);
     r->spool_fd = fd;
     r->spooling = true;

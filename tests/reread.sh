@@ -64,6 +64,11 @@ piped() {
 }
 
 piped "data/jsonl/sample piped" "$root/data/jsonl/sample.jsonl"
+# No temporary file to be had: the records' sets are kept, as before, with the same report.
+"$DEDUP" --level copies --format csv "$root/data/jsonl/sample.jsonl" >"$tmp/named" 2>/dev/null
+TMPDIR=$tmp/none "$DEDUP" --level copies --format csv --keep-text 0 --stdin-format jsonl - \
+    <"$root/data/jsonl/sample.jsonl" >"$tmp/piped" 2>/dev/null
+if cmp -s "$tmp/named" "$tmp/piped"; then ok; else bad "stdin without a temporary folder"; fi
 same_as_kept "data/jsonl/sample" "$root/data/jsonl/sample.jsonl"
 same_as_kept "data/jsonl/sample -j1" "$root/data/jsonl/sample.jsonl" -j1
 if [ -d "$shared/data" ]; then

@@ -421,13 +421,14 @@ static dd_status sketch_kept(dd__run *w)
         if (m->flags[d] & (DD__DOC_REREAD | DD__DOC_CHANGED))
             continue;
         v = dd__kept_set(m, (uint32_t)d);
-        st = dd__sketch_put(&sb, v.set, v.n, SKETCH_WORD_BITS, &m->sk, &m->sk_n, &m->sk_cap, &at);
+        st = dd__sketch_put(&sb, v.set, v.n, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH, &m->sk, &m->sk_n,
+                            &m->sk_cap, &at);
         m->sk_off[2 * d] = at;
         m->sk_off[2 * d + 1] = DD__NO_SKETCH;
         if (st == DD_OK && !(m->flags[d] & DD__DOC_NOGRAMS) &&
             w->res->docs[d].tokens >= OCR_MIN_TOKENS) {
-            st = dd__sketch_put(&sb, v.gset, v.gn, SKETCH_GRAM_BITS, &m->sk, &m->sk_n, &m->sk_cap,
-                                &at);
+            st = dd__sketch_put(&sb, v.gset, v.gn, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH, &m->sk,
+                                &m->sk_n, &m->sk_cap, &at);
             m->sk_off[2 * d + 1] = at;
         }
     }

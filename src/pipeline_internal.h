@@ -24,9 +24,11 @@ enum {
 };
 
 /* Bound sketches (dd_sketch_make) of the sets of documents that are read again, so most
- * candidate pairs are rejected without reading them (pipeline_copies.c): the shingle set's
- * at 2^3, the gram set's at 2^2 bits an element or so (the gram rule asks for 0.8). */
-enum { SKETCH_WORD_BITS = 3, SKETCH_GRAM_BITS = 2 };
+ * candidate pairs are rejected without reading them (pipeline_copies.c): 2^2 bits an element
+ * or so, and at least 2^11 bits for a shingle set (256 bytes: a news article of up to 500
+ * shingles), 2^9 for a gram set. Alike widths matter more than bits per element: a pair
+ * meets at the smaller width, where the longer set is dense (docs/ALGORITHMS.md). */
+enum { SKETCH_WORD_BITS = 2, SKETCH_WORD_WIDTH = 11, SKETCH_GRAM_BITS = 2, SKETCH_GRAM_WIDTH = 9 };
 #define DD__NO_SKETCH SIZE_MAX
 
 struct dd__result_mem {
@@ -168,10 +170,11 @@ typedef struct dd__sketchbuf {
 
 void dd__sketchbuf_free(dd__sketchbuf *sb);
 
-/* Append the sketch of the n hashes h (low bits `bits`) to out[*out_n..] (grown); *at is
- * where it starts. */
+/* Append the sketch of the n hashes h (low bits `bits`, at least 2^width bits) to
+ * out[*out_n..] (grown); *at is where it starts. */
 dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigned bits,
-                         uint8_t **out, size_t *out_n, size_t *out_cap, size_t *at);
+                         unsigned width, uint8_t **out, size_t *out_n, size_t *out_cap,
+                         size_t *at);
 
 /* A document's two sketches from its shingles sh[0..nsh) (text order) and, when it has
  * OCR_MIN_TOKENS tokens or more, its sampled grams (else *gram_at is DD__NO_SKETCH). */

@@ -253,15 +253,16 @@ void dd__sketchbuf_free(dd__sketchbuf *sb)
 }
 
 dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigned bits,
-                         uint8_t **out, size_t *out_n, size_t *out_cap, size_t *at)
+                         unsigned width, uint8_t **out, size_t *out_n, size_t *out_cap,
+                         size_t *at)
 {
-    size_t need = dd_sketch_bound(n, bits);
+    size_t need = dd_sketch_bound(n, bits, width);
 
     (void)sb;
     if (dd__grow((void **)out, out_cap, *out_n + need, 1) != DD_OK)
         return DD_ENOMEM;
     *at = *out_n;
-    *out_n += dd_sketch_make(h, n, bits, *out + *out_n);
+    *out_n += dd_sketch_make(h, n, bits, width, *out + *out_n);
     return DD_OK;
 }
 
@@ -270,7 +271,8 @@ dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, 
                          size_t *out_cap, size_t *word_at, size_t *gram_at)
 {
     size_t bound, ng;
-    dd_status st = dd__sketch_put(sb, sh, nsh, SKETCH_WORD_BITS, out, out_n, out_cap, word_at);
+    dd_status st = dd__sketch_put(sb, sh, nsh, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH, out, out_n,
+                                  out_cap, word_at);
 
     *gram_at = DD__NO_SKETCH;
     if (st != DD_OK || ntok < OCR_MIN_TOKENS)
@@ -281,15 +283,16 @@ dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, 
         return DD_ENOMEM;
     /* the sample the gram sets are made of (a NULL tok would give every gram) */
     ng = dd_gram_hash(toks, ntok, seed, DD_GRAM_SAMPLE, sb->gh, sb->gt, bound);
-    return dd__sketch_put(sb, sb->gh, ng, SKETCH_GRAM_BITS, out, out_n, out_cap, gram_at);
+    return dd__sketch_put(sb, sb->gh, ng, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH, out, out_n,
+                          out_cap, gram_at);
 }
 
 /* A stripped set is a subset of what the sketch was made from, so its sketch is no larger
  * (dd_sketch_bound grows with n) and goes where the old one was. */
-static void sketch_over(const uint64_t *h, size_t n, unsigned bits, uint8_t *at)
+static void sketch_over(const uint64_t *h, size_t n, unsigned bits, unsigned width, uint8_t *at)
 {
-    assert(dd_sketch_bound(n, bits) <= dd_sketch_size(at));
-    dd_sketch_make(h, n, bits, at);
+    assert(dd_sketch_bound(n, bits, width) <= dd_sketch_size(at));
+    dd_sketch_make(h, n, bits, width, at);
 }
 
 dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const dd__setview *v)
@@ -299,9 +302,10 @@ dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const 
     (void)sb;
     if (m->sk_off[2 * doc] == DD__NO_SKETCH)
         return DD_OK;
-    sketch_over(v->set, v->n, SKETCH_WORD_BITS, m->sk + m->sk_off[2 * doc]);
+    sketch_over(v->set, v->n, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH, m->sk + m->sk_off[2 * doc]);
     if (m->sk_off[2 * doc + 1] != DD__NO_SKETCH)
-        sketch_over(v->gset, v->gn, SKETCH_GRAM_BITS, m->sk + m->sk_off[2 * doc + 1]);
+        sketch_over(v->gset, v->gn, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH,
+                    m->sk + m->sk_off[2 * doc + 1]);
     return DD_OK;
 }
 

@@ -36,19 +36,20 @@ dd_set_score dd_verify_sets(const uint64_t *a, size_t na, const uint64_t *b, siz
 
 enum { MIN_WIDTH = 6, MAX_WIDTH = 30 };
 
-static unsigned sketch_width(size_t n, unsigned low_bits)
+static unsigned sketch_width(size_t n, unsigned low_bits, unsigned min_width)
 {
     unsigned w = 0;
 
     while (w < MAX_WIDTH && ((size_t)2 << w) <= n) /* floor(log2 n) */
         w++;
     w += low_bits < 1 ? 1 : low_bits > 8 ? 8 : low_bits;
+    w = w < min_width ? min_width : w;
     return w < MIN_WIDTH ? MIN_WIDTH : w > MAX_WIDTH ? MAX_WIDTH : w;
 }
 
-size_t dd_sketch_bound(size_t n, unsigned low_bits)
+size_t dd_sketch_bound(size_t n, unsigned low_bits, unsigned min_width)
 {
-    return DD_SKETCH_HEADER + ((size_t)1 << sketch_width(n, low_bits)) / 8;
+    return DD_SKETCH_HEADER + ((size_t)1 << sketch_width(n, low_bits, min_width)) / 8;
 }
 
 static void put32(uint8_t *p, size_t v)
@@ -62,9 +63,10 @@ static size_t get32(const uint8_t *p)
     return (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
 }
 
-size_t dd_sketch_make(const uint64_t *h, size_t n, unsigned low_bits, uint8_t *out)
+size_t dd_sketch_make(const uint64_t *h, size_t n, unsigned low_bits, unsigned min_width,
+                      uint8_t *out)
 {
-    unsigned w = sketch_width(n, low_bits);
+    unsigned w = sketch_width(n, low_bits, min_width);
     size_t bytes = DD_SKETCH_HEADER + ((size_t)1 << w) / 8, i, d = 0;
     uint8_t *bm = out + DD_SKETCH_HEADER;
     uint32_t mask = (uint32_t)(((size_t)1 << w) - 1);

@@ -23,7 +23,8 @@ dd_set_score dd_verify_sets(const uint64_t *a, size_t na, const uint64_t *b, siz
 
 /* ---- bound sketches --------------------------------------------------------------------
  * A compact stand-in for a set that bounds, never estimates: a bitmap of 2^w bits (w =
- * floor(log2 n) + low_bits, at least 6) with bit g(x) mod 2^w set for each element x, g a
+ * floor(log2 n) + low_bits, at least min_width and 6) with bit g(x) mod 2^w set for each
+ * element x, g a
  * remix of its hash. Two sketches meet at the smaller width c, the wider one folded (bit i of
  * the fold is the OR of its bits congruent to i mod 2^c): every shared element sets the same
  * bit in both, and the elements of A that share a bit with another of A number at most
@@ -35,12 +36,16 @@ dd_set_score dd_verify_sets(const uint64_t *a, size_t na, const uint64_t *b, siz
 enum { DD_SKETCH_HEADER = 9 };
 
 /** Bytes dd_sketch_make writes for n hashes; never less for a larger n. */
-size_t dd_sketch_bound(size_t n, unsigned low_bits);
+size_t dd_sketch_bound(size_t n, unsigned low_bits, unsigned min_width);
 
 /** Sketch the n hashes h (any order, repeats allowed: they only loosen the bounds) into out
- *  (dd_sketch_bound(n, low_bits) bytes). low_bits is 1..8: more bits, tighter bounds, about
- *  2^low_bits bits per element. Returns the bytes written (dd_sketch_size of out). */
-size_t dd_sketch_make(const uint64_t *h, size_t n, unsigned low_bits, uint8_t *out);
+ *  (dd_sketch_bound(n, low_bits, min_width) bytes). low_bits is 1..8: more bits, tighter
+ *  bounds, about 2^low_bits bits per element. Two sketches meet at the smaller width, where
+ *  the larger set is denser: a min_width (up to 30) that most sets reach keeps the widths of
+ *  a corpus alike, so sets of unlike sizes still bound tightly. Returns the bytes written
+ *  (dd_sketch_size of out). */
+size_t dd_sketch_make(const uint64_t *h, size_t n, unsigned low_bits, unsigned min_width,
+                      uint8_t *out);
 
 /** Bytes of the sketch at s. */
 size_t dd_sketch_size(const uint8_t *s);

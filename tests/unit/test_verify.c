@@ -124,11 +124,11 @@ static size_t exact_inter(const uint64_t *a, size_t na, const uint64_t *b, size_
 
 static uint8_t *sketch(const uint64_t *h, size_t n, unsigned bits)
 {
-    uint8_t *s = malloc(dd_sketch_bound(n, bits));
-    size_t bytes = dd_sketch_make(h, n, bits, s);
+    uint8_t *s = malloc(dd_sketch_bound(n, bits, 0));
+    size_t bytes = dd_sketch_make(h, n, bits, 0, s);
 
     assert_int_equal(bytes, dd_sketch_size(s));
-    assert_true(bytes <= dd_sketch_bound(n, bits));
+    assert_true(bytes <= dd_sketch_bound(n, bits, 0));
     assert_int_equal(dd_sketch_values(s), n);
     return s;
 }
@@ -201,7 +201,8 @@ static void test_verify_sketch_bound_monotone(void **state)
     (void)state;
     for (bits = 1; bits <= 8; bits++)
         for (n = 1; n < 20000; n++)
-            assert_true(dd_sketch_bound(n - 1, bits) <= dd_sketch_bound(n, bits));
+            assert_true(dd_sketch_bound(n - 1, bits, 0) <= dd_sketch_bound(n, bits, 0) &&
+                        dd_sketch_bound(n - 1, bits, 11) <= dd_sketch_bound(n, bits, 11));
 }
 
 /* Tight enough to be useful: two sets of 400 sharing 40, at 3 low bits, get bitmaps of
@@ -234,6 +235,39 @@ static void test_verify_sketch_tight(void **state)
     assert_in_range((uint64_t)(sum / 20 + 0.5), 124 - 8, 124 + 8);
 }
 
+/* Sets of unlike sizes meet at the smaller width, where the larger is dense: 100 shingles in
+ * 256 bits (floor(log2 100) + 2) against 700 folded to 256 bits (93% of them lit) bound 20
+ * shared ones at about 20 + 80 * 0.93 = 95, over the 50 that half containment of the smaller
+ * needs. With a width of at least 11 both have 2048 bits: about 2048 * (1 - e^(-80/2048)) *
+ * (1 - e^(-680/2048)) = 22 bits lit by chance, 2 hidden: about 44, under 50. Means of 20
+ * pairs (sd about 5 a pair). */
+static void test_verify_sketch_min_width(void **state)
+{
+    static uint64_t a[100], b[700];
+    double narrow = 0, wide = 0;
+    int t;
+
+    (void)state;
+    for (t = 0; t < 20; t++) {
+        uint8_t *s[4];
+        make_pair(500 + (uint64_t)t, 100, 700, 20, false, a, b);
+        for (int k = 0; k < 2; k++) {
+            unsigned mw = k ? 11 : 0;
+            s[2 * k] = malloc(dd_sketch_bound(100, 2, mw));
+            s[2 * k + 1] = malloc(dd_sketch_bound(700, 2, mw));
+            dd_sketch_make(a, 100, 2, mw, s[2 * k]);
+            dd_sketch_make(b, 700, 2, mw, s[2 * k + 1]);
+        }
+        narrow += (double)dd_sketch_inter(s[0], s[1]);
+        wide += (double)dd_sketch_inter(s[2], s[3]);
+        assert_true(dd_sketch_inter(s[2], s[3]) >= 20);
+        for (int k = 0; k < 4; k++)
+            free(s[k]);
+    }
+    assert_in_range((uint64_t)(narrow / 20 + 0.5), 80, 110);
+    assert_in_range((uint64_t)(wide / 20 + 0.5), 38, 49);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_verify_sketch_repeats),
         cmocka_unit_test(test_verify_sketch_bound_monotone),
         cmocka_unit_test(test_verify_sketch_tight),
+        cmocka_unit_test(test_verify_sketch_min_width),
     };
     return cmocka_run_group_tests_name("verify", tests, NULL, NULL);
 }

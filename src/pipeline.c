@@ -236,7 +236,7 @@ static dd_status check_opts(const dd_pipeline_opts *o)
 
 static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
 {
-    dd_minhash_opts mo = {o->num_perm, o->seed}, lo;
+    dd_minhash_opts mo = {o->num_perm, o->seed, DD_MINHASH_ONE_PERMUTATION}, lo, to;
 
     memset(w, 0, sizeof *w);
     w->o = o;
@@ -245,7 +245,8 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
     /* Sets are read again only at the copies level with MinHash candidates: the story
      * stage scores many more pairs, and SimHash fingerprints every set. */
     w->keep_sets = o->level == DD_LEVEL_STORIES || o->signature == DD_SIGNATURE_SIMHASH;
-    lo = (dd_minhash_opts){w->lead_n, o->seed};
+    lo = (dd_minhash_opts){w->lead_n, o->seed, DD_MINHASH_PERMUTATIONS};
+    to = (dd_minhash_opts){o->num_perm, o->seed, DD_MINHASH_PERMUTATIONS};
     w->res = calloc(1, sizeof *w->res);
     if (!w->res)
         return DD_ENOMEM;
@@ -260,8 +261,12 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
         return DD_ENOMEM;
     w->res->mem->set_off[0] = 0;
     w->res->mem->goff[0] = 0;
-    /* The permutations come from the seed in order, so these are mh's first lead_n. */
-    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK || dd_vocab_new(o->seed, &w->vocab) != DD_OK)
+    /* The permutations come from the seed in order, so the lead's are mh_terms's first
+     * lead_n. A document's shingle set is signed by one permutation (hundreds of elements,
+     * one hash each); the lead (32 shingles) and the story terms (a dozen) by permutations,
+     * which stay independent on sets much smaller than the signature. */
+    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK || dd_minhash_new(&to, &w->mh_terms) != DD_OK ||
+        dd_vocab_new(o->seed, &w->vocab) != DD_OK)
         return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
 }
@@ -269,6 +274,7 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
 static void finish(dd__run *w)
 {
     dd_minhash_free(w->mh);
+    dd_minhash_free(w->mh_terms);
     dd_minhash_free(w->mh_lead);
     dd_vocab_free(w->vocab);
     free(w->ocr_flag);

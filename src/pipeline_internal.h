@@ -89,8 +89,9 @@ enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 40, OCR_NOISE_TOKENS = 256 };
 typedef struct dd__run {
     const dd_pipeline_opts *o;
     dd_result *res;
-    dd_minhash *mh;      /* read-only once made: shared by the signing threads */
-    dd_minhash *mh_lead; /* the first lead_n of mh's permutations, for lead signatures */
+    dd_minhash *mh;       /* read-only once made: shared by the signing threads */
+    dd_minhash *mh_terms; /* permutations, for the story stage's top-term sets */
+    dd_minhash *mh_lead;  /* the first lead_n of mh_terms's permutations, for leads */
     dd_vocab *vocab;     /* read-only once made: the OCR noise estimate's words */
     uint8_t *ocr_flag;   /* per document: long enough, looks misread (pipeline_ocr.c) */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */

@@ -547,7 +547,7 @@ static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
         uint32_t *sig = j->sigs + d * np;
         st = dd_story_top_terms(vec_of(j->w->res->mem, d), k, top, &n);
         if (st == DD_OK && n)
-            dd_minhash_sign(j->w->mh, top, n, sig);
+            dd_minhash_sign(j->w->mh_terms, top, n, sig);
         else
             dd__lonely_sig(sig, np, d);
     }

@@ -110,7 +110,7 @@ static void line(const char *stage, double bytes, double docs, double secs)
 
 int main(int argc, char **argv)
 {
-    dd_minhash_opts mo = {128, 1};
+    dd_minhash_opts mo = {128, 1, DD_MINHASH_ONE_PERMUTATION}; /* as the pipeline signs documents */
     dd_minhash *mh;
     dd_reader *r;
     worker w[MAX_THREADS];

@@ -140,7 +140,7 @@ static size_t bin_of(uint64_t y, size_t k)
 /* One permutation hashing (Li, Owen and Zhang, NIPS 2012) with optimal densification
  * (Shrivastava, ICML 2017). Each element is mixed once: its top bits choose a bin, its low
  * 32 bits are the value, and each bin keeps its least value. An empty bin j then probes
- * bins fmix(probe + j, attempt) until it meets one that was filled by an element, and
+ * a seeded sequence of bins of its own until it meets one that was filled by an element, and
  * copies that bin's value; because the probe sequence depends only on j and the seed, two
  * sets copy from the same bin whenever both have it filled, which keeps the chance that
  * position j agrees equal to the Jaccard similarity. Never copying from a bin that was
@@ -170,17 +170,21 @@ static void sign_one_permutation(const dd_minhash *mh, const uint64_t *hashes, s
     if (nfilled == 0 || nfilled == k)
         return;
     for (j = 0; j < k; j++) {
-        uint64_t attempt;
+        uint64_t attempt, x;
         if (filled[j])
             continue;
-        /* Each probe meets a filled bin with chance nfilled / k, so 64 k probes all miss
-         * with chance below e^-64; the scan after them only makes the loop provably end. */
+        /* The probe sequence: a mix of the seed and j, then Knuth's MMIX LCG, whose top bits
+         * (the ones bin_of reads) are well distributed; one multiply a probe. Each probe
+         * meets a filled bin with chance nfilled / k, so 64 k probes all miss with chance
+         * below e^-64; the scan after them only makes the loop provably end. */
+        x = fmix64(mh->probe ^ (uint64_t)j * 0x9E3779B97F4A7C15ULL);
         for (attempt = 1; attempt <= 64 * (uint64_t)k; attempt++) {
-            size_t c = bin_of(fmix64((mh->probe + j) * 0x9E3779B97F4A7C15ULL + attempt), k);
+            size_t c = bin_of(x, k);
             if (filled[c]) {
                 sig[j] = sig[c];
                 break;
             }
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         }
         for (i = 1; sig[j] == UINT32_MAX; i++)
             if (filled[(j + i) % k])

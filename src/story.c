@@ -14,12 +14,6 @@
 
 typedef dd__hw tw;
 
-static int cmp_hash(const void *pa, const void *pb)
-{
-    const tw *a = pa, *b = pb;
-    return (a->h > b->h) - (a->h < b->h);
-}
-
 dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t top_k,
                           uint64_t *out_h, float *out_w, size_t *n_out)
 {
@@ -36,8 +30,7 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
     }
     if (n)
         memcpy(s, h, n * sizeof *s);
-    if (n > 1)
-        qsort(s, n, sizeof *s, dd__cmp_u64);
+    dd__sort_u64(s, n);
     while (i < n) { /* sublinear tf times idf */
         size_t j = i;
         while (j < n && s[j] == s[i])
@@ -47,9 +40,9 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
         i = j;
     }
     if (d > top_k) {
-        qsort(t, d, sizeof *t, dd__cmp_hw_desc);
+        dd__select_hw_desc(t, d, top_k);
         d = top_k;
-        qsort(t, d, sizeof *t, cmp_hash);
+        dd__sort_hw_hash(t, d); /* hashes are distinct here */
     }
     for (i = 0; i < d; i++)
         norm += t[i].w * t[i].w;
@@ -80,10 +73,10 @@ dd_status dd_story_top_terms(dd_vec v, size_t k, uint64_t *out, size_t *n_out)
         return DD_ENOMEM;
     for (i = 0; i < v.n; i++)
         t[i] = (tw){v.h[i], v.w[i]};
-    qsort(t, v.n, sizeof *t, dd__cmp_hw_desc);
+    dd__select_hw_desc(t, v.n, k);
     for (i = 0; i < k; i++)
         out[i] = t[i].h;
-    qsort(out, k, sizeof *out, dd__cmp_u64);
+    dd__sort_u64(out, k);
     free(t);
     return DD_OK;
 }

@@ -49,6 +49,15 @@ typedef struct dd__hw {
 /** qsort comparator for dd__hw: heaviest first, ties to the smaller hash. */
 int dd__cmp_hw_desc(const void *a, const void *b);
 
+/** In-place introsorts with the comparison inlined (sort.c): ascending values; heaviest
+ *  first with ties to the smaller hash (the order of dd__cmp_hw_desc); by hash alone
+ *  (equal hashes in any order). */
+void dd__sort_u64(uint64_t *v, size_t n);
+void dd__sort_hw_desc(dd__hw *v, size_t n);
+void dd__sort_hw_hash(dd__hw *v, size_t n);
+/** Reorder so that v[0..k) are the k first of dd__sort_hw_desc's order, in any order. */
+void dd__select_hw_desc(dd__hw *v, size_t n, size_t k);
+
 /** qsort comparator for uint64_t. */
 int dd__cmp_u64(const void *a, const void *b);
 /** Sort and remove duplicates in place; returns the new length. */

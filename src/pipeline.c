@@ -242,9 +242,9 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
     w->o = o;
     w->reader = r;
     w->lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
-    /* Sets are read again only at the copies level with MinHash candidates: the story
-     * stage scores many more pairs, and SimHash fingerprints every set. */
-    w->keep_sets = o->level == DD_LEVEL_STORIES || o->signature == DD_SIGNATURE_SIMHASH;
+    /* Sets are read again when needed, at both levels (the story stage needs them only for
+     * the pairs of its clusters); SimHash fingerprints every set, so it keeps them. */
+    w->keep_sets = o->signature == DD_SIGNATURE_SIMHASH;
     lo = (dd_minhash_opts){w->lead_n, o->seed, DD_MINHASH_PERMUTATIONS};
     to = (dd_minhash_opts){o->num_perm, o->seed, DD_MINHASH_PERMUTATIONS};
     w->res = calloc(1, sizeof *w->res);

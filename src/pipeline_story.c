@@ -719,38 +719,73 @@ static dd_status pair_fact_lists(const dd_result *res, dd_pair_score *p)
     return st;
 }
 
+/* Pairs of one story are reported with their shingle Jaccard and containment. A copy pair
+ * has them from the copies pass; the sets of the others are loaded a block of pairs at a
+ * time (dd__sets_load: kept in memory, or read again and stripped of boilerplate as the
+ * copies pass would), so the stories level keeps no more sets than the copies level does. */
+enum { STORY_PAIR_BLOCK = 4096 };
+
 static dd_status story_pairs(dd__run *w, const uint64_t *cand,
                              const double *sim, size_t n_cand, const uint32_t *label)
 {
     dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
     dd_pair_score *out = malloc((n_cand + 1) * sizeof *out);
-    size_t i, n = 0, c = 0;
+    uint32_t *docs = malloc((2 * STORY_PAIR_BLOCK + 1) * sizeof *docs);
+    size_t *todo = malloc((STORY_PAIR_BLOCK + 1) * sizeof *todo);
+    size_t i = 0, n = 0, c = 0;
+    dd_status st = out && docs && todo ? DD_OK : DD_ENOMEM;
 
-    if (!out)
-        return DD_ENOMEM;
     res->n_copy_pairs = res->n_pairs;
-    for (i = 0; i < n_cand; i++) {
-        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
-        dd_set_score s;
-        if (label[a] != label[b])
-            continue;
-        while (c < res->n_pairs && (res->pairs[c].a < a ||
-                                    (res->pairs[c].a == a && res->pairs[c].b < b)))
-            c++;
-        s = dd_verify_sets(m->set + m->set_off[a], m->set_off[a + 1] - m->set_off[a],
-                           m->set + m->set_off[b], m->set_off[b + 1] - m->set_off[b]);
-        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment, sim[i], false, NULL, NULL, NULL};
-        out[n].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
-        if (pair_fact_lists(res, &out[n++]) != DD_OK) {
-            free(out);
-            return DD_ENOMEM;
+    while (st == DD_OK && i < n_cand) {
+        size_t nd = 0, nt = 0, k, j;
+        dd__setblock b;
+        /* the next block: candidates whose sides share a cluster, until STORY_PAIR_BLOCK of
+         * them need sets */
+        for (; st == DD_OK && i < n_cand && nt < STORY_PAIR_BLOCK; i++) {
+            uint32_t a = (uint32_t)(cand[i] >> 32), bb = (uint32_t)cand[i];
+            if (label[a] != label[bb])
+                continue;
+            while (c < res->n_pairs &&
+                   (res->pairs[c].a < a || (res->pairs[c].a == a && res->pairs[c].b < bb)))
+                c++;
+            out[n] = (dd_pair_score){a, bb, 0, 0, sim[i], false, NULL, NULL, NULL};
+            if (c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == bb) {
+                out[n].copy = true;
+                out[n].jaccard = res->pairs[c].jaccard;
+                out[n].containment = res->pairs[c].containment;
+            } else {
+                todo[nt++] = n;
+                docs[nd++] = a;
+                docs[nd++] = bb;
+            }
+            st = pair_fact_lists(res, &out[n++]);
         }
+        if (st != DD_OK || nd == 0)
+            break;
+        qsort(docs, nd, sizeof *docs, cmp_u32);
+        for (k = j = 0; k < nd; k++)
+            if (!j || docs[k] != docs[j - 1])
+                docs[j++] = docs[k];
+        st = dd__sets_load(w, docs, j, &b);
+        for (k = 0; st == DD_OK && k < nt; k++) {
+            dd_pair_score *p = &out[todo[k]];
+            const dd__setview *va = dd__sets_get(&b, p->a), *vb = dd__sets_get(&b, p->b);
+            dd_set_score sc = dd_verify_sets(va->set, va->n, vb->set, vb->n);
+            p->jaccard = sc.jaccard;
+            p->containment = sc.containment;
+        }
+        dd__sets_free(&b);
+    }
+    free(docs);
+    free(todo);
+    if (st != DD_OK) {
+        free(out);
+        return st;
     }
     free(res->pairs);
     res->pairs = out;
     res->n_pairs = n;
-    m->pairs_cap = n_cand + 1;
+    res->mem->pairs_cap = n_cand + 1;
     if (n > 1)
         qsort(res->pairs, n, sizeof *res->pairs, cmp_pair);
     return DD_OK;

@@ -117,7 +117,7 @@ double dd_story_similarity(dd_vec a, dd_vec b, double penalty)
 
 dd_story_opts dd_story_opts_default(void)
 {
-    dd_story_opts o = {0.36, 4.0, 0.2, 0.15};
+    dd_story_opts o = {0.36, 4.0, 0.2, 0.15, 0.5};
     return o;
 }
 
@@ -136,6 +136,9 @@ typedef struct sclu {
     size_t size;
     double dmin, dmax; /* dates in days, NaN when none is known */
     uint32_t version;
+    uint64_t *q;   /* the quoted-word runs of its members, sorted, distinct */
+    size_t n_q;
+    bool quoted;   /* two of its members quote the same words */
 } sclu;
 
 typedef struct heap_item {
@@ -149,6 +152,7 @@ typedef struct hac {
     heap_item *heap;
     size_t n_heap, cap_heap;
     const dd_story_opts *o;
+    const dd_story_quotes *quotes;
 } hac;
 
 static uint32_t hac_find(hac *h, uint32_t x)
@@ -214,6 +218,75 @@ static bool dates_fit(const hac *h, const sclu *a, const sclu *b)
     lo = a->dmin < b->dmin ? a->dmin : b->dmin;
     hi = a->dmax > b->dmax ? a->dmax : b->dmax;
     return hi - lo <= h->o->max_days;
+}
+
+/* ---- quotes: a group of versions keeps out what quotes other words ---------------------- */
+
+static size_t common_sorted(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, k = 0;
+
+    while (i < na && j < nb) {
+        if (a[i] < b[j])
+            i++;
+        else if (a[i] > b[j])
+            j++;
+        else {
+            k++;
+            i++;
+            j++;
+        }
+    }
+    return k;
+}
+
+/* Add the sorted, distinct values b[0..nb) to c's quotes; c becomes quoted when they share
+ * one. */
+static dd_status add_quotes(sclu *c, const uint64_t *b, size_t nb)
+{
+    uint64_t *u;
+    size_t i = 0, j = 0, k = 0;
+
+    if (nb == 0)
+        return DD_OK;
+    u = malloc((c->n_q + nb) * sizeof *u);
+    if (!u)
+        return DD_ENOMEM;
+    while (i < c->n_q || j < nb) {
+        if (j >= nb || (i < c->n_q && c->q[i] < b[j]))
+            u[k++] = c->q[i++];
+        else if (i >= c->n_q || b[j] < c->q[i])
+            u[k++] = b[j++];
+        else {
+            u[k++] = c->q[i++];
+            j++;
+            c->quoted = true;
+        }
+    }
+    free(c->q);
+    c->q = u;
+    c->n_q = k;
+    return DD_OK;
+}
+
+/* Does group g refuse cluster x, which has `common` quoted runs in common with it? */
+static bool refuses(const hac *h, const sclu *g, const sclu *x, size_t common)
+{
+    return g->quoted && g->size >= DD_STORY_QUOTE_GROUP && x->n_q >= DD_STORY_QUOTE_MIN &&
+           (double)common < h->o->quote_share * (double)x->n_q;
+}
+
+/* May clusters a and b merge as far as their quotes tell? A group of versions of one report
+ * (DD_STORY_QUOTE_GROUP members or more, two quoting the same words) takes in no cluster
+ * that quotes other words. */
+static bool quotes_fit(const hac *h, const sclu *a, const sclu *b)
+{
+    size_t common;
+
+    if (!h->quotes || h->o->quote_share <= 0 || (!a->quoted && !b->quoted))
+        return true;
+    common = common_sorted(a->q, a->n_q, b->q, b->n_q);
+    return !refuses(h, a, b, common) && !refuses(h, b, a, common);
 }
 
 static dd_status add_edge(sclu *c, uint32_t to, double sum)
@@ -284,6 +357,10 @@ static dd_status merge(hac *h, uint32_t a, uint32_t b)
     }
     x->version++;
     h->parent[b] = a;
+    if (add_quotes(x, y->q, y->n_q) != DD_OK)
+        return DD_ENOMEM;
+    x->quoted = x->quoted || y->quoted;
+    free(y->q);
     free(y->e);
     memset(y, 0, sizeof *y);
     return refresh(h, a);
@@ -312,6 +389,9 @@ static dd_status hac_init(hac *h, const double *days, size_t n, const uint64_t *
         }
         if (label[i] != i)
             h->parent[i] = label[i];
+        if (h->quotes && st == DD_OK)
+            st = add_quotes(c, h->quotes->h + h->quotes->off[i],
+                            h->quotes->off[i + 1] - h->quotes->off[i]);
     }
     for (i = 0; st == DD_OK && i < n_pairs; i++) {
         uint32_t a = label[pairs[i] >> 32], b = label[(uint32_t)pairs[i]];
@@ -331,16 +411,18 @@ static void hac_free(hac *h, size_t n)
 {
     size_t i;
 
-    for (i = 0; h->c && i < n; i++)
+    for (i = 0; h->c && i < n; i++) {
         free(h->c[i].e);
+        free(h->c[i].q);
+    }
     free(h->c);
     free(h->parent);
     free(h->heap);
 }
 
 dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
-                           const double *sim, size_t n_pairs, const dd_story_opts *o,
-                           uint32_t *label)
+                           const double *sim, size_t n_pairs, const dd_story_quotes *quotes,
+                           const dd_story_opts *o, uint32_t *label)
 {
     hac h;
     size_t i;
@@ -348,12 +430,15 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
 
     memset(&h, 0, sizeof h);
     h.o = o;
+    h.quotes = quotes;
     st = hac_init(&h, days, n, pairs, sim, n_pairs, label);
     while (st == DD_OK && h.n_heap) {
         heap_item it = heap_pop(&h);
         if (h.parent[it.a] != it.a || h.parent[it.b] != it.b ||
             h.c[it.a].version != it.va || h.c[it.b].version != it.vb)
             continue; /* stale: a fresher entry was pushed when things changed */
+        if (!quotes_fit(&h, &h.c[it.a], &h.c[it.b]))
+            continue; /* pushed again if either changes */
         st = merge(&h, it.a, it.b);
     }
     for (i = 0; st == DD_OK && i < n; i++)

@@ -104,7 +104,7 @@ static void cluster(const uint64_t *pairs, const double *sim, size_t np, const d
     o.threshold = threshold;
     for (i = 0; i < n; i++)
         label[i] = (uint32_t)i;
-    assert_int_equal(dd_story_cluster(days, n, pairs, sim, np, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, n, pairs, sim, np, NULL, &o, label), DD_OK);
 }
 
 static void test_story_cluster_does_not_chain(void **state)
@@ -167,14 +167,14 @@ static void test_story_cluster_seeded_groups(void **state)
 
     (void)state;
     o.threshold = 0.5;
-    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, NULL, &o, label), DD_OK);
     assert_int_equal(label[0], 0);
     assert_int_equal(label[1], 0);
     assert_int_equal(label[2], 2);
     o.threshold = 0.4;
     label[0] = label[1] = 0;
     label[2] = 2;
-    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, NULL, &o, label), DD_OK);
     assert_int_equal(label[2], 0);
 }
 
@@ -212,8 +212,8 @@ static void test_story_cluster_empty(void **state)
     dd_story_opts o = dd_story_opts_default();
 
     (void)state;
-    assert_int_equal(dd_story_cluster(days, 0, NULL, NULL, 0, &o, label), DD_OK);
-    assert_int_equal(dd_story_cluster(days, 1, NULL, NULL, 0, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 0, NULL, NULL, 0, NULL, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 1, NULL, NULL, 0, NULL, &o, label), DD_OK);
     assert_int_equal(label[0], 0);
 }
 
@@ -236,7 +236,7 @@ static void test_story_attach_derived(void **state)
     (void)state;
     for (i = 0; i < 6; i++)
         label[i] = (uint32_t)i;
-    assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, NULL, &o, label), DD_OK);
     assert_true(label[1] == label[0] && label[2] == label[0]);
     assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
     assert_int_equal(dd_story_attach(days, 6, pairs, sim, none, 8, &o, label), DD_OK);

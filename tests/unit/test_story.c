@@ -217,6 +217,53 @@ static void test_story_cluster_empty(void **state)
     assert_int_equal(label[0], 0);
 }
 
+/* Cluster four documents: {0,1,2} are versions of one report (0.8, 0.7, 0.7) and 3
+ * resembles each at 0.5; without `trio`, 2 resembles nothing. 0 and 1 quote runs 1, 2, 3,
+ * 2 quotes 1, 2, 5, and 3 quotes q3[0..n3). Does 3 join 0? */
+static bool join_quoted(const uint64_t *q3, size_t n3, bool trio, bool with_quotes,
+                        double share)
+{
+    const uint64_t all[] = {P(0, 1), P(0, 2), P(1, 2), P(0, 3), P(1, 3), P(2, 3)};
+    const uint64_t pair[] = {P(0, 1), P(0, 3), P(1, 3)};
+    const double sim[] = {0.8, 0.7, 0.7, 0.5, 0.5, 0.5}, pair_sim[] = {0.8, 0.5, 0.5};
+    const double days[4] = {NAN, NAN, NAN, NAN};
+    uint64_t h[16] = {1, 2, 3, 1, 2, 3, 1, 2, 5};
+    size_t off[5] = {0, 3, 6, 9, 9}, i;
+    dd_story_quotes q = {h, off};
+    dd_story_opts o = dd_story_opts_default();
+    uint32_t label[4] = {0, 1, 2, 3};
+
+    for (i = 0; i < n3; i++)
+        h[9 + i] = q3[i];
+    off[4] = 9 + n3;
+    o.quote_share = share;
+    assert_int_equal(dd_story_cluster(days, 4, trio ? all : pair, trio ? sim : pair_sim,
+                                      trio ? 6 : 3, with_quotes ? &q : NULL, &o, label),
+                     DD_OK);
+    assert_int_equal(label[1], label[0]);
+    return label[3] == label[0];
+}
+
+static void test_story_cluster_quotes(void **state)
+{
+    const uint64_t other[] = {7, 8, 9}, some[] = {1, 2, 9}, one[] = {1, 9}, few[] = {9};
+
+    (void)state;
+    /* Without quotes, 3 joins the three (mean 0.5). */
+    assert_true(join_quoted(other, 3, true, false, 0.5));
+    /* The three share quoted words; 3 quotes three runs of its own: another report. */
+    assert_false(join_quoted(other, 3, true, true, 0.5));
+    /* Two of its three runs are the group's: a version that keeps the quotes. */
+    assert_true(join_quoted(some, 3, true, true, 0.5));
+    assert_false(join_quoted(some, 3, true, true, 0.9));
+    /* Fewer than DD_STORY_QUOTE_MIN runs say nothing; a share of 0 turns the test off. */
+    assert_true(join_quoted(few, 1, true, true, 0.5));
+    assert_true(join_quoted(one, 2, true, true, 0.5));
+    assert_true(join_quoted(other, 3, true, true, 0));
+    /* A pair is not yet a group of versions (DD_STORY_QUOTE_GROUP). */
+    assert_true(join_quoted(other, 3, false, true, 0.5));
+}
+
 static void test_story_attach_derived(void **state)
 {
     /* {0,1,2} is a cluster whose centre is 0 (0-1 0.7, 0-2 0.7, 1-2 0.5); 3 resembles 0 at
@@ -304,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_story_cluster_seeded_groups),
         cmocka_unit_test(test_story_cluster_pair_order_irrelevant),
         cmocka_unit_test(test_story_cluster_empty),
+        cmocka_unit_test(test_story_cluster_quotes),
     };
     return cmocka_run_group_tests_name("story", tests, NULL, NULL);
 }

@@ -1010,8 +1010,8 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
 
 /* Lone documents derived from a cluster's centre join it (dd_story_attach). */
 static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint64_t *cand,
-                                const double *sim, size_t n_cand, const dd_story_opts *so,
-                                uint32_t *label)
+                                const double *sim, size_t n_cand, const dd_story_quotes *q,
+                                const dd_story_opts *so, uint32_t *label)
 {
     uint8_t *evid = malloc(n_cand + 1);
     uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size);
@@ -1035,7 +1035,7 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
         evid[i] = derivation(&f);
     }
     free(size);
-    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, so, label);
+    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, q, so, label);
     free(evid);
     return st;
 }
@@ -1045,6 +1045,8 @@ dd_status dd__story_run(dd__run *w)
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
     dd_story_opts so = dd_story_opts_default();
+    dd_story_quotes q = {m->quote_h, m->quote_off};
+    const dd_story_quotes *quotes = res->n_docs ? &q : NULL; /* no document, no offsets */
     uint64_t *cand = NULL;
     double *sim = NULL;
     size_t n_cand = 0;
@@ -1076,11 +1078,9 @@ dd_status dd__story_run(dd__run *w)
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {
             memcpy(label, res->near_copy, res->n_docs * sizeof *label);
-            dd_story_quotes q = {m->quote_h, m->quote_off};
-            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand,
-                                  res->n_docs ? &q : NULL, &so, label);
+            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, quotes, &so, label);
             if (st == DD_OK)
-                st = attach_derived(w, idf, cand, sim, n_cand, &so, label);
+                st = attach_derived(w, idf, cand, sim, n_cand, quotes, &so, label);
             if (st == DD_OK)
                 st = story_pairs(w, cand, sim, n_cand, label);
             if (st == DD_OK)

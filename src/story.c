@@ -270,23 +270,23 @@ static dd_status add_quotes(sclu *c, const uint64_t *b, size_t nb)
 }
 
 /* Does group g refuse cluster x, which has `common` quoted runs in common with it? */
-static bool refuses(const hac *h, const sclu *g, const sclu *x, size_t common)
+static bool refuses(const sclu *g, const sclu *x, size_t common, double share)
 {
     return g->quoted && g->size >= DD_STORY_QUOTE_GROUP && x->n_q >= DD_STORY_QUOTE_MIN &&
-           (double)common < h->o->quote_share * (double)x->n_q;
+           (double)common < share * (double)x->n_q;
 }
 
 /* May clusters a and b merge as far as their quotes tell? A group of versions of one report
  * (DD_STORY_QUOTE_GROUP members or more, two quoting the same words) takes in no cluster
  * that quotes other words. */
-static bool quotes_fit(const hac *h, const sclu *a, const sclu *b)
+static bool quotes_fit(const sclu *a, const sclu *b, double share)
 {
     size_t common;
 
-    if (!h->quotes || h->o->quote_share <= 0 || (!a->quoted && !b->quoted))
+    if (share <= 0 || (!a->quoted && !b->quoted))
         return true;
     common = common_sorted(a->q, a->n_q, b->q, b->n_q);
-    return !refuses(h, a, b, common) && !refuses(h, b, a, common);
+    return !refuses(a, b, common, share) && !refuses(b, a, common, share);
 }
 
 static dd_status add_edge(sclu *c, uint32_t to, double sum)
@@ -437,7 +437,7 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
         if (h.parent[it.a] != it.a || h.parent[it.b] != it.b ||
             h.c[it.a].version != it.va || h.c[it.b].version != it.vb)
             continue; /* stale: a fresher entry was pushed when things changed */
-        if (!quotes_fit(&h, &h.c[it.a], &h.c[it.b]))
+        if (h.quotes && !quotes_fit(&h.c[it.a], &h.c[it.b], o->quote_share))
             continue; /* pushed again if either changes */
         st = merge(&h, it.a, it.b);
     }
@@ -453,6 +453,7 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
 #define GROUP_SPLIT (UINT32_MAX - 1) /* the members of a small cluster would go apart */
 
 typedef struct attach {
+    sclu *q;          /* per cluster label: its size and quotes (NULL: no quotes given) */
     uint32_t *size;   /* members per cluster (by label) */
     double *centre_s; /* per document: its summed similarity inside its cluster */
     uint32_t *centre; /* per cluster label: its centre, or GROUP_NONE */
@@ -461,8 +462,13 @@ typedef struct attach {
     double *dmin, *dmax;
 } attach;
 
-static void attach_free(attach *t)
+static void attach_free(attach *t, size_t n)
 {
+    size_t i;
+
+    for (i = 0; t->q && i < n; i++)
+        free(t->q[i].q);
+    free(t->q);
     free(t->size);
     free(t->centre_s);
     free(t->centre);
@@ -471,6 +477,25 @@ static void attach_free(attach *t)
     free(t->sum);
     free(t->dmin);
     free(t->dmax);
+}
+
+/* The quotes of every cluster, by label, for the test average linkage applies. */
+static dd_status attach_quotes(attach *t, size_t n, const dd_story_quotes *quotes,
+                               const uint32_t *label)
+{
+    size_t i;
+
+    t->q = calloc(n ? n : 1, sizeof *t->q);
+    if (!t->q)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        sclu *c = &t->q[label[i]];
+        c->size++;
+        if (add_quotes(c, quotes->h + quotes->off[i], quotes->off[i + 1] - quotes->off[i]) !=
+            DD_OK)
+            return DD_ENOMEM;
+    }
+    return DD_OK;
 }
 
 static dd_status attach_init(attach *t, size_t n)
@@ -562,7 +587,8 @@ static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t 
     for (i = 0; i < n; i++) {
         uint32_t g = label[i], c = t->centre[g];
         if (t->size[g] < DD_STORY_CENTRE_MIN && c != GROUP_NONE && c != GROUP_SPLIT &&
-            t->centre_s[g] / ((double)t->size[g] * (double)t->size[c]) >= o->attach_mean)
+            t->centre_s[g] / ((double)t->size[g] * (double)t->size[c]) >= o->attach_mean &&
+            (!t->q || quotes_fit(&t->q[c], &t->q[g], o->quote_share)))
             t->to[i] = c;
         else
             t->to[i] = GROUP_NONE;
@@ -573,8 +599,8 @@ static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t 
 }
 
 dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, const double *sim,
-                          const uint8_t *evid, size_t n_pairs, const dd_story_opts *o,
-                          uint32_t *label)
+                          const uint8_t *evid, size_t n_pairs, const dd_story_quotes *quotes,
+                          const dd_story_opts *o, uint32_t *label)
 {
     attach t;
     size_t i;
@@ -582,8 +608,10 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
 
     memset(&t, 0, sizeof t);
     st = attach_init(&t, n);
+    if (st == DD_OK && quotes)
+        st = attach_quotes(&t, n, quotes, label);
     if (st != DD_OK) {
-        attach_free(&t);
+        attach_free(&t, n);
         return st;
     }
     find_centres(&t, days, n, pairs, sim, n_pairs, label);
@@ -611,6 +639,6 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
             t.sum[b] += sim[i];
     }
     decide_groups(&t, n, o, label);
-    attach_free(&t);
+    attach_free(&t, n);
     return DD_OK;
 }

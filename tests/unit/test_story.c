@@ -286,12 +286,25 @@ static void test_story_attach_derived(void **state)
     assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, NULL, &o, label), DD_OK);
     assert_true(label[1] == label[0] && label[2] == label[0]);
     assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
-    assert_int_equal(dd_story_attach(days, 6, pairs, sim, none, 8, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 6, pairs, sim, none, 8, NULL, &o, label), DD_OK);
     assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
-    assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], label[0]);
     assert_int_equal(label[4], 4);
     assert_int_equal(label[5], 5);
+    {
+        /* The three quote the same words (runs 1, 2, 3) and 3 quotes others (7, 8, 9): a
+         * group of versions takes it in neither by average linkage nor by attaching. */
+        const uint64_t h[] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 7, 8, 9};
+        const size_t off[] = {0, 3, 6, 9, 12, 12, 12};
+        const dd_story_quotes q = {h, off};
+        for (i = 0; i < 6; i++)
+            label[i] = (uint32_t)i;
+        assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, &q, &o, label), DD_OK);
+        assert_true(label[1] == label[0] && label[2] == label[0] && label[3] == 3);
+        assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, &q, &o, label), DD_OK);
+        assert_int_equal(label[3], 3);
+    }
 }
 
 static void test_story_attach_pair_of_revisions(void **state)
@@ -307,9 +320,9 @@ static void test_story_attach_pair_of_revisions(void **state)
     uint32_t label[5] = {0, 0, 0, 3, 3};
 
     (void)state;
-    assert_int_equal(dd_story_attach(days, 5, pairs, sim, one, 6, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 5, pairs, sim, one, 6, NULL, &o, label), DD_OK);
     assert_true(label[3] == 3 && label[4] == 3);
-    assert_int_equal(dd_story_attach(days, 5, pairs, sim, both, 6, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 5, pairs, sim, both, 6, NULL, &o, label), DD_OK);
     assert_true(label[3] == 0 && label[4] == 0);
 }
 
@@ -325,13 +338,13 @@ static void test_story_attach_dates_and_mean(void **state)
     uint32_t label[4] = {0, 0, 0, 3};
 
     (void)state;
-    assert_int_equal(dd_story_attach(dated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(dated, 4, pairs, sim, evid, 4, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], 3);
     o.attach_mean = 0.2; /* the mean over the 3 members is 0.3 / 3 = 0.1 */
-    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], 3);
     o.attach_mean = 0.09;
-    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], 0);
 }
 

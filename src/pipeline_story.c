@@ -110,8 +110,8 @@ dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, con
         dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
             DD_OK ||
         dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK ||
-        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + QUOTES_MAX, sizeof *m->quote_h) !=
-            DD_OK ||
+        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + QUOTES_MAX,
+                 sizeof *m->quote_h) != DD_OK ||
         dd__grow((void **)&m->quote_off, &m->quote_off_cap, idx + 2, sizeof *m->quote_off) != DD_OK)
         return DD_ENOMEM;
     if (idx == 0)

@@ -136,9 +136,9 @@ typedef struct sclu {
     size_t size;
     double dmin, dmax; /* dates in days, NaN when none is known */
     uint32_t version;
-    uint64_t *q;   /* the quoted-word runs of its members, sorted, distinct */
+    uint64_t *q; /* the quoted-word runs of its members, sorted, distinct */
     size_t n_q;
-    bool quoted;   /* two of its members quote the same words */
+    bool quoted; /* two of its members quote the same words */
 } sclu;
 
 typedef struct heap_item {
@@ -491,8 +491,7 @@ static dd_status attach_quotes(attach *t, size_t n, const dd_story_quotes *quote
     for (i = 0; i < n; i++) {
         sclu *c = &t->q[label[i]];
         c->size++;
-        if (add_quotes(c, quotes->h + quotes->off[i], quotes->off[i + 1] - quotes->off[i]) !=
-            DD_OK)
+        if (add_quotes(c, quotes->h + quotes->off[i], quotes->off[i + 1] - quotes->off[i]) != DD_OK)
             return DD_ENOMEM;
     }
     return DD_OK;

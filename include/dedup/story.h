@@ -100,11 +100,11 @@ enum { DD_STORY_A_IN_B = 1, DD_STORY_B_IN_A = 2 };
  *  to the others): `evid[i]` says pair i's facts of the small cluster's document are all
  *  the centre's, its similarity to the centre is at least o->attach_sim, and dates fit. A
  *  small cluster moves when all its members would join the same cluster and their mean
- *  similarity over all its pairs is at least o->attach_mean. A source's heavy revisions resemble the source
- *  more than each other, so average linkage alone leaves them out; a revision's facts are the
- *  source's, while the next step of a saga brings facts of its own. Attachments do not
- *  chain: they are decided on the clusters as dd_story_cluster left them, and `quotes`
- *  (NULL: none) refuse them as they refuse merges there. `label` as there.
+ *  similarity over all its pairs is at least o->attach_mean. A source's heavy revisions
+ *  resemble the source more than each other, so average linkage alone leaves them out; a
+ *  revision's facts are the source's, while the next step of a saga brings facts of its own.
+ *  Attachments do not chain: they are decided on the clusters as dd_story_cluster left them,
+ *  and `quotes` (NULL: none) refuse them as they refuse merges there. `label` as there.
  *  Returns DD_OK or DD_ENOMEM. */
 dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, const double *sim,
                           const uint8_t *evid, size_t n_pairs, const dd_story_quotes *quotes,

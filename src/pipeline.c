@@ -82,6 +82,8 @@ void dd_result_free(dd_result *res)
         free(res->mem->fact_k);
         free(res->mem->fact_pos);
         free(res->mem->fact_off);
+        free(res->mem->quote_h);
+        free(res->mem->quote_off);
         free(res->mem->dict_h);
         free(res->mem->dict_s);
         free(res->mem);

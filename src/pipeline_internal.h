@@ -64,6 +64,9 @@ struct dd__result_mem {
     uint8_t *fact_k;    /* DD_TERM_FIGURE or DD_TERM_NAME of each fact */
     uint32_t *fact_pos; /* the token of each fact's first mention */
     size_t *fact_off;   /* document i: fact_h[fact_off[i] .. fact_off[i+1]) */
+    uint64_t *quote_h;  /* quoted-word trigrams of each document (dd_terms_quotes), sorted */
+    size_t *quote_off;  /* document i: quote_h[quote_off[i] .. quote_off[i+1]) */
+    size_t n_quote, quote_cap, quote_off_cap;
     dd__strmap surface; /* unused key space: see pipeline_story.c */
     uint64_t *dict_h;   /* term hash -> first surface form, for key terms in reports */
     const char **dict_s;

@@ -95,6 +95,10 @@ static const char *dict_get(const struct dd__result_mem *m, uint64_t h)
     return NULL;
 }
 
+/* Quoted-word runs kept per document: the first QUOTES_MAX, far more than a news report
+ * quotes. */
+#define QUOTES_MAX 4096
+
 dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
                               size_t n)
 {
@@ -105,10 +109,15 @@ dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, con
             DD_OK ||
         dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
             DD_OK ||
-        dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK)
+        dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK ||
+        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + QUOTES_MAX,
+                 sizeof *m->quote_h) != DD_OK ||
+        dd__grow((void **)&m->quote_off, &m->quote_off_cap, idx + 2, sizeof *m->quote_off) != DD_OK)
         return DD_ENOMEM;
     if (idx == 0)
-        m->term_off[0] = 0;
+        m->term_off[0] = m->quote_off[0] = 0;
+    m->n_quote += dd_terms_quotes(d->text, d->len, w->o->seed, m->quote_h + m->n_quote, QUOTES_MAX);
+    m->quote_off[idx + 1] = m->n_quote;
     for (i = 0; i < n; i++) {
         m->terms[m->n_terms++] = t[i];
         if (dict_add(m, t[i].hash, &names[i]) != DD_OK)
@@ -1036,8 +1045,8 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
 
 /* Lone documents derived from a cluster's centre join it (dd_story_attach). */
 static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint64_t *cand,
-                                const double *sim, size_t n_cand, const dd_story_opts *so,
-                                uint32_t *label)
+                                const double *sim, size_t n_cand, const dd_story_quotes *q,
+                                const dd_story_opts *so, uint32_t *label)
 {
     uint8_t *evid = malloc(n_cand + 1);
     uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size);
@@ -1061,7 +1070,7 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
         evid[i] = derivation(&f);
     }
     free(size);
-    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, so, label);
+    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, q, so, label);
     free(evid);
     return st;
 }
@@ -1071,6 +1080,8 @@ dd_status dd__story_run(dd__run *w)
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
     dd_story_opts so = dd_story_opts_default();
+    dd_story_quotes q = {m->quote_h, m->quote_off};
+    const dd_story_quotes *quotes = res->n_docs ? &q : NULL; /* no document, no offsets */
     uint64_t *cand = NULL;
     double *sim = NULL;
     size_t n_cand = 0;
@@ -1102,9 +1113,9 @@ dd_status dd__story_run(dd__run *w)
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {
             memcpy(label, res->near_copy, res->n_docs * sizeof *label);
-            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, &so, label);
+            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, quotes, &so, label);
             if (st == DD_OK)
-                st = attach_derived(w, idf, cand, sim, n_cand, &so, label);
+                st = attach_derived(w, idf, cand, sim, n_cand, quotes, &so, label);
             if (st == DD_OK)
                 st = story_pairs(w, cand, sim, n_cand, label);
             if (st == DD_OK)

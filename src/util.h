@@ -40,6 +40,10 @@ dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t va
 /** True and `*out` set when `key` is present. */
 bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
 
+/** Test seam (normalize.c): nonzero makes the ASCII tokenizer use its byte loop even where
+ *  the 64-bytes-a-step path could run, so tests can compare the two. */
+extern int dd__normalize_scalar_only;
+
 /** A term hash with a weight. */
 typedef struct dd__hw {
     uint64_t h;

@@ -267,7 +267,7 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
 
     *ntok = 0;
     nz->n_lines = 0;
-    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len * 2 + 2, 1) != DD_OK)
+    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len * 2 + 2 + DD__TOKEN_PAD, 1) != DD_OK)
         return DD_ENOMEM;
     while (i < len) {
         utf8proc_int32_t c;
@@ -345,7 +345,7 @@ static dd_status split_ascii(dd_normalizer *nz, const unsigned char *s, size_t l
     bool in_word = false, new_line = false;
 
     nz->n_lines = 0;
-    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len * 2 + 2, 1) != DD_OK ||
+    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len * 2 + 2 + DD__TOKEN_PAD, 1) != DD_OK ||
         dd__grow((void **)&nz->offs, &nz->offs_cap, len / 2 + 2, sizeof *nz->offs) != DD_OK)
         return DD_ENOMEM;
     for (i = 0; i < len; i++) {
@@ -480,8 +480,9 @@ static dd_status split_ascii_avx2(dd_normalizer *nz, const unsigned char *s, siz
     uint64_t carry_w = 0, carry_d = 0, carry_e = 0, pending = 1; /* first token: a line */
     char *buf;
 
-    /* 8 bytes of slack: a packed group is stored whole, then n moves by its count */
-    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len + 16, 1) != DD_OK ||
+    /* 8 bytes of slack: a packed group is stored whole, then n moves by its count; and
+     * DD__TOKEN_PAD readable bytes after the last token (dd__token_hashes_padded) */
+    if (dd__grow((void **)&nz->buf, &nz->buf_cap, len + 16 + DD__TOKEN_PAD, 1) != DD_OK ||
         dd__grow((void **)&nz->offs, &nz->offs_cap, len / 2 + 2, sizeof *nz->offs) != DD_OK ||
         dd__grow((void **)&nz->lines, &nz->lines_cap, len / 2 + 2, sizeof *nz->lines) != DD_OK)
         return DD_ENOMEM;

@@ -265,7 +265,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
         return DD_EEMPTY;
     if (dd__grow((void **)&g->sh, &g->sh_cap, dd_shingle_bound(ntok), sizeof *g->sh) != DD_OK)
         return DD_ENOMEM;
-    dd_token_hashes(toks, ntok, w->o->seed, g->sh);
+    dd__token_hashes_padded(toks, ntok, w->o->seed, g->sh);
     st = store_lines(w, g, b, it, ntok);
     if (st == DD_OK)
         st = store_grams(w, g, b, it, k, toks, ntok);

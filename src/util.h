@@ -40,6 +40,13 @@ dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t va
 /** True and `*out` set when `key` is present. */
 bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
 
+/** The token hash of dd_token_hashes for one token (shingle.c). */
+uint64_t dd__token_hash(const char *p, size_t len, uint64_t seed);
+/** dd_token_hashes for tokens from dd_normalize, whose buffer has DD__TOKEN_PAD readable
+ *  bytes after every token: each is read as 16 bytes and masked, with no copy. */
+enum { DD__TOKEN_PAD = 16 };
+void dd__token_hashes_padded(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out);
+
 /** Test seam (normalize.c): nonzero makes the ASCII tokenizer use its byte loop even where
  *  the 64-bytes-a-step path could run, so tests can compare the two. */
 extern int dd__normalize_scalar_only;

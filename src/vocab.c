@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -31,7 +33,7 @@ dd_status dd_vocab_new(uint64_t seed, dd_vocab **out)
         return DD_ENOMEM;
     for (i = 0; i < dd__vocab_news_en_lines; i++) {
         const char *w = dd__vocab_news_en[i];
-        uint64_t b = XXH3_64bits_withSeed(w, strlen(w), seed) >> (64 - VOCAB_BITS);
+        uint64_t b = dd__token_hash(w, strlen(w), seed) >> (64 - VOCAB_BITS);
         v->bits[b / 64] |= (uint64_t)1 << (b % 64);
     }
     *out = v;

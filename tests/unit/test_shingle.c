@@ -9,6 +9,8 @@
 
 #include <dedup/dedup.h>
 
+#include "../../src/util.h"
+
 #define SP(s) {s, sizeof s - 1}
 
 /* "the quick brown fox jumps over the lazy dog" */
@@ -274,9 +276,46 @@ static void test_shingle_gram_sample_is_subset_and_tokens(void **state)
     assert_int_equal(dd_gram_hash(t + 3, 1, 3, 1, all, ta, 64), 0); /* "on": too short */
 }
 
+/* The token hash read three ways gives one value: from the token's own bytes
+ * (dd_token_hashes, dd__token_hash), and as 16 bytes masked to its length
+ * (dd__token_hashes_padded, over the normalizer's padding), for every length around the
+ * 4-, 8- and 16-byte cases; and tokens differing in one byte, or only in length (a zero
+ * byte past the end must not vanish into the padding), hash apart. */
+static void test_token_hash_paths_agree(void **state)
+{
+    unsigned char buf[64 + DD__TOKEN_PAD];
+    uint64_t st = 7, a, b, c;
+    size_t len, i, rep;
+
+    (void)state;
+    for (rep = 0; rep < 200; rep++)
+        for (len = 0; len <= 40; len++) {
+            dd_span t;
+            for (i = 0; i < sizeof buf; i++) {
+                st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+                buf[i] = (unsigned char)(st >> 56);
+            }
+            t.ptr = (const char *)buf;
+            t.len = len;
+            dd_token_hashes(&t, 1, 42, &a);
+            dd__token_hashes_padded(&t, 1, 42, &b);
+            c = dd__token_hash((const char *)buf, len, 42);
+            assert_true(a == b && b == c);
+            if (len) {
+                buf[len - 1] ^= 1;
+                assert_true(dd__token_hash((const char *)buf, len, 42) != a);
+            }
+        }
+    memset(buf, 0, sizeof buf);
+    a = dd__token_hash((const char *)buf, 3, 1);
+    b = dd__token_hash((const char *)buf, 4, 1);
+    assert_true(a != b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token_hash_paths_agree),
         cmocka_unit_test(test_shingle_count),
         cmocka_unit_test(test_shingle_token_boundaries_matter),
         cmocka_unit_test(test_shingle_order_matters),

@@ -148,9 +148,8 @@ dd_status dd_story_order(const uint64_t *ha, const uint32_t *pa, size_t na, cons
 {
     size_t i = 0, j = 0, n = 0;
     mention *m = malloc((na < nb ? na : nb) * sizeof *m + 1);
-    double d2 = 0, k;
+    double d2 = 0, k, r = 0;
 
-    *out = 0;
     if (!m)
         return DD_ENOMEM;
     while (i < na && j < nb) {
@@ -174,9 +173,10 @@ dd_status dd_story_order(const uint64_t *ha, const uint32_t *pa, size_t na, cons
             d2 += d * d;
         }
         k = (double)n;
-        *out = 1 - 6 * d2 / (k * (k * k - 1));
+        r = 1 - 6 * d2 / (k * (k * k - 1));
     }
     free(m);
+    *out = r;
     return DD_OK;
 }
 

@@ -296,7 +296,9 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
 
     if (st == DD_OK && n_later) {
         st = verify_pairs(w, later, n_later, mark, mark_cap, true, NULL, NULL);
-        qsort(w->res->pairs + first, w->res->n_pairs - first, sizeof *w->res->pairs, cmp_pair);
+        if (w->res->n_pairs > first) /* none accepted: pairs may still be NULL */
+            qsort(w->res->pairs + first, w->res->n_pairs - first, sizeof *w->res->pairs,
+                  cmp_pair);
     }
     free(later);
     return st;

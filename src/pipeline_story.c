@@ -516,19 +516,32 @@ static pair_facts facts_of_pair(const struct dd__result_mem *m, const dd_idf *id
 }
 
 /* Derivation evidence for dd_story_attach: every fact of one is a fact of the other (idf
- * weighted, DERIVE_COVER), and they do not contradict each other's figures (three or more
- * each with none in common). A revision restates its source's facts in its own words. */
+ * weighted, DERIVE_COVER), or most are (DERIVE_COVER_ORDERED) and the terms both mention come
+ * in the same order (dd_story_order at least DERIVE_ORDER: a reviser keeps the source's
+ * sequence of points); and they do not contradict each other's figures (three or more each
+ * with none in common). A revision restates its source's facts in its own words. */
 #define DERIVE_COVER 0.75
+#define DERIVE_COVER_ORDERED 0.5
+#define DERIVE_ORDER 0.75
 
-static uint8_t derivation(const pair_facts *f)
+/* Whether the order test can decide pair f: a cover under DERIVE_COVER, but not under
+ * DERIVE_COVER_ORDERED. */
+static bool order_decides(const pair_facts *f)
+{
+    return (f->cover_a >= DERIVE_COVER_ORDERED && f->cover_a < DERIVE_COVER) ||
+           (f->cover_b >= DERIVE_COVER_ORDERED && f->cover_b < DERIVE_COVER);
+}
+
+static uint8_t derivation(const pair_facts *f, double order)
 {
     uint8_t e = 0;
+    bool ordered = order >= DERIVE_ORDER;
 
     if (f->fig_a >= 3 && f->fig_b >= 3 && f->fig_shared == 0)
         return 0;
-    if (f->cover_a >= DERIVE_COVER)
+    if (f->cover_a >= DERIVE_COVER || (ordered && f->cover_a >= DERIVE_COVER_ORDERED))
         e |= DD_STORY_A_IN_B;
-    if (f->cover_b >= DERIVE_COVER)
+    if (f->cover_b >= DERIVE_COVER || (ordered && f->cover_b >= DERIVE_COVER_ORDERED))
         e |= DD_STORY_B_IN_A;
     return e;
 }
@@ -1043,34 +1056,76 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     return st;
 }
 
+/* Document d's distinct terms, sorted by hash, each with the place of its first mention
+ * (its index among d's content terms), for dd_story_order. tmp needs room for d's terms. */
+static size_t first_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tmp, uint64_t *h,
+                             uint32_t *pos)
+{
+    size_t n = m->term_off[d + 1] - m->term_off[d], i, u = 0;
+
+    for (i = 0; i < n; i++)
+        tmp[i] = (dd__hw){m->terms[m->term_off[d] + i].hash, (double)i};
+    dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
+    for (i = 0; i < n; i++)
+        if (!u || tmp[i].h != h[u - 1]) {
+            h[u] = tmp[i].h;
+            pos[u++] = (uint32_t)tmp[i].w;
+        } else if ((uint32_t)tmp[i].w < pos[u - 1])
+            pos[u - 1] = (uint32_t)tmp[i].w;
+    return u;
+}
+
+/* The order test of a pair (dd_story_order over first mentions). */
+static dd_status pair_order(const struct dd__result_mem *m, uint32_t a, uint32_t b, dd__hw *tmp,
+                            uint64_t *h, uint32_t *pos, double *out)
+{
+    size_t na = m->term_off[a + 1] - m->term_off[a];
+    size_t ua = first_mentions(m, a, tmp, h, pos);
+    size_t ub = first_mentions(m, b, tmp, h + na, pos + na);
+
+    return dd_story_order(h, pos, ua, h + na, pos + na, ub, out);
+}
+
 /* Lone documents derived from a cluster's centre join it (dd_story_attach). */
 static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint64_t *cand,
                                 const double *sim, size_t n_cand, const dd_story_quotes *q,
                                 const dd_story_opts *so, uint32_t *label)
 {
+    const struct dd__result_mem *m = w->res->mem;
+    size_t i, max = 1;
     uint8_t *evid = malloc(n_cand + 1);
-    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size);
-    size_t i;
-    dd_status st;
+    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size), *pos = NULL;
+    uint64_t *h = NULL;
+    dd__hw *tmp = NULL;
+    dd_status st = DD_OK;
 
-    if (!evid || !size) {
-        free(evid);
-        free(size);
-        return DD_ENOMEM;
-    }
     for (i = 0; i < w->res->n_docs; i++)
+        max = m->term_off[i + 1] - m->term_off[i] > max ? m->term_off[i + 1] - m->term_off[i] : max;
+    tmp = malloc(max * sizeof *tmp);
+    h = malloc(2 * max * sizeof *h);
+    pos = malloc(2 * max * sizeof *pos);
+    if (!evid || !size || !tmp || !h || !pos)
+        st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < w->res->n_docs; i++)
         size[label[i]]++;
-    for (i = 0; i < n_cand; i++) { /* only pairs of a small and a large cluster can attach */
+    for (i = 0; st == DD_OK && i < n_cand; i++) { /* only pairs of a small and a large cluster */
         uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
         pair_facts f;
+        double order = 0;
         evid[i] = 0;
         if (sim[i] < so->attach_sim || (size[label[a]] < DD_STORY_CENTRE_MIN) == (size[label[b]] < DD_STORY_CENTRE_MIN))
             continue;
-        f = facts_of_pair(w->res->mem, idf, a, b);
-        evid[i] = derivation(&f);
+        f = facts_of_pair(m, idf, a, b);
+        if (order_decides(&f))
+            st = pair_order(m, a, b, tmp, h, pos, &order);
+        evid[i] = derivation(&f, order);
     }
+    if (st == DD_OK)
+        st = dd_story_attach(m->days, w->res->n_docs, cand, sim, evid, n_cand, q, so, label);
+    free(tmp);
+    free(h);
+    free(pos);
     free(size);
-    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, q, so, label);
     free(evid);
     return st;
 }

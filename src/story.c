@@ -114,6 +114,72 @@ dd_story_opts dd_story_opts_default(void)
     return o;
 }
 
+/* ---- order of first mentions ----------------------------------------------------------- */
+
+typedef struct mention {
+    uint32_t pa, pb, ra;
+    uint64_t h;
+} mention;
+
+static int cmp_by_a(const void *x, const void *y)
+{
+    const mention *p = x, *q = y;
+
+    if (p->pa != q->pa)
+        return p->pa < q->pa ? -1 : 1;
+    if (p->pb != q->pb)
+        return p->pb < q->pb ? -1 : 1;
+    return (p->h > q->h) - (p->h < q->h);
+}
+
+static int cmp_by_b(const void *x, const void *y)
+{
+    const mention *p = x, *q = y;
+
+    if (p->pb != q->pb)
+        return p->pb < q->pb ? -1 : 1;
+    if (p->pa != q->pa)
+        return p->pa < q->pa ? -1 : 1;
+    return (p->h > q->h) - (p->h < q->h);
+}
+
+dd_status dd_story_order(const uint64_t *ha, const uint32_t *pa, size_t na, const uint64_t *hb,
+                         const uint32_t *pb, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, n = 0;
+    mention *m = malloc((na < nb ? na : nb) * sizeof *m + 1);
+    double d2 = 0, k, r = 0;
+
+    if (!m)
+        return DD_ENOMEM;
+    while (i < na && j < nb) {
+        if (ha[i] < hb[j])
+            i++;
+        else if (hb[j] < ha[i])
+            j++;
+        else {
+            m[n++] = (mention){pa[i], pb[j], 0, ha[i]};
+            i++;
+            j++;
+        }
+    }
+    if (n >= 3) {
+        qsort(m, n, sizeof *m, cmp_by_a);
+        for (i = 0; i < n; i++)
+            m[i].ra = (uint32_t)i;
+        qsort(m, n, sizeof *m, cmp_by_b);
+        for (i = 0; i < n; i++) {
+            double d = (double)m[i].ra - (double)i;
+            d2 += d * d;
+        }
+        k = (double)n;
+        r = 1 - 6 * d2 / (k * (k * k - 1));
+    }
+    free(m);
+    *out = r;
+    return DD_OK;
+}
+
 /* ---- average-linkage clustering ------------------------------------------------------ */
 
 /* Sum of the pair similarities between two clusters; pairs that are not candidates count

@@ -88,9 +88,9 @@ alone() {
 
 # Derivation groups (data/derivations, shipped): a source with its near copies, light and
 # heavy revisions is one group; independent answers on the same subject stay alone.
-check derivations 0.80 "$root/data/derivations/truth.tsv" "$root/data/derivations/docs"
+check derivations 0.87 "$root/data/derivations/truth.tsv" "$root/data/derivations/docs"
 alone derivations/independent 2 "$root/data/derivations/truth.tsv" "$tmp/derivations.jsonl"
-check derivations-heldout 0.75 "$root/data/derivations-heldout/truth.tsv" "$root/data/derivations-heldout/docs"
+check derivations-heldout 0.78 "$root/data/derivations-heldout/truth.tsv" "$root/data/derivations-heldout/docs"
 alone derivations-heldout/independent 2 "$root/data/derivations-heldout/truth.tsv" "$tmp/derivations-heldout.jsonl"
 
 if [ ! -d "$shared/data" ]; then

@@ -48,6 +48,16 @@ double dd_story_cosine(dd_vec a, dd_vec b);
  *  correction is the size of that chance agreement, which shrinks as 1/sqrt(n). */
 double dd_story_similarity(dd_vec a, dd_vec b, double penalty);
 
+/** Order agreement of two documents: Spearman's rank correlation between the places where
+ *  each term both mention is first mentioned in a and in b. `ha[0..na)` are a's distinct
+ *  term hashes, sorted, and `pa[i]` the position of ha[i]'s first mention; b likewise. A
+ *  reviser keeps the source's sequence of points; an independent text on the same subject
+ *  chooses its own. `*out` gets a value in [-1, 1], 0 when fewer than 3 terms are shared.
+ *  Ties in position go to the other document's position, then to the hash. Returns DD_OK or
+ *  DD_ENOMEM. */
+dd_status dd_story_order(const uint64_t *ha, const uint32_t *pa, size_t na, const uint64_t *hb,
+                         const uint32_t *pb, size_t nb, double *out);
+
 typedef struct dd_story_opts {
     double threshold;   /**< mean pair similarity two clusters need to merge (0.36) */
     double max_days;    /**< documents dated further apart never share a cluster (4; <= 0 off) */

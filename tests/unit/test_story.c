@@ -264,6 +264,36 @@ static void test_story_cluster_quotes(void **state)
     assert_true(join_quoted(other, 3, false, true, 0.5));
 }
 
+static void test_story_order(void **state)
+{
+    /* Terms 10..60 (sorted hashes) first mentioned at these places; b mentions 10..50 in the
+     * same order with 70 of its own, c in the reverse order, d shares two terms only. */
+    const uint64_t ha[] = {10, 20, 30, 40, 50, 60};
+    const uint32_t pa[] = {0, 3, 5, 9, 12, 20};
+    const uint64_t hb[] = {10, 20, 30, 40, 50, 70};
+    const uint32_t pb[] = {1, 2, 4, 8, 9, 0};
+    const uint32_t pc[] = {9, 8, 4, 2, 1, 0};
+    const uint64_t hd[] = {10, 20, 99};
+    const uint32_t pd[] = {0, 1, 2};
+    const uint32_t pe[] = {1, 0, 4, 8, 9, 0}; /* 10 and 20 swapped */
+    double r = 2;
+
+    (void)state;
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pb, 6, &r), DD_OK);
+    assert_true(fabs(r - 1) < 1e-12);
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pc, 6, &r), DD_OK);
+    assert_true(fabs(r + 1) < 1e-12);
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pe, 6, &r), DD_OK);
+    assert_true(fabs(r - 0.9) < 1e-12); /* 1 - 6 * 2 / (5 * 24) */
+    assert_int_equal(dd_story_order(ha, pa, 6, hd, pd, 3, &r), DD_OK);
+    assert_true(r == 0);
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pb, 6, &r), DD_OK);
+    assert_int_equal(dd_story_order(hb, pb, 6, ha, pa, 6, &r), DD_OK); /* symmetric */
+    assert_true(fabs(r - 1) < 1e-12);
+    assert_int_equal(dd_story_order(NULL, NULL, 0, hb, pb, 6, &r), DD_OK);
+    assert_true(r == 0);
+}
+
 static void test_story_attach_derived(void **state)
 {
     /* {0,1,2} is a cluster whose centre is 0 (0-1 0.7, 0-2 0.7, 1-2 0.5); 3 resembles 0 at
@@ -351,6 +381,7 @@ static void test_story_attach_dates_and_mean(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_story_order),
         cmocka_unit_test(test_story_attach_derived),
         cmocka_unit_test(test_story_attach_dates_and_mean),
         cmocka_unit_test(test_story_attach_pair_of_revisions),

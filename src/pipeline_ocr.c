@@ -6,6 +6,7 @@
  * on grams when the word rule rejects them, so clean text keeps its candidates and verdicts. */
 #include "pipeline_internal.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,4 +182,70 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     if (*n_cand) /* each pair once: the estimate is made once */
         *n_cand = keep_similar(w, *cand, dd__sort_unique_u64(*cand, *n_cand));
     return DD_OK;
+}
+
+/* ---- the OCR rule's first-pass verdicts ----------------------------------------------- */
+
+static void memo_push(dd__ocr_memo *m, int i, uint64_t pair)
+{
+    if (m->lost)
+        return;
+    if (m->n[i] == m->cap[i] &&
+        dd__grow((void **)&m->pair[i], &m->cap[i], m->n[i] + 1, sizeof *m->pair[i]) != DD_OK) {
+        m->lost = true;
+        return;
+    }
+    m->pair[i][m->n[i]++] = pair;
+}
+
+void dd__ocr_memo_add(dd__ocr_memo *m, uint64_t pair, bool accepted, bool footer)
+{
+    assert(!m->sealed);
+    memo_push(m, 0, pair);
+    if (accepted)
+        memo_push(m, 1, pair);
+    if (footer)
+        memo_push(m, 2, pair);
+}
+
+void dd__ocr_memo_seal(dd__ocr_memo *m)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        if (m->n[i])
+            m->n[i] = dd__sort_unique_u64(m->pair[i], m->n[i]);
+    m->sealed = true;
+}
+
+static bool has(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == x;
+}
+
+bool dd__ocr_memo_get(const dd__ocr_memo *m, uint64_t pair, bool *accepted, bool *footer)
+{
+    if (!m->sealed || m->lost || !has(m->pair[0], m->n[0], pair))
+        return false;
+    *accepted = has(m->pair[1], m->n[1], pair);
+    *footer = has(m->pair[2], m->n[2], pair);
+    return true;
+}
+
+void dd__ocr_memo_free(dd__ocr_memo *m)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        free(m->pair[i]);
+    memset(m, 0, sizeof *m);
 }

@@ -148,15 +148,7 @@ static void gram_roll(gram_state *g, const unsigned char *fb, const uint32_t *ft
     uint32_t ring[8];
 
     memcpy(ring, g->ring, sizeof ring);
-    if (!tok) { /* values only: every gram, no tokens (the OCR signature) */
-        for (p = 0; p < nb; p++) {
-            win = ((win << 8) | fb[p]) & mask;
-            if (++filled >= DD_GRAM_Q && n < cap)
-                h[n++] = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
-        }
-        p = nb;
-    }
-    for (p = tok ? 0 : nb; p < nb; p++) {
+    for (p = 0; p < nb; p++) {
         uint64_t x;
         win = ((win << 8) | fb[p]) & mask;
         ring[filled & 7] = ft[p];
@@ -187,6 +179,39 @@ static unsigned char pair_glyph(unsigned char a, unsigned char b)
     return 0;
 }
 
+/* Values only (the OCR signature of every document): one pass, no chunks and no tokens. The
+ * newest glyph in the window is pending until the next byte, which may be the second of a
+ * pair and replace it; the gram ending at a glyph is made when the glyph is final. Same
+ * values, in the same order, as the chunked passes below. */
+static size_t gram_values(const dd_span *toks, size_t n, uint64_t seed, uint64_t *h, size_t cap)
+{
+    const uint64_t mask = ((uint64_t)1 << (8 * DD_GRAM_Q)) - 1;
+    uint64_t win = 0;
+    size_t i, j, filled = 0, out = 0;
+    unsigned char prev = 0;
+
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)toks[i].ptr;
+        const size_t len = toks[i].len;
+        for (j = 0; j < len; j++) {
+            unsigned char c = p[j], pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
+                prev = 0;
+                continue;
+            }
+            if (filled >= DD_GRAM_Q && out < cap)
+                h[out++] = ((win & mask) ^ seed) * 0x9E3779B97F4A7C15ULL;
+            win = win << 8 | fold[c];
+            filled++;
+            prev = c;
+        }
+    }
+    if (filled >= DD_GRAM_Q && out < cap)
+        h[out++] = ((win & mask) ^ seed) * 0x9E3779B97F4A7C15ULL;
+    return out;
+}
+
 /* Pass 1 writes each byte's glyph at once; the second byte of a pair replaces the glyph of
  * the first (rare: pair_second filters). The last glyph of a full chunk is carried to the
  * next one, so a pair across chunks is still seen. */
@@ -198,6 +223,8 @@ size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample,
     uint32_t ft[CHUNK];
     size_t i, j, nb = 0;
 
+    if (!tok)
+        return gram_values(toks, n, fmix64(seed ^ 0x6f63726772616d73ULL), h, cap);
     memset(&g, 0, sizeof g);
     g.seed = fmix64(seed ^ 0x6f63726772616d73ULL);
     g.cap = cap;

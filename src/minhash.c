@@ -142,8 +142,8 @@ void dd_minhash_oph(const uint64_t *hashes, size_t n, uint32_t *sig, size_t k)
             const size_t b = (size_t)(hashes[i] >> bs);
             uint32_t v = (uint32_t)(hashes[i] >> vs);
             v -= v == UINT32_MAX;
-            if (v < sig[b])
-                sig[b] = v;
+            /* without a branch: whether a bucket's least value changes is a coin toss */
+            sig[b] ^= (sig[b] ^ v) & (0u - (uint32_t)(v < sig[b]));
         }
     }
     for (j = 0; j < k && first == k; j++)

@@ -74,25 +74,73 @@ static dd_status run_pairs(const dd__run *w, const dd__kv *e, size_t i, size_t j
     return DD_OK;
 }
 
-static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, dd__kv *e,
+static uint64_t band_key(const dd__run *w, size_t doc, size_t band, size_t rows)
+{
+    return XXH3_64bits_withSeed(w->res->mem->osig + doc * OCR_VALUES + band * rows,
+                                rows * sizeof *w->res->mem->osig, band);
+}
+
+/* Only a run holding a misread document gives pairs, and few documents look misread: their
+ * keys go into an open-addressing table first (t: 2^bits slots, 0 marks a free one, a key of
+ * 0 is noted apart), and only the long documents whose key is there are sorted. The runs are
+ * those of sorting every long document, in the same order. */
+typedef struct band_scratch {
+    dd__kv *e;
+    uint64_t *t;
+    unsigned bits;
+} band_scratch;
+
+static bool table_has(const band_scratch *s, uint64_t key, bool zero)
+{
+    size_t mask = ((size_t)1 << s->bits) - 1, i = (size_t)(key >> (64 - s->bits));
+
+    if (key == 0)
+        return zero;
+    for (; s->t[i]; i = (i + 1) & mask)
+        if (s->t[i] == key)
+            return true;
+    return false;
+}
+
+static bool table_put(band_scratch *s, uint64_t key)
+{
+    size_t mask = ((size_t)1 << s->bits) - 1, i = (size_t)(key >> (64 - s->bits));
+
+    if (key == 0)
+        return true;
+    for (; s->t[i]; i = (i + 1) & mask)
+        if (s->t[i] == key)
+            return false;
+    s->t[i] = key;
+    return false;
+}
+
+static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, band_scratch *s,
                             uint64_t **out, size_t *n_out, size_t *cap)
 {
-    const struct dd__result_mem *m = w->res->mem;
     size_t n = w->res->n_docs, i, j, k = 0;
+    dd__kv *e = s->e;
     dd_status st = DD_OK;
+    bool zero = false;
 
+    memset(s->t, 0, ((size_t)1 << s->bits) * sizeof *s->t);
     for (i = 0; i < n; i++)
-        if (w->ocr_flag[i] & OCR_LONG)
-            e[k++] = (dd__kv){XXH3_64bits_withSeed(m->osig + i * OCR_VALUES + band * rows,
-                                                   rows * sizeof *m->osig, band),
-                              (uint32_t)i, 0};
+        if ((w->ocr_flag[i] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY))
+            zero |= table_put(s, band_key(w, i, band, rows));
+    for (i = 0; i < n; i++) {
+        uint64_t key;
+        if (!(w->ocr_flag[i] & OCR_LONG))
+            continue;
+        key = band_key(w, i, band, rows);
+        if (table_has(s, key, zero))
+            e[k++] = (dd__kv){key, (uint32_t)i, 0};
+    }
     if (dd__bucket_sort_kv(e, k) != DD_OK)
         return DD_ENOMEM;
     for (i = 0; st == DD_OK && i < k; i = j) {
-        bool noisy = w->ocr_flag[e[i].val] & OCR_NOISY;
         for (j = i + 1; j < k && e[j].key == e[i].key; j++)
-            noisy |= w->ocr_flag[e[j].val] & OCR_NOISY;
-        if (noisy && j - i > 1)
+            ;
+        if (j - i > 1)
             st = run_pairs(w, e, i, j, out, n_out, cap);
     }
     return st;
@@ -120,14 +168,14 @@ static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
  * and pairs; the pairs are joined, sorted and kept once, so they do not depend on the
  * thread count. */
 typedef struct band_part {
-    dd__kv *e;
+    band_scratch s;
     uint64_t *pairs;
     size_t n, cap;
 } band_part;
 
 typedef struct band_job {
     const dd__run *w;
-    size_t rows;
+    size_t rows, n_noisy;
     band_part *part;
 } band_job;
 
@@ -138,11 +186,15 @@ static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
     size_t band;
     dd_status st = DD_OK;
 
-    p->e = malloc((j->w->res->n_docs + 1) * sizeof *p->e);
-    if (!p->e)
+    p->s.bits = 4; /* at least twice as many slots as misread documents */
+    while (p->s.bits < 40 && ((size_t)1 << p->s.bits) < 2 * j->n_noisy)
+        p->s.bits++;
+    p->s.e = malloc((j->w->res->n_docs + 1) * sizeof *p->s.e);
+    p->s.t = malloc(((size_t)1 << p->s.bits) * sizeof *p->s.t);
+    if (!p->s.e || !p->s.t)
         return DD_ENOMEM;
     for (band = lo; st == DD_OK && band < hi; band++)
-        st = band_pairs(j->w, band, j->rows, p->e, &p->pairs, &p->n, &p->cap);
+        st = band_pairs(j->w, band, j->rows, &p->s, &p->pairs, &p->n, &p->cap);
     return st;
 }
 
@@ -151,12 +203,16 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
     size_t nt = dd__thread_count(w->o), t, total = 0;
     band_part part[DD__MAX_RANGE_THREADS];
-    band_job job = {w, p.rows, part};
+    band_job job = {w, p.rows, 0, part};
     dd_status st = DD_OK;
 
     *cand = NULL;
     *n_cand = 0;
     if (w->res->n_docs < 2)
+        return DD_OK;
+    for (t = 0; t < w->res->n_docs; t++)
+        job.n_noisy += (w->ocr_flag[t] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY);
+    if (job.n_noisy == 0) /* every pair needs a misread side */
         return DD_OK;
     nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
     nt = nt > p.bands ? p.bands : nt;
@@ -170,7 +226,8 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
         if (st == DD_OK && part[t].n)
             memcpy(*cand + *n_cand, part[t].pairs, part[t].n * sizeof **cand);
         *n_cand += st == DD_OK ? part[t].n : 0;
-        free(part[t].e);
+        free(part[t].s.e);
+        free(part[t].s.t);
         free(part[t].pairs);
     }
     if (st != DD_OK) {

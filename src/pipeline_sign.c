@@ -151,20 +151,26 @@ static dd_status store_set(signer *g, batch *b, item *it, size_t n)
 
 /* OCR-robust grams (docs/ALGORITHMS.md, "Copies through OCR noise"): their one-permutation
  * signature for every document, and their set where the shingle set is kept. Every document
- * gets them, noisy or clean: a clean original must meet its noisy copy. */
+ * gets them, noisy or clean: a clean original must meet its noisy copy. A document of fewer
+ * than OCR_MIN_TOKENS tokens is in no OCR pair, so it needs neither (nor a noise estimate). */
 static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, size_t k,
                              const dd_span *toks, size_t ntok)
 {
     /* The signature is of every gram of the lead's tokens; the set, kept only where the
      * shingle set is, of the sample of all grams. */
-    size_t nt = ntok < OCR_LEAD_TOKENS ? ntok : OCR_LEAD_TOKENS;
-    size_t bound = dd_gram_bound(toks, keeps_grams(w, it) ? ntok : nt) + 1, base = b->gset_n;
-    size_t ng, i, u = 0;
+    size_t nt = ntok < OCR_LEAD_TOKENS ? ntok : OCR_LEAD_TOKENS, base = b->gset_n;
+    size_t bound, ng, i, u = 0;
     uint32_t sig[OCR_VALUES];
 
+    it->noise = 0;
+    it->grams = false;
+    it->gset_lo = it->gset_hi = base;
+    if (ntok < OCR_MIN_TOKENS)
+        return DD_OK;
     /* misreadings are spread over a page: its first OCR_NOISE_TOKENS tell */
     it->noise = dd_vocab_noise(w->vocab, toks, g->sh,
                                ntok < OCR_NOISE_TOKENS ? ntok : OCR_NOISE_TOKENS);
+    bound = dd_gram_bound(toks, keeps_grams(w, it) ? ntok : nt) + 1;
     if (dd__grow((void **)&g->gh, &g->gh_cap, bound, sizeof *g->gh) != DD_OK ||
         dd__grow((void **)&g->gt, &g->gt_cap, bound, sizeof *g->gt) != DD_OK)
         return DD_ENOMEM;
@@ -173,7 +179,6 @@ static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, si
     for (i = 0; i < OCR_VALUES; i++)
         b->osig[k * OCR_VALUES + i] = (uint16_t)(sig[i] >> 16);
     it->grams = ng > 0;
-    it->gset_lo = it->gset_hi = base;
     if (!keeps_grams(w, it))
         return DD_OK;
     if (dd__grow((void **)&b->gset, &b->gset_cap, base + bound, sizeof *b->gset) != DD_OK ||

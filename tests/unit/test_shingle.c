@@ -298,11 +298,21 @@ static void test_shingle_gram_values_only_same_values(void **state)
         t[n++] = (dd_span){text + used, len};
         used += len;
     }
-    for (cap = 0; cap <= 3100; cap += cap < 8 ? 1 : 1031) {
+    /* caps below the bound, then one with room for every gram (a loop without the test) */
+    for (cap = 0; cap <= 3100; cap = cap < 8 ? cap + 1 : cap < 2070 ? cap + 1031 : 3100) {
         na = dd_gram_hash(t, n, 5, 1, a, ta, cap);
         nb = dd_gram_hash(t, n, 5, 1, b, NULL, cap);
         assert_int_equal(na, nb);
         for (i = 0; i < na; i++)
+            assert_true(a[i] == b[i]);
+        if (cap == 3100)
+            break;
+    }
+    assert_true(dd_gram_bound(t, n) < 3100);
+    for (cap = 0; cap < 12; cap++) { /* the first few tokens: none, fewer glyphs than a gram */
+        size_t m = dd_gram_hash(t, cap, 5, 1, a, ta, 3100);
+        assert_int_equal(dd_gram_hash(t, cap, 5, 1, b, NULL, 3100), m);
+        for (i = 0; i < m; i++)
             assert_true(a[i] == b[i]);
     }
     assert_true(na > 2048); /* past the chunk of the pass with tokens */

@@ -43,8 +43,9 @@ struct dd__result_mem {
     size_t gset_n, gset_cap, gpos_cap;
     size_t *goff;    /* document i: gset[goff[i] .. goff[i+1]) */
     size_t goff_cap;
-    uint16_t *osig;  /* OCR_VALUES one-permutation MinHash values of the lead's grams per
-                        document, their top 16 bits (enough for equality tests) */
+    uint8_t *osig;   /* OCR_VALUES one-permutation MinHash values of the lead's grams per
+                        document, their top 8 bits (b-bit MinHash, Li and Koenig 2010: two
+                        values agree by chance 1 time in 256, and the OCR rule is exact) */
     size_t osig_cap;
     uint16_t *noise; /* unknown words per thousand per document (dd_vocab_noise) */
     size_t noise_cap;

@@ -149,12 +149,12 @@ static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, band_scr
 /* The pairs whose signatures agree on a quarter of their values or more. */
 static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
 {
-    const uint16_t *os = w->res->mem->osig;
+    const uint8_t *os = w->res->mem->osig;
     size_t i, j, k = 0;
 
     for (i = 0; i < n; i++) {
-        const uint16_t *x = os + (size_t)(cand[i] >> 32) * OCR_VALUES;
-        const uint16_t *y = os + (size_t)(uint32_t)cand[i] * OCR_VALUES;
+        const uint8_t *x = os + (size_t)(cand[i] >> 32) * OCR_VALUES;
+        const uint8_t *y = os + (size_t)(uint32_t)cand[i] * OCR_VALUES;
         size_t eq = 0;
         for (j = 0; j < OCR_VALUES; j++)
             eq += x[j] == y[j];

@@ -58,7 +58,7 @@ typedef struct batch {
     uint64_t *set, *gset;
     uint32_t *pos, *gpos;
     size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
-    uint16_t *osig; /* per item: OCR_VALUES values */
+    uint8_t *osig; /* per item: OCR_VALUES values */
     size_t osig_cap;
     dd__line *lines;
     size_t n_lines, lines_cap;
@@ -177,7 +177,7 @@ static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, si
     ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, NULL, bound);
     dd_minhash_oph(g->gh, ng, sig, OCR_VALUES);
     for (i = 0; i < OCR_VALUES; i++)
-        b->osig[k * OCR_VALUES + i] = (uint16_t)(sig[i] >> 16);
+        b->osig[k * OCR_VALUES + i] = (uint8_t)(sig[i] >> 24);
     it->grams = ng > 0;
     if (!keeps_grams(w, it))
         return DD_OK;
@@ -455,15 +455,16 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
     return DD_OK;
 }
 
-/* dd__lonely_sig's values, 16 bits of each. */
-static void lonely16(uint16_t *sig, size_t doc)
+/* dd__lonely_sig's values, 8 bits of each. Only documents too short for OCR pairs have no
+ * grams, and they are never banded: the values need only be defined. */
+static void lonely8(uint8_t *sig, size_t doc)
 {
     uint32_t v[OCR_VALUES];
     size_t i;
 
     dd__lonely_sig(v, OCR_VALUES, doc);
     for (i = 0; i < OCR_VALUES; i++)
-        sig[i] = (uint16_t)(v[i] ^ v[i] >> 16);
+        sig[i] = (uint8_t)(v[i] ^ v[i] >> 8 ^ v[i] >> 16 ^ v[i] >> 24);
 }
 
 /* Append one signed item's signatures, set (or what reading it again needs) and lines. */
@@ -509,7 +510,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     m->noise[idx] = (uint16_t)it->noise;
 
     if (!it->grams)
-        lonely16(m->osig + idx * OCR_VALUES, idx);
+        lonely8(m->osig + idx * OCR_VALUES, idx);
     else
         memcpy(m->osig + idx * OCR_VALUES, b->osig + k * OCR_VALUES,
                OCR_VALUES * sizeof *m->osig);

@@ -198,6 +198,17 @@ static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
     return st;
 }
 
+/* The OCR signatures and noise estimates serve only here and in dd__ocr_flags, once a run:
+ * they are given back before verification, whose blocks of sets are the run's peak memory. */
+static void release(struct dd__result_mem *m)
+{
+    free(m->osig);
+    free(m->noise);
+    m->osig = NULL;
+    m->noise = NULL;
+    m->osig_cap = m->noise_cap = 0;
+}
+
 dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
@@ -208,12 +219,12 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     *cand = NULL;
     *n_cand = 0;
-    if (w->res->n_docs < 2)
-        return DD_OK;
     for (t = 0; t < w->res->n_docs; t++)
         job.n_noisy += (w->ocr_flag[t] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY);
-    if (job.n_noisy == 0) /* every pair needs a misread side */
+    if (w->res->n_docs < 2 || job.n_noisy == 0) { /* every pair needs a misread side */
+        release(w->res->mem);
         return DD_OK;
+    }
     nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
     nt = nt > p.bands ? p.bands : nt;
     memset(part, 0, sizeof part);
@@ -238,6 +249,7 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     }
     if (*n_cand) /* each pair once: the estimate is made once */
         *n_cand = keep_similar(w, *cand, dd__sort_unique_u64(*cand, *n_cand));
+    release(w->res->mem);
     return DD_OK;
 }
 

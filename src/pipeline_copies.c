@@ -186,8 +186,10 @@ static int accept(dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
 }
 
 /* Candidates are verified BLOCK_PAIRS at a time: the sets of a block's documents are
- * loaded (read again where they are not kept), at most 2 x BLOCK_PAIRS of them. */
-enum { BLOCK_PAIRS = 1 << 14 };
+ * loaded (read again where they are not kept), at most 2 x BLOCK_PAIRS of them. A block's
+ * sets (and gram sets, for OCR pairs) are the run's peak memory: 4096 pairs keep 1M
+ * generated articles under 1.5 GB (docs/performance.md), 16384 did not. */
+enum { BLOCK_PAIRS = 1 << 12 };
 
 /* The distinct documents of cand[0..n), ascending. */
 static uint32_t *block_docs(const uint64_t *cand, size_t n, size_t *n_docs)

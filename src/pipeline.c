@@ -198,10 +198,13 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
         st = lead_candidates(w, &lead, &n_lead);
     if (st == DD_OK)
         st = add_candidates(cand, n_cand, lead, n_lead);
-    if (st == DD_OK)
+    /* The OCR signatures are not made again with the boilerplate stripped: their candidates
+     * are the first pass's, which the second pass keeps. */
+    if (st == DD_OK && !w->ocr_banded)
         st = dd__ocr_candidates(w, &ocr, &n_ocr);
     if (st == DD_OK)
         st = add_candidates(cand, n_cand, ocr, n_ocr);
+    w->ocr_banded = true;
     free(lead);
     free(ocr);
     return st;
@@ -280,6 +283,7 @@ static void finish(dd__run *w)
     dd_minhash_free(w->mh_lead);
     dd_vocab_free(w->vocab);
     free(w->ocr_flag);
+    dd__ocr_memo_free(&w->memo);
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)

@@ -206,55 +206,16 @@ size_t dd_gram_bound(const dd_span *toks, size_t n)
     return b;
 }
 
-/* Folded glyphs are made a chunk at a time (pass 1: bytes and the token of each), then
- * hashed in one tight loop (pass 2). A gram's value is its DD_GRAM_Q bytes (40 bits) xor the
- * seed, times an odd constant: a bijection, so distinct grams never collide, and its high
- * bits are well mixed (multiply-shift hashing, Dietzfelbinger et al. 1997): they choose the
- * sample here and the bucket and value in dd_minhash_oph. The state is copied into locals
- * for the loop: stores through h and tok could otherwise alias it. */
-enum { CHUNK = 1024 };
-
-typedef struct gram_state {
-    uint64_t win, seed;
-    uint32_t ring[8]; /* the token of each of the last glyphs */
-    size_t filled, n, cap;
-    unsigned bits;
-} gram_state;
-
-static void gram_roll(gram_state *g, const unsigned char *fb, const uint32_t *ft, size_t nb,
-                      uint64_t *h, uint32_t *tok)
+/* A gram's value is its DD_GRAM_Q folded bytes (40 bits) xor the seed, times an odd
+ * constant: a bijection, so distinct grams never collide, and its high bits are well mixed
+ * (multiply-shift hashing, Dietzfelbinger et al. 1997): they choose the sample here and the
+ * bucket and value in dd_minhash_oph. Both passes below read each byte once: the newest glyph
+ * in the window is pending until the next byte, which may be the second of a pair (rare:
+ * pair_second filters) and replace it; the gram ending at a glyph is made when the glyph is
+ * final, so a pair across tokens is seen too. */
+static uint64_t gram_value(uint64_t win, uint64_t seed)
 {
-    const uint64_t mask = ((uint64_t)1 << (8 * DD_GRAM_Q)) - 1, seed = g->seed;
-    const unsigned shift = 64 - g->bits;
-    uint64_t win = g->win;
-    size_t filled = g->filled, n = g->n, cap = g->cap, p;
-    uint32_t ring[8];
-
-    memcpy(ring, g->ring, sizeof ring);
-    if (!tok) { /* values only: every gram, no tokens (the OCR signature) */
-        for (p = 0; p < nb; p++) {
-            win = ((win << 8) | fb[p]) & mask;
-            if (++filled >= DD_GRAM_Q && n < cap)
-                h[n++] = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
-        }
-        p = nb;
-    }
-    for (p = tok ? 0 : nb; p < nb; p++) {
-        uint64_t x;
-        win = ((win << 8) | fb[p]) & mask;
-        ring[filled & 7] = ft[p];
-        if (++filled < DD_GRAM_Q)
-            continue;
-        x = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
-        if ((shift < 64 && x >> shift) || n >= cap)
-            continue;
-        h[n] = x;
-        tok[n++] = ring[(filled - DD_GRAM_Q) & 7]; /* the token of its first glyph */
-    }
-    memcpy(g->ring, ring, sizeof ring);
-    g->win = win;
-    g->filled = filled;
-    g->n = n;
+    return ((win & (((uint64_t)1 << (8 * DD_GRAM_Q)) - 1)) ^ seed) * 0x9E3779B97F4A7C15ULL;
 }
 
 /* The glyph read for raw bytes a then b when they are one of the pairs OCR reads as one
@@ -270,43 +231,116 @@ static unsigned char pair_glyph(unsigned char a, unsigned char b)
     return 0;
 }
 
-/* Pass 1 writes each byte's glyph at once; the second byte of a pair replaces the glyph of
- * the first (rare: pair_second filters). The last glyph of a full chunk is carried to the
- * next one, so a pair across chunks is still seen. */
-size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
-                    uint32_t *tok, size_t cap)
+/* gram_values with room for every gram: each byte's gram slot is written whether or not it
+ * is one yet (the window fills in the first DD_GRAM_Q - 1 glyphs), and counted once it is. */
+static size_t gram_values_fast(const dd_span *toks, size_t n, uint64_t seed, uint64_t *h)
 {
-    gram_state g;
-    unsigned char fb[CHUNK], prev = 0;
-    uint32_t ft[CHUNK];
-    size_t i, j, nb = 0;
+    uint64_t win = 0;
+    size_t i, j, out = 0, skip = DD_GRAM_Q;
+    unsigned char prev = 0;
 
-    memset(&g, 0, sizeof g);
-    g.seed = fmix64(seed ^ 0x6f63726772616d73ULL);
-    g.cap = cap;
-    while (((size_t)1 << g.bits) < sample && g.bits < 32)
-        g.bits++;
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)toks[i].ptr;
+        const size_t len = toks[i].len;
+        for (j = 0; j < len; j++) {
+            const unsigned char c = p[j];
+            unsigned char pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
+                prev = 0;
+                continue;
+            }
+            h[out] = gram_value(win, seed);
+            if (skip)
+                skip--;
+            else
+                out++;
+            win = win << 8 | fold[c];
+            prev = c;
+        }
+    }
+    h[out] = gram_value(win, seed);
+    return skip ? out : out + 1;
+}
+
+/* Values only (the OCR signature of every document): every gram, no tokens. */
+static size_t gram_values(const dd_span *toks, size_t n, uint64_t seed, uint64_t *h, size_t cap)
+{
+    uint64_t win = 0;
+    size_t i, j, filled = 0, out = 0;
+    unsigned char prev = 0;
+
+    if (cap > dd_gram_bound(toks, n)) /* room for every gram and one more: no test per gram */
+        return gram_values_fast(toks, n, seed, h);
     for (i = 0; i < n; i++) {
         const unsigned char *p = (const unsigned char *)toks[i].ptr;
         const size_t len = toks[i].len;
         for (j = 0; j < len; j++) {
             unsigned char c = p[j], pg;
-            if (pair_second[c] && nb && (pg = pair_glyph(prev, c)) != 0) {
-                fb[nb - 1] = pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
                 prev = 0;
                 continue;
             }
-            fb[nb] = fold[c];
-            ft[nb] = (uint32_t)i;
+            if (filled >= DD_GRAM_Q && out < cap)
+                h[out++] = gram_value(win, seed);
+            win = win << 8 | fold[c];
+            filled++;
             prev = c;
-            if (++nb == CHUNK) {
-                gram_roll(&g, fb, ft, nb - 1, h, tok);
-                fb[0] = fb[nb - 1];
-                ft[0] = ft[nb - 1];
-                nb = 1;
-            }
         }
     }
-    gram_roll(&g, fb, ft, nb, h, tok);
-    return g.n;
+    if (filled >= DD_GRAM_Q && out < cap)
+        h[out++] = gram_value(win, seed);
+    return out;
+}
+
+/* Values and tokens (gram sets): one gram in 2^bits, chosen by its value's top bits; ring
+ * holds the token of each of the last glyphs, so a gram's is that of its first glyph. */
+static size_t gram_sampled(const dd_span *toks, size_t n, uint64_t seed, unsigned bits,
+                           uint64_t *h, uint32_t *tok, size_t cap)
+{
+    const uint64_t reject = bits ? ~(uint64_t)0 << (64 - bits) : 0; /* top bits must be 0 */
+    uint64_t win = 0, x;
+    uint32_t ring[8] = {0};
+    size_t i, j, filled = 0, out = 0;
+    unsigned char prev = 0;
+
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)toks[i].ptr;
+        const size_t len = toks[i].len;
+        for (j = 0; j < len; j++) {
+            const unsigned char c = p[j];
+            unsigned char pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
+                prev = 0;
+                continue;
+            }
+            if (filled >= DD_GRAM_Q && !((x = gram_value(win, seed)) & reject) && out < cap) {
+                h[out] = x;
+                tok[out++] = ring[(filled - DD_GRAM_Q) & 7];
+            }
+            win = win << 8 | fold[c];
+            ring[filled++ & 7] = (uint32_t)i;
+            prev = c;
+        }
+    }
+    if (filled >= DD_GRAM_Q && !((x = gram_value(win, seed)) & reject) && out < cap) {
+        h[out] = x;
+        tok[out++] = ring[(filled - DD_GRAM_Q) & 7];
+    }
+    return out;
+}
+
+size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
+                    uint32_t *tok, size_t cap)
+{
+    unsigned bits = 0;
+
+    seed = fmix64(seed ^ 0x6f63726772616d73ULL);
+    if (!tok)
+        return gram_values(toks, n, seed, h, cap);
+    while (((size_t)1 << bits) < sample && bits < 32)
+        bits++;
+    return gram_sampled(toks, n, seed, bits, h, tok, cap);
 }

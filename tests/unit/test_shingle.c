@@ -312,6 +312,50 @@ static void test_token_hash_paths_agree(void **state)
     assert_true(a != b);
 }
 
+/* The values-only pass (the OCR signature's) gives the values of the pass with tokens, in the
+ * same order: pairs folded across token and chunk boundaries, and the cap, alike. */
+static void test_shingle_gram_values_only_same_values(void **state)
+{
+    static const char abc[] = "rnvcl1mabe";
+    static char text[3000];
+    static dd_span t[1000];
+    static uint64_t a[3100], b[3100];
+    static uint32_t ta[3100];
+    uint64_t x = 88172645463325252ULL;
+    size_t n = 0, used = 0, i, na, nb, cap;
+
+    (void)state;
+    while (used + 8 < sizeof text && n < 1000) {
+        size_t len = 1, j;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        len += (size_t)(x % 7);
+        for (j = 0; j < len; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            text[used + j] = abc[x % 10];
+        }
+        t[n++] = (dd_span){text + used, len};
+        used += len;
+    }
+    /* caps below the bound, then one with room for every gram (a loop without the test) */
+    for (cap = 0; cap <= 3100; cap = cap < 8 ? cap + 1 : cap < 2070 ? cap + 1031 : 3100) {
+        na = dd_gram_hash(t, n, 5, 1, a, ta, cap);
+        nb = dd_gram_hash(t, n, 5, 1, b, NULL, cap);
+        assert_int_equal(na, nb);
+        for (i = 0; i < na; i++)
+            assert_true(a[i] == b[i]);
+        if (cap == 3100)
+            break;
+    }
+    assert_true(dd_gram_bound(t, n) < 3100);
+    for (cap = 0; cap < 12; cap++) { /* the first few tokens: none, fewer glyphs than a gram */
+        size_t m = dd_gram_hash(t, cap, 5, 1, a, ta, 3100);
+        assert_int_equal(dd_gram_hash(t, cap, 5, 1, b, NULL, 3100), m);
+        for (i = 0; i < m; i++)
+            assert_true(a[i] == b[i]);
+    }
+    assert_true(na > 2048); /* past the chunk of the pass with tokens */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_shingle_einval),
         cmocka_unit_test(test_shingle_gram_confusions_and_spaces_fold),
         cmocka_unit_test(test_shingle_gram_sample_is_subset_and_tokens),
+        cmocka_unit_test(test_shingle_gram_values_only_same_values),
     };
     return cmocka_run_group_tests_name("shingle", tests, NULL, NULL);
 }

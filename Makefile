@@ -152,7 +152,7 @@ fuzz-replay: all $(REPLAY_BIN) ## replay every saved fuzz input (tests/fuzz/corp
 fuzz: ## libFuzzer on FUZZ_TARGET (jsonl text normalize pipeline) for FUZZ_TIME seconds
 	@scripts/install-deps.sh clang libclang-rt-14-dev
 	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang WERROR= \
-	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" build/fuzz/fuzz_$(FUZZ_TARGET)
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link -fsanitize-coverage-ignorelist=$(CURDIR)/tests/fuzz/coverage-ignore.txt $(FUZZ_SAN)" build/fuzz/fuzz_$(FUZZ_TARGET)
 	@mkdir -p build/fuzz/corpus/$(FUZZ_TARGET) build/fuzz/artifacts
 	build/fuzz/fuzz_$(FUZZ_TARGET) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
 	    -artifact_prefix=build/fuzz/artifacts/$(FUZZ_TARGET)- \

@@ -395,6 +395,37 @@ static dd_status scores(const dd_pipeline_opts *o, dd_normalizer *nz, const char
     return st;
 }
 
+/* The quoted-word runs of each text and how many both hold. */
+static dd_status quote_runs(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
+                            size_t lb, dd_explain *e)
+{
+    uint64_t *qa = malloc(DD_EXPLAIN_QUOTES * sizeof *qa);
+    uint64_t *qb = malloc(DD_EXPLAIN_QUOTES * sizeof *qb);
+    size_t i = 0, j = 0;
+
+    if (!qa || !qb) {
+        free(qa);
+        free(qb);
+        return DD_ENOMEM;
+    }
+    e->quotes_a = dd_terms_quotes(a, la, o->seed, qa, DD_EXPLAIN_QUOTES);
+    e->quotes_b = dd_terms_quotes(b, lb, o->seed, qb, DD_EXPLAIN_QUOTES);
+    while (i < e->quotes_a && j < e->quotes_b) {
+        if (qa[i] < qb[j])
+            i++;
+        else if (qa[i] > qb[j])
+            j++;
+        else {
+            e->quotes_shared++;
+            i++;
+            j++;
+        }
+    }
+    free(qa);
+    free(qb);
+    return DD_OK;
+}
+
 static dd_status explain(const dd_pipeline_opts *o, const char *a, size_t la, const char *b,
                          size_t lb, bool story, dd_explain **out)
 {
@@ -419,7 +450,9 @@ static dd_status explain(const dd_pipeline_opts *o, const char *a, size_t la, co
         st = ocr_passages(e, &ta, &tb, o->shingle_k);
     if (st == DD_OK && story)
         st = story_similarity(o, a, la, b, lb, e);
-    else if (e)
+    if (st == DD_OK && story)
+        st = quote_runs(o, a, la, b, lb, e);
+    if (e && !story)
         e->similarity = -1;
     toks_free(&ta);
     toks_free(&tb);

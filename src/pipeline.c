@@ -84,6 +84,8 @@ void dd_result_free(dd_result *res)
         free(res->mem->fact_k);
         free(res->mem->fact_pos);
         free(res->mem->fact_off);
+        free(res->mem->quote_h);
+        free(res->mem->quote_off);
         free(res->mem->dict_h);
         free(res->mem->dict_s);
         free(res->mem);
@@ -198,10 +200,13 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
         st = lead_candidates(w, &lead, &n_lead);
     if (st == DD_OK)
         st = add_candidates(cand, n_cand, lead, n_lead);
-    if (st == DD_OK)
+    /* The OCR signatures are not made again with the boilerplate stripped: their candidates
+     * are the first pass's, which the second pass keeps. */
+    if (st == DD_OK && !w->ocr_banded)
         st = dd__ocr_candidates(w, &ocr, &n_ocr);
     if (st == DD_OK)
         st = add_candidates(cand, n_cand, ocr, n_ocr);
+    w->ocr_banded = true;
     free(lead);
     free(ocr);
     return st;
@@ -238,16 +243,17 @@ static dd_status check_opts(const dd_pipeline_opts *o)
 
 static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
 {
-    dd_minhash_opts mo = {o->num_perm, o->seed}, lo;
+    dd_minhash_opts mo = {o->num_perm, o->seed, DD_MINHASH_ONE_PERMUTATION}, lo, to;
 
     memset(w, 0, sizeof *w);
     w->o = o;
     w->reader = r;
     w->lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
-    /* Sets are read again only at the copies level with MinHash candidates: the story
-     * stage scores many more pairs, and SimHash fingerprints every set. */
-    w->keep_sets = o->level == DD_LEVEL_STORIES || o->signature == DD_SIGNATURE_SIMHASH;
-    lo = (dd_minhash_opts){w->lead_n, o->seed};
+    /* Sets are read again when needed, at both levels (the story stage needs them only for
+     * the pairs of its clusters); SimHash fingerprints every set, so it keeps them. */
+    w->keep_sets = o->signature == DD_SIGNATURE_SIMHASH;
+    lo = (dd_minhash_opts){w->lead_n, o->seed, DD_MINHASH_PERMUTATIONS};
+    to = (dd_minhash_opts){o->num_perm, o->seed, DD_MINHASH_PERMUTATIONS};
     w->res = calloc(1, sizeof *w->res);
     if (!w->res)
         return DD_ENOMEM;
@@ -262,8 +268,12 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
         return DD_ENOMEM;
     w->res->mem->set_off[0] = 0;
     w->res->mem->goff[0] = 0;
-    /* The permutations come from the seed in order, so these are mh's first lead_n. */
-    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK || dd_vocab_new(o->seed, &w->vocab) != DD_OK)
+    /* The permutations come from the seed in order, so the lead's are mh_terms's first
+     * lead_n. A document's shingle set is signed by one permutation (hundreds of elements,
+     * one hash each); the lead (32 shingles) and the story terms (a dozen) by permutations,
+     * which stay independent on sets much smaller than the signature. */
+    if (dd_minhash_new(&lo, &w->mh_lead) != DD_OK || dd_minhash_new(&to, &w->mh_terms) != DD_OK ||
+        dd_vocab_new(o->seed, &w->vocab) != DD_OK)
         return DD_ENOMEM;
     return dd_minhash_new(&mo, &w->mh);
 }
@@ -271,9 +281,11 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
 static void finish(dd__run *w)
 {
     dd_minhash_free(w->mh);
+    dd_minhash_free(w->mh_terms);
     dd_minhash_free(w->mh_lead);
     dd_vocab_free(w->vocab);
     free(w->ocr_flag);
+    dd__ocr_memo_free(&w->memo);
 }
 
 dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)

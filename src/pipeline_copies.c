@@ -140,22 +140,45 @@ static int gram_rule(const dd__run *w, const dd__setview *va, size_t ta, const d
     return pa.footer && pb.footer ? FOOTER : ACCEPT;
 }
 
-/* ACCEPT, REJECT, or NEED_GRAMS when the OCR rule needs the grams of a kept set that has
- * none (read again later, only for such pairs: verify_block). */
-static int accept(const dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
-                  const dd__setview *vb, const dd_set_score *s, unsigned char *mark,
-                  bool regrams)
+/* Whether the sealed memo answers for the pair: the boilerplate pass stripped neither. */
+static bool memo_covers(const dd__run *w, uint32_t a, uint32_t b)
 {
-    const uint8_t *fl = w->res->mem->flags;
+    return w->memo.sealed && !((w->res->mem->flags[a] | w->res->mem->flags[b]) & DD__DOC_STRIPPED);
+}
+
+/* The OCR rule on a pair the word rule rejects: the first pass's verdict where the memo
+ * covers it, else from the grams, or NEED_GRAMS when a side has none here (read again later,
+ * only for such pairs: verify_block). */
+static int ocr_rule(dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
+                    const dd__setview *vb, unsigned char *mark)
+{
+    uint64_t key = (uint64_t)a << 32 | b;
+    bool acc, foot;
+    int r;
+
+    if (memo_covers(w, a, b) && dd__ocr_memo_get(&w->memo, key, &acc, &foot))
+        return acc ? ACCEPT : foot ? FOOTER : REJECT;
+    if (!va->grams || !vb->grams)
+        return NEED_GRAMS;
+    r = gram_rule(w, va, w->res->docs[a].tokens, vb, w->res->docs[b].tokens, mark);
+    if (!w->memo.sealed)
+        dd__ocr_memo_add(&w->memo, key, r == ACCEPT, r == FOOTER);
+    return r;
+}
+
+/* ACCEPT, REJECT, or NEED_GRAMS (ocr_rule). */
+static int accept(dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
+                  const dd__setview *vb, const dd_set_score *s, unsigned char *mark)
+{
     int r = word_rule(w, va, vb, s, mark);
 
     /* containment > 1 asks for Jaccard alone: the OCR rule is a containment rule. A copy
      * shares some word shingles still (OCR_MIN_SHARED): a table of other figures may not. */
     if (r == REJECT && w->o->containment <= 1.0 && s->inter >= OCR_MIN_SHARED &&
         dd__ocr_pair(w, a, b)) {
-        if (!regrams && ((fl[a] | fl[b]) & DD__DOC_NOGRAMS))
-            return NEED_GRAMS;
-        r = gram_rule(w, va, w->res->docs[a].tokens, vb, w->res->docs[b].tokens, mark);
+        r = ocr_rule(w, a, b, va, vb, mark);
+        if (r == NEED_GRAMS)
+            return r;
     }
     if (r == FOOTER)
         w->res->n_footer_only++;
@@ -163,8 +186,10 @@ static int accept(const dd__run *w, uint32_t a, uint32_t b, const dd__setview *v
 }
 
 /* Candidates are verified BLOCK_PAIRS at a time: the sets of a block's documents are
- * loaded (read again where they are not kept), at most 2 x BLOCK_PAIRS of them. */
-enum { BLOCK_PAIRS = 1 << 14 };
+ * loaded (read again where they are not kept), at most 2 x BLOCK_PAIRS of them. A block's
+ * sets (and gram sets, for OCR pairs) are the run's peak memory: 4096 pairs keep 1M
+ * generated articles under 1.5 GB (docs/performance.md), 16384 did not. */
+enum { BLOCK_PAIRS = 1 << 12 };
 
 /* The distinct documents of cand[0..n), ascending. */
 static uint32_t *block_docs(const uint64_t *cand, size_t n, size_t *n_docs)
@@ -204,16 +229,17 @@ static size_t doc_index(const uint32_t *docs, size_t n, uint32_t doc)
     return lo;
 }
 
-/* The documents of the block whose gram sets an OCR pair needs: only they are made again. */
+/* The documents of the block whose gram sets an OCR pair may need: only they are made again
+ * (with regrams, those of every pair; else not where the memo has the verdict). */
 static uint8_t *grams_needed(const dd__run *w, const uint64_t *cand, size_t n,
-                             const uint32_t *docs, size_t n_docs)
+                             const uint32_t *docs, size_t n_docs, bool regrams)
 {
     uint8_t *need = calloc(n_docs + 1, 1);
     size_t i;
 
     for (i = 0; need && i < n; i++) {
         uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
-        if (dd__ocr_pair(w, a, b)) {
+        if (dd__ocr_pair(w, a, b) && (regrams || !memo_covers(w, a, b))) {
             need[doc_index(docs, n_docs, a)] = 1;
             need[doc_index(docs, n_docs, b)] = 1;
         }
@@ -231,7 +257,7 @@ static dd_status verify_pairs(dd__run *w, const uint64_t *cand, size_t n, unsign
     dd__setblock blk;
     size_t n_docs = 0, i, later_cap = 0;
     uint32_t *docs = block_docs(cand, n, &n_docs);
-    uint8_t *gneed = docs ? grams_needed(w, cand, n, docs, n_docs) : NULL;
+    uint8_t *gneed = docs ? grams_needed(w, cand, n, docs, n_docs, regrams) : NULL;
     dd_status st = gneed ? dd__sets_load_need(w, docs, n_docs, gneed, regrams, &blk) : DD_ENOMEM;
 
     free(docs);
@@ -253,10 +279,12 @@ static dd_status verify_pairs(dd__run *w, const uint64_t *cand, size_t n, unsign
             break;
         }
         s = dd_verify_sets(va->set, va->n, vb->set, vb->n);
-        switch (accept(w, a, b, va, vb, &s, *mark, regrams)) {
+        switch (accept(w, a, b, va, vb, &s, *mark)) {
         case ACCEPT:
             break;
         case NEED_GRAMS:
+            if (!later) /* cannot happen: with regrams every side has its grams */
+                continue;
             if (dd__grow((void **)later, &later_cap, *n_later + 1, sizeof **later) != DD_OK)
                 st = DD_ENOMEM;
             else
@@ -296,7 +324,9 @@ static dd_status verify_block(dd__run *w, const uint64_t *cand, size_t n, unsign
 
     if (st == DD_OK && n_later) {
         st = verify_pairs(w, later, n_later, mark, mark_cap, true, NULL, NULL);
-        qsort(w->res->pairs + first, w->res->n_pairs - first, sizeof *w->res->pairs, cmp_pair);
+        if (w->res->n_pairs > first) /* none accepted: pairs may still be NULL */
+            qsort(w->res->pairs + first, w->res->n_pairs - first, sizeof *w->res->pairs,
+                  cmp_pair);
     }
     free(later);
     return st;
@@ -425,7 +455,7 @@ static dd_status sketch_kept(dd__run *w)
                             &m->sk_cap, &at);
         m->sk_off[2 * d] = at;
         m->sk_off[2 * d + 1] = DD__NO_SKETCH;
-        if (st == DD_OK && !(m->flags[d] & DD__DOC_NOGRAMS) &&
+        if (st == DD_OK && v.grams &&
             w->res->docs[d].tokens >= OCR_MIN_TOKENS) {
             st = dd__sketch_put(&sb, v.gset, v.gn, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH, &m->sk,
                                 &m->sk_n, &m->sk_cap, &at);
@@ -603,14 +633,15 @@ static size_t strip_grams(const dd__run *w, uint32_t d, const dd__setview *v, si
 }
 
 /* Documents that are read again: load those with a boilerplate line a block at a time,
- * strip, and re-sign the ones that changed; they are stripped again whenever read. */
+ * strip, and re-sign the ones that changed; they are stripped again whenever read. Their
+ * grams are not made: re-signing does not use them. */
 static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t *n_changed)
 {
     struct dd__result_mem *m = w->res->mem;
     size_t *acc = NULL, *keep = NULL, acc_cap = 0, keep_cap = 0, i, j, lo;
-    uint64_t *set = NULL, *gset = NULL;
-    uint32_t *pos = NULL, *gpos = NULL;
-    size_t set_cap = 0, pos_cap = 0, gset_cap = 0, gpos_cap = 0;
+    uint64_t *set = NULL;
+    uint32_t *pos = NULL;
+    size_t set_cap = 0, pos_cap = 0;
     dd__sketchbuf skb = {0};
     dd_status st = DD_OK;
 
@@ -621,15 +652,12 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
         for (i = 0; st == DD_OK && i < hi - lo; i++) {
             const dd__setview *v = &blk.v[i];
             uint32_t d = docs[lo + i];
-            size_t kept, gkept;
+            size_t kept;
             if (m->flags[d] & DD__DOC_CHANGED)
                 continue;
             if (dd__grow((void **)&acc, &acc_cap, w->res->docs[d].tokens + 1, sizeof *acc) !=
                     DD_OK ||
-                dd__grow((void **)&keep, &keep_cap, (v->n > v->gn ? v->n : v->gn) + 1,
-                         sizeof *keep) != DD_OK ||
-                dd__grow((void **)&gset, &gset_cap, v->gn + 1, sizeof *gset) != DD_OK ||
-                dd__grow((void **)&gpos, &gpos_cap, v->gn + 1, sizeof *gpos) != DD_OK ||
+                dd__grow((void **)&keep, &keep_cap, v->n + 1, sizeof *keep) != DD_OK ||
                 dd__grow((void **)&set, &set_cap, v->n + 1, sizeof *set) != DD_OK ||
                 dd__grow((void **)&pos, &pos_cap, v->n + 1, sizeof *pos) != DD_OK) {
                 st = DD_ENOMEM;
@@ -642,12 +670,11 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
                 set[j] = v->set[keep[j]];
                 pos[j] = v->pos[keep[j]];
             }
-            gkept = strip_grams(w, d, v, acc, keep, gset, gpos);
             m->flags[d] |= DD__DOC_STRIPPED;
-            st = resign(w, d, &(dd__setview){set, pos, kept, v->seq, gset, gpos, gkept});
-            if (st == DD_OK)
+            st = resign(w, d, &(dd__setview){set, pos, kept, v->seq, NULL, NULL, 0, false});
+            if (st == DD_OK) /* no grams here: its gram sketch goes (dd__sketch_restrip) */
                 st = dd__sketch_restrip(w, &skb, d,
-                                        &(dd__setview){set, pos, kept, v->seq, gset, gpos, gkept});
+                                        &(dd__setview){set, pos, kept, v->seq, NULL, NULL, 0, false});
             (*n_changed)++;
         }
         dd__sets_free(&blk);
@@ -656,8 +683,6 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
     free(keep);
     free(set);
     free(pos);
-    free(gset);
-    free(gpos);
     dd__sketchbuf_free(&skb);
     return st;
 }
@@ -712,7 +737,7 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
                 memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
             }
         } else {
-            dd__setview gv = {NULL, NULL, 0, 0, m->gset + glo, m->gpos + glo, gkept};
+            dd__setview gv = {NULL, NULL, 0, 0, m->gset + glo, m->gpos + glo, gkept, true};
             for (i = 0; i < kept; i++) {
                 m->set[wpos + i] = m->set[lo + keep[i]]; /* lo + keep[i] >= wpos + i */
                 m->pos[wpos + i] = m->pos[lo + keep[i]];
@@ -722,7 +747,7 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
                                     m->gpos + gwpos);
             if (resign(w, (uint32_t)d,
                        &(dd__setview){m->set + wpos, m->pos + wpos, kept, m->seq_len[d],
-                                      m->gset + gwpos, m->gpos + gwpos, gkept}) != DD_OK) {
+                                      m->gset + gwpos, m->gpos + gwpos, gkept, true}) != DD_OK) {
                 free(acc);
                 free(keep);
                 free(reread);
@@ -801,6 +826,7 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
     res->n_pairs = 0;
     res->n_footer_only = 0;
     res->n_bound_rejected = 0;
+    dd__ocr_memo_seal(&w->memo);
     return st == DD_OK ? dd__verify_copies(w, *cand, *n_cand) : st;
 }
 

@@ -51,8 +51,9 @@ struct dd__result_mem {
     size_t gset_n, gset_cap, gpos_cap;
     size_t *goff;    /* document i: gset[goff[i] .. goff[i+1]) */
     size_t goff_cap;
-    uint16_t *osig;  /* OCR_VALUES one-permutation MinHash values of the lead's grams per
-                        document, their top 16 bits (enough for equality tests) */
+    uint8_t *osig;   /* OCR_VALUES one-permutation MinHash values of the lead's grams per
+                        document, their top 8 bits (b-bit MinHash, Li and Koenig 2010: two
+                        values agree by chance 1 time in 256, and the OCR rule is exact) */
     size_t osig_cap;
     uint8_t *sk;     /* bound sketches: a read-again document's from signing (rewritten in
                         place, smaller, when it is stripped), the kept ones' made per pass */
@@ -78,6 +79,9 @@ struct dd__result_mem {
     uint8_t *fact_k;    /* DD_TERM_FIGURE or DD_TERM_NAME of each fact */
     uint32_t *fact_pos; /* the token of each fact's first mention */
     size_t *fact_off;   /* document i: fact_h[fact_off[i] .. fact_off[i+1]) */
+    uint64_t *quote_h;  /* quoted-word trigrams of each document (dd_terms_quotes), sorted */
+    size_t *quote_off;  /* document i: quote_h[quote_off[i] .. quote_off[i+1]) */
+    size_t n_quote, quote_cap, quote_off_cap;
     dd__strmap surface; /* unused key space: see pipeline_story.c */
     uint64_t *dict_h;   /* term hash -> first surface form, for key terms in reports */
     const char **dict_s;
@@ -99,14 +103,27 @@ enum { LEAD_SHINGLES = 32, LEAD_VALUES = 32 };
  * (pipeline_ocr.c and docs/ALGORITHMS.md, "Copies through OCR noise"). */
 enum { OCR_VALUES = 64, OCR_LEAD_TOKENS = 40, OCR_NOISE_TOKENS = 256 };
 
+/* The OCR rule's verdicts of the first verification, for the second (pipeline_ocr.c): a pair
+ * neither of whose documents the boilerplate pass stripped has the same sets, so the same
+ * verdict, and its grams are not made again. pair[0]: judged, [1]: accepted, [2]: rejected as
+ * sharing only a footer; each ascending once sealed. */
+typedef struct dd__ocr_memo {
+    uint64_t *pair[3];
+    size_t n[3], cap[3];
+    bool sealed, lost; /* lost: out of memory once, so it answers nothing */
+} dd__ocr_memo;
+
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;
     dd_result *res;
-    dd_minhash *mh;      /* read-only once made: shared by the signing threads */
-    dd_minhash *mh_lead; /* the first lead_n of mh's permutations, for lead signatures */
+    dd_minhash *mh;       /* read-only once made: shared by the signing threads */
+    dd_minhash *mh_terms; /* permutations, for the story stage's top-term sets */
+    dd_minhash *mh_lead;  /* the first lead_n of mh_terms's permutations, for leads */
     dd_vocab *vocab;     /* read-only once made: the OCR noise estimate's words */
     uint8_t *ocr_flag;   /* per document: long enough, looks misread (pipeline_ocr.c) */
+    bool ocr_banded;     /* the OCR candidates are made (once: OCR signatures do not change) */
+    dd__ocr_memo memo;   /* the OCR rule's first-pass verdicts */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
@@ -138,6 +155,7 @@ typedef struct dd__setview {
     const uint64_t *gset; /* its OCR-robust gram set, sorted; gpos: token of each */
     const uint32_t *gpos;
     size_t gn;
+    bool grams; /* gset is its gram set (else none was made or read) */
 } dd__setview;
 
 /* The sets of some documents: kept ones are views into res->mem, the others were read
@@ -155,9 +173,10 @@ typedef struct dd__setblock {
  * on_diag, and gets an empty set. */
 dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock *b);
 
-/* The same, with the gram sets of documents read again only where need[i] is set (NULL: all):
- * the others get none (gn 0). With regrams, a kept set without its grams (DD__DOC_NOGRAMS)
- * where need[i] is set is read again for them. */
+/* The same, with the gram sets of documents read again only where need[i] is set (NULL: none,
+ * as dd__sets_load): the others get none (grams false). With regrams, a kept set without its
+ * grams (DD__DOC_NOGRAMS) where need[i] is set is read again for them, and only for them: its
+ * kept set is not made again. */
 dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
                              bool regrams, dd__setblock *b);
 
@@ -218,6 +237,17 @@ dd_status dd__ocr_flags(dd__run *w);
 
 /* OCR-banding candidates: pairs of a misread document (pipeline_ocr.c). */
 dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
+
+/* Note the OCR rule's verdict on pair (a << 32 | b, a < b) before the memo is sealed. */
+void dd__ocr_memo_add(dd__ocr_memo *m, uint64_t pair, bool accepted, bool footer);
+
+/* Sort the verdicts: from now on dd__ocr_memo_get answers and nothing is added. */
+void dd__ocr_memo_seal(dd__ocr_memo *m);
+
+/* Whether the sealed memo holds a verdict on pair; if so, that verdict. */
+bool dd__ocr_memo_get(const dd__ocr_memo *m, uint64_t pair, bool *accepted, bool *footer);
+
+void dd__ocr_memo_free(dd__ocr_memo *m);
 
 
 /* Lead signature of a set: its elements among the first LEAD_SHINGLES shingles. */

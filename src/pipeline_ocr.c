@@ -6,6 +6,7 @@
  * on grams when the word rule rejects them, so clean text keeps its candidates and verdicts. */
 #include "pipeline_internal.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,25 +74,73 @@ static dd_status run_pairs(const dd__run *w, const dd__kv *e, size_t i, size_t j
     return DD_OK;
 }
 
-static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, dd__kv *e,
+static uint64_t band_key(const dd__run *w, size_t doc, size_t band, size_t rows)
+{
+    return XXH3_64bits_withSeed(w->res->mem->osig + doc * OCR_VALUES + band * rows,
+                                rows * sizeof *w->res->mem->osig, band);
+}
+
+/* Only a run holding a misread document gives pairs, and few documents look misread: their
+ * keys go into an open-addressing table first (t: 2^bits slots, 0 marks a free one, a key of
+ * 0 is noted apart), and only the long documents whose key is there are sorted. The runs are
+ * those of sorting every long document, in the same order. */
+typedef struct band_scratch {
+    dd__kv *e;
+    uint64_t *t;
+    unsigned bits;
+} band_scratch;
+
+static bool table_has(const band_scratch *s, uint64_t key, bool zero)
+{
+    size_t mask = ((size_t)1 << s->bits) - 1, i = (size_t)(key >> (64 - s->bits));
+
+    if (key == 0)
+        return zero;
+    for (; s->t[i]; i = (i + 1) & mask)
+        if (s->t[i] == key)
+            return true;
+    return false;
+}
+
+static bool table_put(band_scratch *s, uint64_t key)
+{
+    size_t mask = ((size_t)1 << s->bits) - 1, i = (size_t)(key >> (64 - s->bits));
+
+    if (key == 0)
+        return true;
+    for (; s->t[i]; i = (i + 1) & mask)
+        if (s->t[i] == key)
+            return false;
+    s->t[i] = key;
+    return false;
+}
+
+static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, band_scratch *s,
                             uint64_t **out, size_t *n_out, size_t *cap)
 {
-    const struct dd__result_mem *m = w->res->mem;
     size_t n = w->res->n_docs, i, j, k = 0;
+    dd__kv *e = s->e;
     dd_status st = DD_OK;
+    bool zero = false;
 
+    memset(s->t, 0, ((size_t)1 << s->bits) * sizeof *s->t);
     for (i = 0; i < n; i++)
-        if (w->ocr_flag[i] & OCR_LONG)
-            e[k++] = (dd__kv){XXH3_64bits_withSeed(m->osig + i * OCR_VALUES + band * rows,
-                                                   rows * sizeof *m->osig, band),
-                              (uint32_t)i, 0};
+        if ((w->ocr_flag[i] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY))
+            zero |= table_put(s, band_key(w, i, band, rows));
+    for (i = 0; i < n; i++) {
+        uint64_t key;
+        if (!(w->ocr_flag[i] & OCR_LONG))
+            continue;
+        key = band_key(w, i, band, rows);
+        if (table_has(s, key, zero))
+            e[k++] = (dd__kv){key, (uint32_t)i, 0};
+    }
     if (dd__bucket_sort_kv(e, k) != DD_OK)
         return DD_ENOMEM;
     for (i = 0; st == DD_OK && i < k; i = j) {
-        bool noisy = w->ocr_flag[e[i].val] & OCR_NOISY;
         for (j = i + 1; j < k && e[j].key == e[i].key; j++)
-            noisy |= w->ocr_flag[e[j].val] & OCR_NOISY;
-        if (noisy && j - i > 1)
+            ;
+        if (j - i > 1)
             st = run_pairs(w, e, i, j, out, n_out, cap);
     }
     return st;
@@ -100,12 +149,12 @@ static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, dd__kv *
 /* The pairs whose signatures agree on a quarter of their values or more. */
 static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
 {
-    const uint16_t *os = w->res->mem->osig;
+    const uint8_t *os = w->res->mem->osig;
     size_t i, j, k = 0;
 
     for (i = 0; i < n; i++) {
-        const uint16_t *x = os + (size_t)(cand[i] >> 32) * OCR_VALUES;
-        const uint16_t *y = os + (size_t)(uint32_t)cand[i] * OCR_VALUES;
+        const uint8_t *x = os + (size_t)(cand[i] >> 32) * OCR_VALUES;
+        const uint8_t *y = os + (size_t)(uint32_t)cand[i] * OCR_VALUES;
         size_t eq = 0;
         for (j = 0; j < OCR_VALUES; j++)
             eq += x[j] == y[j];
@@ -119,14 +168,14 @@ static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
  * and pairs; the pairs are joined, sorted and kept once, so they do not depend on the
  * thread count. */
 typedef struct band_part {
-    dd__kv *e;
+    band_scratch s;
     uint64_t *pairs;
     size_t n, cap;
 } band_part;
 
 typedef struct band_job {
     const dd__run *w;
-    size_t rows;
+    size_t rows, n_noisy;
     band_part *part;
 } band_job;
 
@@ -137,12 +186,27 @@ static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
     size_t band;
     dd_status st = DD_OK;
 
-    p->e = malloc((j->w->res->n_docs + 1) * sizeof *p->e);
-    if (!p->e)
+    p->s.bits = 4; /* at least twice as many slots as misread documents */
+    while (p->s.bits < 40 && ((size_t)1 << p->s.bits) < 2 * j->n_noisy)
+        p->s.bits++;
+    p->s.e = malloc((j->w->res->n_docs + 1) * sizeof *p->s.e);
+    p->s.t = malloc(((size_t)1 << p->s.bits) * sizeof *p->s.t);
+    if (!p->s.e || !p->s.t)
         return DD_ENOMEM;
     for (band = lo; st == DD_OK && band < hi; band++)
-        st = band_pairs(j->w, band, j->rows, p->e, &p->pairs, &p->n, &p->cap);
+        st = band_pairs(j->w, band, j->rows, &p->s, &p->pairs, &p->n, &p->cap);
     return st;
+}
+
+/* The OCR signatures and noise estimates serve only here and in dd__ocr_flags, once a run:
+ * they are given back before verification, whose blocks of sets are the run's peak memory. */
+static void release(struct dd__result_mem *m)
+{
+    free(m->osig);
+    free(m->noise);
+    m->osig = NULL;
+    m->noise = NULL;
+    m->osig_cap = m->noise_cap = 0;
 }
 
 dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
@@ -150,13 +214,17 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
     size_t nt = dd__thread_count(w->o), t, total = 0;
     band_part part[DD__MAX_RANGE_THREADS];
-    band_job job = {w, p.rows, part};
+    band_job job = {w, p.rows, 0, part};
     dd_status st = DD_OK;
 
     *cand = NULL;
     *n_cand = 0;
-    if (w->res->n_docs < 2)
+    for (t = 0; t < w->res->n_docs; t++)
+        job.n_noisy += (w->ocr_flag[t] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY);
+    if (w->res->n_docs < 2 || job.n_noisy == 0) { /* every pair needs a misread side */
+        release(w->res->mem);
         return DD_OK;
+    }
     nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
     nt = nt > p.bands ? p.bands : nt;
     memset(part, 0, sizeof part);
@@ -169,7 +237,8 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
         if (st == DD_OK && part[t].n)
             memcpy(*cand + *n_cand, part[t].pairs, part[t].n * sizeof **cand);
         *n_cand += st == DD_OK ? part[t].n : 0;
-        free(part[t].e);
+        free(part[t].s.e);
+        free(part[t].s.t);
         free(part[t].pairs);
     }
     if (st != DD_OK) {
@@ -180,5 +249,72 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     }
     if (*n_cand) /* each pair once: the estimate is made once */
         *n_cand = keep_similar(w, *cand, dd__sort_unique_u64(*cand, *n_cand));
+    release(w->res->mem);
     return DD_OK;
+}
+
+/* ---- the OCR rule's first-pass verdicts ----------------------------------------------- */
+
+static void memo_push(dd__ocr_memo *m, int i, uint64_t pair)
+{
+    if (m->lost)
+        return;
+    if (m->n[i] == m->cap[i] &&
+        dd__grow((void **)&m->pair[i], &m->cap[i], m->n[i] + 1, sizeof *m->pair[i]) != DD_OK) {
+        m->lost = true;
+        return;
+    }
+    m->pair[i][m->n[i]++] = pair;
+}
+
+void dd__ocr_memo_add(dd__ocr_memo *m, uint64_t pair, bool accepted, bool footer)
+{
+    assert(!m->sealed);
+    memo_push(m, 0, pair);
+    if (accepted)
+        memo_push(m, 1, pair);
+    if (footer)
+        memo_push(m, 2, pair);
+}
+
+void dd__ocr_memo_seal(dd__ocr_memo *m)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        if (m->n[i])
+            m->n[i] = dd__sort_unique_u64(m->pair[i], m->n[i]);
+    m->sealed = true;
+}
+
+static bool has(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == x;
+}
+
+bool dd__ocr_memo_get(const dd__ocr_memo *m, uint64_t pair, bool *accepted, bool *footer)
+{
+    if (!m->sealed || m->lost || !has(m->pair[0], m->n[0], pair))
+        return false;
+    *accepted = has(m->pair[1], m->n[1], pair);
+    *footer = has(m->pair[2], m->n[2], pair);
+    return true;
+}
+
+void dd__ocr_memo_free(dd__ocr_memo *m)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        free(m->pair[i]);
+    memset(m, 0, sizeof *m);
 }

@@ -153,7 +153,7 @@ dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc)
     dd__setview v = {m->set + m->set_off[doc], m->pos + m->set_off[doc],
                      m->set_off[doc + 1] - m->set_off[doc], m->seq_len[doc],
                      m->gset + m->goff[doc], m->gpos + m->goff[doc],
-                     m->goff[doc + 1] - m->goff[doc]};
+                     m->goff[doc + 1] - m->goff[doc], !(m->flags[doc] & DD__DOC_NOGRAMS)};
     return v;
 }
 
@@ -303,9 +303,13 @@ dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const 
     if (m->sk_off[2 * doc] == DD__NO_SKETCH)
         return DD_OK;
     sketch_over(v->set, v->n, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH, m->sk + m->sk_off[2 * doc]);
-    if (m->sk_off[2 * doc + 1] != DD__NO_SKETCH)
+    /* The stripped gram set's size is not bounded by the old sketch: without the grams, the
+     * gram sketch goes, and the document's OCR pairs are verified on their sets. */
+    if (m->sk_off[2 * doc + 1] != DD__NO_SKETCH && v->grams)
         sketch_over(v->gset, v->gn, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH,
                     m->sk + m->sk_off[2 * doc + 1]);
+    else
+        m->sk_off[2 * doc + 1] = DD__NO_SKETCH;
     return DD_OK;
 }
 
@@ -326,7 +330,7 @@ typedef struct load_job {
     dd__run *w;
     dd__setblock *b;
     const size_t *idx;   /* block indexes of the documents to read again */
-    const uint8_t *need; /* per block index: its grams are needed (NULL: all) */
+    const uint8_t *need; /* per block index: its grams are needed (NULL: none) */
 } load_job;
 
 /* Worker state of one part. */
@@ -383,8 +387,9 @@ static char *reason(const dd_doc_info *di, const char *msg)
     return s;
 }
 
-/* Read doc again and append its set (stripped like the kept one if it was) to part p. A
- * problem goes to *why (DD_OK is returned: it costs the document's pairs, not the run). */
+/* Read doc again and append its set (when it is not kept) and its gram set (when grams),
+ * stripped like the kept one if it was, to part p. A problem goes to *why (DD_OK is
+ * returned: it costs the document's pairs, not the run). */
 static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, bool grams,
                           char **why)
 {
@@ -392,6 +397,7 @@ static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, b
     struct dd__result_mem *m = w->res->mem;
     dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
     size_t len = 0, ntok = 0, nsh = 0, u = 0, i, ng = 0, gu = 0;
+    const bool set = m->flags[doc] & DD__DOC_REREAD;
     const dd_span *toks;
     dd_doc d;
     char *text;
@@ -419,7 +425,7 @@ static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, b
          dd__grow((void **)&l->gt, &l->gt_cap, dd_gram_bound(toks, ntok) + 1, sizeof *l->gt) !=
              DD_OK))
         st = DD_ENOMEM;
-    if (st == DD_OK)
+    if (st == DD_OK && set)
         st = dd_shingle_hash(toks, ntok, &so, l->sh, l->sh_cap, &nsh);
     if (st == DD_OK && grams)
         ng = dd_gram_hash(toks, ntok, w->o->seed, DD_GRAM_SAMPLE, l->gh, l->gt, l->gh_cap);
@@ -435,20 +441,21 @@ static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, b
     if (st == DD_OK)
         st = dd__make_gram_set(&l->sb, l->gh, l->gt, ng, p->gset + p->gn, p->gpos + p->gn, &gu);
     if (st == DD_OK && (m->flags[doc] & DD__DOC_STRIPPED)) {
-        dd__setview v = {p->set + p->n, p->pos + p->n, u, nsh, p->gset + p->gn, p->gpos + p->gn, gu};
+        dd__setview v = {p->set + p->n, p->pos + p->n, u, nsh, p->gset + p->gn, p->gpos + p->gn, gu,
+                         grams};
         size_t kept, gkept;
         if (dd__grow((void **)&l->acc, &l->acc_cap, di->tokens + 1, sizeof *l->acc) != DD_OK ||
             dd__grow((void **)&l->keep, &l->keep_cap, (u > gu ? u : gu) + 1, sizeof *l->keep) !=
                 DD_OK)
             return DD_ENOMEM;
-        kept = dd__filter_boilerplate(w, doc, &v, l->acc, l->keep);
+        kept = set ? dd__filter_boilerplate(w, doc, &v, l->acc, l->keep) : 0;
         for (i = 0; i < kept; i++) { /* keep[i] >= i: compacts in place */
             p->set[p->n + i] = p->set[p->n + l->keep[i]];
             p->pos[p->n + i] = p->pos[p->n + l->keep[i]];
         }
         u = kept;
         /* As strip_boilerplate: a document left with nothing keeps what it had. */
-        gkept = dd__filter_boilerplate_grams(w, doc, &v, l->acc, l->keep);
+        gkept = grams ? dd__filter_boilerplate_grams(w, doc, &v, l->acc, l->keep) : 0;
         for (i = 0; gkept && i < gkept; i++) {
             p->gset[p->gn + i] = p->gset[p->gn + l->keep[i]];
             p->gpos[p->gn + i] = p->gpos[p->gn + l->keep[i]];
@@ -480,7 +487,7 @@ static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
     for (i = lo; st == DD_OK && i < hi; i++) {
         p->off[i - lo] = p->n;
         p->goff[i - lo] = p->gn;
-        st = load_one(j->w, &l, p, j->b->docs[j->idx[i]], !j->need || j->need[j->idx[i]],
+        st = load_one(j->w, &l, p, j->b->docs[j->idx[i]], j->need && j->need[j->idx[i]],
                       &p->why[i - lo]);
     }
     if (st == DD_OK) {
@@ -493,7 +500,7 @@ static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
 
 /* Point the re-read documents' views into their parts; report each document that could not
  * be read again (once per run). */
-static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx)
+static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx, const uint8_t *need)
 {
     size_t t, i;
 
@@ -503,17 +510,21 @@ static void link_parts(dd__run *w, dd__setblock *b, const size_t *idx)
         for (i = lo; i < hi; i++) {
             uint32_t doc = b->docs[idx[i]];
             dd__setview *v = &b->v[idx[i]];
-            v->set = p->set + p->off[i - lo];
-            v->pos = p->pos + p->off[i - lo];
-            v->n = p->off[i - lo + 1] - p->off[i - lo];
-            v->seq = w->res->mem->seq_len[doc];
+            if (w->res->mem->flags[doc] & DD__DOC_REREAD) { /* else its kept set is in v */
+                v->set = p->set + p->off[i - lo];
+                v->pos = p->pos + p->off[i - lo];
+                v->n = p->off[i - lo + 1] - p->off[i - lo];
+                v->seq = w->res->mem->seq_len[doc];
+            }
             v->gset = p->gset + p->goff[i - lo];
             v->gpos = p->gpos + p->goff[i - lo];
             v->gn = p->goff[i - lo + 1] - p->goff[i - lo];
+            v->grams = need && need[idx[i]];
             if (!p->why[i - lo])
                 continue;
             v->n = 0;
             v->gn = 0;
+            v->grams = false;
             if (!(w->res->mem->flags[doc] & DD__DOC_CHANGED)) {
                 char loc[1100], msg[1600];
                 w->res->mem->flags[doc] |= DD__DOC_CHANGED;
@@ -553,13 +564,15 @@ dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const u
     memcpy(b->docs, docs, n * sizeof *docs);
     b->n = n;
     for (i = 0; i < n; i++) {
-        if (m->flags[docs[i]] & DD__DOC_CHANGED)
+        uint8_t f = m->flags[docs[i]];
+        if (f & DD__DOC_CHANGED) {
             b->v[i].seq = m->seq_len[docs[i]]; /* reported already: an empty set */
-        else if ((m->flags[docs[i]] & DD__DOC_REREAD) ||
-                 ((m->flags[docs[i]] & DD__DOC_NOGRAMS) && regrams && need && need[i]))
-            idx[n_idx++] = i; /* read again: for its set, or for its grams */
-        else
+            continue;
+        }
+        if (!(f & DD__DOC_REREAD))
             b->v[i] = dd__kept_set(m, docs[i]);
+        if ((f & DD__DOC_REREAD) || ((f & DD__DOC_NOGRAMS) && regrams && need && need[i]))
+            idx[n_idx++] = i; /* read again: for its set, or for its grams */
     }
     if (n_idx) {
         nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
@@ -569,7 +582,7 @@ dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const u
         job = (load_job){w, b, idx, need};
         st = b->parts ? dd__parallel_for(nt, n_idx, load_range, &job) : DD_ENOMEM;
         if (st == DD_OK)
-            link_parts(w, b, idx);
+            link_parts(w, b, idx, need);
     }
     free(idx);
     return st;

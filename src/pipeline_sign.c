@@ -59,7 +59,7 @@ typedef struct batch {
     uint64_t *set, *gset;
     uint32_t *pos, *gpos;
     size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
-    uint16_t *osig; /* per item: OCR_VALUES values */
+    uint8_t *osig; /* per item: OCR_VALUES values */
     size_t osig_cap;
     uint8_t *sk;    /* bound sketches of the items whose sets are not kept */
     size_t sk_n, sk_cap;
@@ -155,29 +155,34 @@ static dd_status store_set(signer *g, batch *b, item *it, size_t n)
 
 /* OCR-robust grams (docs/ALGORITHMS.md, "Copies through OCR noise"): their one-permutation
  * signature for every document, and their set where the shingle set is kept. Every document
- * gets them, noisy or clean: a clean original must meet its noisy copy. */
+ * gets them, noisy or clean: a clean original must meet its noisy copy. A document of fewer
+ * than OCR_MIN_TOKENS tokens is in no OCR pair, so it needs neither (nor a noise estimate). */
 static dd_status store_grams(const dd__run *w, signer *g, batch *b, item *it, size_t k,
                              const dd_span *toks, size_t ntok)
 {
     /* The signature is of every gram of the lead's tokens; the set, kept only where the
      * shingle set is, of the sample of all grams. */
-    size_t nt = ntok < OCR_LEAD_TOKENS ? ntok : OCR_LEAD_TOKENS;
-    size_t bound = dd_gram_bound(toks, keeps_grams(w, it) ? ntok : nt) + 1, base = b->gset_n;
-    size_t ng, i, u = 0;
+    size_t nt = ntok < OCR_LEAD_TOKENS ? ntok : OCR_LEAD_TOKENS, base = b->gset_n;
+    size_t bound, ng, i, u = 0;
     uint32_t sig[OCR_VALUES];
 
+    it->noise = 0;
+    it->grams = false;
+    it->gset_lo = it->gset_hi = base;
+    if (ntok < OCR_MIN_TOKENS)
+        return DD_OK;
     /* misreadings are spread over a page: its first OCR_NOISE_TOKENS tell */
     it->noise = dd_vocab_noise(w->vocab, toks, g->sh,
                                ntok < OCR_NOISE_TOKENS ? ntok : OCR_NOISE_TOKENS);
+    bound = dd_gram_bound(toks, keeps_grams(w, it) ? ntok : nt) + 1;
     if (dd__grow((void **)&g->gh, &g->gh_cap, bound, sizeof *g->gh) != DD_OK ||
         dd__grow((void **)&g->gt, &g->gt_cap, bound, sizeof *g->gt) != DD_OK)
         return DD_ENOMEM;
     ng = dd_gram_hash(toks, nt, w->o->seed, 1, g->gh, NULL, bound);
     dd_minhash_oph(g->gh, ng, sig, OCR_VALUES);
     for (i = 0; i < OCR_VALUES; i++)
-        b->osig[k * OCR_VALUES + i] = (uint16_t)(sig[i] >> 16);
+        b->osig[k * OCR_VALUES + i] = (uint8_t)(sig[i] >> 24);
     it->grams = ng > 0;
-    it->gset_lo = it->gset_hi = base;
     if (!keeps_grams(w, it))
         return DD_OK;
     if (dd__grow((void **)&b->gset, &b->gset_cap, base + bound, sizeof *b->gset) != DD_OK ||
@@ -269,7 +274,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
         return DD_EEMPTY;
     if (dd__grow((void **)&g->sh, &g->sh_cap, dd_shingle_bound(ntok), sizeof *g->sh) != DD_OK)
         return DD_ENOMEM;
-    dd_token_hashes(toks, ntok, w->o->seed, g->sh);
+    dd__token_hashes_padded(toks, ntok, w->o->seed, g->sh);
     st = store_lines(w, g, b, it, ntok);
     if (st == DD_OK)
         st = store_grams(w, g, b, it, k, toks, ntok);
@@ -458,15 +463,16 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
     return DD_OK;
 }
 
-/* dd__lonely_sig's values, 16 bits of each. */
-static void lonely16(uint16_t *sig, size_t doc)
+/* dd__lonely_sig's values, 8 bits of each. Only documents too short for OCR pairs have no
+ * grams, and they are never banded: the values need only be defined. */
+static void lonely8(uint8_t *sig, size_t doc)
 {
     uint32_t v[OCR_VALUES];
     size_t i;
 
     dd__lonely_sig(v, OCR_VALUES, doc);
     for (i = 0; i < OCR_VALUES; i++)
-        sig[i] = (uint16_t)(v[i] ^ v[i] >> 16);
+        sig[i] = (uint8_t)(v[i] ^ v[i] >> 8 ^ v[i] >> 16 ^ v[i] >> 24);
 }
 
 /* The item's bound sketches, if it has any, to the result's. */
@@ -539,7 +545,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     m->noise[idx] = (uint16_t)it->noise;
 
     if (!it->grams)
-        lonely16(m->osig + idx * OCR_VALUES, idx);
+        lonely8(m->osig + idx * OCR_VALUES, idx);
     else
         memcpy(m->osig + idx * OCR_VALUES, b->osig + k * OCR_VALUES,
                OCR_VALUES * sizeof *m->osig);

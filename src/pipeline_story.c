@@ -95,6 +95,10 @@ static const char *dict_get(const struct dd__result_mem *m, uint64_t h)
     return NULL;
 }
 
+/* Quoted-word runs kept per document: the first QUOTES_MAX, far more than a news report
+ * quotes. */
+#define QUOTES_MAX 4096
+
 dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
                               size_t n)
 {
@@ -105,10 +109,15 @@ dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, con
             DD_OK ||
         dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
             DD_OK ||
-        dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK)
+        dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK ||
+        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + QUOTES_MAX,
+                 sizeof *m->quote_h) != DD_OK ||
+        dd__grow((void **)&m->quote_off, &m->quote_off_cap, idx + 2, sizeof *m->quote_off) != DD_OK)
         return DD_ENOMEM;
     if (idx == 0)
-        m->term_off[0] = 0;
+        m->term_off[0] = m->quote_off[0] = 0;
+    m->n_quote += dd_terms_quotes(d->text, d->len, w->o->seed, m->quote_h + m->n_quote, QUOTES_MAX);
+    m->quote_off[idx + 1] = m->n_quote;
     for (i = 0; i < n; i++) {
         m->terms[m->n_terms++] = t[i];
         if (dict_add(m, t[i].hash, &names[i]) != DD_OK)
@@ -507,19 +516,32 @@ static pair_facts facts_of_pair(const struct dd__result_mem *m, const dd_idf *id
 }
 
 /* Derivation evidence for dd_story_attach: every fact of one is a fact of the other (idf
- * weighted, DERIVE_COVER), and they do not contradict each other's figures (three or more
- * each with none in common). A revision restates its source's facts in its own words. */
+ * weighted, DERIVE_COVER), or most are (DERIVE_COVER_ORDERED) and the terms both mention come
+ * in the same order (dd_story_order at least DERIVE_ORDER: a reviser keeps the source's
+ * sequence of points); and they do not contradict each other's figures (three or more each
+ * with none in common). A revision restates its source's facts in its own words. */
 #define DERIVE_COVER 0.75
+#define DERIVE_COVER_ORDERED 0.5
+#define DERIVE_ORDER 0.75
 
-static uint8_t derivation(const pair_facts *f)
+/* Whether the order test can decide pair f: a cover under DERIVE_COVER, but not under
+ * DERIVE_COVER_ORDERED. */
+static bool order_decides(const pair_facts *f)
+{
+    return (f->cover_a >= DERIVE_COVER_ORDERED && f->cover_a < DERIVE_COVER) ||
+           (f->cover_b >= DERIVE_COVER_ORDERED && f->cover_b < DERIVE_COVER);
+}
+
+static uint8_t derivation(const pair_facts *f, double order)
 {
     uint8_t e = 0;
+    bool ordered = order >= DERIVE_ORDER;
 
     if (f->fig_a >= 3 && f->fig_b >= 3 && f->fig_shared == 0)
         return 0;
-    if (f->cover_a >= DERIVE_COVER)
+    if (f->cover_a >= DERIVE_COVER || (ordered && f->cover_a >= DERIVE_COVER_ORDERED))
         e |= DD_STORY_A_IN_B;
-    if (f->cover_b >= DERIVE_COVER)
+    if (f->cover_b >= DERIVE_COVER || (ordered && f->cover_b >= DERIVE_COVER_ORDERED))
         e |= DD_STORY_B_IN_A;
     return e;
 }
@@ -547,7 +569,7 @@ static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
         uint32_t *sig = j->sigs + d * np;
         st = dd_story_top_terms(vec_of(j->w->res->mem, d), k, top, &n);
         if (st == DD_OK && n)
-            dd_minhash_sign(j->w->mh, top, n, sig);
+            dd_minhash_sign(j->w->mh_terms, top, n, sig);
         else
             dd__lonely_sig(sig, np, d);
     }
@@ -719,38 +741,73 @@ static dd_status pair_fact_lists(const dd_result *res, dd_pair_score *p)
     return st;
 }
 
+/* Pairs of one story are reported with their shingle Jaccard and containment. A copy pair
+ * has them from the copies pass; the sets of the others are loaded a block of pairs at a
+ * time (dd__sets_load: kept in memory, or read again and stripped of boilerplate as the
+ * copies pass would), so the stories level keeps no more sets than the copies level does. */
+enum { STORY_PAIR_BLOCK = 4096 };
+
 static dd_status story_pairs(dd__run *w, const uint64_t *cand,
                              const double *sim, size_t n_cand, const uint32_t *label)
 {
     dd_result *res = w->res;
-    struct dd__result_mem *m = res->mem;
     dd_pair_score *out = malloc((n_cand + 1) * sizeof *out);
-    size_t i, n = 0, c = 0;
+    uint32_t *docs = malloc((2 * STORY_PAIR_BLOCK + 1) * sizeof *docs);
+    size_t *todo = malloc((STORY_PAIR_BLOCK + 1) * sizeof *todo);
+    size_t i = 0, n = 0, c = 0;
+    dd_status st = out && docs && todo ? DD_OK : DD_ENOMEM;
 
-    if (!out)
-        return DD_ENOMEM;
     res->n_copy_pairs = res->n_pairs;
-    for (i = 0; i < n_cand; i++) {
-        uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
-        dd_set_score s;
-        if (label[a] != label[b])
-            continue;
-        while (c < res->n_pairs && (res->pairs[c].a < a ||
-                                    (res->pairs[c].a == a && res->pairs[c].b < b)))
-            c++;
-        s = dd_verify_sets(m->set + m->set_off[a], m->set_off[a + 1] - m->set_off[a],
-                           m->set + m->set_off[b], m->set_off[b + 1] - m->set_off[b]);
-        out[n] = (dd_pair_score){a, b, s.jaccard, s.containment, sim[i], false, NULL, NULL, NULL};
-        out[n].copy = c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == b;
-        if (pair_fact_lists(res, &out[n++]) != DD_OK) {
-            free(out);
-            return DD_ENOMEM;
+    while (st == DD_OK && i < n_cand) {
+        size_t nd = 0, nt = 0, k, j;
+        dd__setblock b;
+        /* the next block: candidates whose sides share a cluster, until STORY_PAIR_BLOCK of
+         * them need sets */
+        for (; st == DD_OK && i < n_cand && nt < STORY_PAIR_BLOCK; i++) {
+            uint32_t a = (uint32_t)(cand[i] >> 32), bb = (uint32_t)cand[i];
+            if (label[a] != label[bb])
+                continue;
+            while (c < res->n_pairs &&
+                   (res->pairs[c].a < a || (res->pairs[c].a == a && res->pairs[c].b < bb)))
+                c++;
+            out[n] = (dd_pair_score){a, bb, 0, 0, sim[i], false, NULL, NULL, NULL};
+            if (c < res->n_pairs && res->pairs[c].a == a && res->pairs[c].b == bb) {
+                out[n].copy = true;
+                out[n].jaccard = res->pairs[c].jaccard;
+                out[n].containment = res->pairs[c].containment;
+            } else {
+                todo[nt++] = n;
+                docs[nd++] = a;
+                docs[nd++] = bb;
+            }
+            st = pair_fact_lists(res, &out[n++]);
         }
+        if (st != DD_OK || nd == 0)
+            break;
+        qsort(docs, nd, sizeof *docs, cmp_u32);
+        for (k = j = 0; k < nd; k++)
+            if (!j || docs[k] != docs[j - 1])
+                docs[j++] = docs[k];
+        st = dd__sets_load(w, docs, j, &b);
+        for (k = 0; st == DD_OK && k < nt; k++) {
+            dd_pair_score *p = &out[todo[k]];
+            const dd__setview *va = dd__sets_get(&b, p->a), *vb = dd__sets_get(&b, p->b);
+            dd_set_score sc = dd_verify_sets(va->set, va->n, vb->set, vb->n);
+            p->jaccard = sc.jaccard;
+            p->containment = sc.containment;
+        }
+        dd__sets_free(&b);
+    }
+    free(docs);
+    free(todo);
+    if (st != DD_OK) {
+        free(out);
+        return st;
     }
     free(res->pairs);
     res->pairs = out;
     res->n_pairs = n;
-    m->pairs_cap = n_cand + 1;
+    res->mem->pairs_cap = n_cand + 1;
     if (n > 1)
         qsort(res->pairs, n, sizeof *res->pairs, cmp_pair);
     return DD_OK;
@@ -999,34 +1056,76 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     return st;
 }
 
+/* Document d's distinct terms, sorted by hash, each with the place of its first mention
+ * (its index among d's content terms), for dd_story_order. tmp needs room for d's terms. */
+static size_t first_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tmp, uint64_t *h,
+                             uint32_t *pos)
+{
+    size_t n = m->term_off[d + 1] - m->term_off[d], i, u = 0;
+
+    for (i = 0; i < n; i++)
+        tmp[i] = (dd__hw){m->terms[m->term_off[d] + i].hash, (double)i};
+    dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
+    for (i = 0; i < n; i++)
+        if (!u || tmp[i].h != h[u - 1]) {
+            h[u] = tmp[i].h;
+            pos[u++] = (uint32_t)tmp[i].w;
+        } else if ((uint32_t)tmp[i].w < pos[u - 1])
+            pos[u - 1] = (uint32_t)tmp[i].w;
+    return u;
+}
+
+/* The order test of a pair (dd_story_order over first mentions). */
+static dd_status pair_order(const struct dd__result_mem *m, uint32_t a, uint32_t b, dd__hw *tmp,
+                            uint64_t *h, uint32_t *pos, double *out)
+{
+    size_t na = m->term_off[a + 1] - m->term_off[a];
+    size_t ua = first_mentions(m, a, tmp, h, pos);
+    size_t ub = first_mentions(m, b, tmp, h + na, pos + na);
+
+    return dd_story_order(h, pos, ua, h + na, pos + na, ub, out);
+}
+
 /* Lone documents derived from a cluster's centre join it (dd_story_attach). */
 static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint64_t *cand,
-                                const double *sim, size_t n_cand, const dd_story_opts *so,
-                                uint32_t *label)
+                                const double *sim, size_t n_cand, const dd_story_quotes *q,
+                                const dd_story_opts *so, uint32_t *label)
 {
+    const struct dd__result_mem *m = w->res->mem;
+    size_t i, max = 1;
     uint8_t *evid = malloc(n_cand + 1);
-    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size);
-    size_t i;
-    dd_status st;
+    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size), *pos = NULL;
+    uint64_t *h = NULL;
+    dd__hw *tmp = NULL;
+    dd_status st = DD_OK;
 
-    if (!evid || !size) {
-        free(evid);
-        free(size);
-        return DD_ENOMEM;
-    }
     for (i = 0; i < w->res->n_docs; i++)
+        max = m->term_off[i + 1] - m->term_off[i] > max ? m->term_off[i + 1] - m->term_off[i] : max;
+    tmp = malloc(max * sizeof *tmp);
+    h = malloc(2 * max * sizeof *h);
+    pos = malloc(2 * max * sizeof *pos);
+    if (!evid || !size || !tmp || !h || !pos)
+        st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < w->res->n_docs; i++)
         size[label[i]]++;
-    for (i = 0; i < n_cand; i++) { /* only pairs of a small and a large cluster can attach */
+    for (i = 0; st == DD_OK && i < n_cand; i++) { /* only pairs of a small and a large cluster */
         uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
         pair_facts f;
+        double order = 0;
         evid[i] = 0;
         if (sim[i] < so->attach_sim || (size[label[a]] < DD_STORY_CENTRE_MIN) == (size[label[b]] < DD_STORY_CENTRE_MIN))
             continue;
-        f = facts_of_pair(w->res->mem, idf, a, b);
-        evid[i] = derivation(&f);
+        f = facts_of_pair(m, idf, a, b);
+        if (order_decides(&f))
+            st = pair_order(m, a, b, tmp, h, pos, &order);
+        evid[i] = derivation(&f, order);
     }
+    if (st == DD_OK)
+        st = dd_story_attach(m->days, w->res->n_docs, cand, sim, evid, n_cand, q, so, label);
+    free(tmp);
+    free(h);
+    free(pos);
     free(size);
-    st = dd_story_attach(w->res->mem->days, w->res->n_docs, cand, sim, evid, n_cand, so, label);
     free(evid);
     return st;
 }
@@ -1036,6 +1135,8 @@ dd_status dd__story_run(dd__run *w)
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
     dd_story_opts so = dd_story_opts_default();
+    dd_story_quotes q = {m->quote_h, m->quote_off};
+    const dd_story_quotes *quotes = res->n_docs ? &q : NULL; /* no document, no offsets */
     uint64_t *cand = NULL;
     double *sim = NULL;
     size_t n_cand = 0;
@@ -1067,9 +1168,9 @@ dd_status dd__story_run(dd__run *w)
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {
             memcpy(label, res->near_copy, res->n_docs * sizeof *label);
-            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, &so, label);
+            st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, quotes, &so, label);
             if (st == DD_OK)
-                st = attach_derived(w, idf, cand, sim, n_cand, &so, label);
+                st = attach_derived(w, idf, cand, sim, n_cand, quotes, &so, label);
             if (st == DD_OK)
                 st = story_pairs(w, cand, sim, n_cand, label);
             if (st == DD_OK)

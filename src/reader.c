@@ -473,24 +473,33 @@ static dd_status make_text_doc(dd_reader *r, const char *name, size_t len, dd_do
     return note_id(r, doc);
 }
 
-/* Open `path` for reading. On a walk (`regular_only`) the open never blocks and anything
- * but a regular file is refused after the open, so a FIFO swapped in after fts looked at the
- * entry is skipped too; a PATH the user named is opened as it is (a FIFO there is read). */
-static dd_status open_file(dd_reader *r, const char *path, bool regular_only, FILE **out)
+/* Open `path` for reading and fstat it. On a walk (`regular_only`) the open never blocks and
+ * anything but a regular file is refused after the open, so a FIFO swapped in after fts
+ * looked at the entry is skipped too; a PATH the user named is opened as it is (a FIFO there
+ * is read). O_NONBLOCK has no effect on reading a regular file, so it is left set. */
+static dd_status open_fd(dd_reader *r, const char *path, bool regular_only, int *out,
+                         struct stat *sb)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | (regular_only ? O_NONBLOCK : 0));
-    struct stat sb;
 
-    *out = NULL;
+    *out = -1;
     if (fd < 0)
         return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(errno));
-    if (regular_only) {
-        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-            close(fd);
-            return fail(r, DD_EIO, "%s: not a regular file, skipped", path);
-        }
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if (fstat(fd, sb) != 0) {
+        int e = errno;
+        close(fd);
+        return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(e));
     }
+    if (regular_only && !S_ISREG(sb->st_mode)) {
+        close(fd);
+        return fail(r, DD_EIO, "%s: not a regular file, skipped", path);
+    }
+    *out = fd;
+    return DD_OK;
+}
+
+static dd_status fd_stream(dd_reader *r, int fd, const char *path, FILE **out)
+{
     *out = fdopen(fd, "rb");
     if (!*out) {
         int e = errno;
@@ -516,6 +525,52 @@ static dd_status read_file_doc(dd_reader *r, FILE *f, const char *path, dd_doc *
         return st;
     st = make_text_doc(r, path, len, doc);
     doc->rereadable = st == DD_OK && regular;
+    return st;
+}
+
+/* Read from `fd` into r->raw[*n..] until end of file, never past max_doc_bytes + 1 bytes. */
+static dd_status read_fd_rest(dd_reader *r, int fd, const char *path, size_t *n)
+{
+    size_t limit = r->o.max_doc_bytes;
+
+    for (;;) {
+        size_t want = 65536;
+        ssize_t got;
+        if (limit && want > limit + 1 - *n)
+            want = limit + 1 - *n;
+        if (raw_reserve(r, *n + want) != DD_OK)
+            return DD_ENOMEM;
+        got = read(fd, r->raw + *n, want);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(errno));
+        *n += (size_t)got;
+        if (limit && *n > limit)
+            return too_large(r, path);
+        if (got == 0)
+            return DD_OK;
+    }
+}
+
+/* The text document of a regular file whose first n bytes are in r->raw (all of it when
+ * `eof`): the rest read, the size limit applied, `fd` closed. */
+static dd_status finish_regular(dd_reader *r, int fd, const struct stat *sb, const char *path,
+                                size_t n, bool eof, dd_doc *doc)
+{
+    size_t limit = r->o.max_doc_bytes;
+    dd_status st;
+
+    r->bytes_done += (unsigned long long)sb->st_size;
+    if ((limit && (uintmax_t)sb->st_size > limit) || (limit && n > limit))
+        st = too_large(r, path);
+    else
+        st = eof ? DD_OK : read_fd_rest(r, fd, path, &n);
+    close(fd);
+    if (st != DD_OK)
+        return st;
+    st = make_text_doc(r, path, n, doc);
+    doc->rereadable = st == DD_OK;
     return st;
 }
 
@@ -966,13 +1021,14 @@ static dd_status reread_record(dd_reader *r, const char *source, size_t line, lo
 dd_status dd_reader_reread(dd_reader *r, const char *source, size_t line, long record_off,
                            size_t record_len, dd_doc *doc)
 {
-    FILE *f = NULL;
+    struct stat sb;
     dd_status st;
+    int fd;
 
     if (record_off >= 0)
         st = reread_record(r, source, line, record_off, record_len, doc);
-    else if ((st = open_file(r, source, true, &f)) == DD_OK)
-        st = read_file_doc(r, f, source, doc);
+    else if ((st = open_fd(r, source, true, &fd, &sb)) == DD_OK)
+        st = finish_regular(r, fd, &sb, source, 0, false, doc);
     if (st == DD_OK)
         doc->rereadable = true;
     return st;
@@ -1001,14 +1057,71 @@ static dd_status open_walk(dd_reader *r, const char *path)
     return DD_OK;
 }
 
+/* A regular text file: one read of its size (plus one to see the end) into r->raw, with no
+ * stdio in between, so a small article costs open, fstat, two reads and close. Archives and
+ * JSON Lines files are recognised from the bytes read and go back to the stream path. */
+static dd_status take_regular(dd_reader *r, int fd, const struct stat *sb, const char *path,
+                              dd_doc *doc)
+{
+    size_t n = 0, limit = r->o.max_doc_bytes, first;
+    bool eof = false;
+    FILE *f;
+    dd_status st;
+
+    /* The whole of a small file and one byte more (to see its end), else 64 KiB; at least
+     * the bytes that tell an archive, even under a smaller --max-doc-bytes. */
+    first = sb->st_size >= 0 && (uintmax_t)sb->st_size < 65535 ? (size_t)sb->st_size + 1 : 65536;
+    if (limit && first > limit + 1)
+        first = limit + 1 > DD__SNIFF_BYTES ? limit + 1 : DD__SNIFF_BYTES;
+    if (raw_reserve(r, first) != DD_OK) {
+        close(fd);
+        return DD_ENOMEM;
+    }
+    while (n < first && !eof) {
+        ssize_t got = read(fd, r->raw + n, first - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(e));
+        }
+        /* A read of a regular file returns less than asked only at its end (Linux does not
+         * interrupt reads of local files but for fatal signals), so a short read is the
+         * end and a small article needs no second read to see it. */
+        eof = (size_t)got < first - n;
+        n += (size_t)got;
+    }
+    if (dd__archive_sniff_buf((const unsigned char *)r->raw, n) || ends_with(path, ".jsonl")) {
+        if (lseek(fd, 0, SEEK_SET) != 0) {
+            int e = errno;
+            close(fd);
+            return fail(r, DD_EIO, "%s: %s, skipped", path, strerror(e));
+        }
+        if ((st = fd_stream(r, fd, path, &f)) != DD_OK)
+            return st;
+        if (dd__archive_sniff_buf((const unsigned char *)r->raw, n))
+            return dd__archive_open(f, path, r->o.max_doc_bytes, &r->ar) == DD_OK ? DD_END
+                                                                                : DD_ENOMEM;
+        return open_jsonl(r, f, true, path) == DD_OK ? DD_END : DD_ENOMEM;
+    }
+    return finish_regular(r, fd, sb, path, n, eof, doc);
+}
+
 /* Handle a regular file found on the walk or named by the user. Returns DD_END when the
  * file was opened as JSON Lines and records should be pulled next. */
 static dd_status take_file(dd_reader *r, const char *path, bool walked, dd_doc *doc)
 {
+    struct stat sb;
     FILE *f;
-    dd_status st = open_file(r, path, walked, &f);
+    int fd;
+    dd_status st = open_fd(r, path, walked, &fd, &sb);
 
     if (st != DD_OK)
+        return st;
+    if (S_ISREG(sb.st_mode))
+        return take_regular(r, fd, &sb, path, doc);
+    if ((st = fd_stream(r, fd, path, &f)) != DD_OK) /* a FIFO or device the user named */
         return st;
     if (dd__archive_sniff(fileno(f)))
         return dd__archive_open(f, path, r->o.max_doc_bytes, &r->ar) == DD_OK ? DD_END

@@ -23,7 +23,7 @@
 
 /* ---- recognising ------------------------------------------------------------------- */
 
-bool dd__archive_sniff(int fd)
+bool dd__archive_sniff_buf(const unsigned char *b, size_t n)
 {
     static const struct {
         size_t off, len;
@@ -41,15 +41,20 @@ bool dd__archive_sniff(int fd)
         {257, 5, "ustar"},            /* tar (POSIX and GNU) */
         {0, 5, "WARC/"},              /* WARC, uncompressed */
     };
-    unsigned char b[264];
-    ssize_t n = pread(fd, b, sizeof b, 0);
     size_t i;
 
-    for (i = 0; n > 0 && i < sizeof sig / sizeof sig[0]; i++)
-        if ((size_t)n >= sig[i].off + sig[i].len &&
-            memcmp(b + sig[i].off, sig[i].magic, sig[i].len) == 0)
+    for (i = 0; i < sizeof sig / sizeof sig[0]; i++)
+        if (n >= sig[i].off + sig[i].len && memcmp(b + sig[i].off, sig[i].magic, sig[i].len) == 0)
             return true;
     return false;
+}
+
+bool dd__archive_sniff(int fd)
+{
+    unsigned char b[DD__SNIFF_BYTES];
+    ssize_t n = pread(fd, b, sizeof b, 0);
+
+    return n > 0 && dd__archive_sniff_buf(b, (size_t)n);
 }
 
 /* ---- buffered reading of the current libarchive entry ------------------------------ */

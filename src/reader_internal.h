@@ -14,6 +14,10 @@
  *  gzip, bzip2, xz or zstd data, a tar, zip or 7z archive, or a WARC file. Read with pread,
  *  so the file position does not move; false for anything that is not a regular file. */
 bool dd__archive_sniff(int fd);
+/** The same test on the first `n` bytes of a file (the signatures lie in the first
+ *  DD__SNIFF_BYTES). */
+enum { DD__SNIFF_BYTES = 264 };
+bool dd__archive_sniff_buf(const unsigned char *b, size_t n);
 
 typedef struct dd__archive dd__archive;
 

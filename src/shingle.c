@@ -15,23 +15,71 @@ size_t dd_shingle_bound(size_t n_tokens)
     return n_tokens ? n_tokens : 1;
 }
 
-/* XXH3 over the k token hashes as little-endian bytes. On a little-endian host that is the
- * array itself: hashing it in place was 3x faster than copying it byte by byte first. */
-static uint64_t combine(const uint64_t *h, size_t k, uint64_t seed)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return XXH3_64bits_withSeed(h, k * sizeof *h, seed ^ k);
-#else
-    unsigned char buf[8 * 16];
-    size_t i, j;
+/* ---- token hashes ----------------------------------------------------------------------
+ * A word of up to 16 bytes (nearly every word) is two little-endian 8-byte words, the bytes
+ * past its end zero, mixed with the seed and its length by two 64x64->128-bit multiplies
+ * folded by xor (the "mum" of wyhash, Wang Yi 2019). Longer tokens go to XXH3. XXH3 on short
+ * keys branches on their length class (1-3, 4-8, 9-16 bytes), which news words change every
+ * token: it was a fifth of signing once the tokenizer ran 64 bytes a step. */
+__extension__ typedef unsigned __int128 u128;
 
-    if (k > 16)
-        return XXH3_64bits_withSeed(h, k * sizeof *h, seed ^ k);
-    for (i = 0; i < k; i++)
-        for (j = 0; j < 8; j++)
-            buf[i * 8 + j] = (unsigned char)(h[i] >> (8 * j));
-    return XXH3_64bits_withSeed(buf, k * 8, seed ^ k);
+static uint64_t mum(uint64_t a, uint64_t b)
+{
+    u128 r = (u128)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint64_t le64(const void *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
 #endif
+    return v;
+}
+
+/* The bytes of a token of length len (<= 16) in the low and high word. */
+static const uint64_t keep_lo[17] = {
+    0, 0xFFULL, 0xFFFFULL, 0xFFFFFFULL, 0xFFFFFFFFULL, 0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL,
+    0xFFFFFFFFFFFFFFULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL};
+static const uint64_t keep_hi[17] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFFULL, 0xFFFFULL, 0xFFFFFFULL, 0xFFFFFFFFULL,
+    0xFFFFFFFFFFULL, 0xFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFULL, ~0ULL};
+
+static uint64_t hash16(uint64_t lo, uint64_t hi, size_t len, uint64_t seed)
+{
+    uint64_t h = mum(lo ^ 0xA0761D6478BD642FULL ^ seed, hi ^ 0xE7037ED1A0B428DBULL);
+    return mum(h ^ 0x8EBC6AF09C88C6E3ULL, (uint64_t)len ^ 0x589965CC75374CC3ULL ^ seed);
+}
+
+static uint64_t le32(const unsigned char *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+/* The same two words as the masked 16-byte read, reading only the token's own bytes:
+ * overlapping loads from both ends (the overlap holds the same bytes). */
+uint64_t dd__token_hash(const char *s, size_t len, uint64_t seed)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t lo, hi = 0;
+
+    if (len > 16)
+        return XXH3_64bits_withSeed(s, len, seed);
+    if (len >= 8) {
+        lo = le64(p);
+        if (len > 8)
+            hi = le64(p + len - 8) >> (8 * (16 - len));
+    } else if (len >= 4) {
+        lo = le32(p) | le32(p + len - 4) << (8 * (len - 4));
+    } else {
+        lo = len ? (uint64_t)p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) |
+                       (uint64_t)p[len - 1] << (8 * (len - 1))
+                 : 0;
+    }
+    return hash16(lo, hi, len, seed);
 }
 
 void dd_token_hashes(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out)
@@ -39,20 +87,65 @@ void dd_token_hashes(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out
     size_t i;
 
     for (i = 0; i < n; i++)
-        out[i] = XXH3_64bits_withSeed(toks[i].ptr, toks[i].len, seed);
+        out[i] = dd__token_hash(toks[i].ptr, toks[i].len, seed);
 }
 
+void dd__token_hashes_padded(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *p = toks[i].ptr;
+        size_t len = toks[i].len;
+        out[i] = len > 16 ? XXH3_64bits_withSeed(p, len, seed)
+                          : hash16(le64(p) & keep_lo[len], le64(p + 8) & keep_hi[len], len,
+                                   seed);
+    }
+}
+
+/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
+static uint64_t fmix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+/* A shingle's value is the polynomial t_i P^(k-1) + ... + t_(i+k-1) (mod 2^64) over its
+ * token hashes, finalised by fmix64 with a key from the seed and k. The polynomial rolls
+ * from one shingle to the next (take the first token out, multiply, add the next), so a
+ * shingle costs four multiplies where an XXH3 call over its k token hashes cost as much as
+ * the rest of signing together. Two different token sequences collide only if their
+ * difference polynomial vanishes, which for random 64-bit token hashes has chance 2^-64;
+ * fmix64 is a bijection, so it adds no collisions, and it spreads the polynomial's low
+ * bits (which depend only on the tokens' low bits) over the whole value. */
 size_t dd_shingle_combine(uint64_t *h, size_t n, size_t k, uint64_t seed)
 {
+    const uint64_t P = 0x9E3779B97F4A7C15ULL; /* odd, so multiplying by it is invertible */
+    uint64_t key, acc = 0, top = 1;           /* top = P^(k-1) */
     size_t i, count;
 
     if (n == 0)
         return 0;
     if (n < k)
         k = n;
+    key = fmix64(seed ^ (uint64_t)k * 0xD6E8FEB86659FD93ULL);
     count = n - k + 1;
-    for (i = 0; i < count; i++)
-        h[i] = combine(h + i, k, seed);
+    for (i = 0; i < k; i++) {
+        acc = acc * P + h[i];
+        if (i)
+            top *= P;
+    }
+    /* In place: shingle i overwrites slot i only after reading it; the roll reads slot
+     * i + k, which no shingle has written yet. */
+    for (i = 0; i < count; i++) {
+        uint64_t first = h[i];
+        h[i] = fmix64(acc ^ key);
+        if (i + 1 < count)
+            acc = (acc - first * top) * P + h[i + k];
+    }
     return count;
 }
 
@@ -104,16 +197,6 @@ unsigned char dd__ocr_fold(unsigned char c)
 /* The second glyphs of the pairs read as one: n (rn), v (vv), l and 1 (cl). */
 static const unsigned char pair_second[256] = {['n'] = 1, ['v'] = 1, ['l'] = 1, ['1'] = 1};
 
-/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
-static uint64_t fmix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-}
-
 size_t dd_gram_bound(const dd_span *toks, size_t n)
 {
     size_t i, b = 0;
@@ -123,55 +206,16 @@ size_t dd_gram_bound(const dd_span *toks, size_t n)
     return b;
 }
 
-/* Folded glyphs are made a chunk at a time (pass 1: bytes and the token of each), then
- * hashed in one tight loop (pass 2). A gram's value is its DD_GRAM_Q bytes (40 bits) xor the
- * seed, times an odd constant: a bijection, so distinct grams never collide, and its high
- * bits are well mixed (multiply-shift hashing, Dietzfelbinger et al. 1997): they choose the
- * sample here and the bucket and value in dd_minhash_oph. The state is copied into locals
- * for the loop: stores through h and tok could otherwise alias it. */
-enum { CHUNK = 1024 };
-
-typedef struct gram_state {
-    uint64_t win, seed;
-    uint32_t ring[8]; /* the token of each of the last glyphs */
-    size_t filled, n, cap;
-    unsigned bits;
-} gram_state;
-
-static void gram_roll(gram_state *g, const unsigned char *fb, const uint32_t *ft, size_t nb,
-                      uint64_t *h, uint32_t *tok)
+/* A gram's value is its DD_GRAM_Q folded bytes (40 bits) xor the seed, times an odd
+ * constant: a bijection, so distinct grams never collide, and its high bits are well mixed
+ * (multiply-shift hashing, Dietzfelbinger et al. 1997): they choose the sample here and the
+ * bucket and value in dd_minhash_oph. Both passes below read each byte once: the newest glyph
+ * in the window is pending until the next byte, which may be the second of a pair (rare:
+ * pair_second filters) and replace it; the gram ending at a glyph is made when the glyph is
+ * final, so a pair across tokens is seen too. */
+static uint64_t gram_value(uint64_t win, uint64_t seed)
 {
-    const uint64_t mask = ((uint64_t)1 << (8 * DD_GRAM_Q)) - 1, seed = g->seed;
-    const unsigned shift = 64 - g->bits;
-    uint64_t win = g->win;
-    size_t filled = g->filled, n = g->n, cap = g->cap, p;
-    uint32_t ring[8];
-
-    memcpy(ring, g->ring, sizeof ring);
-    if (!tok) { /* values only: every gram, no tokens (the OCR signature) */
-        for (p = 0; p < nb; p++) {
-            win = ((win << 8) | fb[p]) & mask;
-            if (++filled >= DD_GRAM_Q && n < cap)
-                h[n++] = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
-        }
-        p = nb;
-    }
-    for (p = tok ? 0 : nb; p < nb; p++) {
-        uint64_t x;
-        win = ((win << 8) | fb[p]) & mask;
-        ring[filled & 7] = ft[p];
-        if (++filled < DD_GRAM_Q)
-            continue;
-        x = (win ^ seed) * 0x9E3779B97F4A7C15ULL;
-        if ((shift < 64 && x >> shift) || n >= cap)
-            continue;
-        h[n] = x;
-        tok[n++] = ring[(filled - DD_GRAM_Q) & 7]; /* the token of its first glyph */
-    }
-    memcpy(g->ring, ring, sizeof ring);
-    g->win = win;
-    g->filled = filled;
-    g->n = n;
+    return ((win & (((uint64_t)1 << (8 * DD_GRAM_Q)) - 1)) ^ seed) * 0x9E3779B97F4A7C15ULL;
 }
 
 /* The glyph read for raw bytes a then b when they are one of the pairs OCR reads as one
@@ -187,43 +231,116 @@ static unsigned char pair_glyph(unsigned char a, unsigned char b)
     return 0;
 }
 
-/* Pass 1 writes each byte's glyph at once; the second byte of a pair replaces the glyph of
- * the first (rare: pair_second filters). The last glyph of a full chunk is carried to the
- * next one, so a pair across chunks is still seen. */
-size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
-                    uint32_t *tok, size_t cap)
+/* gram_values with room for every gram: each byte's gram slot is written whether or not it
+ * is one yet (the window fills in the first DD_GRAM_Q - 1 glyphs), and counted once it is. */
+static size_t gram_values_fast(const dd_span *toks, size_t n, uint64_t seed, uint64_t *h)
 {
-    gram_state g;
-    unsigned char fb[CHUNK], prev = 0;
-    uint32_t ft[CHUNK];
-    size_t i, j, nb = 0;
+    uint64_t win = 0;
+    size_t i, j, out = 0, skip = DD_GRAM_Q;
+    unsigned char prev = 0;
 
-    memset(&g, 0, sizeof g);
-    g.seed = fmix64(seed ^ 0x6f63726772616d73ULL);
-    g.cap = cap;
-    while (((size_t)1 << g.bits) < sample && g.bits < 32)
-        g.bits++;
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)toks[i].ptr;
+        const size_t len = toks[i].len;
+        for (j = 0; j < len; j++) {
+            const unsigned char c = p[j];
+            unsigned char pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
+                prev = 0;
+                continue;
+            }
+            h[out] = gram_value(win, seed);
+            if (skip)
+                skip--;
+            else
+                out++;
+            win = win << 8 | fold[c];
+            prev = c;
+        }
+    }
+    h[out] = gram_value(win, seed);
+    return skip ? out : out + 1;
+}
+
+/* Values only (the OCR signature of every document): every gram, no tokens. */
+static size_t gram_values(const dd_span *toks, size_t n, uint64_t seed, uint64_t *h, size_t cap)
+{
+    uint64_t win = 0;
+    size_t i, j, filled = 0, out = 0;
+    unsigned char prev = 0;
+
+    if (cap > dd_gram_bound(toks, n)) /* room for every gram and one more: no test per gram */
+        return gram_values_fast(toks, n, seed, h);
     for (i = 0; i < n; i++) {
         const unsigned char *p = (const unsigned char *)toks[i].ptr;
         const size_t len = toks[i].len;
         for (j = 0; j < len; j++) {
             unsigned char c = p[j], pg;
-            if (pair_second[c] && nb && (pg = pair_glyph(prev, c)) != 0) {
-                fb[nb - 1] = pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
                 prev = 0;
                 continue;
             }
-            fb[nb] = fold[c];
-            ft[nb] = (uint32_t)i;
+            if (filled >= DD_GRAM_Q && out < cap)
+                h[out++] = gram_value(win, seed);
+            win = win << 8 | fold[c];
+            filled++;
             prev = c;
-            if (++nb == CHUNK) {
-                gram_roll(&g, fb, ft, nb - 1, h, tok);
-                fb[0] = fb[nb - 1];
-                ft[0] = ft[nb - 1];
-                nb = 1;
-            }
         }
     }
-    gram_roll(&g, fb, ft, nb, h, tok);
-    return g.n;
+    if (filled >= DD_GRAM_Q && out < cap)
+        h[out++] = gram_value(win, seed);
+    return out;
+}
+
+/* Values and tokens (gram sets): one gram in 2^bits, chosen by its value's top bits; ring
+ * holds the token of each of the last glyphs, so a gram's is that of its first glyph. */
+static size_t gram_sampled(const dd_span *toks, size_t n, uint64_t seed, unsigned bits,
+                           uint64_t *h, uint32_t *tok, size_t cap)
+{
+    const uint64_t reject = bits ? ~(uint64_t)0 << (64 - bits) : 0; /* top bits must be 0 */
+    uint64_t win = 0, x;
+    uint32_t ring[8] = {0};
+    size_t i, j, filled = 0, out = 0;
+    unsigned char prev = 0;
+
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)toks[i].ptr;
+        const size_t len = toks[i].len;
+        for (j = 0; j < len; j++) {
+            const unsigned char c = p[j];
+            unsigned char pg;
+            if (pair_second[c] && (pg = pair_glyph(prev, c)) != 0) {
+                win = (win & ~(uint64_t)0xFF) | pg;
+                prev = 0;
+                continue;
+            }
+            if (filled >= DD_GRAM_Q && !((x = gram_value(win, seed)) & reject) && out < cap) {
+                h[out] = x;
+                tok[out++] = ring[(filled - DD_GRAM_Q) & 7];
+            }
+            win = win << 8 | fold[c];
+            ring[filled++ & 7] = (uint32_t)i;
+            prev = c;
+        }
+    }
+    if (filled >= DD_GRAM_Q && !((x = gram_value(win, seed)) & reject) && out < cap) {
+        h[out] = x;
+        tok[out++] = ring[(filled - DD_GRAM_Q) & 7];
+    }
+    return out;
+}
+
+size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample, uint64_t *h,
+                    uint32_t *tok, size_t cap)
+{
+    unsigned bits = 0;
+
+    seed = fmix64(seed ^ 0x6f63726772616d73ULL);
+    if (!tok)
+        return gram_values(toks, n, seed, h, cap);
+    while (((size_t)1 << bits) < sample && bits < 32)
+        bits++;
+    return gram_sampled(toks, n, seed, bits, h, tok, cap);
 }

@@ -153,3 +153,153 @@ dd_status dd__bucket_sort_kv(dd__kv *v, size_t n)
     free(count);
     return DD_OK;
 }
+
+/* ---- In-place comparison sorts with the comparison inlined ------------------------------
+ * glibc's qsort is a merge sort that calls its comparator through a pointer: on the story
+ * stage's many small arrays (a document's terms, its heaviest terms) it was a seventh of the
+ * run. These are introsorts (Musser 1997): quicksort with a median-of-three pivot, insertion
+ * sort under 16 elements, heapsort when the depth passes 2 log2 n, so never quadratic. Not
+ * stable; the orders they are used for are total, so the result is the one qsort gave. */
+#define DD_SORT_DEFINE(name, type, less)                                                    \
+    static void name##_insertion(type *v, size_t n)                                          \
+    {                                                                                        \
+        size_t i, j;                                                                         \
+        for (i = 1; i < n; i++) {                                                            \
+            type t = v[i];                                                                   \
+            for (j = i; j > 0 && less(&t, &v[j - 1]); j--)                                   \
+                v[j] = v[j - 1];                                                             \
+            v[j] = t;                                                                        \
+        }                                                                                    \
+    }                                                                                        \
+    static void name##_sift(type *v, size_t root, size_t n)                                  \
+    {                                                                                        \
+        type t = v[root];                                                                    \
+        size_t c;                                                                            \
+        while ((c = 2 * root + 1) < n) {                                                     \
+            if (c + 1 < n && less(&v[c], &v[c + 1]))                                         \
+                c++;                                                                         \
+            if (!less(&t, &v[c]))                                                            \
+                break;                                                                       \
+            v[root] = v[c];                                                                  \
+            root = c;                                                                        \
+        }                                                                                    \
+        v[root] = t;                                                                         \
+    }                                                                                        \
+    static void name##_heap(type *v, size_t n)                                               \
+    {                                                                                        \
+        size_t i;                                                                            \
+        for (i = n / 2; i-- > 0;)                                                            \
+            name##_sift(v, i, n);                                                            \
+        for (i = n; i-- > 1;) {                                                              \
+            type t = v[0];                                                                   \
+            v[0] = v[i];                                                                     \
+            v[i] = t;                                                                        \
+            name##_sift(v, 0, i);                                                            \
+        }                                                                                    \
+    }                                                                                        \
+    static void name##_intro(type *v, size_t n, unsigned depth)                              \
+    {                                                                                        \
+        while (n > 16) {                                                                     \
+            type *a = &v[0], *m = &v[n / 2], *z = &v[n - 1], p, t;                           \
+            size_t i = 0, j = n - 1;                                                         \
+            if (depth-- == 0) {                                                              \
+                name##_heap(v, n);                                                           \
+                return;                                                                      \
+            }                                                                                \
+            /* the median of three as pivot, by value */                                    \
+            if (less(m, a)) { t = *m; *m = *a; *a = t; }                                     \
+            if (less(z, m)) { t = *z; *z = *m; *m = t; }                                     \
+            if (less(m, a)) { t = *m; *m = *a; *a = t; }                                     \
+            p = *m;                                                                          \
+            for (;;) { /* Hoare partition: v[0..j] <= p <= v[j+1..n) */                     \
+                while (less(&v[i], &p))                                                      \
+                    i++;                                                                     \
+                while (less(&p, &v[j]))                                                      \
+                    j--;                                                                     \
+                if (i >= j)                                                                  \
+                    break;                                                                   \
+                t = v[i];                                                                    \
+                v[i++] = v[j];                                                               \
+                v[j--] = t;                                                                  \
+            }                                                                                \
+            /* recurse into the smaller side, loop on the larger: O(log n) stack */         \
+            if (j + 1 < n - j - 1) {                                                         \
+                name##_intro(v, j + 1, depth);                                               \
+                v += j + 1;                                                                  \
+                n -= j + 1;                                                                  \
+            } else {                                                                         \
+                name##_intro(v + j + 1, n - j - 1, depth);                                   \
+                n = j + 1;                                                                   \
+            }                                                                                \
+        }                                                                                    \
+        name##_insertion(v, n);                                                              \
+    }                                                                                        \
+    void name(type *v, size_t n)                                                             \
+    {                                                                                        \
+        unsigned depth = 0;                                                                  \
+        size_t m;                                                                            \
+        for (m = n; m > 1; m >>= 1)                                                          \
+            depth += 2;                                                                      \
+        name##_intro(v, n, depth);                                                           \
+    }
+
+static inline bool u64_less(const uint64_t *a, const uint64_t *b)
+{
+    return *a < *b;
+}
+
+static inline bool hw_desc_less(const dd__hw *a, const dd__hw *b)
+{
+    return a->w > b->w || (a->w == b->w && a->h < b->h);
+}
+
+static inline bool hw_hash_less(const dd__hw *a, const dd__hw *b)
+{
+    return a->h < b->h;
+}
+
+DD_SORT_DEFINE(dd__sort_u64, uint64_t, u64_less)
+DD_SORT_DEFINE(dd__sort_hw_desc, dd__hw, hw_desc_less)
+DD_SORT_DEFINE(dd__sort_hw_hash, dd__hw, hw_hash_less)
+
+/* Quickselect (Hoare 1961) with the introsort's partition: only the side holding the k-th
+ * place is partitioned further, so the cost is O(n) on average; small or too-deep ranges are
+ * finished by the full sort. */
+void dd__select_hw_desc(dd__hw *v, size_t n, size_t k)
+{
+    unsigned depth = 0;
+    size_t m;
+
+    for (m = n; m > 1; m >>= 1)
+        depth += 2;
+    while (n > 16 && k > 0 && k < n) {
+        dd__hw *a = &v[0], *mid = &v[n / 2], *z = &v[n - 1], p, t;
+        size_t i = 0, j = n - 1;
+        if (depth-- == 0)
+            break;
+        if (hw_desc_less(mid, a)) { t = *mid; *mid = *a; *a = t; }
+        if (hw_desc_less(z, mid)) { t = *z; *z = *mid; *mid = t; }
+        if (hw_desc_less(mid, a)) { t = *mid; *mid = *a; *a = t; }
+        p = *mid;
+        for (;;) {
+            while (hw_desc_less(&v[i], &p))
+                i++;
+            while (hw_desc_less(&p, &v[j]))
+                j--;
+            if (i >= j)
+                break;
+            t = v[i];
+            v[i++] = v[j];
+            v[j--] = t;
+        }
+        if (k <= j + 1) {
+            n = j + 1;
+        } else {
+            v += j + 1;
+            n -= j + 1;
+            k -= j + 1;
+        }
+    }
+    if (k > 0 && k < n)
+        dd__sort_hw_desc(v, n);
+}

@@ -14,12 +14,6 @@
 
 typedef dd__hw tw;
 
-static int cmp_hash(const void *pa, const void *pb)
-{
-    const tw *a = pa, *b = pb;
-    return (a->h > b->h) - (a->h < b->h);
-}
-
 dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t top_k,
                           uint64_t *out_h, float *out_w, size_t *n_out)
 {
@@ -36,8 +30,7 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
     }
     if (n)
         memcpy(s, h, n * sizeof *s);
-    if (n > 1)
-        qsort(s, n, sizeof *s, dd__cmp_u64);
+    dd__sort_u64(s, n);
     while (i < n) { /* sublinear tf times idf */
         size_t j = i;
         while (j < n && s[j] == s[i])
@@ -47,9 +40,9 @@ dd_status dd_story_vector(const uint64_t *h, size_t n, const dd_idf *idf, size_t
         i = j;
     }
     if (d > top_k) {
-        qsort(t, d, sizeof *t, dd__cmp_hw_desc);
+        dd__select_hw_desc(t, d, top_k);
         d = top_k;
-        qsort(t, d, sizeof *t, cmp_hash);
+        dd__sort_hw_hash(t, d); /* hashes are distinct here */
     }
     for (i = 0; i < d; i++)
         norm += t[i].w * t[i].w;
@@ -80,10 +73,10 @@ dd_status dd_story_top_terms(dd_vec v, size_t k, uint64_t *out, size_t *n_out)
         return DD_ENOMEM;
     for (i = 0; i < v.n; i++)
         t[i] = (tw){v.h[i], v.w[i]};
-    qsort(t, v.n, sizeof *t, dd__cmp_hw_desc);
+    dd__select_hw_desc(t, v.n, k);
     for (i = 0; i < k; i++)
         out[i] = t[i].h;
-    qsort(out, k, sizeof *out, dd__cmp_u64);
+    dd__sort_u64(out, k);
     free(t);
     return DD_OK;
 }
@@ -117,8 +110,74 @@ double dd_story_similarity(dd_vec a, dd_vec b, double penalty)
 
 dd_story_opts dd_story_opts_default(void)
 {
-    dd_story_opts o = {0.36, 4.0, 0.2, 0.15};
+    dd_story_opts o = {0.36, 4.0, 0.2, 0.15, 0.5};
     return o;
+}
+
+/* ---- order of first mentions ----------------------------------------------------------- */
+
+typedef struct mention {
+    uint32_t pa, pb, ra;
+    uint64_t h;
+} mention;
+
+static int cmp_by_a(const void *x, const void *y)
+{
+    const mention *p = x, *q = y;
+
+    if (p->pa != q->pa)
+        return p->pa < q->pa ? -1 : 1;
+    if (p->pb != q->pb)
+        return p->pb < q->pb ? -1 : 1;
+    return (p->h > q->h) - (p->h < q->h);
+}
+
+static int cmp_by_b(const void *x, const void *y)
+{
+    const mention *p = x, *q = y;
+
+    if (p->pb != q->pb)
+        return p->pb < q->pb ? -1 : 1;
+    if (p->pa != q->pa)
+        return p->pa < q->pa ? -1 : 1;
+    return (p->h > q->h) - (p->h < q->h);
+}
+
+dd_status dd_story_order(const uint64_t *ha, const uint32_t *pa, size_t na, const uint64_t *hb,
+                         const uint32_t *pb, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, n = 0;
+    mention *m = malloc((na < nb ? na : nb) * sizeof *m + 1);
+    double d2 = 0, k, r = 0;
+
+    if (!m)
+        return DD_ENOMEM;
+    while (i < na && j < nb) {
+        if (ha[i] < hb[j])
+            i++;
+        else if (hb[j] < ha[i])
+            j++;
+        else {
+            m[n++] = (mention){pa[i], pb[j], 0, ha[i]};
+            i++;
+            j++;
+        }
+    }
+    if (n >= 3) {
+        qsort(m, n, sizeof *m, cmp_by_a);
+        for (i = 0; i < n; i++)
+            m[i].ra = (uint32_t)i;
+        qsort(m, n, sizeof *m, cmp_by_b);
+        for (i = 0; i < n; i++) {
+            double d = (double)m[i].ra - (double)i;
+            d2 += d * d;
+        }
+        k = (double)n;
+        r = 1 - 6 * d2 / (k * (k * k - 1));
+    }
+    free(m);
+    *out = r;
+    return DD_OK;
 }
 
 /* ---- average-linkage clustering ------------------------------------------------------ */
@@ -136,6 +195,9 @@ typedef struct sclu {
     size_t size;
     double dmin, dmax; /* dates in days, NaN when none is known */
     uint32_t version;
+    uint64_t *q; /* the quoted-word runs of its members, sorted, distinct */
+    size_t n_q;
+    bool quoted; /* two of its members quote the same words */
 } sclu;
 
 typedef struct heap_item {
@@ -149,6 +211,7 @@ typedef struct hac {
     heap_item *heap;
     size_t n_heap, cap_heap;
     const dd_story_opts *o;
+    const dd_story_quotes *quotes;
 } hac;
 
 static uint32_t hac_find(hac *h, uint32_t x)
@@ -214,6 +277,75 @@ static bool dates_fit(const hac *h, const sclu *a, const sclu *b)
     lo = a->dmin < b->dmin ? a->dmin : b->dmin;
     hi = a->dmax > b->dmax ? a->dmax : b->dmax;
     return hi - lo <= h->o->max_days;
+}
+
+/* ---- quotes: a group of versions keeps out what quotes other words ---------------------- */
+
+static size_t common_sorted(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, k = 0;
+
+    while (i < na && j < nb) {
+        if (a[i] < b[j])
+            i++;
+        else if (a[i] > b[j])
+            j++;
+        else {
+            k++;
+            i++;
+            j++;
+        }
+    }
+    return k;
+}
+
+/* Add the sorted, distinct values b[0..nb) to c's quotes; c becomes quoted when they share
+ * one. */
+static dd_status add_quotes(sclu *c, const uint64_t *b, size_t nb)
+{
+    uint64_t *u;
+    size_t i = 0, j = 0, k = 0;
+
+    if (nb == 0)
+        return DD_OK;
+    u = malloc((c->n_q + nb) * sizeof *u);
+    if (!u)
+        return DD_ENOMEM;
+    while (i < c->n_q || j < nb) {
+        if (j >= nb || (i < c->n_q && c->q[i] < b[j]))
+            u[k++] = c->q[i++];
+        else if (i >= c->n_q || b[j] < c->q[i])
+            u[k++] = b[j++];
+        else {
+            u[k++] = c->q[i++];
+            j++;
+            c->quoted = true;
+        }
+    }
+    free(c->q);
+    c->q = u;
+    c->n_q = k;
+    return DD_OK;
+}
+
+/* Does group g refuse cluster x, which has `common` quoted runs in common with it? */
+static bool refuses(const sclu *g, const sclu *x, size_t common, double share)
+{
+    return g->quoted && g->size >= DD_STORY_QUOTE_GROUP && x->n_q >= DD_STORY_QUOTE_MIN &&
+           (double)common < share * (double)x->n_q;
+}
+
+/* May clusters a and b merge as far as their quotes tell? A group of versions of one report
+ * (DD_STORY_QUOTE_GROUP members or more, two quoting the same words) takes in no cluster
+ * that quotes other words. */
+static bool quotes_fit(const sclu *a, const sclu *b, double share)
+{
+    size_t common;
+
+    if (share <= 0 || (!a->quoted && !b->quoted))
+        return true;
+    common = common_sorted(a->q, a->n_q, b->q, b->n_q);
+    return !refuses(a, b, common, share) && !refuses(b, a, common, share);
 }
 
 static dd_status add_edge(sclu *c, uint32_t to, double sum)
@@ -284,6 +416,10 @@ static dd_status merge(hac *h, uint32_t a, uint32_t b)
     }
     x->version++;
     h->parent[b] = a;
+    if (add_quotes(x, y->q, y->n_q) != DD_OK)
+        return DD_ENOMEM;
+    x->quoted = x->quoted || y->quoted;
+    free(y->q);
     free(y->e);
     memset(y, 0, sizeof *y);
     return refresh(h, a);
@@ -312,6 +448,9 @@ static dd_status hac_init(hac *h, const double *days, size_t n, const uint64_t *
         }
         if (label[i] != i)
             h->parent[i] = label[i];
+        if (h->quotes && st == DD_OK)
+            st = add_quotes(c, h->quotes->h + h->quotes->off[i],
+                            h->quotes->off[i + 1] - h->quotes->off[i]);
     }
     for (i = 0; st == DD_OK && i < n_pairs; i++) {
         uint32_t a = label[pairs[i] >> 32], b = label[(uint32_t)pairs[i]];
@@ -331,16 +470,18 @@ static void hac_free(hac *h, size_t n)
 {
     size_t i;
 
-    for (i = 0; h->c && i < n; i++)
+    for (i = 0; h->c && i < n; i++) {
         free(h->c[i].e);
+        free(h->c[i].q);
+    }
     free(h->c);
     free(h->parent);
     free(h->heap);
 }
 
 dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
-                           const double *sim, size_t n_pairs, const dd_story_opts *o,
-                           uint32_t *label)
+                           const double *sim, size_t n_pairs, const dd_story_quotes *quotes,
+                           const dd_story_opts *o, uint32_t *label)
 {
     hac h;
     size_t i;
@@ -348,12 +489,15 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
 
     memset(&h, 0, sizeof h);
     h.o = o;
+    h.quotes = quotes;
     st = hac_init(&h, days, n, pairs, sim, n_pairs, label);
     while (st == DD_OK && h.n_heap) {
         heap_item it = heap_pop(&h);
         if (h.parent[it.a] != it.a || h.parent[it.b] != it.b ||
             h.c[it.a].version != it.va || h.c[it.b].version != it.vb)
             continue; /* stale: a fresher entry was pushed when things changed */
+        if (h.quotes && !quotes_fit(&h.c[it.a], &h.c[it.b], o->quote_share))
+            continue; /* pushed again if either changes */
         st = merge(&h, it.a, it.b);
     }
     for (i = 0; st == DD_OK && i < n; i++)
@@ -368,6 +512,7 @@ dd_status dd_story_cluster(const double *days, size_t n, const uint64_t *pairs,
 #define GROUP_SPLIT (UINT32_MAX - 1) /* the members of a small cluster would go apart */
 
 typedef struct attach {
+    sclu *q;          /* per cluster label: its size and quotes (NULL: no quotes given) */
     uint32_t *size;   /* members per cluster (by label) */
     double *centre_s; /* per document: its summed similarity inside its cluster */
     uint32_t *centre; /* per cluster label: its centre, or GROUP_NONE */
@@ -376,8 +521,13 @@ typedef struct attach {
     double *dmin, *dmax;
 } attach;
 
-static void attach_free(attach *t)
+static void attach_free(attach *t, size_t n)
 {
+    size_t i;
+
+    for (i = 0; t->q && i < n; i++)
+        free(t->q[i].q);
+    free(t->q);
     free(t->size);
     free(t->centre_s);
     free(t->centre);
@@ -386,6 +536,24 @@ static void attach_free(attach *t)
     free(t->sum);
     free(t->dmin);
     free(t->dmax);
+}
+
+/* The quotes of every cluster, by label, for the test average linkage applies. */
+static dd_status attach_quotes(attach *t, size_t n, const dd_story_quotes *quotes,
+                               const uint32_t *label)
+{
+    size_t i;
+
+    t->q = calloc(n ? n : 1, sizeof *t->q);
+    if (!t->q)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++) {
+        sclu *c = &t->q[label[i]];
+        c->size++;
+        if (add_quotes(c, quotes->h + quotes->off[i], quotes->off[i + 1] - quotes->off[i]) != DD_OK)
+            return DD_ENOMEM;
+    }
+    return DD_OK;
 }
 
 static dd_status attach_init(attach *t, size_t n)
@@ -477,7 +645,8 @@ static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t 
     for (i = 0; i < n; i++) {
         uint32_t g = label[i], c = t->centre[g];
         if (t->size[g] < DD_STORY_CENTRE_MIN && c != GROUP_NONE && c != GROUP_SPLIT &&
-            t->centre_s[g] / ((double)t->size[g] * (double)t->size[c]) >= o->attach_mean)
+            t->centre_s[g] / ((double)t->size[g] * (double)t->size[c]) >= o->attach_mean &&
+            (!t->q || quotes_fit(&t->q[c], &t->q[g], o->quote_share)))
             t->to[i] = c;
         else
             t->to[i] = GROUP_NONE;
@@ -488,8 +657,8 @@ static void decide_groups(attach *t, size_t n, const dd_story_opts *o, uint32_t 
 }
 
 dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, const double *sim,
-                          const uint8_t *evid, size_t n_pairs, const dd_story_opts *o,
-                          uint32_t *label)
+                          const uint8_t *evid, size_t n_pairs, const dd_story_quotes *quotes,
+                          const dd_story_opts *o, uint32_t *label)
 {
     attach t;
     size_t i;
@@ -497,8 +666,10 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
 
     memset(&t, 0, sizeof t);
     st = attach_init(&t, n);
+    if (st == DD_OK && quotes)
+        st = attach_quotes(&t, n, quotes, label);
     if (st != DD_OK) {
-        attach_free(&t);
+        attach_free(&t, n);
         return st;
     }
     find_centres(&t, days, n, pairs, sim, n_pairs, label);
@@ -526,6 +697,6 @@ dd_status dd_story_attach(const double *days, size_t n, const uint64_t *pairs, c
             t.sum[b] += sim[i];
     }
     decide_groups(&t, n, o, label);
-    attach_free(&t);
+    attach_free(&t, n);
     return DD_OK;
 }

@@ -427,3 +427,71 @@ const char *dd_terms_text(const dd_terms *t, size_t i, size_t *len)
     *len = t->text_off[i + 1] - t->text_off[i];
     return t->text + t->text_off[i];
 }
+
+/* ---- quoted words ----------------------------------------------------------------------- */
+
+/* The quotation mark at s (n bytes left): 0 none, else its byte length; *kind gets 'o'
+ * (opens), 'c' (closes) or 't' (a straight quote, which toggles). */
+static size_t quote_mark(const unsigned char *s, size_t n, char *kind)
+{
+    if (s[0] == '"') {
+        *kind = 't';
+        return 1;
+    }
+    if (n >= 2 && s[0] == 0xC2 && (s[1] == 0xAB || s[1] == 0xBB)) { /* << >> */
+        *kind = s[1] == 0xAB ? 'o' : 'c';
+        return 2;
+    }
+    if (n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0x9C || s[2] == 0x9D || s[2] == 0x9E)) {
+        *kind = s[2] == 0x9D ? 'c' : 'o'; /* left and low-9 open, right closes */
+        return 3;
+    }
+    return 0;
+}
+
+/* Does a blank line start at the newline s[0] (n bytes left)? */
+static bool blank_line(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'); i++)
+        ;
+    return i < n && s[i] == '\n';
+}
+
+size_t dd_terms_quotes(const char *text, size_t len, uint64_t seed, uint64_t *out, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    uint64_t w[3] = {0, 0, 0};
+    size_t i = 0, n = 0, words = 0;
+    bool in = false;
+
+    while (i < len && n < cap) {
+        char kind = 0, low[CACHE_MAX_WORD];
+        size_t a = i, k, q = quote_mark(u + i, len - i, &kind);
+        if (q || (text[i] == '\n' && blank_line(text + i, len - i))) {
+            in = q ? (kind == 't' ? !in : kind == 'o') : false;
+            words = 0; /* runs of words do not cross a quotation mark */
+            i += q ? q : 1;
+            continue;
+        }
+        if (!ascii_alnum(text[i])) {
+            i++;
+            continue;
+        }
+        while (i < len && ascii_alnum(text[i]))
+            i++;
+        if (!in || i - a < 2 || i - a > CACHE_MAX_WORD)
+            continue;
+        for (k = 0; k < i - a; k++)
+            low[k] = ascii_upper(text[a + k]) ? (char)(text[a + k] + 32) : text[a + k];
+        if (dd_terms_is_stop(low, i - a))
+            continue;
+        w[0] = w[1];
+        w[1] = w[2];
+        w[2] = XXH3_64bits_withSeed(low, i - a, seed);
+        if (++words >= 3)
+            out[n++] = XXH3_64bits_withSeed(w, sizeof w, seed);
+    }
+    return dd__sort_unique_u64(out, n);
+}

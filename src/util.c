@@ -197,7 +197,7 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n)
     if (n < 2)
         return n;
     if (n < 512 || dd__radix_sort_u64(v, n) != DD_OK)
-        qsort(v, n, sizeof *v, dd__cmp_u64);
+        dd__sort_u64(v, n);
     for (i = 1; i < n; i++)
         if (v[i] != v[j])
             v[++j] = v[i];

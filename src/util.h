@@ -40,6 +40,17 @@ dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t va
 /** True and `*out` set when `key` is present. */
 bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
 
+/** The token hash of dd_token_hashes for one token (shingle.c). */
+uint64_t dd__token_hash(const char *p, size_t len, uint64_t seed);
+/** dd_token_hashes for tokens from dd_normalize, whose buffer has DD__TOKEN_PAD readable
+ *  bytes after every token: each is read as 16 bytes and masked, with no copy. */
+enum { DD__TOKEN_PAD = 16 };
+void dd__token_hashes_padded(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out);
+
+/** Test seam (normalize.c): nonzero makes the ASCII tokenizer use its byte loop even where
+ *  the 64-bytes-a-step path could run, so tests can compare the two. */
+extern int dd__normalize_scalar_only;
+
 /** A term hash with a weight. */
 typedef struct dd__hw {
     uint64_t h;
@@ -48,6 +59,15 @@ typedef struct dd__hw {
 
 /** qsort comparator for dd__hw: heaviest first, ties to the smaller hash. */
 int dd__cmp_hw_desc(const void *a, const void *b);
+
+/** In-place introsorts with the comparison inlined (sort.c): ascending values; heaviest
+ *  first with ties to the smaller hash (the order of dd__cmp_hw_desc); by hash alone
+ *  (equal hashes in any order). */
+void dd__sort_u64(uint64_t *v, size_t n);
+void dd__sort_hw_desc(dd__hw *v, size_t n);
+void dd__sort_hw_hash(dd__hw *v, size_t n);
+/** Reorder so that v[0..k) are the k first of dd__sort_hw_desc's order, in any order. */
+void dd__select_hw_desc(dd__hw *v, size_t n, size_t k);
 
 /** qsort comparator for uint64_t. */
 int dd__cmp_u64(const void *a, const void *b);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -31,7 +33,7 @@ dd_status dd_vocab_new(uint64_t seed, dd_vocab **out)
         return DD_ENOMEM;
     for (i = 0; i < dd__vocab_news_en_lines; i++) {
         const char *w = dd__vocab_news_en[i];
-        uint64_t b = XXH3_64bits_withSeed(w, strlen(w), seed) >> (64 - VOCAB_BITS);
+        uint64_t b = dd__token_hash(w, strlen(w), seed) >> (64 - VOCAB_BITS);
         v->bits[b / 64] |= (uint64_t)1 << (b % 64);
     }
     *out = v;
@@ -64,31 +66,46 @@ static bool ordinal(const unsigned char *p, size_t len, size_t digits)
     return false;
 }
 
+/* Whether an unknown token is a word (ASCII letters, or digits and an ordinal's letters:
+ * those are checked) and whether it counts as misread. */
+static void judge(const dd_span *t, size_t *checked, size_t *unknown)
+{
+    const unsigned char *p = (const unsigned char *)t->ptr;
+    size_t len = t->len, j, letters = 0, digits = 0;
+
+    for (j = 0; j < len; j++) {
+        unsigned char c = p[j];
+        letters += c >= 'a' && c <= 'z';
+        digits += c >= '0' && c <= '9';
+    }
+    if (letters == 0 || letters + digits != len)
+        return;
+    (*checked)++;
+    if (digits)
+        *unknown += !ordinal(p, len, digits);
+    else
+        (*unknown)++;
+}
+
+/* Tokens a block at a time: the table probes of a block do not wait on each other's branches
+ * (most tokens are known words), then the few unknown ones are judged. */
+enum { NOISE_BLOCK = 32 };
+
 unsigned dd_vocab_noise(const dd_vocab *v, const dd_span *toks, const uint64_t *hashes, size_t n)
 {
-    size_t i, checked = 0, unknown = 0;
+    size_t i, j, checked = 0, unknown = 0;
 
-    for (i = 0; i < n; i++) {
-        const unsigned char *p = (const unsigned char *)toks[i].ptr;
-        size_t len = toks[i].len, j, letters = 0, digits = 0;
-        if (len < 3)
-            continue;
-        if (known(v, hashes[i])) { /* the vocabulary holds ASCII words only */
-            checked++;
-            continue;
+    for (i = 0; i < n; i += NOISE_BLOCK) {
+        size_t end = n - i < NOISE_BLOCK ? n : i + NOISE_BLOCK, nu = 0;
+        uint32_t odd[NOISE_BLOCK];
+        for (j = i; j < end; j++) { /* the vocabulary holds ASCII words only */
+            const bool longer = toks[j].len >= 3, k = known(v, hashes[j]);
+            checked += longer & k;
+            odd[nu] = (uint32_t)j;
+            nu += longer & !k;
         }
-        for (j = 0; j < len; j++) {
-            unsigned char c = p[j];
-            letters += c >= 'a' && c <= 'z';
-            digits += c >= '0' && c <= '9';
-        }
-        if (letters == 0 || letters + digits != len)
-            continue;
-        checked++;
-        if (digits)
-            unknown += !ordinal(p, len, digits);
-        else
-            unknown++;
+        for (j = 0; j < nu; j++)
+            judge(&toks[odd[j]], &checked, &unknown);
     }
     return (unsigned)(unknown * 1000 / (checked + DD_VOCAB_PRIOR));
 }

@@ -36,7 +36,13 @@ typedef struct dd_explain {
      *  states, only B states: what tells one development from the next. Empty strings when
      *  there are none, and NULL from dd_explain_passages. */
     char *facts_both, *facts_a, *facts_b;
+    /** Quoted-word runs (dd_terms_quotes, at most DD_EXPLAIN_QUOTES each) of A, of B, and
+     *  in both: versions of one report keep its quotes. 0 from dd_explain_passages. */
+    size_t quotes_a, quotes_b, quotes_shared;
 } dd_explain;
+
+/** Quoted-word runs read per text by dd_explain_pair (as many as the stories level reads). */
+#define DD_EXPLAIN_QUOTES 4096
 
 /** Explain texts `a` and `b` (valid UTF-8, `la`/`lb` bytes) under `o` (shingle size, seed,
  *  thresholds and the story options; its level and callbacks are ignored). On DD_OK `*out`

@@ -1,7 +1,12 @@
 /* MinHash stage: a set of 64-bit shingle hashes -> a signature of `num_perm` 32-bit minima.
- * Permutation i is the multiply-shift hash (a_i * x + b_i) >> 32 over 64-bit words, with
- * odd a_i drawn from a seeded generator (Dietzfelbinger et al. 1997). The probability that
- * two signatures agree in one position is the Jaccard similarity of the two sets. */
+ * Two families, each with the property that the probability that two signatures agree in
+ * one position is the Jaccard similarity of the two sets:
+ * - permutations: position i is the least multiply-shift hash (a_i * x + b_i) >> 32 over the
+ *   set, with odd a_i drawn from a seeded generator (Dietzfelbinger et al. 1997); O(n k).
+ * - one permutation with optimal densification (Shrivastava, ICML 2017): each hash, mixed
+ *   with the seed, falls into one of k bins and each bin keeps its least value; an empty
+ *   bin copies the original value of the first filled bin a seeded probe sequence of its
+ *   own reaches. O(n + k). Its values are less independent on sets much smaller than k. */
 #ifndef DEDUP_MINHASH_H
 #define DEDUP_MINHASH_H
 
@@ -14,9 +19,15 @@
 extern "C" {
 #endif
 
+typedef enum dd_minhash_family {
+    DD_MINHASH_PERMUTATIONS = 0, /**< num_perm multiply-shift hashes per element */
+    DD_MINHASH_ONE_PERMUTATION   /**< one hash per element into num_perm bins, densified */
+} dd_minhash_family;
+
 typedef struct dd_minhash_opts {
-    size_t num_perm; /**< signature length, 1..4096 */
-    uint64_t seed;   /**< part of the output format */
+    size_t num_perm;          /**< signature length, 1..4096 */
+    uint64_t seed;            /**< part of the output format */
+    dd_minhash_family family; /**< part of the output format */
 } dd_minhash_opts;
 
 /** Defaults: 128 permutations, seed 1. */

@@ -1,7 +1,7 @@
 /* Shingle stage: tokens -> 64-bit hashes of every run of k consecutive tokens.
- * Each token is hashed once with XXH3 (seeded); a shingle is XXH3 over its k token hashes
- * in little-endian order, so token boundaries matter ("ab c" != "a bc"). A document with
- * fewer than k tokens yields one shingle over all of its tokens, never an empty set. */
+ * Each token is hashed once (seeded); a shingle is a rolling polynomial over its k token
+ * hashes, finalised with the seed, so token boundaries matter ("ab c" != "a bc"). A document
+ * with fewer than k tokens yields one shingle over all of its tokens, never an empty set. */
 #ifndef DEDUP_SHINGLE_H
 #define DEDUP_SHINGLE_H
 
@@ -30,7 +30,8 @@ dd_status dd_shingle_hash(const dd_span *toks, size_t n, const dd_shingle_opts *
                           size_t cap, size_t *n_out);
 
 /** The two steps of dd_shingle_hash, for a caller that also wants the token hashes (the
- *  pipeline hashes lines from them): out[i] = XXH3 of toks[i]... */
+ *  pipeline hashes lines from them): out[i] = the hash of toks[i] (up to 16 bytes: two
+ *  64-bit multiplies over its bytes, seed and length; longer: XXH3, seeded)... */
 void dd_token_hashes(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out);
 
 /** ...then h[0..n) token hashes are combined in place into the k-shingle hashes; returns how

@@ -13,7 +13,7 @@ extern "C" {
 
 /** Version of the machine-readable output formats (docs/FORMATS.md). Bumped whenever
  *  a field, a seed or the hash family changes. */
-#define DD_FORMAT_VERSION 2
+#define DD_FORMAT_VERSION 3
 
 /* Status codes, generated from one table so the enum and messages cannot drift. */
 #define DD_STATUS_MAP(X)                                                                           \

@@ -50,6 +50,16 @@ dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_
 dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term *terms,
                               size_t n);
 
+/** The quoted words of `text` (`len` bytes): every run of three consecutive content words
+ *  (ASCII letters and digits, lowercased; stop words and single characters skipped) inside
+ *  quotation marks (straight double quotes, which toggle; curly double quotes, low-9 and
+ *  guillemets, which open or close), hashed with `seed`, sorted and distinct, written to
+ *  `out`: the first `cap` runs at most. A blank line closes an open quote, as news leaves a
+ *  quote that runs on to the next paragraph unclosed. Returns the number written.
+ *  Rewrites of one report keep its quotes word for word; the next development of a saga
+ *  quotes new words. */
+size_t dd_terms_quotes(const char *text, size_t len, uint64_t seed, uint64_t *out, size_t cap);
+
 /** The stem (or number, or character pair) of term `i` of the last extraction, not
  *  NUL-terminated; `*len` gets its length. A view valid until the next call on `t`. */
 const char *dd_terms_text(const dd_terms *t, size_t i, size_t *len);

@@ -130,6 +130,8 @@ static void print_scores(const cli_opts *o, const dd_explain *e)
         print_facts("facts in both     ", e->facts_both);
         print_facts("facts only in A   ", e->facts_a);
         print_facts("facts only in B   ", e->facts_b);
+        printf("quoted words      %zu runs in A, %zu in B, %zu in both\n", e->quotes_a, e->quotes_b,
+               e->quotes_shared);
     }
     printf("jaccard           %.4f  (%zu-word shingles: %zu in A, %zu in B, %zu shared)\n",
            e->copies.jaccard, o->pipe.shingle_k, e->shingles_a, e->shingles_b, e->copies.inter);

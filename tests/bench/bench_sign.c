@@ -9,6 +9,8 @@
  */
 #include <dedup/dedup.h>
 
+#include "../../src/util.h" /* the pipeline's token hashing over the normalizer's padding */
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +92,10 @@ static void *sign_part(void *p)
             if (!w->sh)
                 die("out of memory");
         }
-        if (ntok == 0 || dd_shingle_hash(toks, ntok, &so, w->sh, w->sh_cap, &nsh) != DD_OK)
+        if (ntok == 0)
             continue;
+        dd__token_hashes_padded(toks, ntok, so.seed, w->sh); /* as pipeline_sign.c does */
+        nsh = dd_shingle_combine(w->sh, ntok, so.k, so.seed);
         t2 = now();
         dd_minhash_sign(w->mh, w->sh, nsh, w->sig);
         w->checksum += w->sig[0];
@@ -110,7 +114,7 @@ static void line(const char *stage, double bytes, double docs, double secs)
 
 int main(int argc, char **argv)
 {
-    dd_minhash_opts mo = {128, 1};
+    dd_minhash_opts mo = {128, 1, DD_MINHASH_ONE_PERMUTATION}; /* as the pipeline signs documents */
     dd_minhash *mh;
     dd_reader *r;
     worker w[MAX_THREADS];

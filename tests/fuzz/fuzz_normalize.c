@@ -2,12 +2,16 @@
  * gives DD_EUTF8 or valid output (the markup pre-pass may drop the bad bytes with the tag
  * around them) and valid input always gives DD_OK; every token is non-empty valid UTF-8; the line
  * index starts at 0, ascends and stays inside the tokens; the same text normalized again
- * (after something else in between) gives the same tokens. */
+ * (after something else in between) gives the same tokens; the ASCII tokenizer's byte loop
+ * gives the same tokens and lines as its vector path; and every token hashes to the same
+ * value read over the normalizer's padding as read from its own bytes. */
 #include <dedup/dedup.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "../../src/util.h"
 
 static uint64_t digest(const dd_span *t, size_t n)
 {
@@ -27,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dd_normalizer *nz = NULL;
     const dd_span *toks;
     const size_t *lines;
-    size_t n = 0, n_lines = 0, n2 = 0;
+    size_t n = 0, n_lines = 0, n2 = 0, *saved;
     uint64_t h;
     dd_status st;
 
@@ -45,10 +49,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(n == 0 || (n_lines >= 1 && lines[0] == 0));
         for (size_t i = 1; i < n_lines; i++)
             FUZZ_CHECK(lines[i] > lines[i - 1] && lines[i] < n);
+        saved = malloc((n_lines + 1) * sizeof *saved);
+        FUZZ_CHECK(saved != NULL);
+        if (n_lines)
+            memcpy(saved, lines, n_lines * sizeof *saved);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t a, b;
+            dd__token_hashes_padded(&toks[i], 1, 7, &a);
+            dd_token_hashes(&toks[i], 1, 7, &b);
+            FUZZ_CHECK(a == b);
+        }
         h = digest(toks, n);
         FUZZ_CHECK(dd_normalize(nz, "Other text, other tokens.", 25, &toks, &n2) == DD_OK);
         FUZZ_CHECK(dd_normalize(nz, text, size, &toks, &n2) == DD_OK);
         FUZZ_CHECK(n2 == n && digest(toks, n2) == h);
+        {
+            size_t nl2 = 0;
+            const size_t *l2;
+            dd__normalize_scalar_only = 1;
+            FUZZ_CHECK(dd_normalize(nz, text, size, &toks, &n2) == DD_OK);
+            dd__normalize_scalar_only = 0;
+            FUZZ_CHECK(n2 == n && digest(toks, n2) == h);
+            l2 = dd_normalizer_lines(nz, &nl2);
+            FUZZ_CHECK(nl2 == n_lines);
+            FUZZ_CHECK(n_lines == 0 || memcmp(l2, saved, n_lines * sizeof *saved) == 0);
+        }
+        free(saved);
     }
     dd_normalizer_free(nz);
     return 0;

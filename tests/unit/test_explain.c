@@ -38,6 +38,26 @@ static void test_explain_passage_maps_to_words(void **state)
     assert_true(e->copy);
     assert_true(e->similarity > 0 && e->similarity <= 1.0001);
     assert_int_equal(e->shared_b, e->words_b);
+    assert_int_equal(e->quotes_a, 0); /* nothing quoted */
+    dd_explain_free(e);
+}
+
+static void test_explain_quotes(void **state)
+{
+    static const char c[] = "The union leader said: \"Dock workers will not return until the "
+                            "port pays what it owes\", on Monday.";
+    static const char d[] = "\"Dock workers will not return until the port pays,\" the union "
+                            "leader told reporters. \"We have waited long enough for them.\"";
+    dd_pipeline_opts o = dd_pipeline_opts_default();
+    dd_explain *e = NULL;
+
+    (void)state;
+    /* c quotes dock workers return port pays owes (four runs); d the first five words of it
+     * (three runs) and three words of its own (one run). */
+    assert_int_equal(dd_explain_pair(&o, c, strlen(c), d, strlen(d), &e), DD_OK);
+    assert_int_equal(e->quotes_a, 4);
+    assert_int_equal(e->quotes_b, 4);
+    assert_int_equal(e->quotes_shared, 3);
     dd_explain_free(e);
 }
 
@@ -74,6 +94,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_explain_passage_maps_to_words),
         cmocka_unit_test(test_explain_disjoint),
+        cmocka_unit_test(test_explain_quotes),
         cmocka_unit_test(test_explain_refuses),
     };
     return cmocka_run_group_tests_name("explain", tests, NULL, NULL);

@@ -40,9 +40,26 @@ static void make_sets(pair_sets *p, size_t shared, size_t only_a, size_t only_b,
         p->b[p->nb++] = test_rand64(&st);
 }
 
+/* The family the shared tests run on: each runs once per family (setup_* below). */
+static dd_minhash_family family = DD_MINHASH_PERMUTATIONS;
+
+static int setup_permutations(void **state)
+{
+    (void)state;
+    family = DD_MINHASH_PERMUTATIONS;
+    return 0;
+}
+
+static int setup_one_permutation(void **state)
+{
+    (void)state;
+    family = DD_MINHASH_ONE_PERMUTATION;
+    return 0;
+}
+
 static dd_minhash *new_mh(size_t num_perm, uint64_t seed)
 {
-    dd_minhash_opts o = {num_perm, seed};
+    dd_minhash_opts o = {num_perm, seed, family};
     dd_minhash *mh = NULL;
 
     assert_int_equal(dd_minhash_new(&o, &mh), DD_OK);
@@ -67,6 +84,7 @@ static void test_minhash_defaults(void **state)
     (void)state;
     assert_int_equal(o.num_perm, 128);
     assert_int_equal(o.seed, 1);
+    assert_int_equal(o.family, DD_MINHASH_PERMUTATIONS);
 }
 
 static void test_minhash_identical_sets_identical_sigs(void **state)
@@ -242,7 +260,7 @@ static void test_minhash_einval(void **state)
     size_t i;
 
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        dd_minhash_opts o = {bad[i], 1};
+        dd_minhash_opts o = {bad[i], 1, family};
         assert_int_equal(dd_minhash_new(&o, &mh), DD_EINVAL);
         assert_null(mh);
     }
@@ -250,6 +268,67 @@ static void test_minhash_einval(void **state)
     dd_minhash_free(mh);
     mh = new_mh(1, 1);
     dd_minhash_free(mh);
+    {
+        dd_minhash_opts o = {128, 1, (dd_minhash_family)7};
+        assert_int_equal(dd_minhash_new(&o, &mh), DD_EINVAL);
+        assert_null(mh);
+    }
+}
+
+/* Optimal densification: every position agrees with chance exactly J, however few elements
+ * fill the bins. Sets of 18 elements (J = 6/30 = 0.2 and 12/24 = 0.5) in 128 bins, so about
+ * 110 bins of each signature are copies; over 200 seeds the mean share of equal positions
+ * must be J. Positions of one signature are correlated (copies of ~18 values), so a seed's
+ * share has sd about sqrt(J(1-J)/18) <= 0.12, and the mean of 200 about 0.008: 0.04 is 5 sd. */
+static void test_minhash_one_permutation_small_sets_unbiased(void **state)
+{
+    static const struct {
+        size_t shared, only;
+        double j;
+    } cases[] = {{6, 12, 0.2}, {12, 6, 0.5}};
+    pair_sets *p = malloc(sizeof *p);
+    uint32_t sa[128], sb[128];
+    size_t i;
+    uint64_t seed;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double share = 0;
+        for (seed = 1; seed <= 200; seed++) {
+            dd_minhash *mh = new_mh(128, seed);
+            make_sets(p, cases[i].shared, cases[i].only, cases[i].only, 300 + seed);
+            dd_minhash_sign(mh, p->a, p->na, sa);
+            dd_minhash_sign(mh, p->b, p->nb, sb);
+            share += (double)equal_positions(sa, sb, 128) / 128.0;
+            dd_minhash_free(mh);
+        }
+        share /= 200;
+        assert_true(fabs(share - cases[i].j) < 0.04);
+    }
+    free(p);
+}
+
+/* A densified bin copies a value an element put in a bin, never a made-up one: two sets with
+ * no element in common agree nowhere (32-bit values of 40 random elements do not collide),
+ * and a set of one element gives that element's value in every position. */
+static void test_minhash_one_permutation_copies_real_values(void **state)
+{
+    pair_sets *p = malloc(sizeof *p);
+    dd_minhash *mh = new_mh(128, 9);
+    uint32_t sa[128], sb[128];
+    size_t j;
+
+    (void)state;
+    make_sets(p, 0, 20, 20, 77);
+    dd_minhash_sign(mh, p->a, p->na, sa);
+    dd_minhash_sign(mh, p->b, p->nb, sb);
+    assert_int_equal(equal_positions(sa, sb, 128), 0);
+    dd_minhash_sign(mh, p->a, 1, sa);
+    for (j = 1; j < 128; j++)
+        assert_int_equal(sa[j], sa[0]);
+    assert_int_not_equal(sa[0], UINT32_MAX);
+    dd_minhash_free(mh);
+    free(p);
 }
 
 /* One-permutation MinHash with densification: the same tolerance as above (its estimate's
@@ -290,16 +369,24 @@ static void test_minhash_oph_estimate_within_tolerance(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+#define BOTH(t) cmocka_unit_test_setup(t, setup_permutations), \
+                cmocka_unit_test_setup(t, setup_one_permutation)
         cmocka_unit_test(test_minhash_defaults),
-        cmocka_unit_test(test_minhash_identical_sets_identical_sigs),
-        cmocka_unit_test(test_minhash_estimate_within_tolerance),
-        cmocka_unit_test(test_minhash_estimate_unbiased_over_seeds),
-        cmocka_unit_test(test_minhash_order_and_duplicates_ignored),
-        cmocka_unit_test(test_minhash_seed_changes_signature),
-        cmocka_unit_test(test_minhash_empty_set_all_max),
-        cmocka_unit_test(test_minhash_subset_sig_not_smaller),
+        BOTH(test_minhash_identical_sets_identical_sigs),
+        BOTH(test_minhash_estimate_within_tolerance),
+        BOTH(test_minhash_estimate_unbiased_over_seeds),
+        BOTH(test_minhash_order_and_duplicates_ignored),
+        BOTH(test_minhash_seed_changes_signature),
+        BOTH(test_minhash_empty_set_all_max),
+        /* a union's minimum per position holds for permutations only: a densified bin of
+         * A may copy from a bin that B fills with a smaller value */
+        cmocka_unit_test_setup(test_minhash_subset_sig_not_smaller, setup_permutations),
         cmocka_unit_test(test_minhash_jaccard_fraction),
-        cmocka_unit_test(test_minhash_einval),
+        BOTH(test_minhash_einval),
+        cmocka_unit_test_setup(test_minhash_one_permutation_small_sets_unbiased,
+                               setup_one_permutation),
+        cmocka_unit_test_setup(test_minhash_one_permutation_copies_real_values,
+                               setup_one_permutation),
         cmocka_unit_test(test_minhash_oph_estimate_within_tolerance),
     };
     return cmocka_run_group_tests_name("minhash", tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include <dedup/dedup.h>
 
 #include "helpers.h"
+#include "../../src/util.h"
 
 typedef struct ctx {
     dd_normalizer *nz;
@@ -311,11 +312,57 @@ static void test_normalize_apostrophe_before_non_ascii_letter(void **state)
     dd_normalizer_free(nz);
 }
 
+
+/* The ASCII tokenizer's two paths (64 bytes a step where AVX2 runs, the byte loop elsewhere)
+ * must give the same tokens and lines, byte for byte: random texts over an alphabet rich in
+ * the rule characters (apostrophes, points, commas between digits, line breaks), of every
+ * length around the 64-byte blocks, and a real-looking sentence repeated across blocks. */
+static void test_normalize_ascii_paths_agree(void **state)
+{
+    static const char al[] = "ab1 9'.,\n\r-AZ\t";
+    ctx *c = *state;
+    dd_normalizer *other = NULL;
+    char text[400];
+    uint64_t seed = 12345;
+    int it;
+
+    assert_int_equal(dd_normalizer_new(&other), DD_OK);
+    for (it = 0; it < 20000; it++) {
+        const dd_span *ta, *tb;
+        const size_t *la, *lb;
+        size_t len, i, na, nb, nla, nlb;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        len = it < 300 ? (size_t)it : (size_t)(seed >> 33) % sizeof text;
+        for (i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            text[i] = it % 3 ? al[(seed >> 33) % (sizeof al - 1)]
+                             : "Shares rose 1,270 points, or 19.25%, Reuters' data don't lie.\n"
+                                   [i % 63];
+        }
+        dd__normalize_scalar_only = 1;
+        assert_int_equal(dd_normalize(other, text, len, &tb, &nb), DD_OK);
+        lb = dd_normalizer_lines(other, &nlb);
+        dd__normalize_scalar_only = 0;
+        assert_int_equal(dd_normalize(c->nz, text, len, &ta, &na), DD_OK);
+        la = dd_normalizer_lines(c->nz, &nla);
+        assert_int_equal(na, nb);
+        for (i = 0; i < na; i++) {
+            assert_int_equal(ta[i].len, tb[i].len);
+            assert_memory_equal(ta[i].ptr, tb[i].ptr, ta[i].len + 1); /* and its NUL */
+        }
+        assert_int_equal(nla, nlb);
+        for (i = 0; i < nla; i++)
+            assert_int_equal(la[i], lb[i]);
+    }
+    dd_normalizer_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_normalize_modifier_apostrophe_joins),
         cmocka_unit_test(test_normalize_apostrophe_before_non_ascii_letter),
+        cmocka_unit_test_setup_teardown(test_normalize_ascii_paths_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_case_folding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_nfkc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_mark_stripping, setup, teardown),

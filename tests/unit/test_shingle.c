@@ -9,6 +9,8 @@
 
 #include <dedup/dedup.h>
 
+#include "../../src/util.h"
+
 #define SP(s) {s, sizeof s - 1}
 
 /* "the quick brown fox jumps over the lazy dog" */
@@ -274,9 +276,90 @@ static void test_shingle_gram_sample_is_subset_and_tokens(void **state)
     assert_int_equal(dd_gram_hash(t + 3, 1, 3, 1, all, ta, 64), 0); /* "on": too short */
 }
 
+/* The token hash read three ways gives one value: from the token's own bytes
+ * (dd_token_hashes, dd__token_hash), and as 16 bytes masked to its length
+ * (dd__token_hashes_padded, over the normalizer's padding), for every length around the
+ * 4-, 8- and 16-byte cases; and tokens differing in one byte, or only in length (a zero
+ * byte past the end must not vanish into the padding), hash apart. */
+static void test_token_hash_paths_agree(void **state)
+{
+    unsigned char buf[64 + DD__TOKEN_PAD];
+    uint64_t st = 7, a, b, c;
+    size_t len, i, rep;
+
+    (void)state;
+    for (rep = 0; rep < 200; rep++)
+        for (len = 0; len <= 40; len++) {
+            dd_span t;
+            for (i = 0; i < sizeof buf; i++) {
+                st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+                buf[i] = (unsigned char)(st >> 56);
+            }
+            t.ptr = (const char *)buf;
+            t.len = len;
+            dd_token_hashes(&t, 1, 42, &a);
+            dd__token_hashes_padded(&t, 1, 42, &b);
+            c = dd__token_hash((const char *)buf, len, 42);
+            assert_true(a == b && b == c);
+            if (len) {
+                buf[len - 1] ^= 1;
+                assert_true(dd__token_hash((const char *)buf, len, 42) != a);
+            }
+        }
+    memset(buf, 0, sizeof buf);
+    a = dd__token_hash((const char *)buf, 3, 1);
+    b = dd__token_hash((const char *)buf, 4, 1);
+    assert_true(a != b);
+}
+
+/* The values-only pass (the OCR signature's) gives the values of the pass with tokens, in the
+ * same order: pairs folded across token and chunk boundaries, and the cap, alike. */
+static void test_shingle_gram_values_only_same_values(void **state)
+{
+    static const char abc[] = "rnvcl1mabe";
+    static char text[3000];
+    static dd_span t[1000];
+    static uint64_t a[3100], b[3100];
+    static uint32_t ta[3100];
+    uint64_t x = 88172645463325252ULL;
+    size_t n = 0, used = 0, i, na, nb, cap;
+
+    (void)state;
+    while (used + 8 < sizeof text && n < 1000) {
+        size_t len = 1, j;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        len += (size_t)(x % 7);
+        for (j = 0; j < len; j++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            text[used + j] = abc[x % 10];
+        }
+        t[n++] = (dd_span){text + used, len};
+        used += len;
+    }
+    /* caps below the bound, then one with room for every gram (a loop without the test) */
+    for (cap = 0; cap <= 3100; cap = cap < 8 ? cap + 1 : cap < 2070 ? cap + 1031 : 3100) {
+        na = dd_gram_hash(t, n, 5, 1, a, ta, cap);
+        nb = dd_gram_hash(t, n, 5, 1, b, NULL, cap);
+        assert_int_equal(na, nb);
+        for (i = 0; i < na; i++)
+            assert_true(a[i] == b[i]);
+        if (cap == 3100)
+            break;
+    }
+    assert_true(dd_gram_bound(t, n) < 3100);
+    for (cap = 0; cap < 12; cap++) { /* the first few tokens: none, fewer glyphs than a gram */
+        size_t m = dd_gram_hash(t, cap, 5, 1, a, ta, 3100);
+        assert_int_equal(dd_gram_hash(t, cap, 5, 1, b, NULL, 3100), m);
+        for (i = 0; i < m; i++)
+            assert_true(a[i] == b[i]);
+    }
+    assert_true(na > 2048); /* past the chunk of the pass with tokens */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token_hash_paths_agree),
         cmocka_unit_test(test_shingle_count),
         cmocka_unit_test(test_shingle_token_boundaries_matter),
         cmocka_unit_test(test_shingle_order_matters),
@@ -289,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_shingle_einval),
         cmocka_unit_test(test_shingle_gram_confusions_and_spaces_fold),
         cmocka_unit_test(test_shingle_gram_sample_is_subset_and_tokens),
+        cmocka_unit_test(test_shingle_gram_values_only_same_values),
     };
     return cmocka_run_group_tests_name("shingle", tests, NULL, NULL);
 }

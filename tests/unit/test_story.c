@@ -104,7 +104,7 @@ static void cluster(const uint64_t *pairs, const double *sim, size_t np, const d
     o.threshold = threshold;
     for (i = 0; i < n; i++)
         label[i] = (uint32_t)i;
-    assert_int_equal(dd_story_cluster(days, n, pairs, sim, np, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, n, pairs, sim, np, NULL, &o, label), DD_OK);
 }
 
 static void test_story_cluster_does_not_chain(void **state)
@@ -167,14 +167,14 @@ static void test_story_cluster_seeded_groups(void **state)
 
     (void)state;
     o.threshold = 0.5;
-    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, NULL, &o, label), DD_OK);
     assert_int_equal(label[0], 0);
     assert_int_equal(label[1], 0);
     assert_int_equal(label[2], 2);
     o.threshold = 0.4;
     label[0] = label[1] = 0;
     label[2] = 2;
-    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 3, pairs, sim, 1, NULL, &o, label), DD_OK);
     assert_int_equal(label[2], 0);
 }
 
@@ -212,9 +212,86 @@ static void test_story_cluster_empty(void **state)
     dd_story_opts o = dd_story_opts_default();
 
     (void)state;
-    assert_int_equal(dd_story_cluster(days, 0, NULL, NULL, 0, &o, label), DD_OK);
-    assert_int_equal(dd_story_cluster(days, 1, NULL, NULL, 0, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 0, NULL, NULL, 0, NULL, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 1, NULL, NULL, 0, NULL, &o, label), DD_OK);
     assert_int_equal(label[0], 0);
+}
+
+/* Cluster four documents: {0,1,2} are versions of one report (0.8, 0.7, 0.7) and 3
+ * resembles each at 0.5; without `trio`, 2 resembles nothing. 0 and 1 quote runs 1, 2, 3,
+ * 2 quotes 1, 2, 5, and 3 quotes q3[0..n3). Does 3 join 0? */
+static bool join_quoted(const uint64_t *q3, size_t n3, bool trio, bool with_quotes,
+                        double share)
+{
+    const uint64_t all[] = {P(0, 1), P(0, 2), P(1, 2), P(0, 3), P(1, 3), P(2, 3)};
+    const uint64_t pair[] = {P(0, 1), P(0, 3), P(1, 3)};
+    const double sim[] = {0.8, 0.7, 0.7, 0.5, 0.5, 0.5}, pair_sim[] = {0.8, 0.5, 0.5};
+    const double days[4] = {NAN, NAN, NAN, NAN};
+    uint64_t h[16] = {1, 2, 3, 1, 2, 3, 1, 2, 5};
+    size_t off[5] = {0, 3, 6, 9, 9}, i;
+    dd_story_quotes q = {h, off};
+    dd_story_opts o = dd_story_opts_default();
+    uint32_t label[4] = {0, 1, 2, 3};
+
+    for (i = 0; i < n3; i++)
+        h[9 + i] = q3[i];
+    off[4] = 9 + n3;
+    o.quote_share = share;
+    assert_int_equal(dd_story_cluster(days, 4, trio ? all : pair, trio ? sim : pair_sim,
+                                      trio ? 6 : 3, with_quotes ? &q : NULL, &o, label),
+                     DD_OK);
+    assert_int_equal(label[1], label[0]);
+    return label[3] == label[0];
+}
+
+static void test_story_cluster_quotes(void **state)
+{
+    const uint64_t other[] = {7, 8, 9}, some[] = {1, 2, 9}, one[] = {1, 9}, few[] = {9};
+
+    (void)state;
+    /* Without quotes, 3 joins the three (mean 0.5). */
+    assert_true(join_quoted(other, 3, true, false, 0.5));
+    /* The three share quoted words; 3 quotes three runs of its own: another report. */
+    assert_false(join_quoted(other, 3, true, true, 0.5));
+    /* Two of its three runs are the group's: a version that keeps the quotes. */
+    assert_true(join_quoted(some, 3, true, true, 0.5));
+    assert_false(join_quoted(some, 3, true, true, 0.9));
+    /* Fewer than DD_STORY_QUOTE_MIN runs say nothing; a share of 0 turns the test off. */
+    assert_true(join_quoted(few, 1, true, true, 0.5));
+    assert_true(join_quoted(one, 2, true, true, 0.5));
+    assert_true(join_quoted(other, 3, true, true, 0));
+    /* A pair is not yet a group of versions (DD_STORY_QUOTE_GROUP). */
+    assert_true(join_quoted(other, 3, false, true, 0.5));
+}
+
+static void test_story_order(void **state)
+{
+    /* Terms 10..60 (sorted hashes) first mentioned at these places; b mentions 10..50 in the
+     * same order with 70 of its own, c in the reverse order, d shares two terms only. */
+    const uint64_t ha[] = {10, 20, 30, 40, 50, 60};
+    const uint32_t pa[] = {0, 3, 5, 9, 12, 20};
+    const uint64_t hb[] = {10, 20, 30, 40, 50, 70};
+    const uint32_t pb[] = {1, 2, 4, 8, 9, 0};
+    const uint32_t pc[] = {9, 8, 4, 2, 1, 0};
+    const uint64_t hd[] = {10, 20, 99};
+    const uint32_t pd[] = {0, 1, 2};
+    const uint32_t pe[] = {1, 0, 4, 8, 9, 0}; /* 10 and 20 swapped */
+    double r = 2;
+
+    (void)state;
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pb, 6, &r), DD_OK);
+    assert_true(fabs(r - 1) < 1e-12);
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pc, 6, &r), DD_OK);
+    assert_true(fabs(r + 1) < 1e-12);
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pe, 6, &r), DD_OK);
+    assert_true(fabs(r - 0.9) < 1e-12); /* 1 - 6 * 2 / (5 * 24) */
+    assert_int_equal(dd_story_order(ha, pa, 6, hd, pd, 3, &r), DD_OK);
+    assert_true(r == 0);
+    assert_int_equal(dd_story_order(ha, pa, 6, hb, pb, 6, &r), DD_OK);
+    assert_int_equal(dd_story_order(hb, pb, 6, ha, pa, 6, &r), DD_OK); /* symmetric */
+    assert_true(fabs(r - 1) < 1e-12);
+    assert_int_equal(dd_story_order(NULL, NULL, 0, hb, pb, 6, &r), DD_OK);
+    assert_true(r == 0);
 }
 
 static void test_story_attach_derived(void **state)
@@ -236,15 +313,28 @@ static void test_story_attach_derived(void **state)
     (void)state;
     for (i = 0; i < 6; i++)
         label[i] = (uint32_t)i;
-    assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, &o, label), DD_OK);
+    assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, NULL, &o, label), DD_OK);
     assert_true(label[1] == label[0] && label[2] == label[0]);
     assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
-    assert_int_equal(dd_story_attach(days, 6, pairs, sim, none, 8, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 6, pairs, sim, none, 8, NULL, &o, label), DD_OK);
     assert_true(label[3] == 3 && label[4] == 4 && label[5] == 5);
-    assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], label[0]);
     assert_int_equal(label[4], 4);
     assert_int_equal(label[5], 5);
+    {
+        /* The three quote the same words (runs 1, 2, 3) and 3 quotes others (7, 8, 9): a
+         * group of versions takes it in neither by average linkage nor by attaching. */
+        const uint64_t h[] = {1, 2, 3, 1, 2, 3, 1, 2, 3, 7, 8, 9};
+        const size_t off[] = {0, 3, 6, 9, 12, 12, 12};
+        const dd_story_quotes q = {h, off};
+        for (i = 0; i < 6; i++)
+            label[i] = (uint32_t)i;
+        assert_int_equal(dd_story_cluster(days, 6, pairs, sim, 8, &q, &o, label), DD_OK);
+        assert_true(label[1] == label[0] && label[2] == label[0] && label[3] == 3);
+        assert_int_equal(dd_story_attach(days, 6, pairs, sim, evid, 8, &q, &o, label), DD_OK);
+        assert_int_equal(label[3], 3);
+    }
 }
 
 static void test_story_attach_pair_of_revisions(void **state)
@@ -260,9 +350,9 @@ static void test_story_attach_pair_of_revisions(void **state)
     uint32_t label[5] = {0, 0, 0, 3, 3};
 
     (void)state;
-    assert_int_equal(dd_story_attach(days, 5, pairs, sim, one, 6, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 5, pairs, sim, one, 6, NULL, &o, label), DD_OK);
     assert_true(label[3] == 3 && label[4] == 3);
-    assert_int_equal(dd_story_attach(days, 5, pairs, sim, both, 6, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(days, 5, pairs, sim, both, 6, NULL, &o, label), DD_OK);
     assert_true(label[3] == 0 && label[4] == 0);
 }
 
@@ -278,19 +368,20 @@ static void test_story_attach_dates_and_mean(void **state)
     uint32_t label[4] = {0, 0, 0, 3};
 
     (void)state;
-    assert_int_equal(dd_story_attach(dated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(dated, 4, pairs, sim, evid, 4, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], 3);
     o.attach_mean = 0.2; /* the mean over the 3 members is 0.3 / 3 = 0.1 */
-    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], 3);
     o.attach_mean = 0.09;
-    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, &o, label), DD_OK);
+    assert_int_equal(dd_story_attach(undated, 4, pairs, sim, evid, 4, NULL, &o, label), DD_OK);
     assert_int_equal(label[3], 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_story_order),
         cmocka_unit_test(test_story_attach_derived),
         cmocka_unit_test(test_story_attach_dates_and_mean),
         cmocka_unit_test(test_story_attach_pair_of_revisions),
@@ -304,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_story_cluster_seeded_groups),
         cmocka_unit_test(test_story_cluster_pair_order_irrelevant),
         cmocka_unit_test(test_story_cluster_empty),
+        cmocka_unit_test(test_story_cluster_quotes),
     };
     return cmocka_run_group_tests_name("story", tests, NULL, NULL);
 }

@@ -223,6 +223,42 @@ static void test_terms_names_and_figures(void **state)
                         "FIG:1980s FIG:3rd FIG:12.5");
 }
 
+/* The quoted-word runs of `text`, at most 64. */
+static size_t quotes(const char *text, uint64_t *out)
+{
+    return dd_terms_quotes(text, strlen(text), 1, out, 64);
+}
+
+static void test_terms_quotes(void **state)
+{
+    const char *six = "\"alpha beta gamma delta epsilon zeta\"";
+    uint64_t a[64], b[64], c[64];
+    size_t na, nb;
+
+    (void)state;
+    /* Words outside quotation marks count for nothing; inside, stop words are skipped, so a
+     * quote and the same quote cut of its small words (curly marks this time) give the same
+     * runs: "tribunal decide friday", "decide friday athens". */
+    assert_int_equal(quotes("No quotes here at all, none whatsoever.", a), 0);
+    na = quotes("He said: \"The tribunal will decide on Friday in Athens\", he added.", a);
+    nb = quotes("\xe2\x80\x9ctribunal decide Friday, Athens\xe2\x80\x9d, said a spokesman.", b);
+    assert_int_equal(na, 2);
+    assert_int_equal(nb, 2);
+    assert_memory_equal(a, b, 2 * sizeof *a);
+    /* A run does not cross a quotation mark: two short quotes make none. */
+    assert_int_equal(quotes("\"Fair summary\" and \"scores of times\"", c), 0);
+    /* A quote left open at the end of a paragraph closes at the blank line, so the next
+     * paragraph's words are not quoted; a single line break does not close it. */
+    assert_int_equal(quotes("\"We will appeal the\nruling today\n\nThe lawyers met judges", c),
+                     1);
+    /* Sorted, distinct, and at most `cap`. */
+    na = quotes("\"red green blue red green blue red green blue\"", a);
+    assert_int_equal(na, 3);
+    assert_true(a[0] < a[1] && a[1] < a[2]);
+    assert_int_equal(quotes(six, c), 4);
+    assert_int_equal(dd_terms_quotes(six, strlen(six), 1, c, 2), 2);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -232,6 +268,7 @@ int main(void)
         T(test_terms_character_pairs),
         T(test_terms_cache_gives_same_terms),
         T(test_terms_names_and_figures),
+        cmocka_unit_test(test_terms_quotes),
         T(test_idf_background_and_corpus),
         cmocka_unit_test(test_idf_load_errors),
     };

@@ -1,0 +1,138 @@
+/* The pipeline's inlined introsorts (src/sort.c) against qsort with the comparators they
+ * replace, on the inputs that break naive quicksorts: sorted, reversed, all equal, few
+ * distinct values, organ pipes, and random arrays of every size around the cut-offs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../src/util.h"
+
+enum { MAXN = 5000 };
+
+static uint64_t rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Pattern p of n values; `distinct` bounds how many different values appear. */
+static uint64_t value(int p, size_t i, size_t n, uint64_t *s)
+{
+    switch (p) {
+    case 0: return rng(s);
+    case 1: return i;                              /* sorted */
+    case 2: return n - i;                          /* reversed */
+    case 3: return 7;                              /* all equal */
+    case 4: return rng(s) % 3;                     /* few distinct */
+    default: return i < n / 2 ? i : n - i;         /* organ pipe */
+    }
+}
+
+static const size_t sizes[] = {0, 1, 2, 3, 15, 16, 17, 33, 100, 1000, MAXN};
+
+static void test_sort_u64_matches_qsort(void **state)
+{
+    uint64_t *a = malloc(MAXN * sizeof *a), *b = malloc(MAXN * sizeof *b), s = 1;
+    size_t i, k;
+    int p;
+
+    (void)state;
+    for (p = 0; p < 6; p++)
+        for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            size_t n = sizes[k];
+            for (i = 0; i < n; i++)
+                a[i] = b[i] = value(p, i, n, &s);
+            dd__sort_u64(a, n);
+            if (n)
+                qsort(b, n, sizeof *b, dd__cmp_u64);
+            assert_true(n == 0 || memcmp(a, b, n * sizeof *a) == 0);
+        }
+    free(a);
+    free(b);
+}
+
+static void test_sort_hw_desc_matches_qsort(void **state)
+{
+    dd__hw *a = malloc(MAXN * sizeof *a), *b = malloc(MAXN * sizeof *b);
+    uint64_t s = 2;
+    size_t i, k;
+    int p;
+
+    (void)state;
+    for (p = 0; p < 6; p++)
+        for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            size_t n = sizes[k];
+            for (i = 0; i < n; i++) { /* distinct hashes, weights in the pattern */
+                a[i].h = rng(&s);
+                a[i].w = (double)value(p, i, n, &s) / 8.0;
+                b[i] = a[i];
+            }
+            dd__sort_hw_desc(a, n);
+            if (n)
+                qsort(b, n, sizeof *b, dd__cmp_hw_desc);
+            for (i = 0; i < n; i++) {
+                assert_true(a[i].h == b[i].h);
+                assert_true(a[i].w == b[i].w);
+            }
+        }
+    free(a);
+    free(b);
+}
+
+/* The k heaviest, in any order: sorted afterwards they are the first k of the full sort. */
+static void test_select_hw_desc_matches_sort(void **state)
+{
+    static const size_t ks[] = {0, 1, 12, 16, 17, 50};
+    dd__hw *a = malloc(MAXN * sizeof *a), *b = malloc(MAXN * sizeof *b);
+    uint64_t s = 3;
+    size_t i, k, q;
+    int p;
+
+    (void)state;
+    for (p = 0; p < 6; p++)
+        for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
+            for (q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+                size_t n = sizes[k], want = ks[q] < n ? ks[q] : n;
+                for (i = 0; i < n; i++) {
+                    a[i].h = rng(&s);
+                    a[i].w = (double)value(p, i, n, &s) / 8.0;
+                    b[i] = a[i];
+                }
+                dd__select_hw_desc(a, n, ks[q]);
+                dd__sort_hw_desc(a, want);
+                dd__sort_hw_desc(b, n);
+                for (i = 0; i < want; i++)
+                    assert_true(a[i].h == b[i].h && a[i].w == b[i].w);
+            }
+    free(a);
+    free(b);
+}
+
+static void test_sort_unique_u64(void **state)
+{
+    uint64_t v[] = {5, 1, 5, 3, 1, 9, 9, 9, 0};
+    const uint64_t want[] = {0, 1, 3, 5, 9};
+
+    (void)state;
+    assert_int_equal(dd__sort_unique_u64(v, 9), 5);
+    assert_memory_equal(v, want, sizeof want);
+    assert_int_equal(dd__sort_unique_u64(v, 0), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sort_u64_matches_qsort),
+        cmocka_unit_test(test_sort_hw_desc_matches_qsort),
+        cmocka_unit_test(test_select_hw_desc_matches_sort),
+        cmocka_unit_test(test_sort_unique_u64),
+    };
+    return cmocka_run_group_tests_name("sort", tests, NULL, NULL);
+}

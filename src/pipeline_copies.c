@@ -633,22 +633,27 @@ static size_t strip_grams(const dd__run *w, uint32_t d, const dd__setview *v, si
 }
 
 /* Documents that are read again: load those with a boilerplate line a block at a time,
- * strip, and re-sign the ones that changed; they are stripped again whenever read. Their
- * grams are not made: re-signing does not use them. */
+ * strip, and re-sign the ones that changed; they are stripped again whenever read.
+ * Re-signing does not use their grams; they are made only for a document with a gram
+ * sketch, which is made again from them (without, its OCR pairs could not be rejected
+ * unread: on a corpus of shared sentences that was a third of the candidates). */
 static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t *n_changed)
 {
     struct dd__result_mem *m = w->res->mem;
     size_t *acc = NULL, *keep = NULL, acc_cap = 0, keep_cap = 0, i, j, lo;
-    uint64_t *set = NULL;
-    uint32_t *pos = NULL;
-    size_t set_cap = 0, pos_cap = 0;
+    uint64_t *set = NULL, *gset = NULL;
+    uint32_t *pos = NULL, *gpos = NULL;
+    size_t set_cap = 0, pos_cap = 0, gset_cap = 0, gpos_cap = 0;
     dd__sketchbuf skb = {0};
-    dd_status st = DD_OK;
+    uint8_t *need = malloc(2 * BLOCK_PAIRS + 1);
+    dd_status st = need ? DD_OK : DD_ENOMEM;
 
     for (lo = 0; st == DD_OK && lo < n; lo += 2 * BLOCK_PAIRS) {
         size_t hi = n - lo < 2 * BLOCK_PAIRS ? n : lo + 2 * BLOCK_PAIRS;
         dd__setblock blk;
-        st = dd__sets_load(w, docs + lo, hi - lo, &blk);
+        for (i = 0; i < hi - lo; i++)
+            need[i] = m->sk_off && m->sk_off[2 * docs[lo + i] + 1] != DD__NO_SKETCH;
+        st = dd__sets_load_need(w, docs + lo, hi - lo, need, false, &blk);
         for (i = 0; st == DD_OK && i < hi - lo; i++) {
             const dd__setview *v = &blk.v[i];
             uint32_t d = docs[lo + i];
@@ -672,9 +677,17 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
             }
             m->flags[d] |= DD__DOC_STRIPPED;
             st = resign(w, d, &(dd__setview){set, pos, kept, v->seq, NULL, NULL, 0, false});
-            if (st == DD_OK) /* no grams here: its gram sketch goes (dd__sketch_restrip) */
-                st = dd__sketch_restrip(w, &skb, d,
-                                        &(dd__setview){set, pos, kept, v->seq, NULL, NULL, 0, false});
+            if (st == DD_OK && v->grams &&
+                (dd__grow((void **)&keep, &keep_cap, v->gn + 1, sizeof *keep) != DD_OK ||
+                 dd__grow((void **)&gset, &gset_cap, v->gn + 1, sizeof *gset) != DD_OK ||
+                 dd__grow((void **)&gpos, &gpos_cap, v->gn + 1, sizeof *gpos) != DD_OK))
+                st = DD_ENOMEM;
+            if (st == DD_OK) {
+                dd__setview sv = {set, pos, kept, v->seq, gset, gpos, 0, v->grams};
+                if (v->grams)
+                    sv.gn = strip_grams(w, d, v, acc, keep, gset, gpos);
+                st = dd__sketch_restrip(w, &skb, d, &sv); /* without grams its gram sketch goes */
+            }
             (*n_changed)++;
         }
         dd__sets_free(&blk);
@@ -683,6 +696,9 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
     free(keep);
     free(set);
     free(pos);
+    free(gset);
+    free(gpos);
+    free(need);
     dd__sketchbuf_free(&skb);
     return st;
 }

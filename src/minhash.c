@@ -6,6 +6,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "util.h"
+
 struct dd_minhash {
     size_t num_perm;
     dd_minhash_family family;
@@ -120,16 +122,6 @@ static void sign_permutations(const dd_minhash *mh, const uint64_t *hashes, size
     }
 }
 
-/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
-static uint64_t fmix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-}
-
 /* Bin of a mixed 64-bit value among k: the top 32 bits scaled to [0, k) by a multiply
  * (Lemire's fast range), so k need not be a power of two. */
 static size_t bin_of(uint64_t y, size_t k)
@@ -157,7 +149,7 @@ static void sign_one_permutation(const dd_minhash *mh, const uint64_t *hashes, s
     for (j = 0; j < k; j++)
         sig[j] = UINT32_MAX;
     for (i = 0; i < n; i++) {
-        uint64_t y = fmix64(hashes[i] ^ mh->key);
+        uint64_t y = dd__fmix64(hashes[i] ^ mh->key);
         size_t b = bin_of(y, k);
         uint32_t v = (uint32_t)y;
         v = v == UINT32_MAX ? v - 1 : v; /* UINT32_MAX marks an empty bin */
@@ -177,7 +169,7 @@ static void sign_one_permutation(const dd_minhash *mh, const uint64_t *hashes, s
          * (the ones bin_of reads) are well distributed; one multiply a probe. Each probe
          * meets a filled bin with chance nfilled / k, so 64 k probes all miss with chance
          * below e^-64; the scan after them only makes the loop provably end. */
-        x = fmix64(mh->probe ^ (uint64_t)j * 0x9E3779B97F4A7C15ULL);
+        x = dd__fmix64(mh->probe ^ (uint64_t)j * 0x9E3779B97F4A7C15ULL);
         for (attempt = 1; attempt <= 64 * (uint64_t)k; attempt++) {
             size_t c = bin_of(x, k);
             if (filled[c]) {

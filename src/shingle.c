@@ -103,16 +103,6 @@ void dd__token_hashes_padded(const dd_span *toks, size_t n, uint64_t seed, uint6
     }
 }
 
-/* murmur3's 64-bit finaliser: every input bit reaches every output bit. */
-static uint64_t fmix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-}
-
 /* A shingle's value is the polynomial t_i P^(k-1) + ... + t_(i+k-1) (mod 2^64) over its
  * token hashes, finalised by fmix64 with a key from the seed and k. The polynomial rolls
  * from one shingle to the next (take the first token out, multiply, add the next), so a
@@ -131,7 +121,7 @@ size_t dd_shingle_combine(uint64_t *h, size_t n, size_t k, uint64_t seed)
         return 0;
     if (n < k)
         k = n;
-    key = fmix64(seed ^ (uint64_t)k * 0xD6E8FEB86659FD93ULL);
+    key = dd__fmix64(seed ^ (uint64_t)k * 0xD6E8FEB86659FD93ULL);
     count = n - k + 1;
     for (i = 0; i < k; i++) {
         acc = acc * P + h[i];
@@ -142,7 +132,7 @@ size_t dd_shingle_combine(uint64_t *h, size_t n, size_t k, uint64_t seed)
      * i + k, which no shingle has written yet. */
     for (i = 0; i < count; i++) {
         uint64_t first = h[i];
-        h[i] = fmix64(acc ^ key);
+        h[i] = dd__fmix64(acc ^ key);
         if (i + 1 < count)
             acc = (acc - first * top) * P + h[i + k];
     }
@@ -337,7 +327,7 @@ size_t dd_gram_hash(const dd_span *toks, size_t n, uint64_t seed, size_t sample,
 {
     unsigned bits = 0;
 
-    seed = fmix64(seed ^ 0x6f63726772616d73ULL);
+    seed = dd__fmix64(seed ^ 0x6f63726772616d73ULL);
     if (!tok)
         return gram_values(toks, n, seed, h, cap);
     while (((size_t)1 << bits) < sample && bits < 32)

@@ -40,6 +40,16 @@ dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t va
 /** True and `*out` set when `key` is present. */
 bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
 
+/** murmur3's 64-bit finaliser: every input bit reaches every output bit (a bijection). */
+static inline uint64_t dd__fmix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
 /** The token hash of dd_token_hashes for one token (shingle.c). */
 uint64_t dd__token_hash(const char *p, size_t len, uint64_t seed);
 /** dd_token_hashes for tokens from dd_normalize, whose buffer has DD__TOKEN_PAD readable

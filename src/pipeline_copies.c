@@ -557,32 +557,94 @@ static size_t distinct_roots(const dd__kv *run, size_t n, uint32_t *roots)
     return d;
 }
 
-/* Lines are stored by (doc, first token), the order strip_boilerplate walks; the grouping
- * by text sorts (hash, root, index) keys instead, so the lines never move. */
-static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n_bp)
+/* A line of the article body: not boilerplate, BODY_TOKENS or more, and not the headline
+ * (a document's first line). */
+enum { BODY_TOKENS = 10 };
+
+static bool body_line(const dd__line *ln)
 {
+    return !ln->bp && ln->a > 0 && ln->b - ln->a >= BODY_TOKENS;
+}
+
+/* Boilerplate is the page around the article: lines before its body (site header, byline,
+ * dateline) and after it (footer). For each line (lines in document order), whether it lies
+ * outside its document's body (1), between two body lines (0); a document without body
+ * lines is all outside. */
+static void mark_outside(const struct dd__result_mem *m, uint8_t *outside)
+{
+    size_t lo, hi, i;
+
+    for (lo = 0; lo < m->n_lines; lo = hi) {
+        size_t first = SIZE_MAX, last = 0;
+        for (hi = lo; hi < m->n_lines && m->lines[hi].doc == m->lines[lo].doc; hi++)
+            if (body_line(&m->lines[hi])) {
+                first = first == SIZE_MAX ? hi : first;
+                last = hi;
+            }
+        for (i = lo; i < hi; i++)
+            outside[i] = first == SIZE_MAX || i <= first || i >= last;
+    }
+}
+
+/* Repeated lines inside a document's body go too while they are at most a third of its
+ * text (the recurring lines of a wire template: bond issues, appointments); past that the
+ * document is mostly sentences other articles also carry, and only the page around its body
+ * goes (lines with furniture[i] set). A third keeps Reuters-21578's pairs as they were and
+ * the sentence-pool corpus's precision at 0.99 (a half: 0.96; docs/ALGORITHMS.md). */
+static void keep_body(const dd_result *res, const uint8_t *furniture)
+{
+    struct dd__result_mem *m = res->mem;
+    size_t lo, hi, i;
+
+    for (lo = 0; lo < m->n_lines; lo = hi) {
+        size_t bp_tok = 0;
+        for (hi = lo; hi < m->n_lines && m->lines[hi].doc == m->lines[lo].doc; hi++)
+            bp_tok += m->lines[hi].bp ? m->lines[hi].b - m->lines[hi].a : 0;
+        if (bp_tok * 3 > res->docs[m->lines[lo].doc].tokens)
+            for (i = lo; i < hi; i++)
+                m->lines[i].bp = m->lines[i].bp && furniture[i];
+    }
+}
+
+/* Lines are sorted by (doc, first token), the order strip_boilerplate walks; the grouping
+ * by text sorts (hash, root, index) keys instead, so the lines never move.
+ * A line text repeated in three or more first-pass clusters is boilerplate where it stands
+ * outside the body, if it stands there in at least 4 of 5 of its occurrences. A sentence
+ * that recurs at random places (a quote, the agency paragraph stories reuse) is shared
+ * content instead: stripped, it left each document its own few sentences, and a shared
+ * passage then counted as most of one (the abridged-copy rule joined unrelated articles
+ * this way on the sentence-pool corpus; docs/ALGORITHMS.md). */
+static dd_status mark_boilerplate(const dd_result *res, dd_uf *uf, size_t *n_bp)
+{
+    struct dd__result_mem *m = res->mem;
     dd__kv *key = NULL;
     uint32_t *roots = NULL;
+    uint8_t *outside = NULL;
     size_t i, j, n = m->n_lines;
     bool in_order = true;
 
     *n_bp = 0;
     if (n == 0)
         return DD_OK;
+    for (i = 1; i < n && in_order; i++)
+        in_order = cmp_line_doc(&m->lines[i - 1], &m->lines[i]) < 0;
+    if (!in_order)
+        qsort(m->lines, n, sizeof *m->lines, cmp_line_doc);
     key = malloc(n * sizeof *key);
     roots = malloc(n * sizeof *roots);
-    if (!key || !roots || n > UINT32_MAX) {
+    outside = malloc(n);
+    if (!key || !roots || !outside || n > UINT32_MAX) {
         free(key);
         free(roots);
+        free(outside);
         return DD_ENOMEM;
     }
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n; i++)
         key[i] = (dd__kv){m->lines[i].h, dd_uf_find(uf, m->lines[i].doc), (uint32_t)i};
-        in_order &= i == 0 || cmp_line_doc(&m->lines[i - 1], &m->lines[i]) < 0;
-    }
     if (dd__radix_sort_kv(key, n) != DD_OK) {
         free(key);
         free(roots);
+        free(outside);
         return DD_ENOMEM;
     }
     for (i = 0; i < n; i = j) {
@@ -590,15 +652,25 @@ static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n
         for (j = i + 1; j < n && key[j].key == key[i].key; j++)
             ;
         r = j - i > 2 ? distinct_roots(key + i, j - i, roots) : 0;
-        for (; i < j; i++) {
+        for (; i < j; i++)
             m->lines[key[i].aux].bp = r >= 3;
-            *n_bp += r >= 3;
-        }
     }
+    mark_outside(m, outside);
+    for (i = 0; i < n; i = j) {
+        size_t out = 0, k;
+        bool edge;
+        for (j = i; j < n && key[j].key == key[i].key; j++)
+            out += outside[key[j].aux];
+        edge = out * 5 >= (j - i) * 4;
+        for (k = i; k < j; k++)
+            outside[key[k].aux] = edge && outside[key[k].aux];
+    }
+    keep_body(res, outside);
     free(key);
     free(roots);
-    if (!in_order)
-        qsort(m->lines, n, sizeof *m->lines, cmp_line_doc);
+    free(outside);
+    for (i = 0; i < n; i++)
+        *n_bp += m->lines[i].bp != 0;
     return DD_OK;
 }
 
@@ -828,7 +900,7 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     if (st != DD_OK)
         return st;
-    st = mark_boilerplate(res->mem, uf, &res->n_boilerplate_lines);
+    st = mark_boilerplate(res, uf, &res->n_boilerplate_lines);
     dd_uf_free(uf);
     if (st != DD_OK || res->n_boilerplate_lines == 0)
         return st;

@@ -215,7 +215,7 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, si
             continue;
         b->lines[b->n_lines++] =
             (dd__line){XXH3_64bits_withSeed(g->sh + a, (e - a) * sizeof *g->sh, w->o->seed), 0,
-                       (uint32_t)a, (uint32_t)e, 0, 0};
+                       (uint32_t)a, (uint32_t)e, 0};
     }
     it->line_hi = b->n_lines;
     return DD_OK;

@@ -590,20 +590,37 @@ static void mark_outside(const struct dd__result_mem *m, uint8_t *outside)
  * text (the recurring lines of a wire template: bond issues, appointments); past that the
  * document is mostly sentences other articles also carry, and only the page around its body
  * goes (lines with furniture[i] set). A third keeps Reuters-21578's pairs as they were and
- * the sentence-pool corpus's precision at 0.99 (a half: 0.96; docs/ALGORITHMS.md). */
-static void keep_body(const dd_result *res, const uint8_t *furniture)
+ * the sentence-pool corpus's precision at 0.99 (a half: 0.96; docs/ALGORITHMS.md). The share
+ * is taken over each first-pass cluster, so copies of one story, a byline or a footer apart,
+ * are stripped alike rather than on either side of the third. */
+static dd_status keep_body(const dd_result *res, dd_uf *uf, const uint8_t *furniture)
 {
     struct dd__result_mem *m = res->mem;
+    size_t *bp_tok = calloc(res->n_docs + 1, sizeof *bp_tok);
+    size_t *tok = calloc(res->n_docs + 1, sizeof *tok);
     size_t lo, hi, i;
 
+    if (!bp_tok || !tok) {
+        free(bp_tok);
+        free(tok);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < m->n_lines; i++)
+        bp_tok[dd_uf_find(uf, m->lines[i].doc)] +=
+            m->lines[i].bp ? m->lines[i].b - m->lines[i].a : 0;
+    for (i = 0; i < res->n_docs; i++)
+        tok[dd_uf_find(uf, (uint32_t)i)] += res->docs[i].tokens;
     for (lo = 0; lo < m->n_lines; lo = hi) {
-        size_t bp_tok = 0;
+        uint32_t r = dd_uf_find(uf, m->lines[lo].doc);
         for (hi = lo; hi < m->n_lines && m->lines[hi].doc == m->lines[lo].doc; hi++)
-            bp_tok += m->lines[hi].bp ? m->lines[hi].b - m->lines[hi].a : 0;
-        if (bp_tok * 3 > res->docs[m->lines[lo].doc].tokens)
+            ;
+        if (bp_tok[r] * 3 > tok[r])
             for (i = lo; i < hi; i++)
                 m->lines[i].bp = m->lines[i].bp && furniture[i];
     }
+    free(bp_tok);
+    free(tok);
+    return DD_OK;
 }
 
 /* Lines are sorted by (doc, first token), the order strip_boilerplate walks; the grouping
@@ -622,6 +639,7 @@ static dd_status mark_boilerplate(const dd_result *res, dd_uf *uf, size_t *n_bp)
     uint8_t *outside = NULL;
     size_t i, j, n = m->n_lines;
     bool in_order = true;
+    dd_status st;
 
     *n_bp = 0;
     if (n == 0)
@@ -665,13 +683,13 @@ static dd_status mark_boilerplate(const dd_result *res, dd_uf *uf, size_t *n_bp)
         for (k = i; k < j; k++)
             outside[key[k].aux] = edge && outside[key[k].aux];
     }
-    keep_body(res, outside);
+    st = keep_body(res, uf, outside);
     free(key);
     free(roots);
     free(outside);
     for (i = 0; i < n; i++)
         *n_bp += m->lines[i].bp != 0;
-    return DD_OK;
+    return st;
 }
 
 /* Re-sign a stripped document: its full and lead signatures from what is left. The OCR

@@ -125,7 +125,7 @@ install-test: ## make install into a temporary DESTDIR and check what landed the
 	@tests/install.sh
 
 test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, fault, HTML and install tests (and ../shared checks when present)
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip python3
 	@$(MAKE) --no-print-directory unit cli-test badinput threads reread faults html-test install-test
 	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
 	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh

@@ -91,7 +91,7 @@ enum { REJECT, ACCEPT, FOOTER, NEED_GRAMS };
 
 /* The verification rule (docs/ALGORITHMS.md, "Verification"): Jaccard, or containment of
  * the smaller set, or an abridged copy: between its first and last shared shingle the
- * smaller document is >= 90% shared and that core is at least half of it, so a wrapper
+ * smaller document is >= 90% shared and that core is at least two thirds of it, so a wrapper
  * (byline, footer, new headline) around a trimmed copy does not hide it. A pair whose
  * shared shingles are, in both documents, only a block at the end shares a footer. */
 static int word_rule(const dd__run *w, const dd__setview *va, const dd__setview *vb,
@@ -109,7 +109,7 @@ static int word_rule(const dd__run *w, const dd__setview *va, const dd__setview 
     ps = na <= nb ? &pa : &pb;
     if (!ok)
         ok = w->o->containment <= 1.0 && ps->core_shared >= w->o->min_contained &&
-             ps->core_shared * 10 >= ps->core_present * 9 && ps->core_present * 2 >= ps->present;
+             ps->core_shared * 10 >= ps->core_present * 9 && ps->core_present * 3 >= ps->present * 2;
     if (ok && pa.footer && pb.footer)
         return FOOTER;
     return ok ? ACCEPT : REJECT;

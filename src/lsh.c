@@ -3,6 +3,7 @@
 #include <dedup/dedup.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,15 +209,27 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     return DD_OK;
 }
 
+void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *keys)
+{
+    size_t b;
+
+    for (b = 0; b < bands; b++)
+        keys[b] = (uint32_t)XXH3_64bits_withSeed(sig + b * rows, rows * sizeof *sig, b);
+}
+
 /* One band's entries sorted, then its buckets emitted; the band index seeds the key hash
- * exactly as in dd_lsh_insert, so the pairs are the same. */
-static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
-                            size_t band, entry *e, uint64_t **p, size_t *np, size_t *cap)
+ * exactly as in dd_lsh_insert, so the pairs are the same. With `keys` (dd_lsh_band_keys),
+ * the band's 32-bit key spread over 64 bits (bijectively: equal keys stay equal) instead. */
+static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint32_t *keys,
+                            size_t n, size_t stride, size_t band, entry *e, uint64_t **p,
+                            size_t *np, size_t *cap)
 {
     size_t i = 0, rows = lsh->rows;
 
     for (i = 0; i < n; i++) {
-        e[i].key = XXH3_64bits_withSeed(sigs + i * stride + band * rows, rows * sizeof *sigs, band);
+        e[i].key = keys ? dd__fmix64(keys[i * stride + band])
+                        : XXH3_64bits_withSeed(sigs + i * stride + band * rows,
+                                               rows * sizeof *sigs, band);
         e[i].val = (uint32_t)i;
         e[i].aux = 0;
     }
@@ -241,7 +254,8 @@ typedef struct band_job {
 
 typedef struct band_ctx {
     const dd_lsh *lsh;
-    const uint32_t *sigs;
+    const uint32_t *sigs, *keys; /* one of them: keys when by_keys */
+    bool by_keys;
     size_t n, stride;
     band_job *job;
 } band_ctx;
@@ -255,7 +269,8 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     size_t b;
 
     for (b = lo; st == DD_OK && b < hi; b++)
-        st = band_pairs(c->lsh, c->sigs, c->n, c->stride, b, e, &j->p, &j->np, &j->cap);
+        st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, b, e, &j->p, &j->np,
+                        &j->cap);
     free(e);
     return st;
 }
@@ -286,17 +301,20 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
     return DD_OK;
 }
 
-dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
-                               size_t threads, uint64_t **pairs, size_t *n_pairs)
+static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs,
+                            size_t *n_pairs)
 {
     band_job job[16];
     size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t;
-    band_ctx c = {lsh, sigs, n, stride, job};
+    band_ctx c = *cc;
+    const dd_lsh *lsh = c.lsh;
+    size_t n = c.n;
     dd_status st;
 
+    c.job = job;
     *pairs = NULL;
     *n_pairs = 0;
-    if (stride < lsh->bands * lsh->rows || n > UINT32_MAX)
+    if (c.stride < (c.by_keys ? lsh->bands : lsh->bands * lsh->rows) || n > UINT32_MAX)
         return DD_EINVAL;
     if (n < 2)
         return DD_OK;
@@ -308,6 +326,23 @@ dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n
     for (t = 0; t < nt; t++)
         free(job[t].p);
     return st;
+}
+
+dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                               size_t threads, uint64_t **pairs, size_t *n_pairs)
+{
+    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL};
+
+    return candidates(&c, threads, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
+                                 size_t stride, size_t threads, uint64_t **pairs,
+                                 size_t *n_pairs)
+{
+    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL};
+
+    return candidates(&c, threads, pairs, n_pairs);
 }
 
 /* ---- SimHash block tables ------------------------------------------------------------ */

@@ -62,7 +62,7 @@ void dd_result_free(dd_result *res)
         free(res->mem->pos);
         free(res->mem->set_off);
         free(res->mem->seq_len);
-        free(res->mem->sigs);
+        free(res->mem->bkeys);
         free(res->mem->gset);
         free(res->mem->gpos);
         free(res->mem->goff);
@@ -179,9 +179,6 @@ static dd_status add_candidates(uint64_t **cand, size_t *n_cand, const uint64_t 
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
-    double t = w->o->lsh_threshold > 0 ? w->o->lsh_threshold : w->o->threshold;
-    /* Verification is exact, so a missed pair costs more than a spurious one. */
-    dd_lsh_params p = dd_lsh_optimal(t, w->o->num_perm, 0.25, 0.75);
     dd_lsh *lsh = NULL;
     uint64_t *lead = NULL, *ocr = NULL;
     size_t n_lead = 0, n_ocr = 0;
@@ -189,12 +186,12 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
         return simhash_candidates(w, cand, n_cand);
-    st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
-    res->bands = p.bands;
-    res->rows = p.rows;
+    st = dd_lsh_new(w->bands, w->rows, 0, &lsh);
+    res->bands = w->bands;
+    res->rows = w->rows;
     if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, res->mem->sigs, res->n_docs, w->o->num_perm,
-                                  dd__thread_count(w->o), cand, n_cand);
+        st = dd_lsh_candidates_keys(lsh, res->mem->bkeys, res->n_docs, w->bands,
+                                    dd__thread_count(w->o), cand, n_cand);
     dd_lsh_free(lsh);
     if (st == DD_OK)
         st = lead_candidates(w, &lead, &n_lead);
@@ -249,6 +246,12 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
     w->o = o;
     w->reader = r;
     w->lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
+    { /* Verification is exact, so a missed pair costs more than a spurious one. */
+        double t = o->lsh_threshold > 0 ? o->lsh_threshold : o->threshold;
+        dd_lsh_params p = dd_lsh_optimal(t, o->num_perm, 0.25, 0.75);
+        w->bands = p.bands;
+        w->rows = p.rows;
+    }
     /* Sets are read again when needed, at both levels (the story stage needs them only for
      * the pairs of its clusters); SimHash fingerprints every set, so it keeps them. */
     w->keep_sets = o->signature == DD_SIGNATURE_SIMHASH;

@@ -697,8 +697,13 @@ static dd_status mark_boilerplate(const dd_result *res, dd_uf *uf, size_t *n_bp)
 static dd_status resign(dd__run *w, uint32_t d, const dd__setview *v)
 {
     struct dd__result_mem *m = w->res->mem;
+    uint32_t *sig = malloc(w->o->num_perm * sizeof *sig);
 
-    dd_minhash_sign(w->mh, v->set, v->n, m->sigs + (size_t)d * w->o->num_perm);
+    if (!sig)
+        return DD_ENOMEM;
+    dd_minhash_sign(w->mh, v->set, v->n, sig);
+    dd_lsh_band_keys(w->bands, w->rows, sig, m->bkeys + (size_t)d * w->bands);
+    free(sig);
     dd__lead_of_set(w, v, d, m->lead + (size_t)d * w->lead_n);
     return DD_OK;
 }

@@ -55,7 +55,8 @@ typedef struct batch {
     char *str, *txt, *tokb;
     size_t str_n, str_cap, txt_n, txt_cap, tokb_n, tokb_cap;
     uint32_t *sigs, *lead; /* per item: num_perm values; lead_n values */
-    size_t sigs_cap, lead_cap;
+    uint32_t *keys;        /* per item: the band keys of its signature (w->bands) */
+    size_t sigs_cap, lead_cap, keys_cap;
     uint64_t *set, *gset;
     uint32_t *pos, *gpos;
     size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
@@ -282,6 +283,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
         return st;
     nsh = dd_shingle_combine(g->sh, ntok, w->o->shingle_k, w->o->seed);
     dd_minhash_sign(w->mh, g->sh, nsh, b->sigs + k * np);
+    dd_lsh_band_keys(w->bands, w->rows, b->sigs + k * np, b->keys + k * w->bands);
     /* The lead's distinct shingles are the set's elements first seen before LEAD_SHINGLES;
      * MinHash ignores repeats, so the first shingles in text order sign the same. */
     it->lead = nsh > 0;
@@ -309,6 +311,7 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
     b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = b->sk_n = 0;
     if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
             DD_OK ||
+        dd__grow((void **)&b->keys, &b->keys_cap, b->n * w->bands, sizeof *b->keys) != DD_OK ||
         dd__grow((void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, sizeof *b->osig) != DD_OK ||
         dd__grow((void **)&b->lead, &b->lead_cap, b->n * w->lead_n, sizeof *b->lead) != DD_OK) {
         for (k = 0; k < b->n; k++)
@@ -505,11 +508,12 @@ static dd_status append_sketches(struct dd__result_mem *m, const batch *b, const
 static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
 {
     struct dd__result_mem *m = w->res->mem;
-    size_t np = w->o->num_perm, nl = w->lead_n, idx = w->res->n_docs;
+    size_t nb = w->bands, nl = w->lead_n, idx = w->res->n_docs;
     size_t n = it->set_hi - it->set_lo, i, nlines = it->line_hi - it->line_lo;
     size_t gn = it->gset_hi - it->gset_lo;
 
-    if (dd__grow((void **)&m->sigs, &m->sigs_cap, (idx + 1) * np, sizeof *m->sigs) != DD_OK ||
+    if (dd__grow((void **)&m->bkeys, &m->bkeys_cap, (idx + 1) * nb, sizeof *m->bkeys) !=
+            DD_OK ||
         dd__grow((void **)&m->lead, &m->lead_cap, (idx + 1) * nl, sizeof *m->lead) != DD_OK ||
         dd__grow((void **)&m->flags, &m->flags_cap, idx + 1, sizeof *m->flags) != DD_OK ||
         dd__grow((void **)&m->hash, &m->hash_cap, idx + 1, sizeof *m->hash) != DD_OK ||
@@ -524,7 +528,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
             DD_OK ||
         append_sketches(m, b, it, idx) != DD_OK)
         return DD_ENOMEM;
-    memcpy(m->sigs + idx * np, b->sigs + k * np, np * sizeof *m->sigs);
+    memcpy(m->bkeys + idx * nb, b->keys + k * nb, nb * sizeof *m->bkeys);
     if (it->lead)
         memcpy(m->lead + idx * nl, b->lead + k * nl, nl * sizeof *m->lead);
     else
@@ -752,6 +756,7 @@ static void batch_free(batch *b)
     free(b->txt);
     free(b->tokb);
     free(b->sigs);
+    free(b->keys);
     free(b->lead);
     free(b->set);
     free(b->pos);

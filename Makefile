@@ -15,7 +15,7 @@ WERROR      ?= -Werror
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual \
         -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings -Wconversion -Wsign-conversion
-DEPS_PC  := libxxhash libutf8proc jansson libarchive libxml-2.0
+DEPS_PC  := libxxhash libutf8proc jansson libarchive libxml-2.0 sqlite3
 ALL_CPPFLAGS = -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null) $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 $(WARN) $(WERROR) -pthread $(CFLAGS)

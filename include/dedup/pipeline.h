@@ -65,6 +65,12 @@ typedef struct dd_pipeline_opts {
                                   same for every count */
     dd_diag_fn on_diag;      /**< may be NULL */
     void *diag_ud;
+    /** Stories level: document frequencies from documents outside the run (a stored index,
+     *  dd_index). Called once, after the run's own documents are counted, with the run's
+     *  distinct term hashes, sorted (n of them); fills df[i] for terms[i] and *docs with how
+     *  many documents those counts come from. NULL: the run's documents only. */
+    dd_status (*extra_df)(void *ud, const uint64_t *terms, size_t n, uint32_t *df, size_t *docs);
+    void *extra_df_ud;
 } dd_pipeline_opts;
 
 /** The text the pipeline compares for `d`, malloc'd and NUL-terminated (`*len` bytes): its

@@ -1,0 +1,916 @@
+/* Index stage (include/dedup/index.h): a batch against a stored index.
+ *
+ * 1. The batch is read as a batch run reads it; each document becomes one JSON line
+ *    {"id","title","date","text"} holding the text the pipeline compares (its "record").
+ * 2. The batch is signed alone (a pipeline run over those lines) for its candidate keys.
+ * 3. Stored documents under those keys, with their whole copies groups and stories, are
+ *    the candidates (dd_store_candidates).
+ * 4. The pipeline runs over the candidates' records, in the order they were stored, then
+ *    the batch's; document frequencies of the rest of the store are added to the run's
+ *    (dd_pipeline_opts.extra_df), so every weight is the weight over store + batch.
+ * Add stores the batch and moves the groups' roots; query reports; stream does both for
+ * one document. */
+#include "index_internal.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+dd_index_opts dd_index_opts_default(void)
+{
+    dd_index_opts o;
+
+    memset(&o, 0, sizeof o);
+    o.pipe = dd_pipeline_opts_default();
+    o.batch = 10000;
+    o.max_candidates = 200000;
+    return o;
+}
+
+/* One document of the batch, as the user's input gave it. */
+typedef struct bdoc {
+    const char *id, *title, *date, *source, *record;
+    size_t line, record_len, bytes;
+    long record_off;
+    uint64_t hash;
+    const char *json; /* its record line (no newline) */
+    size_t json_len;
+    bool used;        /* signed: not skipped as empty */
+    uint64_t *keys;
+    size_t n_keys;
+} bdoc;
+
+/* A stored candidate loaded for a run. */
+typedef struct cand {
+    int64_t row, copy_root, story_root;
+    const char *id, *title, *date, *source;
+} cand;
+
+typedef struct batch {
+    dd__arena str;
+    bdoc *d;
+    size_t n, cap;
+    cand *c;
+    size_t n_cand;
+    size_t inputs, skipped[DD_SKIP_COUNT], repaired, already;
+    dd__strmap seen; /* "hash id" of this batch's documents (add: stored once) */
+    size_t *uidx;    /* the used documents' indexes, in order (sign_batch) */
+    size_t n_used;
+    char *run_path;  /* the run file while a result still reads it */
+} batch;
+
+struct dd__index_mem {
+    batch b;
+    bool *stored;
+};
+
+static dd_skip_reason skip_of(dd_status st)
+{
+    switch (st) {
+    case DD_EBINARY:
+        return DD_SKIP_BINARY;
+    case DD_EEMPTY:
+        return DD_SKIP_EMPTY;
+    case DD_ELIMIT:
+        return DD_SKIP_TOO_LARGE;
+    case DD_EPARSE:
+    case DD_EUTF8:
+        return DD_SKIP_MALFORMED;
+    default:
+        return DD_SKIP_UNREADABLE;
+    }
+}
+
+static void diag(const dd_pipeline_opts *o, const char *msg, bool skipped)
+{
+    if (o->on_diag)
+        o->on_diag(o->diag_ud, msg, skipped);
+}
+
+static void batch_free(batch *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++)
+        free(b->d[i].keys);
+    free(b->d);
+    free(b->c);
+    free(b->uidx);
+    dd__arena_free(&b->str);
+    dd__strmap_free(&b->seen);
+    if (b->run_path) {
+        unlink(b->run_path);
+        free(b->run_path);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+static const char *keep(batch *b, const char *s)
+{
+    return s ? dd__arena_strndup(&b->str, s, strlen(s)) : NULL;
+}
+
+/* The record line of a document: the text it is compared by, under the title it shows
+ * when that title starts the text (else none, so the pipeline adds no title line). */
+static char *record_of(const char *id, const char *title, const char *date, const char *text,
+                       size_t len, size_t *out_len)
+{
+    json_t *o = json_object();
+    char *s;
+
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "title", json_string(title));
+    if (date)
+        json_object_set_new(o, "date", json_string(date));
+    json_object_set_new(o, "text", json_stringn(text, len));
+    s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    *out_len = s ? strlen(s) : 0;
+    return s;
+}
+
+/* Take one document into the batch; false when add skips it as already stored. */
+static dd_status take_doc(dd_store *s, batch *b, const dd_doc *d, bool adding, bool *taken)
+{
+    size_t len, tl = strlen(d->title), jl = 0;
+    char *text = dd_doc_compared_text(d, &len), *json = NULL, key[40];
+    uint64_t hash;
+    bdoc x;
+    dd_status st = DD_OK;
+
+    *taken = false;
+    if (!text)
+        return DD_ENOMEM;
+    hash = XXH3_64bits(text, len);
+    if (adding) {
+        bool found = false, dup = false;
+        uint32_t v;
+        char *k;
+        snprintf(key, sizeof key, "%016llx ", (unsigned long long)hash);
+        k = malloc(strlen(key) + strlen(d->id) + 1);
+        if (!k) {
+            free(text);
+            return DD_ENOMEM;
+        }
+        strcat(strcpy(k, key), d->id);
+        st = dd__strmap_put(&b->seen, k, strlen(k), 0, &v, &dup);
+        free(k);
+        if (st == DD_OK && !dup)
+            st = dd_store_has(s, d->id, hash, &found);
+        if (st != DD_OK || dup || found) {
+            b->already += st == DD_OK;
+            free(text);
+            return st;
+        }
+    }
+    json = record_of(d->id, len >= tl && memcmp(text, d->title, tl) == 0 ? d->title : "", d->date,
+                     text, len, &jl);
+    free(text);
+    if (!json)
+        return DD_ENOMEM;
+    memset(&x, 0, sizeof x);
+    x.id = keep(b, d->id);
+    x.title = keep(b, d->title);
+    x.date = keep(b, d->date);
+    x.source = keep(b, d->source);
+    x.record = d->record ? dd__arena_strndup(&b->str, d->record, d->record_len) : NULL;
+    x.json = dd__arena_strndup(&b->str, json, jl);
+    free(json);
+    x.line = d->line;
+    x.record_off = d->record_off;
+    x.record_len = d->record_len;
+    x.bytes = d->len;
+    x.json_len = jl;
+    x.hash = hash;
+    if (!x.id || !x.title || !x.source || !x.json || (d->date && !x.date) ||
+        (d->record && !x.record) || dd__grow((void **)&b->d, &b->cap, b->n + 1, sizeof *b->d))
+        return DD_ENOMEM;
+    b->d[b->n++] = x;
+    *taken = true;
+    return DD_OK;
+}
+
+/* Read up to `max` documents (0: all) into b; *eof when the reader is done. */
+static dd_status read_batch(dd_store *s, const dd_pipeline_opts *o, dd_reader *r, batch *b,
+                            size_t max, bool adding, bool *eof)
+{
+    dd_status st = DD_OK;
+
+    *eof = false;
+    while (!max || b->n < max) {
+        dd_doc d;
+        bool taken;
+        st = dd_reader_next(r, &d);
+        if (st == DD_END) {
+            *eof = true;
+            return DD_OK;
+        }
+        if (st == DD_ENOMEM)
+            return st;
+        b->inputs++;
+        if (st != DD_OK) {
+            b->skipped[skip_of(st)]++;
+            diag(o, dd_reader_error(r), true);
+            continue;
+        }
+        if (d.warning)
+            b->repaired++;
+        if ((st = take_doc(s, b, &d, adding, &taken)) != DD_OK)
+            return st;
+    }
+    return DD_OK;
+}
+
+/* ---- pipeline runs over a run file ------------------------------------------------------ */
+
+/* What a run's callbacks need: the batch (to name documents as the user gave them) and the
+ * store (for frequencies). */
+typedef struct run_ctx {
+    const dd_pipeline_opts *o;
+    dd_store *s;
+    batch *b;
+    const char *path;
+    size_t first;     /* run file line of the batch's first document (after candidates) */
+    size_t *line_doc; /* run file line - first -> batch document */
+    size_t n_lines;
+    dd_status df_st;
+} run_ctx;
+
+/* Pipeline messages name the run file and its line; name the document as the user gave it. */
+static void run_diag(void *ud, const char *msg, bool skipped)
+{
+    run_ctx *c = ud;
+    size_t pl = strlen(c->path), line;
+    char buf[4400], *end;
+
+    if (strncmp(msg, c->path, pl) != 0 || msg[pl] != ':') {
+        diag(c->o, msg, skipped);
+        return;
+    }
+    line = strtoul(msg + pl + 1, &end, 10);
+    if (line > c->first && line - c->first - 1 < c->n_lines) {
+        const bdoc *d = &c->b->d[c->line_doc[line - c->first - 1]];
+        if (d->line)
+            snprintf(buf, sizeof buf, "%s:%zu%s", d->source, d->line, end);
+        else
+            snprintf(buf, sizeof buf, "%s%s", d->source, end);
+    } else {
+        snprintf(buf, sizeof buf, "%s: stored document %zu%s", dd_store_path(c->s), line, end);
+    }
+    diag(c->o, buf, skipped);
+}
+
+/* The run's terms as counted by the store less the candidates (counted again by the run). */
+static dd_status run_df(void *ud, const uint64_t *terms, size_t n, uint32_t *df, size_t *docs)
+{
+    run_ctx *c = ud;
+    dd_status st = dd_store_df(c->s, terms, n, df, docs);
+    size_t i, k;
+
+    if (st != DD_OK || !c->b->n_cand)
+        return c->df_st = st;
+    for (k = 0; k < c->b->n_cand; k++) {
+        dd_store_doc sd;
+        if ((st = dd_store_load(c->s, c->b->c[k].row, &sd)) != DD_OK)
+            return c->df_st = st;
+        for (i = 0; i < sd.n_terms; i++) { /* both ascending: a merge */
+            const uint64_t *p = terms, *e = terms + n;
+            size_t lo = 0, hi = n;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (p[mid] < sd.terms[i])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (p + lo < e && p[lo] == sd.terms[i] && df[lo] > 0)
+                df[lo]--;
+        }
+    }
+    *docs = *docs > c->b->n_cand ? *docs - c->b->n_cand : 0;
+    return DD_OK;
+}
+
+static dd_status write_all(FILE *f, const char *s, size_t n)
+{
+    return fwrite(s, 1, n, f) == n && putc('\n', f) != EOF ? DD_OK : DD_EIO;
+}
+
+static char *temp_path(FILE **f)
+{
+    const char *dir = getenv("TMPDIR");
+    char *p = malloc(4200);
+    int fd;
+
+    if (!p)
+        return NULL;
+    snprintf(p, 4200, "%s/dedup-index-XXXXXX", dir && *dir ? dir : "/tmp");
+    fd = mkstemp(p);
+    if (fd < 0 || !(*f = fdopen(fd, "w"))) {
+        if (fd >= 0) {
+            close(fd);
+            unlink(p);
+        }
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* Write the run file (candidates' records, then the batch's used documents) and run the
+ * pipeline over it at `level`. The file stays until the batch is freed (reports read it). */
+static dd_status run(dd_store *s, const dd_pipeline_opts *base, dd_level level, batch *b,
+                     bool only_batch, dd_result **out, char *err, size_t err_cap)
+{
+    dd_pipeline_opts o = *base;
+    dd_reader_opts ro = dd_reader_opts_default();
+    dd_reader *r = NULL;
+    run_ctx c;
+    FILE *f = NULL;
+    size_t i;
+    dd_status st = DD_OK;
+
+    *out = NULL;
+    memset(&c, 0, sizeof c);
+    if (b->run_path) {
+        unlink(b->run_path);
+        free(b->run_path);
+    }
+    if (!(b->run_path = temp_path(&f))) {
+        snprintf(err, err_cap, "temporary file: %s", strerror(errno));
+        return DD_EIO;
+    }
+    c = (run_ctx){base, s, b, b->run_path, only_batch ? 0 : b->n_cand, NULL, 0, DD_OK};
+    c.line_doc = malloc((b->n + 1) * sizeof *c.line_doc);
+    if (!c.line_doc)
+        st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && !only_batch && i < b->n_cand; i++) {
+        dd_store_doc sd;
+        if ((st = dd_store_load(s, b->c[i].row, &sd)) == DD_OK)
+            st = write_all(f, sd.record, sd.record_len);
+    }
+    for (i = 0; st == DD_OK && i < b->n; i++) {
+        if (!only_batch && !b->d[i].used)
+            continue;
+        c.line_doc[c.n_lines++] = i;
+        st = write_all(f, b->d[i].json, b->d[i].json_len);
+    }
+    if (fclose(f) != 0 && st == DD_OK)
+        st = DD_EIO;
+    if (st == DD_EIO)
+        snprintf(err, err_cap, "%s: write error: %s", b->run_path, strerror(errno));
+    o.level = level;
+    o.on_diag = run_diag;
+    o.diag_ud = &c;
+    o.extra_df = run_df;
+    o.extra_df_ud = &c;
+    ro.keep_records = false;
+    if (st == DD_OK)
+        st = dd_reader_new(&ro, &r);
+    if (st == DD_OK)
+        st = dd_reader_add_path(r, b->run_path);
+    if (st == DD_OK)
+        st = dd_pipeline_run(&o, r, out);
+    dd_reader_free(r);
+    if (st == DD_OK && c.df_st != DD_OK)
+        st = c.df_st;
+    if (st != DD_OK && *out) {
+        dd_result_free(*out);
+        *out = NULL;
+    }
+    if (st == DD_EIO && !*err)
+        snprintf(err, err_cap, "%s", dd_store_error(s));
+    free(c.line_doc);
+    return st;
+}
+
+/* Index (in b) of the batch document run-file line `line` gives, or SIZE_MAX for a stored
+ * candidate; *cand_i its candidate index. */
+static size_t doc_of_line(const batch *b, size_t line, bool only_batch, size_t *cand_i)
+{
+    if (!only_batch && line <= b->n_cand) {
+        *cand_i = line - 1;
+        return SIZE_MAX;
+    }
+    if (only_batch)
+        return line - 1 < b->n ? line - 1 : SIZE_MAX - 1;
+    line -= b->n_cand + 1;
+    return line < b->n_used ? b->uidx[line] : SIZE_MAX - 1;
+}
+
+/* Sign the batch alone: which documents are used (not empty) and their keys. */
+static dd_status sign_batch(dd_store *s, const dd_pipeline_opts *o, dd_level level, batch *b,
+                            char *err, size_t err_cap)
+{
+    dd_result *res = NULL;
+    size_t i, max = dd__index_max_keys(o), n;
+    dd_status st = run(s, o, level, b, true, &res, err, err_cap);
+
+    for (i = 0; st == DD_OK && i < DD_SKIP_COUNT; i++)
+        b->skipped[i] += res->skipped[i];
+    for (i = 0; st == DD_OK && i < res->n_docs; i++) {
+        size_t ci, di = doc_of_line(b, res->docs[i].line, true, &ci);
+        bdoc *d;
+        if (di >= b->n)
+            continue;
+        d = &b->d[di];
+        d->used = true;
+        if (!(d->keys = malloc(max * sizeof *d->keys))) {
+            st = DD_ENOMEM;
+            break;
+        }
+        dd__index_keys(res, o, i, d->keys, &n);
+        d->n_keys = n;
+    }
+    dd_result_free(res);
+    if (st == DD_OK && !(b->uidx = malloc((b->n + 1) * sizeof *b->uidx)))
+        st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < b->n; i++)
+        if (b->d[i].used)
+            b->uidx[b->n_used++] = i;
+    return st;
+}
+
+/* The stored candidates of the batch's keys. */
+static dd_status find_candidates(dd_store *s, const dd_index_opts *io, dd_level level, batch *b)
+{
+    uint64_t *keys = NULL;
+    int64_t *rows = NULL;
+    size_t i, j, n = 0, total = 0, n_rows = 0;
+    dd_status st = DD_OK;
+
+    for (i = 0; i < b->n; i++)
+        total += b->d[i].n_keys;
+    keys = malloc((total + 1) * sizeof *keys);
+    if (!keys)
+        return DD_ENOMEM;
+    for (i = 0; i < b->n; i++)
+        for (j = 0; j < b->d[i].n_keys; j++)
+            keys[n++] = b->d[i].keys[j];
+    n = dd__sort_unique_u64(keys, n);
+    st = dd_store_candidates(s, keys, n, level == DD_LEVEL_STORIES, io->max_candidates, &rows,
+                             &n_rows);
+    free(keys);
+    if (st == DD_OK && !(b->c = calloc(n_rows + 1, sizeof *b->c)))
+        st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < n_rows; i++) {
+        dd_store_doc sd;
+        cand *c = &b->c[i];
+        if ((st = dd_store_load(s, rows[i], &sd)) != DD_OK)
+            break;
+        c->row = rows[i];
+        c->copy_root = sd.copy_root;
+        c->story_root = sd.story_root;
+        c->id = keep(b, sd.id);
+        c->title = keep(b, sd.title);
+        c->date = keep(b, sd.date);
+        c->source = keep(b, sd.source);
+        if (!c->id || !c->title || !c->source || (sd.date && !c->date))
+            st = DD_ENOMEM;
+    }
+    b->n_cand = st == DD_OK ? n_rows : 0;
+    free(rows);
+    return st;
+}
+
+/* Read, sign, find candidates and run over them: the common part of add, query, stream. */
+static dd_status prepare(dd_store *s, const dd_index_opts *io, dd_level level, batch *b,
+                         dd_result **res, char *err, size_t err_cap)
+{
+    dd_status st = sign_batch(s, &io->pipe, level, b, err, err_cap);
+
+    if (st == DD_OK)
+        st = find_candidates(s, io, level, b);
+    if (st == DD_OK)
+        st = run(s, &io->pipe, level, b, false, res, err, err_cap);
+    return st;
+}
+
+/* ---- add ------------------------------------------------------------------------------- */
+
+typedef struct grp {
+    uint32_t label;
+    int64_t root;
+} grp;
+
+/* Each run document's row: a candidate's, or the one its batch document was stored under. */
+static int64_t row_of(const batch *b, const dd_result *res, const int64_t *new_row, size_t i)
+{
+    size_t ci = 0, di = doc_of_line(b, res->docs[i].line, false, &ci);
+
+    if (di == SIZE_MAX)
+        return b->c[ci].row;
+    return di < b->n ? new_row[di] : 0;
+}
+
+static int64_t root_of(const batch *b, const dd_result *res, const int64_t *new_row, size_t i,
+                       int which)
+{
+    size_t ci = 0, di = doc_of_line(b, res->docs[i].line, false, &ci);
+
+    if (di == SIZE_MAX)
+        return which ? b->c[ci].story_root : b->c[ci].copy_root;
+    return di < b->n ? new_row[di] : 0;
+}
+
+/* Move every member of each group (label[i]: the group of run document i) to the group's
+ * earliest root. */
+static dd_status move_roots(dd_store *s, const batch *b, const dd_result *res,
+                            const int64_t *new_row, const uint32_t *label, int which)
+{
+    size_t n = res->n_docs, i;
+    int64_t *best = malloc((n + 1) * sizeof *best);
+    dd_status st = DD_OK;
+
+    if (!best)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++)
+        best[i] = INT64_MAX;
+    for (i = 0; i < n; i++) {
+        int64_t r = root_of(b, res, new_row, i, which);
+        if (r > 0 && r < best[label[i]])
+            best[label[i]] = r;
+    }
+    for (i = 0; st == DD_OK && i < n; i++) {
+        int64_t r = root_of(b, res, new_row, i, which), to = best[label[i]];
+        size_t ci;
+        bool is_new = doc_of_line(b, res->docs[i].line, false, &ci) != SIZE_MAX;
+        if (to == INT64_MAX || r == to)
+            continue;
+        st = dd_store_set_root(s, which, is_new ? row_of(b, res, new_row, i) : 0, r, to);
+    }
+    free(best);
+    return st;
+}
+
+static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t *added)
+{
+    int64_t *new_row = calloc(b->n + 1, sizeof *new_row);
+    uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
+    int64_t now = (int64_t)time(NULL);
+    dd_status st = new_row && label ? DD_OK : DD_ENOMEM;
+    size_t i, j;
+
+    for (i = 0; st == DD_OK && i < res->n_docs; i++) {
+        size_t ci, di = doc_of_line(b, res->docs[i].line, false, &ci);
+        const bdoc *d;
+        dd_store_doc sd;
+        uint64_t *terms = NULL;
+        if (di >= b->n)
+            continue;
+        d = &b->d[di];
+        memset(&sd, 0, sizeof sd);
+        if ((st = dd__index_terms(res, i, &terms, &sd.n_terms)) != DD_OK)
+            break;
+        sd.id = d->id;
+        sd.title = d->title;
+        sd.date = d->date;
+        sd.source = d->source;
+        sd.line = d->line;
+        sd.hash = d->hash;
+        sd.day = dd__index_day(res, i);
+        sd.added = now;
+        sd.record = d->json;
+        sd.record_len = d->json_len;
+        sd.terms = terms;
+        sd.keys = d->keys;
+        sd.n_keys = d->n_keys;
+        st = dd_store_insert(s, &sd, &new_row[di]);
+        free(terms);
+        if (st == DD_OK)
+            ++*added;
+    }
+    for (i = 0; st == DD_OK && i < res->n_docs; i++)
+        label[i] = dd__index_copy_group(res, i);
+    if (st == DD_OK)
+        st = move_roots(s, b, res, new_row, label, 0);
+    for (i = 0; st == DD_OK && i < res->n_docs; i++)
+        label[i] = (uint32_t)i;
+    for (i = 0; st == DD_OK && i < res->clusters.count; i++)
+        for (j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
+            label[res->clusters.members[j]] = res->clusters.members[res->clusters.start[i]];
+    if (st == DD_OK)
+        st = move_roots(s, b, res, new_row, label, 1);
+    free(new_row);
+    free(label);
+    return st;
+}
+
+static void count_batch(dd_index_counts *c, const batch *b)
+{
+    size_t i;
+
+    c->inputs += b->inputs;
+    c->already += b->already;
+    c->repaired += b->repaired;
+    for (i = 0; i < DD_SKIP_COUNT; i++)
+        c->skipped[i] += b->skipped[i];
+}
+
+/* One batch in one transaction: the write lock is taken before the candidates are looked
+ * up, so no other writer's documents can slip in between. */
+static dd_status add_batch(dd_store *s, const dd_index_opts *io, batch *b, dd_index_counts *c,
+                           char *err, size_t err_cap)
+{
+    dd_result *res = NULL;
+    size_t added = 0;
+    dd_status st = DD_OK;
+
+    if (b->n)
+        st = prepare(s, io, DD_LEVEL_STORIES, b, &res, err, err_cap);
+    if (st == DD_OK && res)
+        st = store_batch(s, b, res, &added);
+    dd_result_free(res);
+    if (st == DD_OK)
+        st = dd_store_commit(s);
+    if (st != DD_OK) {
+        dd_store_rollback(s);
+        return st;
+    }
+    count_batch(c, b);
+    c->added += added;
+    c->batches++;
+    return DD_OK;
+}
+
+static dd_status check_opts(const dd_index_opts *io)
+{
+    return io->pipe.signature == DD_SIGNATURE_MINHASH && io->batch > 0 ? DD_OK : DD_EINVAL;
+}
+
+dd_status dd_index_add(dd_store *s, const dd_index_opts *io, dd_reader *r, dd_index_counts *c)
+{
+    char err[512] = "";
+    bool eof = false;
+    dd_status st = check_opts(io);
+
+    memset(c, 0, sizeof *c);
+    while (st == DD_OK && !eof) {
+        batch b;
+        memset(&b, 0, sizeof b);
+        dd__arena_init(&b.str);
+        dd__strmap_init(&b.seen);
+        st = dd_store_begin(s);
+        if (st == DD_OK)
+            st = read_batch(s, &io->pipe, r, &b, io->batch, true, &eof);
+        if (st == DD_OK)
+            st = add_batch(s, io, &b, c, err, sizeof err);
+        else
+            dd_store_rollback(s);
+        batch_free(&b);
+    }
+    if (st == DD_EIO && *err)
+        diag(&io->pipe, err, false);
+    return st;
+}
+
+/* ---- query ----------------------------------------------------------------------------- */
+
+/* Keep the clusters that hold a batch document, and in them the batch's documents and the
+ * stored ones; renumber documents, pairs and clusters; restore the batch's names. */
+static dd_status restrict_result(dd_index_result *q, batch *b)
+{
+    dd_result *res = q->res;
+    size_t n = res->n_docs, i, j, k, nc = 0, np = 0, nm = 0;
+    uint32_t *map = malloc((n + 1) * sizeof *map);
+    bool *keepd = calloc(n + 1, sizeof *keepd), *isq = calloc(n + 1, sizeof *isq);
+    bool *stored = calloc(n + 1, sizeof *stored);
+    size_t *di = malloc((n + 1) * sizeof *di);
+    dd_status st = map && keepd && isq && stored && di ? DD_OK : DD_ENOMEM;
+
+    for (i = 0; st == DD_OK && i < n; i++) {
+        size_t ci = 0;
+        di[i] = doc_of_line(b, res->docs[i].line, false, &ci);
+        isq[i] = keepd[i] = di[i] != SIZE_MAX;
+    }
+    for (i = 0; st == DD_OK && i < res->clusters.count; i++) {
+        bool any = false;
+        for (j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
+            any |= isq[res->clusters.members[j]];
+        if (!any)
+            continue;
+        for (j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
+            keepd[res->clusters.members[j]] = true;
+    }
+    for (i = 0, k = 0; st == DD_OK && i < n; i++) {
+        map[i] = (uint32_t)k;
+        if (!keepd[i])
+            continue;
+        res->docs[k] = res->docs[i];
+        if (isq[i] && di[i] < b->n) { /* the batch's own names and places */
+            const bdoc *d = &b->d[di[i]];
+            dd_doc_info *x = &res->docs[k];
+            x->id = d->id;
+            x->title = d->title;
+            x->date = d->date;
+            x->source = d->source;
+            x->line = d->line;
+            x->record_off = d->record_off;
+            x->record_len = d->record_len;
+            x->record = d->record;
+            x->bytes = d->bytes;
+        } else if (!isq[i]) {
+            size_t ci = res->docs[i].line - 1;
+            res->docs[k].title = b->c[ci].title;
+            stored[k] = true;
+            q->n_stored++;
+        }
+        if (res->near_copy)
+            res->near_copy[k] = res->near_copy[i];
+        k++;
+    }
+    if (st == DD_OK && res->near_copy)
+        for (i = 0; i < k; i++)
+            res->near_copy[i] = map[res->near_copy[i]];
+    for (i = 0; st == DD_OK && i < res->n_pairs; i++) {
+        dd_pair_score p = res->pairs[i];
+        if (!keepd[p.a] || !keepd[p.b] || (!isq[p.a] && !isq[p.b]))
+            continue;
+        p.a = map[p.a];
+        p.b = map[p.b];
+        res->pairs[np++] = p;
+    }
+    for (i = 0; st == DD_OK && i < res->clusters.count; i++) {
+        size_t lo = res->clusters.start[i], hi = res->clusters.start[i + 1];
+        if (!keepd[res->clusters.members[lo]])
+            continue;
+        res->clusters.start[nc] = nm;
+        if (res->key_terms)
+            res->key_terms[nc] = res->key_terms[i];
+        for (j = lo; j < hi; j++)
+            res->clusters.members[nm++] = map[res->clusters.members[j]];
+        nc++;
+    }
+    if (st == DD_OK) {
+        /* A kept cluster was kept whole, and only kept clusters hold stored documents. */
+        res->clusters.start[nc] = nm;
+        res->clusters.count = nc;
+        res->n_clustered = nm;
+        res->n_pairs = np;
+        res->n_docs = k;
+        res->n_inputs = b->inputs + q->n_stored;
+        for (i = 0; i < DD_SKIP_COUNT; i++)
+            res->skipped[i] = b->skipped[i];
+        res->n_repaired = b->repaired;
+        q->stored = stored;
+        q->mem->stored = stored;
+        stored = NULL;
+    }
+    free(map);
+    free(keepd);
+    free(isq);
+    free(stored);
+    free(di);
+    return st;
+}
+
+dd_status dd_index_query(dd_store *s, const dd_index_opts *io, dd_reader *r,
+                         dd_index_result **out)
+{
+    dd_index_result *q = calloc(1, sizeof *q);
+    char err[512] = "";
+    bool eof;
+    dd_status st = check_opts(io);
+
+    *out = NULL;
+    if (!q || !(q->mem = calloc(1, sizeof *q->mem))) {
+        free(q);
+        return DD_ENOMEM;
+    }
+    dd__arena_init(&q->mem->b.str);
+    dd__strmap_init(&q->mem->b.seen);
+    if (st == DD_OK)
+        st = read_batch(s, &io->pipe, r, &q->mem->b, 0, false, &eof);
+    if (st == DD_OK)
+        st = prepare(s, io, io->pipe.level, &q->mem->b, &q->res, err, sizeof err);
+    q->n_candidates = q->mem->b.n_cand;
+    if (st == DD_OK)
+        st = restrict_result(q, &q->mem->b);
+    if (st != DD_OK) {
+        if (st == DD_EIO && *err)
+            diag(&io->pipe, err, false);
+        dd_index_result_free(q);
+        return st;
+    }
+    *out = q;
+    return DD_OK;
+}
+
+void dd_index_result_free(dd_index_result *q)
+{
+    if (!q)
+        return;
+    dd_result_free(q->res);
+    if (q->mem) {
+        batch_free(&q->mem->b);
+        free(q->mem->stored);
+        free(q->mem);
+    }
+    free(q);
+}
+
+/* ---- stream ---------------------------------------------------------------------------- */
+
+/* The decision for the last document of the run: a copy of the stored document it shares
+ * most shingles with, else in the story of the one most like it, else new. */
+static void decide(const batch *b, const dd_result *res, dd_stream_decision *d)
+{
+    size_t n = res->n_docs, i, best = SIZE_MAX, q;
+    double score = -1;
+    bool copy = false;
+
+    d->status = DD_STREAM_NEW;
+    if (!n || res->docs[n - 1].line <= b->n_cand)
+        return;
+    q = n - 1;
+    for (i = 0; i < res->n_pairs; i++) {
+        const dd_pair_score *p = &res->pairs[i];
+        size_t other = p->a == q ? p->b : p->a;
+        double sc;
+        if (p->a != q && p->b != q)
+            continue;
+        if (p->copy && !copy) { /* a copy beats any story pair */
+            copy = true;
+            score = -1;
+        } else if (!p->copy && copy) {
+            continue;
+        }
+        sc = p->copy ? p->jaccard : p->similarity;
+        if (sc > score || (sc == score && other < best)) {
+            score = sc;
+            best = other;
+        }
+    }
+    for (i = 0; best == SIZE_MAX && i < res->clusters.count; i++) /* attached, no pair kept */
+        for (size_t j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
+            if (res->clusters.members[j] == q) {
+                best = res->clusters.members[res->clusters.start[i]];
+                score = 0;
+            }
+    if (best == SIZE_MAX || best == q)
+        return;
+    d->status = copy ? DD_STREAM_COPY : DD_STREAM_STORY;
+    d->score = score;
+    snprintf(d->of, sizeof d->of, "%s", res->docs[best].id);
+}
+
+dd_status dd_index_stream_one(dd_store *s, const dd_index_opts *io, dd_reader *r,
+                              void (*emit)(void *ud, const dd_stream_decision *d), void *ud)
+{
+    dd_stream_decision d;
+    dd_result *res = NULL;
+    char err[512] = "";
+    batch b;
+    bool eof;
+    size_t added = 0;
+    dd_status st = check_opts(io);
+
+    memset(&d, 0, sizeof d);
+    memset(&b, 0, sizeof b);
+    dd__arena_init(&b.str);
+    dd__strmap_init(&b.seen);
+    if (st == DD_OK)
+        st = dd_store_begin(s);
+    if (st == DD_OK)
+        st = read_batch(s, &io->pipe, r, &b, 1, false, &eof);
+    if (st == DD_OK && b.n)
+        st = prepare(s, io, DD_LEVEL_STORIES, &b, &res, err, sizeof err);
+    if (st == DD_OK) {
+        d.status = DD_STREAM_SKIPPED;
+        if (b.n)
+            snprintf(d.id, sizeof d.id, "%s", b.d[0].id);
+        if (res && res->n_docs && res->docs[res->n_docs - 1].line > b.n_cand)
+            decide(&b, res, &d);
+        if (b.n && d.status != DD_STREAM_SKIPPED) {
+            bool found = false;
+            st = dd_store_has(s, b.d[0].id, b.d[0].hash, &found);
+            d.stored = st == DD_OK && !found;
+        }
+    }
+    if (st == DD_OK && emit && (b.n || b.inputs))
+        emit(ud, &d);
+    if (st == DD_OK && d.stored)
+        st = store_batch(s, &b, res, &added);
+    if (st == DD_OK)
+        st = dd_store_commit(s);
+    if (st != DD_OK) {
+        dd_store_rollback(s);
+        if (st == DD_EIO && *err)
+            diag(&io->pipe, err, false);
+    }
+    dd_result_free(res);
+    batch_free(&b);
+    return st;
+}

@@ -1,0 +1,25 @@
+/* Internal to index.c and index_keys.c: what the index takes from a pipeline result. */
+#ifndef DEDUP_INDEX_INTERNAL_H
+#define DEDUP_INDEX_INTERNAL_H
+
+#include <dedup/dedup.h>
+#include <dedup/index.h>
+
+/* Most keys one document can have (dd__index_keys). */
+size_t dd__index_max_keys(const dd_pipeline_opts *o);
+
+/* Document `doc`'s candidate keys: its MinHash bands, its lead's bands and (stories level)
+ * pairs of its heaviest terms; keys needs dd__index_max_keys slots. */
+void dd__index_keys(const dd_result *res, const dd_pipeline_opts *o, size_t doc, uint64_t *keys,
+                    size_t *n);
+
+/* Document `doc`'s distinct content terms (stories level), ascending, malloc'd. */
+dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, size_t *n);
+
+/* Document `doc`'s date in days since 1970 (stories level), NaN when unknown. */
+double dd__index_day(const dd_result *res, size_t doc);
+
+/* Stories level: smallest index of `doc`'s copies group. */
+uint32_t dd__index_copy_group(const dd_result *res, size_t doc);
+
+#endif

@@ -1,0 +1,124 @@
+/* What a stored index keeps of a signed document (index.c): candidate keys made from the
+ * signatures the pipeline kept, and the content terms its document frequencies count. The
+ * only index file that sees the pipeline's internals. */
+#include "index_internal.h"
+#include "pipeline_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+/* Story keys: every pair of a document's STORY_TOP heaviest terms. Two reports of one
+ * development share their rarest names and figures; a pair, not a single term, keeps the
+ * postings of common terms ("police", "said") out of the candidates. */
+enum { STORY_TOP = 6, STORY_KEYS = STORY_TOP * (STORY_TOP - 1) / 2 };
+
+/* Key families, the seed of each key's hash. */
+enum { KEY_BAND = 1, KEY_LEAD = 2, KEY_STORY = 3 };
+
+static dd_lsh_params copy_bands(const dd_pipeline_opts *o)
+{
+    double t = o->lsh_threshold > 0 ? o->lsh_threshold : o->threshold;
+
+    return dd_lsh_optimal(t, o->num_perm, 0.25, 0.75); /* as dd__candidates bands */
+}
+
+static size_t lead_n(const dd_pipeline_opts *o)
+{
+    return o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
+}
+
+size_t dd__index_max_keys(const dd_pipeline_opts *o)
+{
+    return copy_bands(o).bands + dd_lsh_optimal(0.4, lead_n(o), 0.25, 0.75).bands + STORY_KEYS;
+}
+
+static size_t band_keys(const uint32_t *sig, dd_lsh_params p, unsigned family, uint64_t *keys)
+{
+    size_t b;
+
+    for (b = 0; b < p.bands; b++)
+        keys[b] = XXH3_64bits_withSeed(sig + b * p.rows, p.rows * sizeof *sig,
+                                       (uint64_t)family << 32 | b);
+    return p.bands;
+}
+
+static int cmp_weight_desc(const void *pa, const void *pb)
+{
+    const dd__hw *a = pa, *b = pb;
+
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+static size_t story_keys(const struct dd__result_mem *m, size_t doc, uint64_t *keys)
+{
+    size_t lo = m->voff[doc], n = m->voff[doc + 1] - lo, i, j, k = 0;
+    dd__hw top[STORY_TOP];
+    size_t nt = 0;
+
+    for (i = 0; i < n; i++) { /* keep the STORY_TOP heaviest by insertion */
+        dd__hw x = {m->vh[lo + i], (double)m->vw[lo + i]};
+        if (nt < STORY_TOP)
+            top[nt++] = x;
+        else if (cmp_weight_desc(&x, &top[nt - 1]) < 0)
+            top[nt - 1] = x;
+        else
+            continue;
+        qsort(top, nt, sizeof *top, cmp_weight_desc);
+    }
+    for (i = 0; i < nt; i++)
+        for (j = i + 1; j < nt; j++) {
+            uint64_t v[2] = {top[i].h < top[j].h ? top[i].h : top[j].h,
+                             top[i].h < top[j].h ? top[j].h : top[i].h};
+            keys[k++] = XXH3_64bits_withSeed(v, sizeof v, (uint64_t)KEY_STORY << 32);
+        }
+    return k;
+}
+
+void dd__index_keys(const dd_result *res, const dd_pipeline_opts *o, size_t doc, uint64_t *keys,
+                    size_t *n)
+{
+    const struct dd__result_mem *m = res->mem;
+    size_t k = 0, nl = lead_n(o);
+
+    if (m->sigs)
+        k += band_keys(m->sigs + doc * o->num_perm, copy_bands(o), KEY_BAND, keys + k);
+    if (m->lead)
+        k += band_keys(m->lead + doc * nl, dd_lsh_optimal(0.4, nl, 0.25, 0.75), KEY_LEAD,
+                       keys + k);
+    if (m->voff)
+        k += story_keys(m, doc, keys + k);
+    *n = dd__sort_unique_u64(keys, k);
+}
+
+dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, size_t *n)
+{
+    const struct dd__result_mem *m = res->mem;
+    size_t lo = m->term_off ? m->term_off[doc] : 0, cnt = m->term_off ? m->term_off[doc + 1] - lo : 0, i;
+    uint64_t *t = malloc((cnt + 1) * sizeof *t);
+
+    *terms = NULL;
+    *n = 0;
+    if (!t)
+        return DD_ENOMEM;
+    for (i = 0; i < cnt; i++)
+        t[i] = m->terms[lo + i].hash;
+    *n = dd__sort_unique_u64(t, cnt);
+    *terms = t;
+    return DD_OK;
+}
+
+double dd__index_day(const dd_result *res, size_t doc)
+{
+    return res->mem->days ? res->mem->days[doc] : NAN;
+}
+
+uint32_t dd__index_copy_group(const dd_result *res, size_t doc)
+{
+    return res->near_copy ? res->near_copy[doc] : (uint32_t)doc;
+}

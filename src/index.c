@@ -316,8 +316,9 @@ static char *temp_path(FILE **f)
 
     if (!p)
         return NULL;
-    snprintf(p, 4200, "%s/dedup-index-XXXXXX", dir && *dir ? dir : "/tmp");
-    fd = mkstemp(p);
+    /* .jsonl: the reader takes a file by that name as JSON Lines */
+    snprintf(p, 4200, "%s/dedup-index-XXXXXX.jsonl", dir && *dir ? dir : "/tmp");
+    fd = mkstemps(p, 6);
     if (fd < 0 || !(*f = fdopen(fd, "w"))) {
         if (fd >= 0) {
             close(fd);
@@ -736,7 +737,7 @@ static dd_status restrict_result(dd_index_result *q, batch *b)
             res->near_copy[i] = map[res->near_copy[i]];
     for (i = 0; st == DD_OK && i < res->n_pairs; i++) {
         dd_pair_score p = res->pairs[i];
-        if (!keepd[p.a] || !keepd[p.b] || (!isq[p.a] && !isq[p.b]))
+        if (!keepd[p.a] || !keepd[p.b]) /* pairs of kept clusters, as a batch reports them */
             continue;
         p.a = map[p.a];
         p.b = map[p.b];

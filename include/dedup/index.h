@@ -45,9 +45,9 @@ typedef struct dd_index_counts {
  *  Returns DD_OK, DD_EIO (dd_store_error says why), DD_ENOMEM or DD_EINVAL. */
 dd_status dd_index_add(dd_store *s, const dd_index_opts *o, dd_reader *r, dd_index_counts *c);
 
-/** A query's answer: `res` as a batch run would give it, restricted to the clusters that
- *  hold a queried document; the stored documents in them come first (stored[i] true) and
- *  pairs between two stored documents are left out. */
+/** A query's answer: `res` as a batch run over store + query would give it, restricted to
+ *  the clusters that hold a queried document, with all their members and pairs; the stored
+ *  documents come first (stored[i] true). */
 typedef struct dd_index_result {
     dd_result *res;
     const bool *stored;   /**< per document of res */

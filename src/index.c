@@ -53,6 +53,7 @@ typedef struct bdoc {
 /* A stored candidate loaded for a run. */
 typedef struct cand {
     int64_t row, copy_root, story_root;
+    size_t bytes;
     const char *id, *title, *date, *source;
 } cand;
 
@@ -246,6 +247,7 @@ typedef struct run_ctx {
     size_t *line_doc; /* run file line - first -> batch document */
     size_t n_lines;
     dd_status df_st;
+    int64_t *rows; /* the candidates' rows, ascending */
 } run_ctx;
 
 /* Pipeline messages name the run file and its line; name the document as the user gave it. */
@@ -303,6 +305,15 @@ static dd_status run_df(void *ud, const uint64_t *terms, size_t n, uint32_t *df,
     return DD_OK;
 }
 
+/* Lines of the run as stored documents outside it hold them: boilerplate over store + run. */
+static dd_status run_lines(void *ud, const uint64_t *lines, size_t n, uint8_t *groups)
+{
+    run_ctx *c = ud;
+    dd_status st = dd_store_line_groups(c->s, lines, n, c->rows, c->first, groups);
+
+    return st == DD_OK ? DD_OK : (c->df_st = st);
+}
+
 static dd_status write_all(FILE *f, const char *s, size_t n)
 {
     return fwrite(s, 1, n, f) == n && putc('\n', f) != EOF ? DD_OK : DD_EIO;
@@ -353,10 +364,13 @@ static dd_status run(dd_store *s, const dd_pipeline_opts *base, dd_level level, 
         snprintf(err, err_cap, "temporary file: %s", strerror(errno));
         return DD_EIO;
     }
-    c = (run_ctx){base, s, b, b->run_path, only_batch ? 0 : b->n_cand, NULL, 0, DD_OK};
+    c = (run_ctx){base, s, b, b->run_path, only_batch ? 0 : b->n_cand, NULL, 0, DD_OK, NULL};
     c.line_doc = malloc((b->n + 1) * sizeof *c.line_doc);
-    if (!c.line_doc)
+    c.rows = malloc((b->n_cand + 1) * sizeof *c.rows);
+    if (!c.line_doc || !c.rows)
         st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < b->n_cand; i++)
+        c.rows[i] = b->c[i].row;
     for (i = 0; st == DD_OK && !only_batch && i < b->n_cand; i++) {
         dd_store_doc sd;
         if ((st = dd_store_load(s, b->c[i].row, &sd)) == DD_OK)
@@ -377,6 +391,8 @@ static dd_status run(dd_store *s, const dd_pipeline_opts *base, dd_level level, 
     o.diag_ud = &c;
     o.extra_df = run_df;
     o.extra_df_ud = &c;
+    o.extra_lines = run_lines;
+    o.extra_lines_ud = &c;
     ro.keep_records = false;
     if (st == DD_OK)
         st = dd_reader_new(&ro, &r);
@@ -394,6 +410,7 @@ static dd_status run(dd_store *s, const dd_pipeline_opts *base, dd_level level, 
     if (st == DD_EIO && !*err)
         snprintf(err, err_cap, "%s", dd_store_error(s));
     free(c.line_doc);
+    free(c.rows);
     return st;
 }
 
@@ -473,6 +490,7 @@ static dd_status find_candidates(dd_store *s, const dd_index_opts *io, dd_level 
             break;
         c->row = rows[i];
         c->copy_root = sd.copy_root;
+        c->bytes = sd.bytes;
         c->story_root = sd.story_root;
         c->id = keep(b, sd.id);
         c->title = keep(b, sd.title);
@@ -561,8 +579,9 @@ static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t
     int64_t *new_row = calloc(b->n + 1, sizeof *new_row);
     uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
     int64_t now = (int64_t)time(NULL);
-    dd_status st = new_row && label ? DD_OK : DD_ENOMEM;
-    size_t i, j;
+    uint64_t *lh = NULL;
+    size_t *loff = NULL, i, j;
+    dd_status st = new_row && label ? dd__index_lines(res, &lh, &loff) : DD_ENOMEM;
 
     for (i = 0; st == DD_OK && i < res->n_docs; i++) {
         size_t ci, di = doc_of_line(b, res->docs[i].line, false, &ci);
@@ -588,6 +607,9 @@ static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t
         sd.terms = terms;
         sd.keys = d->keys;
         sd.n_keys = d->n_keys;
+        sd.lines = lh + loff[i];
+        sd.n_lines = loff[i + 1] - loff[i];
+        sd.bytes = d->bytes;
         st = dd_store_insert(s, &sd, &new_row[di]);
         free(terms);
         if (st == DD_OK)
@@ -606,6 +628,8 @@ static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t
         st = move_roots(s, b, res, new_row, label, 1);
     free(new_row);
     free(label);
+    free(lh);
+    free(loff);
     return st;
 }
 
@@ -725,6 +749,7 @@ static dd_status restrict_result(dd_index_result *q, batch *b)
         } else if (!isq[i]) {
             size_t ci = res->docs[i].line - 1;
             res->docs[k].title = b->c[ci].title;
+            res->docs[k].bytes = b->c[ci].bytes;
             stored[k] = true;
             q->n_stored++;
         }

@@ -22,4 +22,8 @@ double dd__index_day(const dd_result *res, size_t doc);
 /* Stories level: smallest index of `doc`'s copies group. */
 uint32_t dd__index_copy_group(const dd_result *res, size_t doc);
 
+/* Every document's distinct line hashes (boilerplate candidates): document d's are
+ * (*h)[(*off)[d] .. (*off)[d + 1]), ascending; both malloc'd. */
+dd_status dd__index_lines(const dd_result *res, uint64_t **h, size_t **off);
+
 #endif

@@ -122,3 +122,43 @@ uint32_t dd__index_copy_group(const dd_result *res, size_t doc)
 {
     return res->near_copy ? res->near_copy[doc] : (uint32_t)doc;
 }
+
+static int cmp_line_dh(const void *pa, const void *pb)
+{
+    const dd__line *a = pa, *b = pb;
+
+    if (a->doc != b->doc)
+        return a->doc < b->doc ? -1 : 1;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+dd_status dd__index_lines(const dd_result *res, uint64_t **h, size_t **off)
+{
+    const struct dd__result_mem *m = res->mem;
+    dd__line *l = malloc((m->n_lines + 1) * sizeof *l);
+    size_t i, k = 0, d = 0;
+
+    *h = malloc((m->n_lines + 1) * sizeof **h);
+    *off = malloc((res->n_docs + 1) * sizeof **off);
+    if (!l || !*h || !*off) {
+        free(l);
+        free(*h);
+        free(*off);
+        *h = NULL;
+        *off = NULL;
+        return DD_ENOMEM;
+    }
+    if (m->n_lines)
+        memcpy(l, m->lines, m->n_lines * sizeof *l);
+    qsort(l, m->n_lines, sizeof *l, cmp_line_dh);
+    for (i = 0; i < m->n_lines; i++) {
+        while (d <= l[i].doc && d <= res->n_docs)
+            (*off)[d++] = k;
+        if (k == (*off)[l[i].doc] || (*h)[k - 1] != l[i].h)
+            (*h)[k++] = l[i].h;
+    }
+    while (d <= res->n_docs)
+        (*off)[d++] = k;
+    free(l);
+    return DD_OK;
+}

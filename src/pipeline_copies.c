@@ -557,13 +557,38 @@ static size_t distinct_roots(const dd__kv *run, size_t n, uint32_t *roots)
     return d;
 }
 
+/* dd_pipeline_opts.extra_lines: per distinct line hash of the sorted keys, the copies groups
+ * outside the run (a stored index) that hold it; *extra stays NULL without the hook. */
+static dd_status extra_lines(const dd__run *w, const dd__kv *key, size_t n, uint8_t **extra)
+{
+    uint64_t *h;
+    size_t i, u = 0;
+    dd_status st;
+
+    *extra = NULL;
+    if (!w->o->extra_lines)
+        return DD_OK;
+    h = malloc((n + 1) * sizeof *h);
+    if (!h)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (!u || h[u - 1] != key[i].key)
+            h[u++] = key[i].key;
+    *extra = calloc(u + 1, 1);
+    st = *extra ? w->o->extra_lines(w->o->extra_lines_ud, h, u, *extra) : DD_ENOMEM;
+    free(h);
+    return st;
+}
+
 /* Lines are stored by (doc, first token), the order strip_boilerplate walks; the grouping
  * by text sorts (hash, root, index) keys instead, so the lines never move. */
-static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n_bp)
+static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
 {
+    struct dd__result_mem *m = w->res->mem;
     dd__kv *key = NULL;
     uint32_t *roots = NULL;
-    size_t i, j, n = m->n_lines;
+    uint8_t *extra = NULL;
+    size_t i, j, k, n = m->n_lines;
     bool in_order = true;
 
     *n_bp = 0;
@@ -585,11 +610,17 @@ static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n
         free(roots);
         return DD_ENOMEM;
     }
-    for (i = 0; i < n; i = j) {
+    if (extra_lines(w, key, n, &extra) != DD_OK) {
+        free(key);
+        free(roots);
+        return DD_ENOMEM;
+    }
+    for (i = 0, k = 0; i < n; i = j, k++) {
         size_t r;
         for (j = i + 1; j < n && key[j].key == key[i].key; j++)
             ;
-        r = j - i > 2 ? distinct_roots(key + i, j - i, roots) : 0;
+        r = j - i > 2 || (extra && extra[k]) ? distinct_roots(key + i, j - i, roots) : 0;
+        r += extra ? extra[k] : 0;
         for (; i < j; i++) {
             m->lines[key[i].aux].bp = r >= 3;
             *n_bp += r >= 3;
@@ -597,6 +628,7 @@ static dd_status mark_boilerplate(struct dd__result_mem *m, dd_uf *uf, size_t *n
     }
     free(key);
     free(roots);
+    free(extra);
     if (!in_order)
         qsort(m->lines, n, sizeof *m->lines, cmp_line_doc);
     return DD_OK;
@@ -828,7 +860,7 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     if (st != DD_OK)
         return st;
-    st = mark_boilerplate(res->mem, uf, &res->n_boilerplate_lines);
+    st = mark_boilerplate(w, uf, &res->n_boilerplate_lines);
     dd_uf_free(uf);
     if (st != DD_OK || res->n_boilerplate_lines == 0)
         return st;

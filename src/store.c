@@ -19,21 +19,24 @@ enum { N_PARAMS = 16 };
 
 /* Statements used per document. */
 enum { Q_HAS, Q_INSERT, Q_KEY, Q_DF_ADD, Q_DF_GET, Q_LOAD, Q_KEY_DOCS, Q_ROOTS, Q_BY_COPY,
-       Q_BY_STORY, Q_COUNT };
+       Q_BY_STORY, Q_LINE, Q_LINE_GROUPS, Q_COUNT };
 
 static const char *const sql_text[Q_COUNT] = {
     "SELECT 1 FROM docs WHERE doc_id = ?1 AND hash = ?2",
     "INSERT INTO docs(doc_id, hash, title, date, day, source, line, added, record, terms, keys, "
-    "copy_root, story_root) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    "copy_root, story_root, lines, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+    "?12, ?13, ?14, ?15)",
     "INSERT OR IGNORE INTO keys(key, doc) VALUES(?1, ?2)",
     "INSERT INTO df(term, n) VALUES(?1, ?2) ON CONFLICT(term) DO UPDATE SET n = n + ?2",
     "SELECT n FROM df WHERE term = ?1",
     "SELECT doc_id, title, date, day, source, line, hash, added, record, terms, keys, copy_root, "
-    "story_root FROM docs WHERE id = ?1",
+    "story_root, lines, bytes FROM docs WHERE id = ?1",
     "SELECT doc FROM keys WHERE key = ?1",
     "SELECT copy_root, story_root FROM docs WHERE id = ?1",
     "SELECT id FROM docs WHERE copy_root = ?1",
     "SELECT id FROM docs WHERE story_root = ?1",
+    "INSERT OR IGNORE INTO lines(h, doc) VALUES(?1, ?2)",
+    "SELECT d.copy_root, l.doc FROM lines l JOIN docs d ON d.id = l.doc WHERE l.h = ?1",
 };
 
 static const char schema[] =
@@ -42,13 +45,16 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, hash INTEGER NOT NULL,"
     " title TEXT NOT NULL, date TEXT, day REAL, source TEXT NOT NULL, line INTEGER NOT NULL,"
     " added INTEGER NOT NULL, record TEXT NOT NULL, terms BLOB NOT NULL, keys BLOB NOT NULL,"
-    " copy_root INTEGER NOT NULL, story_root INTEGER NOT NULL);"
+    " copy_root INTEGER NOT NULL, story_root INTEGER NOT NULL, lines BLOB NOT NULL,"
+    " bytes INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS docs_id_hash ON docs(doc_id, hash);"
     "CREATE INDEX IF NOT EXISTS docs_copy_root ON docs(copy_root);"
     "CREATE INDEX IF NOT EXISTS docs_story_root ON docs(story_root);"
     "CREATE TABLE IF NOT EXISTS keys(key INTEGER NOT NULL, doc INTEGER NOT NULL,"
     " PRIMARY KEY(key, doc)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS df(term INTEGER PRIMARY KEY, n INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS df(term INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS lines(h INTEGER NOT NULL, doc INTEGER NOT NULL,"
+    " PRIMARY KEY(h, doc)) WITHOUT ROWID;";
 
 struct dd_store {
     sqlite3 *db;
@@ -377,6 +383,11 @@ static dd_status insert_keys(dd_store *s, const dd_store_doc *d, int64_t row)
         sqlite3_bind_int64(s->q[Q_KEY], 2, row);
         rc = step_done(s->q[Q_KEY]);
     }
+    for (i = 0; rc == SQLITE_OK && i < d->n_lines; i++) {
+        sqlite3_bind_int64(s->q[Q_LINE], 1, (sqlite3_int64)d->lines[i]);
+        sqlite3_bind_int64(s->q[Q_LINE], 2, row);
+        rc = step_done(s->q[Q_LINE]);
+    }
     for (i = 0; rc == SQLITE_OK && i < d->n_terms; i++) {
         sqlite3_bind_int64(s->q[Q_DF_ADD], 1, (sqlite3_int64)d->terms[i]);
         sqlite3_bind_int64(s->q[Q_DF_ADD], 2, 1);
@@ -389,11 +400,13 @@ dd_status dd_store_insert(dd_store *s, const dd_store_doc *d, int64_t *row)
 {
     sqlite3_stmt *q = s->q[Q_INSERT];
     void *terms = le_blob(d->terms, d->n_terms), *keys = le_blob(d->keys, d->n_keys);
+    void *lines = le_blob(d->lines, d->n_lines);
     int rc;
 
-    if (!terms || !keys) {
+    if (!terms || !keys || !lines) {
         free(terms);
         free(keys);
+        free(lines);
         return DD_ENOMEM;
     }
     sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
@@ -411,6 +424,8 @@ dd_status dd_store_insert(dd_store *s, const dd_store_doc *d, int64_t *row)
     sqlite3_bind_blob(q, 11, keys, (int)(d->n_keys * 8), free);
     sqlite3_bind_int64(q, 12, d->copy_root);
     sqlite3_bind_int64(q, 13, d->story_root);
+    sqlite3_bind_blob(q, 14, lines, (int)(d->n_lines * 8), free);
+    sqlite3_bind_int64(q, 15, (sqlite3_int64)d->bytes);
     rc = step_done(q);
     if (rc != SQLITE_OK)
         return db_fail(s, rc, "storing a document");
@@ -559,7 +574,7 @@ static const uint64_t *blob_u64(dd_store *s, const void *b, size_t bytes, size_t
 dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d)
 {
     sqlite3_stmt *q = s->q[Q_LOAD];
-    size_t nt, nk;
+    size_t nt, nk, nl;
     int rc;
 
     sqlite3_reset(q);
@@ -583,17 +598,20 @@ dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d)
     d->record_len = (size_t)sqlite3_column_bytes(q, 8);
     nt = (size_t)sqlite3_column_bytes(q, 9) / 8;
     nk = (size_t)sqlite3_column_bytes(q, 10) / 8;
-    if (nt + nk + 1 > s->blob_cap) {
-        uint64_t *b = realloc(s->blob, (nt + nk + 1) * sizeof *b);
+    nl = (size_t)sqlite3_column_bytes(q, 13) / 8;
+    if (nt + nk + nl + 1 > s->blob_cap) {
+        uint64_t *b = realloc(s->blob, (nt + nk + nl + 1) * sizeof *b);
         if (!b)
             return DD_ENOMEM;
         s->blob = b;
-        s->blob_cap = nt + nk + 1;
+        s->blob_cap = nt + nk + nl + 1;
     }
     d->terms = blob_u64(s, sqlite3_column_blob(q, 9), nt * 8, 0, &d->n_terms);
     d->keys = blob_u64(s, sqlite3_column_blob(q, 10), nk * 8, nt, &d->n_keys);
+    d->lines = blob_u64(s, sqlite3_column_blob(q, 13), nl * 8, nt + nk, &d->n_lines);
     d->copy_root = sqlite3_column_int64(q, 11);
     d->story_root = sqlite3_column_int64(q, 12);
+    d->bytes = (size_t)sqlite3_column_int64(q, 14);
     if (!d->id || !d->title || !d->source || !d->record)
         return fail(s, DD_EIO, "row %lld is damaged", (long long)row);
     return DD_OK;
@@ -626,6 +644,47 @@ dd_status dd_store_df(dd_store *s, const uint64_t *terms, size_t n, uint32_t *df
             return db_fail(s, rc, "reading document frequencies");
     }
     *docs = (size_t)scalar(s, "SELECT count(*) FROM docs");
+    return DD_OK;
+}
+
+static bool in_rows(const int64_t *rows, size_t n, int64_t x)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rows[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && rows[lo] == x;
+}
+
+dd_status dd_store_line_groups(dd_store *s, const uint64_t *lines, size_t n,
+                               const int64_t *exclude, size_t n_exclude, uint8_t *groups)
+{
+    sqlite3_stmt *q = s->q[Q_LINE_GROUPS];
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        int64_t seen[3];
+        uint8_t k = 0;
+        int rc;
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)lines[i]);
+        while (k < 3 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+            int64_t root = sqlite3_column_int64(q, 0);
+            uint8_t j;
+            if (in_rows(exclude, n_exclude, sqlite3_column_int64(q, 1)))
+                continue;
+            for (j = 0; j < k && seen[j] != root; j++)
+                ;
+            if (j == k)
+                seen[k++] = root;
+        }
+        sqlite3_reset(q);
+        groups[i] = k;
+    }
     return DD_OK;
 }
 
@@ -687,7 +746,7 @@ dd_status dd_store_stats_get(dd_store *s, dd_store_stats *st)
 
 /* Take one document out: its keys, its share of the frequencies, its row. */
 static dd_status remove_doc(dd_store *s, sqlite3_stmt *del_key, sqlite3_stmt *dec_df,
-                            sqlite3_stmt *del_doc, int64_t row)
+                            sqlite3_stmt *del_doc, sqlite3_stmt *del_line, int64_t row)
 {
     dd_store_doc d;
     size_t i;
@@ -705,6 +764,11 @@ static dd_status remove_doc(dd_store *s, sqlite3_stmt *del_key, sqlite3_stmt *de
         sqlite3_bind_int64(dec_df, 1, (sqlite3_int64)d.terms[i]);
         rc = step_done(dec_df);
     }
+    for (i = 0; rc == SQLITE_OK && i < d.n_lines; i++) {
+        sqlite3_bind_int64(del_line, 1, (sqlite3_int64)d.lines[i]);
+        sqlite3_bind_int64(del_line, 2, row);
+        rc = step_done(del_line);
+    }
     sqlite3_reset(s->q[Q_LOAD]);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(del_doc, 1, row);
@@ -715,7 +779,7 @@ static dd_status remove_doc(dd_store *s, sqlite3_stmt *del_key, sqlite3_stmt *de
 
 dd_status dd_store_prune(dd_store *s, double max_age_days, int64_t now, size_t *removed)
 {
-    sqlite3_stmt *sel = NULL, *dk = NULL, *dd = NULL, *dr = NULL;
+    sqlite3_stmt *sel = NULL, *dk = NULL, *dd = NULL, *dr = NULL, *dl = NULL;
     double cut = (double)now / 86400.0 - max_age_days;
     rowset old = {0};
     dd_status st;
@@ -731,7 +795,9 @@ dd_status dd_store_prune(dd_store *s, double max_age_days, int64_t now, size_t *
                            NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "UPDATE df SET n = n - 1 WHERE term = ?1", -1, &dd, NULL) !=
             SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "DELETE FROM docs WHERE id = ?1", -1, &dr, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(s->db, "DELETE FROM docs WHERE id = ?1", -1, &dr, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "DELETE FROM lines WHERE h = ?1 AND doc = ?2", -1, &dl, NULL) !=
+            SQLITE_OK)
         st = db_fail(s, sqlite3_errcode(s->db), "pruning");
     if (st == DD_OK) {
         sqlite3_bind_double(sel, 1, cut);
@@ -739,13 +805,14 @@ dd_status dd_store_prune(dd_store *s, double max_age_days, int64_t now, size_t *
             st = rows_add(&old, sqlite3_column_int64(sel, 0));
     }
     for (i = 0; st == DD_OK && i < old.n; i++)
-        st = remove_doc(s, dk, dd, dr, old.v[i]);
+        st = remove_doc(s, dk, dd, dr, dl, old.v[i]);
     if (st == DD_OK)
         st = exec(s, "DELETE FROM df WHERE n <= 0", "pruning");
     sqlite3_finalize(sel);
     sqlite3_finalize(dk);
     sqlite3_finalize(dd);
     sqlite3_finalize(dr);
+    sqlite3_finalize(dl);
     if (st == DD_OK)
         st = dd_store_commit(s);
     if (st != DD_OK)

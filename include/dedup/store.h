@@ -66,6 +66,9 @@ typedef struct dd_store_doc {
     size_t n_terms;
     const uint64_t *keys;  /**< candidate keys (band keys), distinct */
     size_t n_keys;
+    const uint64_t *lines; /**< distinct hashes of its lines (boilerplate candidates) */
+    size_t n_lines;
+    size_t bytes;          /**< bytes of its text as read */
     int64_t copy_root, story_root; /**< earliest row of its copies group and its story */
 } dd_store_doc;
 
@@ -92,6 +95,11 @@ dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d);
 /** Stored document frequency of each of the `n` terms into df[], and the number of stored
  *  documents into *docs. */
 dd_status dd_store_df(dd_store *s, const uint64_t *terms, size_t n, uint32_t *df, size_t *docs);
+
+/** For each of the `n` line hashes, how many copies groups (up to 3) hold it among the
+ *  stored documents not in `exclude` (ascending rows). */
+dd_status dd_store_line_groups(dd_store *s, const uint64_t *lines, size_t n,
+                               const int64_t *exclude, size_t n_exclude, uint8_t *groups);
 
 typedef struct dd_store_stats {
     size_t docs, keys, terms;     /**< rows of docs, keys and df */

@@ -513,6 +513,8 @@ static dd_status rows_of(dd_store *s, sqlite3_stmt *q, int64_t x, rowset *out, s
     return st;
 }
 
+dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d);
+
 dd_status dd_store_candidates(dd_store *s, const uint64_t *keys, size_t n, bool stories,
                               size_t max, int64_t **rows, size_t *n_rows)
 {
@@ -541,6 +543,24 @@ dd_status dd_store_candidates(dd_store *s, const uint64_t *keys, size_t n, bool 
     rows_unique(&roots);
     for (i = 0; st == DD_OK && i < hit.n; i++)
         st = rows_add(&all, hit.v[i]);
+    /* and the documents under a match's own keys: a pair of stored documents that only
+     * became copies once the batch's lines made a common footer boilerplate is in the run */
+    for (i = 0; st == DD_OK && i < hit.n && all.n < max; i++) {
+        dd_store_doc d;
+        uint64_t *k = NULL;
+        size_t j, nk = 0;
+        if ((st = dd_store_load(s, hit.v[i], &d)) != DD_OK)
+            break;
+        nk = d.n_keys;
+        if (!(k = malloc((nk + 1) * sizeof *k))) {
+            st = DD_ENOMEM;
+            break;
+        }
+        memcpy(k, d.keys, nk * sizeof *k);
+        for (j = 0; st == DD_OK && j < nk; j++)
+            st = rows_of(s, s->q[Q_KEY_DOCS], (int64_t)k[j], &all, max);
+        free(k);
+    }
     for (i = 0; st == DD_OK && i < roots.n && all.n < max; i++)
         st = rows_of(s, s->q[roots.v[i] & 1 ? Q_BY_STORY : Q_BY_COPY], roots.v[i] >> 1, &all,
                      max);

@@ -70,6 +70,8 @@ static int index_add(cli_opts *o)
     dd_status st;
     int rc;
 
+    if (o->files_from && (rc = cli_read_list(o)) >= 0)
+        return rc;
     if ((rc = open_store(o, DD_STORE_CREATE, true, &s)) >= 0)
         return rc;
     io.pipe.on_diag = cli_on_diag;
@@ -111,6 +113,8 @@ static int index_query(cli_opts *o)
     dd_status st;
     int rc;
 
+    if (o->files_from && (rc = cli_read_list(o)) >= 0)
+        return rc;
     if ((rc = cli_check_outputs(o)) >= 0)
         return rc;
     if ((rc = open_store(o, DD_STORE_READ, true, &s)) >= 0)

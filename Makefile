@@ -42,7 +42,7 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput threads faults soak html-test install-test check demo bench \
+.PHONY: all deps test unit cli-test badinput threads faults soak html-test install-test index-test check demo bench bench-index \
         ocr-devset ocr-eval \
         golden-update install uninstall \
         clean help format fuzz fuzz-replay
@@ -121,12 +121,16 @@ soak: all ## random options, threads and kills over ../shared (or data/) corpora
 html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
 
+index-test: all ## stored index: add half + query half = one batch run, kill -9, second writer, prune, stream
+	@scripts/install-deps.sh jq sqlite3
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/index.sh
+
 install-test: ## make install into a temporary DESTDIR and check what landed there
 	@tests/install.sh
 
-test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, fault, HTML and install tests (and ../shared checks when present)
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
-	@$(MAKE) --no-print-directory unit cli-test badinput threads reread faults html-test install-test
+test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, fault, HTML, install and index tests (and ../shared checks when present)
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip jq sqlite3
+	@$(MAKE) --no-print-directory unit cli-test badinput threads reread faults html-test install-test index-test
 	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
 	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh
 

@@ -194,6 +194,9 @@ $(BUILD)/bench/bench_sign: tests/bench/bench_sign.c $(BUILD)/libdedup.a
 bench: all $(BUILD)/bench/gen_corpus $(BUILD)/bench/gen_pool $(BUILD)/bench/bench_sign ## signing per stage, end to end, peer comparison (BENCH_DOCS=1000000; long)
 	@BUILD=$(BUILD) bench/run.sh
 
+bench-index: all $(BUILD)/bench/gen_corpus ## stored index: add/query throughput, store size, query memory, stream latency (BENCH_INDEX_DOCS=1000000; long)
+	@BUILD=$(BUILD) bench/index.sh
+
 demo: all ## run dedup on the bundled sample (data/hama): one story, five reports
 	$(BUILD)/dedup data/hama
 

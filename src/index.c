@@ -73,6 +73,8 @@ typedef struct batch {
 struct dd__index_mem {
     batch b;
     bool *stored;
+    size_t *run_line, *run_len; /* each reported document's place in the run file */
+    long *run_off;
 };
 
 static dd_skip_reason skip_of(dd_status st)
@@ -713,7 +715,9 @@ static dd_status restrict_result(dd_index_result *q, batch *b)
     bool *keepd = calloc(n + 1, sizeof *keepd), *isq = calloc(n + 1, sizeof *isq);
     bool *stored = calloc(n + 1, sizeof *stored);
     size_t *di = malloc((n + 1) * sizeof *di);
-    dd_status st = map && keepd && isq && stored && di ? DD_OK : DD_ENOMEM;
+    size_t *rl = malloc((n + 1) * sizeof *rl), *rn = malloc((n + 1) * sizeof *rn);
+    long *ro = malloc((n + 1) * sizeof *ro);
+    dd_status st = map && keepd && isq && stored && di && rl && rn && ro ? DD_OK : DD_ENOMEM;
 
     for (i = 0; st == DD_OK && i < n; i++) {
         size_t ci = 0;
@@ -734,6 +738,9 @@ static dd_status restrict_result(dd_index_result *q, batch *b)
         if (!keepd[i])
             continue;
         res->docs[k] = res->docs[i];
+        rl[k] = res->docs[i].line;
+        rn[k] = res->docs[i].record_len;
+        ro[k] = res->docs[i].record_off;
         if (isq[i] && di[i] < b->n) { /* the batch's own names and places */
             const bdoc *d = &b->d[di[i]];
             dd_doc_info *x = &res->docs[k];
@@ -792,8 +799,16 @@ static dd_status restrict_result(dd_index_result *q, batch *b)
         res->n_repaired = b->repaired;
         q->stored = stored;
         q->mem->stored = stored;
+        q->mem->run_line = rl;
+        q->mem->run_len = rn;
+        q->mem->run_off = ro;
         stored = NULL;
+        rl = rn = NULL;
+        ro = NULL;
     }
+    free(rl);
+    free(rn);
+    free(ro);
     free(map);
     free(keepd);
     free(isq);
@@ -842,9 +857,45 @@ void dd_index_result_free(dd_index_result *q)
     if (q->mem) {
         batch_free(&q->mem->b);
         free(q->mem->stored);
+        free(q->mem->run_line);
+        free(q->mem->run_len);
+        free(q->mem->run_off);
         free(q->mem);
     }
     free(q);
+}
+
+dd_status dd_index_texts(const dd_index_result *q, char ***texts)
+{
+    const dd_result *res = q->res;
+    char **t = calloc(res->n_docs + 1, sizeof *t);
+    dd_reader *r = NULL;
+    dd_status st = t ? dd_reader_new(NULL, &r) : DD_ENOMEM;
+    size_t i;
+
+    *texts = NULL;
+    for (i = 0; st == DD_OK && i < res->n_docs; i++) {
+        dd_doc d;
+        dd_status rs = dd_reader_reread(r, q->mem->b.run_path, q->mem->run_line[i],
+                                        q->mem->run_off[i], q->mem->run_len[i], &d);
+        if (rs == DD_ENOMEM)
+            st = rs;
+        if (rs != DD_OK) /* gone: the page shows the pair without its text */
+            continue;
+        if (!(t[i] = malloc(d.len + 1))) {
+            st = DD_ENOMEM;
+            break;
+        }
+        memcpy(t[i], d.text, d.len);
+        t[i][d.len] = '\0';
+    }
+    dd_reader_free(r);
+    if (st != DD_OK) {
+        dd__free_strings(t, res->n_docs);
+        return st;
+    }
+    *texts = t;
+    return DD_OK;
 }
 
 /* ---- stream ---------------------------------------------------------------------------- */

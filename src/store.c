@@ -65,6 +65,7 @@ struct dd_store {
     size_t n_params;
     uint64_t *blob; /* dd_store_load's decoded arrays */
     size_t blob_cap;
+    unsigned busy_ms;
 };
 
 static dd_status fail(dd_store *s, dd_status st, const char *fmt, ...)
@@ -83,8 +84,8 @@ static dd_status fail(dd_store *s, dd_status st, const char *fmt, ...)
 static dd_status db_fail(dd_store *s, int rc, const char *what)
 {
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        return fail(s, DD_EIO, "%s: the store is locked by another writer (waited %s); try "
-                               "again when it is done", what, "the busy timeout");
+        return fail(s, DD_EIO, "%s: the store is locked by another writer (waited %u ms, "
+                               "--busy-timeout); try again when it is done", what, s->busy_ms);
     if (rc == SQLITE_NOMEM)
         return DD_ENOMEM;
     return fail(s, DD_EIO, "%s: %s", what, sqlite3_errmsg(s->db));
@@ -301,6 +302,7 @@ dd_status dd_store_open(const char *path, const dd_pipeline_opts *o, dd_store_mo
     rc = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK)
         return db_fail(s, rc, "cannot open");
+    s->busy_ms = busy_ms;
     sqlite3_busy_timeout(s->db, (int)busy_ms);
     r = setup(s, o, mode);
     return r;

@@ -62,6 +62,10 @@ dd_status dd_index_query(dd_store *s, const dd_index_opts *o, dd_reader *r,
 
 void dd_index_result_free(dd_index_result *q);
 
+/** The texts of q->res's documents for dd_report_html_write, read back from the query's
+ *  run file (stored and queried documents alike); free with dd_html_texts_free. */
+dd_status dd_index_texts(const dd_index_result *q, char ***texts);
+
 /** A stream decision for one document. */
 typedef enum { DD_STREAM_NEW = 0, DD_STREAM_COPY = 1, DD_STREAM_STORY = 2, DD_STREAM_SKIPPED = 3 }
     dd_stream_status;

@@ -44,6 +44,7 @@ typedef struct cli_opts {
     double max_age;       /* --max-age DAYS */
     bool has_max_age;
     bool check;           /* index stats --check */
+    const dd_index_result *iq; /* index query: its --html texts come from here */
 } cli_opts;
 
 /** Parse argv. Returns -1 to go on, or an exit code (0 after --help/--version, 2 on a usage

@@ -139,6 +139,7 @@ static int index_query(cli_opts *o)
         fprintf(stderr, "dedup: %zu stored documents loaded as candidates, %zu reported\n",
                 q->n_candidates, q->n_stored);
     o->report.stored = q->stored;
+    o->iq = q;
     o->emit_opts.skip = q->stored;
     rc = cli_finish(o, q->res, missing);
     dd_index_result_free(q);

@@ -435,7 +435,8 @@ static dd_status sign_batch(dd_store *s, const dd_pipeline_opts *o, dd_level lev
                             char *err, size_t err_cap)
 {
     dd_result *res = NULL;
-    size_t i, max = dd__index_max_keys(o), n;
+    dd__key_plan plan = dd__index_key_plan(o);
+    size_t i, max = dd__index_max_keys(&plan), n;
     dd_status st = run(s, o, level, b, true, &res, err, err_cap);
 
     for (i = 0; st == DD_OK && i < DD_SKIP_COUNT; i++)
@@ -451,7 +452,7 @@ static dd_status sign_batch(dd_store *s, const dd_pipeline_opts *o, dd_level lev
             st = DD_ENOMEM;
             break;
         }
-        dd__index_keys(res, o, i, d->keys, &n);
+        dd__index_keys(res, &plan, i, d->keys, &n);
         d->n_keys = n;
     }
     dd_result_free(res);
@@ -576,47 +577,66 @@ static dd_status move_roots(dd_store *s, const batch *b, const dd_result *res,
     return st;
 }
 
+/* The stored form of run document i (batch document di); its terms are malloc'd. */
+static dd_status stored_doc(const bdoc *d, const dd_result *res, size_t i, const uint64_t *lh,
+                            const size_t *loff, int64_t now, dd_store_doc *sd)
+{
+    uint64_t *terms = NULL;
+    dd_status st;
+
+    memset(sd, 0, sizeof *sd);
+    if ((st = dd__index_terms(res, i, &terms, &sd->n_terms)) != DD_OK)
+        return st;
+    sd->id = d->id;
+    sd->title = d->title;
+    sd->date = d->date;
+    sd->source = d->source;
+    sd->line = d->line;
+    sd->hash = d->hash;
+    sd->day = dd__index_day(res, i);
+    sd->added = now;
+    sd->record = d->json;
+    sd->record_len = d->json_len;
+    sd->terms = terms;
+    sd->keys = d->keys;
+    sd->n_keys = d->n_keys;
+    sd->lines = lh + loff[i];
+    sd->n_lines = loff[i + 1] - loff[i];
+    sd->bytes = d->bytes;
+    return DD_OK;
+}
+
 static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t *added)
 {
-    int64_t *new_row = calloc(b->n + 1, sizeof *new_row);
+    int64_t *new_row = calloc(b->n + 1, sizeof *new_row), *rows = NULL;
     uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
+    dd_store_doc *sd = calloc(res->n_docs + 1, sizeof *sd);
+    size_t *which = malloc((res->n_docs + 1) * sizeof *which);
     int64_t now = (int64_t)time(NULL);
     uint64_t *lh = NULL;
-    size_t *loff = NULL, i, j;
-    dd_status st = new_row && label ? dd__index_lines(res, &lh, &loff) : DD_ENOMEM;
+    size_t *loff = NULL, i, j, n = 0;
+    dd_status st = new_row && label && sd && which ? dd__index_lines(res, &lh, &loff) : DD_ENOMEM;
 
     for (i = 0; st == DD_OK && i < res->n_docs; i++) {
         size_t ci, di = doc_of_line(b, res->docs[i].line, false, &ci);
-        const bdoc *d;
-        dd_store_doc sd;
-        uint64_t *terms = NULL;
         if (di >= b->n)
             continue;
-        d = &b->d[di];
-        memset(&sd, 0, sizeof sd);
-        if ((st = dd__index_terms(res, i, &terms, &sd.n_terms)) != DD_OK)
-            break;
-        sd.id = d->id;
-        sd.title = d->title;
-        sd.date = d->date;
-        sd.source = d->source;
-        sd.line = d->line;
-        sd.hash = d->hash;
-        sd.day = dd__index_day(res, i);
-        sd.added = now;
-        sd.record = d->json;
-        sd.record_len = d->json_len;
-        sd.terms = terms;
-        sd.keys = d->keys;
-        sd.n_keys = d->n_keys;
-        sd.lines = lh + loff[i];
-        sd.n_lines = loff[i + 1] - loff[i];
-        sd.bytes = d->bytes;
-        st = dd_store_insert(s, &sd, &new_row[di]);
-        free(terms);
-        if (st == DD_OK)
-            ++*added;
+        which[n] = di;
+        st = stored_doc(&b->d[di], res, i, lh, loff, now, &sd[n++]);
     }
+    if (st == DD_OK && !(rows = malloc((n + 1) * sizeof *rows)))
+        st = DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd_store_insert_many(s, sd, n, rows);
+    for (i = 0; st == DD_OK && i < n; i++)
+        new_row[which[i]] = rows[i];
+    if (st == DD_OK)
+        *added += n;
+    for (i = 0; sd && i < n; i++)
+        free((void *)(uintptr_t)sd[i].terms);
+    free(sd);
+    free(which);
+    free(rows);
     for (i = 0; st == DD_OK && i < res->n_docs; i++)
         label[i] = dd__index_copy_group(res, i);
     if (st == DD_OK)

@@ -5,12 +5,21 @@
 #include <dedup/dedup.h>
 #include <dedup/index.h>
 
-/* Most keys one document can have (dd__index_keys). */
-size_t dd__index_max_keys(const dd_pipeline_opts *o);
+/* How a document's signatures are cut into keys: the bands the pipeline uses (found once
+ * per batch: dd_lsh_optimal integrates the S-curve, far too slow to call per document). */
+typedef struct dd__key_plan {
+    dd_lsh_params copy, lead;
+    size_t num_perm, lead_n;
+} dd__key_plan;
+
+dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o);
+
+/* Most keys one document can have. */
+size_t dd__index_max_keys(const dd__key_plan *p);
 
 /* Document `doc`'s candidate keys: its MinHash bands, its lead's bands and (stories level)
- * pairs of its heaviest terms; keys needs dd__index_max_keys slots. */
-void dd__index_keys(const dd_result *res, const dd_pipeline_opts *o, size_t doc, uint64_t *keys,
+ * pairs of its heaviest terms, sorted, distinct; keys needs dd__index_max_keys slots. */
+void dd__index_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uint64_t *keys,
                     size_t *n);
 
 /* Document `doc`'s distinct content terms (stories level), ascending, malloc'd. */

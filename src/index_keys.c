@@ -19,21 +19,21 @@ enum { STORY_TOP = 6, STORY_KEYS = STORY_TOP * (STORY_TOP - 1) / 2 };
 /* Key families, the seed of each key's hash. */
 enum { KEY_BAND = 1, KEY_LEAD = 2, KEY_STORY = 3 };
 
-static dd_lsh_params copy_bands(const dd_pipeline_opts *o)
+dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o)
 {
+    dd__key_plan p;
     double t = o->lsh_threshold > 0 ? o->lsh_threshold : o->threshold;
 
-    return dd_lsh_optimal(t, o->num_perm, 0.25, 0.75); /* as dd__candidates bands */
+    p.num_perm = o->num_perm;
+    p.lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
+    p.copy = dd_lsh_optimal(t, o->num_perm, 0.25, 0.75);   /* as dd__candidates bands */
+    p.lead = dd_lsh_optimal(0.4, p.lead_n, 0.25, 0.75);    /* as lead_candidates */
+    return p;
 }
 
-static size_t lead_n(const dd_pipeline_opts *o)
+size_t dd__index_max_keys(const dd__key_plan *p)
 {
-    return o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
-}
-
-size_t dd__index_max_keys(const dd_pipeline_opts *o)
-{
-    return copy_bands(o).bands + dd_lsh_optimal(0.4, lead_n(o), 0.25, 0.75).bands + STORY_KEYS;
+    return p->copy.bands + p->lead.bands + STORY_KEYS;
 }
 
 static size_t band_keys(const uint32_t *sig, dd_lsh_params p, unsigned family, uint64_t *keys)
@@ -80,17 +80,16 @@ static size_t story_keys(const struct dd__result_mem *m, size_t doc, uint64_t *k
     return k;
 }
 
-void dd__index_keys(const dd_result *res, const dd_pipeline_opts *o, size_t doc, uint64_t *keys,
+void dd__index_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uint64_t *keys,
                     size_t *n)
 {
     const struct dd__result_mem *m = res->mem;
-    size_t k = 0, nl = lead_n(o);
+    size_t k = 0;
 
     if (m->sigs)
-        k += band_keys(m->sigs + doc * o->num_perm, copy_bands(o), KEY_BAND, keys + k);
+        k += band_keys(m->sigs + doc * p->num_perm, p->copy, KEY_BAND, keys + k);
     if (m->lead)
-        k += band_keys(m->lead + doc * nl, dd_lsh_optimal(0.4, nl, 0.25, 0.75), KEY_LEAD,
-                       keys + k);
+        k += band_keys(m->lead + doc * p->lead_n, p->lead, KEY_LEAD, keys + k);
     if (m->voff)
         k += story_keys(m, doc, keys + k);
     *n = dd__sort_unique_u64(keys, k);

@@ -375,30 +375,56 @@ static void *le_blob(const uint64_t *v, size_t n)
     return b;
 }
 
-static dd_status insert_keys(dd_store *s, const dd_store_doc *d, int64_t row)
+typedef struct posting {
+    uint64_t key;
+    int64_t row;
+} posting;
+
+static int cmp_posting(const void *pa, const void *pb)
+{
+    const posting *a = pa, *b = pb;
+
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return (a->row > b->row) - (a->row < b->row);
+}
+
+/* Insert (key, row) postings with `q`, in key order: a batch's rows land on neighbouring
+ * b-tree pages instead of one random page each. */
+static int insert_postings(sqlite3_stmt *q, posting *p, size_t n)
 {
     size_t i;
     int rc = SQLITE_OK;
 
-    for (i = 0; rc == SQLITE_OK && i < d->n_keys; i++) {
-        sqlite3_bind_int64(s->q[Q_KEY], 1, (sqlite3_int64)d->keys[i]);
-        sqlite3_bind_int64(s->q[Q_KEY], 2, row);
-        rc = step_done(s->q[Q_KEY]);
+    if (n > 1)
+        qsort(p, n, sizeof *p, cmp_posting);
+    for (i = 0; rc == SQLITE_OK && i < n; i++) {
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)p[i].key);
+        sqlite3_bind_int64(q, 2, p[i].row);
+        rc = step_done(q);
     }
-    for (i = 0; rc == SQLITE_OK && i < d->n_lines; i++) {
-        sqlite3_bind_int64(s->q[Q_LINE], 1, (sqlite3_int64)d->lines[i]);
-        sqlite3_bind_int64(s->q[Q_LINE], 2, row);
-        rc = step_done(s->q[Q_LINE]);
-    }
-    for (i = 0; rc == SQLITE_OK && i < d->n_terms; i++) {
-        sqlite3_bind_int64(s->q[Q_DF_ADD], 1, (sqlite3_int64)d->terms[i]);
-        sqlite3_bind_int64(s->q[Q_DF_ADD], 2, 1);
-        rc = step_done(s->q[Q_DF_ADD]);
-    }
-    return rc == SQLITE_OK ? DD_OK : db_fail(s, rc, "storing keys");
+    return rc;
 }
 
-dd_status dd_store_insert(dd_store *s, const dd_store_doc *d, int64_t *row)
+/* One upsert per distinct term of the batch, with its count, instead of one per document. */
+static int add_df(dd_store *s, posting *p, size_t n)
+{
+    size_t i, j;
+    int rc = SQLITE_OK;
+
+    if (n > 1)
+        qsort(p, n, sizeof *p, cmp_posting);
+    for (i = 0; rc == SQLITE_OK && i < n; i = j) {
+        for (j = i + 1; j < n && p[j].key == p[i].key; j++)
+            ;
+        sqlite3_bind_int64(s->q[Q_DF_ADD], 1, (sqlite3_int64)p[i].key);
+        sqlite3_bind_int64(s->q[Q_DF_ADD], 2, (sqlite3_int64)(j - i));
+        rc = step_done(s->q[Q_DF_ADD]);
+    }
+    return rc;
+}
+
+static dd_status insert_row(dd_store *s, const dd_store_doc *d, int64_t *row)
 {
     sqlite3_stmt *q = s->q[Q_INSERT];
     void *terms = le_blob(d->terms, d->n_terms), *keys = le_blob(d->keys, d->n_keys);
@@ -432,15 +458,57 @@ dd_status dd_store_insert(dd_store *s, const dd_store_doc *d, int64_t *row)
     if (rc != SQLITE_OK)
         return db_fail(s, rc, "storing a document");
     *row = sqlite3_last_insert_rowid(s->db);
-    if (!d->copy_root || !d->story_root) {
-        char sql[160];
-        snprintf(sql, sizeof sql,
-                 "UPDATE docs SET copy_root = iif(copy_root = 0, id, copy_root), story_root = "
-                 "iif(story_root = 0, id, story_root) WHERE id = %lld", (long long)*row);
-        if (exec(s, sql, "storing a document") != DD_OK)
-            return DD_EIO;
+    return DD_OK;
+}
+
+/* Every (value, row) of one array of each document, for insert_postings and add_df. */
+static posting *gather(const dd_store_doc *d, size_t n, const int64_t *rows, int which,
+                       size_t *total)
+{
+    size_t i, j, k = 0;
+    posting *p;
+
+    *total = 0;
+    for (i = 0; i < n; i++)
+        *total += which == 0 ? d[i].n_keys : which == 1 ? d[i].n_lines : d[i].n_terms;
+    if (!(p = malloc((*total + 1) * sizeof *p)))
+        return NULL;
+    for (i = 0; i < n; i++) {
+        const uint64_t *v = which == 0 ? d[i].keys : which == 1 ? d[i].lines : d[i].terms;
+        size_t m = which == 0 ? d[i].n_keys : which == 1 ? d[i].n_lines : d[i].n_terms;
+        for (j = 0; j < m; j++)
+            p[k++] = (posting){v[j], rows[i]};
     }
-    return insert_keys(s, d, *row);
+    return p;
+}
+
+dd_status dd_store_insert_many(dd_store *s, const dd_store_doc *d, size_t n, int64_t *rows)
+{
+    posting *p = NULL;
+    size_t i, np;
+    dd_status st = DD_OK;
+    int rc = SQLITE_OK, which;
+
+    for (i = 0; st == DD_OK && i < n; i++)
+        st = insert_row(s, &d[i], &rows[i]);
+    /* a root of 0 is the document itself */
+    if (st == DD_OK)
+        st = exec(s, "UPDATE docs SET copy_root = id WHERE copy_root = 0;"
+                     "UPDATE docs SET story_root = id WHERE story_root = 0", "storing documents");
+    for (which = 0; st == DD_OK && rc == SQLITE_OK && which < 3; which++) {
+        if (!(p = gather(d, n, rows, which, &np)))
+            return DD_ENOMEM;
+        rc = which == 2 ? add_df(s, p, np) : insert_postings(s->q[which ? Q_LINE : Q_KEY], p, np);
+        free(p);
+    }
+    if (st == DD_OK && rc != SQLITE_OK)
+        st = db_fail(s, rc, "storing keys");
+    return st;
+}
+
+dd_status dd_store_insert(dd_store *s, const dd_store_doc *d, int64_t *row)
+{
+    return dd_store_insert_many(s, d, 1, row);
 }
 
 dd_status dd_store_set_root(dd_store *s, int which, int64_t row, int64_t old, int64_t root)

@@ -79,6 +79,10 @@ dd_status dd_store_has(dd_store *s, const char *id, uint64_t hash, bool *found);
  *  The roots default to the new row when given as 0. `*row` gets the new row. */
 dd_status dd_store_insert(dd_store *s, const dd_store_doc *d, int64_t *row);
 
+/** Insert `n` documents (rows[i] gets d[i]'s), their keys and lines in key order and their
+ *  frequencies one upsert per distinct term: what add does once per batch. */
+dd_status dd_store_insert_many(dd_store *s, const dd_store_doc *d, size_t n, int64_t *rows);
+
 /** Set the root of every document whose root is `old` to `root` (which = 0: copies, 1:
  *  stories), and of row `row` when row > 0. */
 dd_status dd_store_set_root(dd_store *s, int which, int64_t row, int64_t old, int64_t root);

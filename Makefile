@@ -134,10 +134,10 @@ test: ## install what is missing, build, run unit, golden CLI, bad-input, thread
 	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
 	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh
 
-check: ## unit, CLI, bad-input, fault tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
+check: ## unit, CLI, bad-input, fault, index tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip jq sqlite3
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test badinput threads reread faults fuzz-replay
+	    unit cli-test badinput threads reread faults fuzz-replay index-test
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \

@@ -58,4 +58,18 @@ awk -v s="$secs" -v n="$S" -v kb="$kb" 'BEGIN {
         "stream (" n " articles, one at a time)", s, s * 1000 / n, kb / 1024 }'
 echo "    $(grep -c '"status":"new"' "$B/stream.out") new, $(grep -c '"status":"copy"' "$B/stream.out") copy, $(grep -c '"status":"story"' "$B/stream.out") story"
 rm -f "$db.stream" "$db.stream-wal" "$db.stream-shm"
-timed "index add of $Q more (into $N)" "$Q" index add --db "$db" "$B/ix-query.jsonl"
+cp "$db" "$db.more"
+timed "index add of $Q more (into $N)" "$Q" index add --db "$db.more" "$B/ix-query.jsonl"
+rm -f "$db.more" "$db.more-wal" "$db.more-shm"
+
+# The query against one batch run over stored + queried articles, copies level: cross pairs
+# (one stored, one queried) each finds, and whether the pairs both find score the same.
+"$DEDUP" -q --level copies --format csv "$B/ix-stored.jsonl" "$B/ix-query.jsonl" >"$B/batch.csv"
+"$DEDUP" -q index query --level copies --format csv --db "$db" "$B/ix-query.jsonl" >"$B/query.csv"
+sed -n 's/^{"id": *"\([^"]*\)".*/\1/p' "$B/ix-stored.jsonl" >"$B/stored.ids"
+for f in batch query; do
+    awk -F, 'NR == FNR { a[$1] = 1; next } FNR > 1 && (($1 in a) != ($2 in a))' \
+        "$B/stored.ids" "$B/$f.csv" | sort >"$B/$f.cross"
+    cut -d, -f1,2 "$B/$f.cross" >"$B/$f.ids"
+done
+echo "  cross pairs: batch $(wc -l <"$B/batch.cross"), query $(wc -l <"$B/query.cross"), both $(comm -12 "$B/batch.ids" "$B/query.ids" | wc -l), same scores $(comm -12 "$B/batch.cross" "$B/query.cross" | wc -l)"

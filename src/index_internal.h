@@ -8,7 +8,7 @@
 /* How a document's signatures are cut into keys: the bands the pipeline uses (found once
  * per batch: dd_lsh_optimal integrates the S-curve, far too slow to call per document). */
 typedef struct dd__key_plan {
-    dd_lsh_params copy, lead;
+    dd_lsh_params copy, lead, ocr;
     size_t num_perm, lead_n;
 } dd__key_plan;
 

@@ -17,7 +17,11 @@
 enum { STORY_TOP = 6, STORY_KEYS = STORY_TOP * (STORY_TOP - 1) / 2 };
 
 /* Key families, the seed of each key's hash. */
-enum { KEY_BAND = 1, KEY_LEAD = 2, KEY_STORY = 3 };
+enum { KEY_BAND = 1, KEY_LEAD = 2, KEY_STORY = 3, KEY_OCR = 4 };
+
+/* The gram similarity the OCR bands are tuned for, as in pipeline_ocr.c (OCR_LSH_T). The
+ * keys only find candidates; the run bands and verifies them itself. */
+#define OCR_KEY_T 0.45
 
 dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o)
 {
@@ -28,12 +32,13 @@ dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o)
     p.lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
     p.copy = dd_lsh_optimal(t, o->num_perm, 0.25, 0.75);   /* as dd__candidates bands */
     p.lead = dd_lsh_optimal(0.4, p.lead_n, 0.25, 0.75);    /* as lead_candidates */
+    p.ocr = dd_lsh_optimal(OCR_KEY_T, OCR_VALUES, 0.25, 0.75);
     return p;
 }
 
 size_t dd__index_max_keys(const dd__key_plan *p)
 {
-    return p->copy.bands + p->lead.bands + STORY_KEYS;
+    return p->copy.bands + p->lead.bands + p->ocr.bands + STORY_KEYS;
 }
 
 static size_t band_keys(const uint32_t *sig, dd_lsh_params p, unsigned family, uint64_t *keys)
@@ -92,6 +97,11 @@ void dd__index_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uin
         k += band_keys(m->lead + doc * p->lead_n, p->lead, KEY_LEAD, keys + k);
     if (m->voff)
         k += story_keys(m, doc, keys + k);
+    /* OCR keys only for documents long enough for the OCR rule (pipeline_ocr.c) */
+    if (m->osig && res->docs[doc].tokens >= OCR_MIN_TOKENS)
+        for (size_t b = 0; b < p->ocr.bands; b++)
+            keys[k++] = XXH3_64bits_withSeed(m->osig + doc * OCR_VALUES + b * p->ocr.rows,
+                                             p->ocr.rows, (uint64_t)KEY_OCR << 32 | b);
     *n = dd__sort_unique_u64(keys, k);
 }
 

@@ -76,6 +76,9 @@ typedef struct dd_pipeline_opts {
      *  the run hold line i (0-3: three make it boilerplate). NULL: the run's only. */
     dd_status (*extra_lines)(void *ud, const uint64_t *lines, size_t n, uint8_t *groups);
     void *extra_lines_ud;
+    /** Keep each document's OCR signature in the result (a stored index keys them); a
+     *  batch run gives them back before verification. */
+    bool keep_ocr_sigs;
 } dd_pipeline_opts;
 
 /** The text the pipeline compares for `d`, malloc'd and NUL-terminated (`*len` bytes): its

@@ -88,6 +88,8 @@ static dd_status db_fail(dd_store *s, int rc, const char *what)
                                "--busy-timeout); try again when it is done", what, s->busy_ms);
     if (rc == SQLITE_NOMEM)
         return DD_ENOMEM;
+    if (rc == SQLITE_NOTADB)
+        return fail(s, DD_EINVAL, "not a dedup index store (not an SQLite file)");
     return fail(s, DD_EIO, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -582,8 +584,6 @@ static dd_status rows_of(dd_store *s, sqlite3_stmt *q, int64_t x, rowset *out, s
     (void)s;
     return st;
 }
-
-dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d);
 
 dd_status dd_store_candidates(dd_store *s, const uint64_t *keys, size_t n, bool stories,
                               size_t max, int64_t **rows, size_t *n_rows)

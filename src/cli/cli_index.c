@@ -230,6 +230,26 @@ static void emit_decision(void *ud, const dd_stream_decision *d)
     fflush(stdout);
 }
 
+/* Each record is read as its own input named "-:LINE", of which it is line 1: say
+ * "-:LINE: reason", not "-:LINE:1: reason". */
+typedef struct stream_diag {
+    cli_opts *o;
+    const char *name;
+} stream_diag;
+
+static void on_stream_diag(void *ud, const char *msg, bool skipped)
+{
+    const stream_diag *sd = ud;
+    size_t n = strlen(sd->name);
+    char buf[4400];
+
+    if (strncmp(msg, sd->name, n) == 0 && strncmp(msg + n, ":1:", 3) == 0) {
+        snprintf(buf, sizeof buf, "%s%s", sd->name, msg + n + 2);
+        msg = buf;
+    }
+    cli_on_diag(sd->o, msg, skipped);
+}
+
 static int stream(cli_opts *o)
 {
     dd_index_opts io = index_opts(o);
@@ -240,10 +260,12 @@ static int stream(cli_opts *o)
     dd_status st = DD_OK;
     int rc;
 
+    stream_diag sd = {o, name};
+
     if ((rc = open_store(o, DD_STORE_CREATE, true, &s)) >= 0)
         return rc;
-    io.pipe.on_diag = cli_on_diag;
-    io.pipe.diag_ud = o;
+    io.pipe.on_diag = on_stream_diag;
+    io.pipe.diag_ud = &sd;
     /* One record at a time: getline returns as soon as a line is there, so a slow feed is
      * answered line by line. Each record is its own input, named "-:LINE". */
     while (st == DD_OK && (len = getline(&line, &cap, stdin)) > 0) {

@@ -590,6 +590,7 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
     uint8_t *extra = NULL;
     size_t i, j, k, n = m->n_lines;
     bool in_order = true;
+    dd_status st;
 
     *n_bp = 0;
     if (n == 0)
@@ -610,10 +611,11 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
         free(roots);
         return DD_ENOMEM;
     }
-    if (extra_lines(w, key, n, &extra) != DD_OK) {
+    if ((st = extra_lines(w, key, n, &extra)) != DD_OK) {
         free(key);
         free(roots);
-        return DD_ENOMEM;
+        free(extra);
+        return st;
     }
     for (i = 0, k = 0; i < n; i = j, k++) {
         size_t r;

@@ -19,7 +19,7 @@ enum { N_PARAMS = 16 };
 
 /* Statements used per document. */
 enum { Q_HAS, Q_INSERT, Q_KEY, Q_DF_ADD, Q_DF_GET, Q_LOAD, Q_KEY_DOCS, Q_ROOTS, Q_BY_COPY,
-       Q_BY_STORY, Q_LINE, Q_LINE_GROUPS, Q_COUNT };
+       Q_BY_STORY, Q_LINE, Q_LINE_GROUPS, Q_DOCS, Q_DOCS_ADD, Q_COUNT };
 
 static const char *const sql_text[Q_COUNT] = {
     "SELECT 1 FROM docs WHERE doc_id = ?1 AND hash = ?2",
@@ -37,6 +37,8 @@ static const char *const sql_text[Q_COUNT] = {
     "SELECT id FROM docs WHERE story_root = ?1",
     "INSERT OR IGNORE INTO lines(h, doc) VALUES(?1, ?2)",
     "SELECT d.copy_root, l.doc FROM lines l JOIN docs d ON d.id = l.doc WHERE l.h = ?1",
+    "SELECT value FROM meta WHERE name = 'docs'",
+    "UPDATE meta SET value = value + ?1 WHERE name = 'docs'",
 };
 
 static const char schema[] =
@@ -263,6 +265,8 @@ static dd_status setup(dd_store *s, const dd_pipeline_opts *o, dd_store_mode mod
                          sqlite3_column_int(c, 0) == 0;
             sqlite3_finalize(c);
             r = empty ? write_params(s) : read_params(s, true);
+            if (r == DD_OK && empty)
+                r = exec(s, "INSERT INTO meta(name, value) VALUES('docs', 0)", "creating");
         }
         if (r != DD_OK) {
             dd_store_rollback(s);
@@ -493,6 +497,11 @@ dd_status dd_store_insert_many(dd_store *s, const dd_store_doc *d, size_t n, int
 
     for (i = 0; st == DD_OK && i < n; i++)
         st = insert_row(s, &d[i], &rows[i]);
+    if (st == DD_OK) {
+        sqlite3_bind_int64(s->q[Q_DOCS_ADD], 1, (sqlite3_int64)n);
+        if ((rc = step_done(s->q[Q_DOCS_ADD])) != SQLITE_OK)
+            st = db_fail(s, rc, "storing documents");
+    }
     /* a root of 0 is the document itself */
     if (st == DD_OK)
         st = exec(s, "UPDATE docs SET copy_root = id WHERE copy_root = 0;"
@@ -733,7 +742,10 @@ dd_status dd_store_df(dd_store *s, const uint64_t *terms, size_t n, uint32_t *df
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             return db_fail(s, rc, "reading document frequencies");
     }
-    *docs = (size_t)scalar(s, "SELECT count(*) FROM docs");
+    /* meta.docs, kept by insert and prune: count(*) would walk a million rows per run */
+    if (sqlite3_step(s->q[Q_DOCS]) == SQLITE_ROW)
+        *docs = (size_t)sqlite3_column_int64(s->q[Q_DOCS], 0);
+    sqlite3_reset(s->q[Q_DOCS]);
     return DD_OK;
 }
 
@@ -897,7 +909,9 @@ dd_status dd_store_prune(dd_store *s, double max_age_days, int64_t now, size_t *
     for (i = 0; st == DD_OK && i < old.n; i++)
         st = remove_doc(s, dk, dd, dr, dl, old.v[i]);
     if (st == DD_OK)
-        st = exec(s, "DELETE FROM df WHERE n <= 0", "pruning");
+        st = exec(s, "DELETE FROM df WHERE n <= 0;"
+                     "UPDATE meta SET value = (SELECT count(*) FROM docs) WHERE name = 'docs'",
+                  "pruning");
     sqlite3_finalize(sel);
     sqlite3_finalize(dk);
     sqlite3_finalize(dd);

@@ -46,8 +46,10 @@ typedef struct bdoc {
     const char *json; /* its record line (no newline) */
     size_t json_len;
     bool used;        /* signed: not skipped as empty */
-    uint64_t *keys;
+    uint64_t *keys;   /* stored under and looked up */
     size_t n_keys;
+    uint64_t *okeys, *lkeys; /* OCR keys stored under; OCR keys looked up */
+    size_t n_okeys, n_lkeys;
 } bdoc;
 
 /* A stored candidate loaded for a run. */
@@ -104,8 +106,11 @@ static void batch_free(batch *b)
 {
     size_t i;
 
-    for (i = 0; i < b->n; i++)
+    for (i = 0; i < b->n; i++) {
         free(b->d[i].keys);
+        free(b->d[i].okeys);
+        free(b->d[i].lkeys);
+    }
     free(b->d);
     free(b->c);
     free(b->uidx);
@@ -449,12 +454,16 @@ static dd_status sign_batch(dd_store *s, const dd_pipeline_opts *o, dd_level lev
             continue;
         d = &b->d[di];
         d->used = true;
-        if (!(d->keys = malloc(max * sizeof *d->keys))) {
+        d->keys = malloc(max * sizeof *d->keys);
+        d->okeys = malloc((dd__index_max_ocr_keys(&plan) + 1) * sizeof *d->okeys);
+        d->lkeys = malloc((dd__index_max_ocr_keys(&plan) + 1) * sizeof *d->lkeys);
+        if (!d->keys || !d->okeys || !d->lkeys) {
             st = DD_ENOMEM;
             break;
         }
         dd__index_keys(res, &plan, i, d->keys, &n);
         d->n_keys = n;
+        dd__index_ocr_keys(res, &plan, i, d->okeys, &d->n_okeys, d->lkeys, &d->n_lkeys);
     }
     dd_result_free(res);
     if (st == DD_OK && !(b->uidx = malloc((b->n + 1) * sizeof *b->uidx)))
@@ -474,13 +483,16 @@ static dd_status find_candidates(dd_store *s, const dd_index_opts *io, dd_level 
     dd_status st = DD_OK;
 
     for (i = 0; i < b->n; i++)
-        total += b->d[i].n_keys;
+        total += b->d[i].n_keys + b->d[i].n_lkeys;
     keys = malloc((total + 1) * sizeof *keys);
     if (!keys)
         return DD_ENOMEM;
-    for (i = 0; i < b->n; i++)
+    for (i = 0; i < b->n; i++) {
         for (j = 0; j < b->d[i].n_keys; j++)
             keys[n++] = b->d[i].keys[j];
+        for (j = 0; j < b->d[i].n_lkeys; j++)
+            keys[n++] = b->d[i].lkeys[j];
+    }
     n = dd__sort_unique_u64(keys, n);
     st = dd_store_candidates(s, keys, n, level == DD_LEVEL_STORIES, io->max_candidates, &rows,
                              &n_rows);
@@ -601,6 +613,8 @@ static dd_status stored_doc(const bdoc *d, const dd_result *res, size_t i, const
     sd->terms = terms;
     sd->keys = d->keys;
     sd->n_keys = d->n_keys;
+    sd->okeys = d->okeys;
+    sd->n_okeys = d->n_okeys;
     sd->lines = lh + loff[i];
     sd->n_lines = loff[i + 1] - loff[i];
     sd->bytes = d->bytes;

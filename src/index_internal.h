@@ -22,6 +22,12 @@ size_t dd__index_max_keys(const dd__key_plan *p);
 void dd__index_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uint64_t *keys,
                     size_t *n);
 
+/* Document `doc`'s OCR keys: those it is stored under and those it looks up (at most
+ * dd__index_max_ocr_keys each). */
+void dd__index_ocr_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uint64_t *store,
+                        size_t *n_store, uint64_t *look, size_t *n_look);
+size_t dd__index_max_ocr_keys(const dd__key_plan *p);
+
 /* Document `doc`'s distinct content terms (stories level), ascending, malloc'd. */
 dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, size_t *n);
 

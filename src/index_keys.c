@@ -17,11 +17,13 @@
 enum { STORY_TOP = 6, STORY_KEYS = STORY_TOP * (STORY_TOP - 1) / 2 };
 
 /* Key families, the seed of each key's hash. */
-enum { KEY_BAND = 1, KEY_LEAD = 2, KEY_STORY = 3, KEY_OCR = 4 };
+enum { KEY_BAND = 1, KEY_LEAD = 2, KEY_STORY = 3, KEY_OCR_NOISY = 4, KEY_OCR_CLEAN = 5 };
 
-/* The gram similarity the OCR bands are tuned for, as in pipeline_ocr.c (OCR_LSH_T). The
- * keys only find candidates; the run bands and verifies them itself. */
+/* As pipeline_ocr.c: the gram similarity its OCR bands are tuned for (OCR_LSH_T), and the
+ * unknown words per thousand of a text that looks misread (OCR_NOISE_MIN, _MAX). The keys
+ * only find candidates; the run bands, pairs and verifies them itself. */
 #define OCR_KEY_T 0.45
+enum { OCR_KEY_NOISE_MIN = 30, OCR_KEY_NOISE_MAX = 350 };
 
 dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o)
 {
@@ -38,7 +40,7 @@ dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o)
 
 size_t dd__index_max_keys(const dd__key_plan *p)
 {
-    return p->copy.bands + p->lead.bands + p->ocr.bands + STORY_KEYS;
+    return p->copy.bands + p->lead.bands + STORY_KEYS;
 }
 
 static size_t band_keys(const uint32_t *sig, dd_lsh_params p, unsigned family, uint64_t *keys)
@@ -97,12 +99,43 @@ void dd__index_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uin
         k += band_keys(m->lead + doc * p->lead_n, p->lead, KEY_LEAD, keys + k);
     if (m->voff)
         k += story_keys(m, doc, keys + k);
-    /* OCR keys only for documents long enough for the OCR rule (pipeline_ocr.c) */
-    if (m->osig && res->docs[doc].tokens >= OCR_MIN_TOKENS)
-        for (size_t b = 0; b < p->ocr.bands; b++)
-            keys[k++] = XXH3_64bits_withSeed(m->osig + doc * OCR_VALUES + b * p->ocr.rows,
-                                             p->ocr.rows, (uint64_t)KEY_OCR << 32 | b);
     *n = dd__sort_unique_u64(keys, k);
+}
+
+static size_t ocr_keys(const struct dd__result_mem *m, const dd__key_plan *p, size_t doc,
+                       unsigned family, uint64_t *keys)
+{
+    size_t b;
+
+    for (b = 0; b < p->ocr.bands; b++)
+        keys[b] = XXH3_64bits_withSeed(m->osig + doc * OCR_VALUES + b * p->ocr.rows, p->ocr.rows,
+                                       (uint64_t)family << 32 | b);
+    return p->ocr.bands;
+}
+
+/* An OCR pair needs a side that looks misread, so a clean document stores its OCR bands as
+ * "clean" keys and looks up "noisy" ones only; a misread one stores "noisy" keys and looks
+ * up both. Two clean documents never meet here: their 8-bit values collide by chance in a
+ * large store. Only documents long enough for the OCR rule have them. */
+void dd__index_ocr_keys(const dd_result *res, const dd__key_plan *p, size_t doc, uint64_t *store,
+                        size_t *n_store, uint64_t *look, size_t *n_look)
+{
+    const struct dd__result_mem *m = res->mem;
+    bool noisy;
+
+    *n_store = *n_look = 0;
+    if (!m->osig || !m->noise || res->docs[doc].tokens < OCR_MIN_TOKENS)
+        return;
+    noisy = m->noise[doc] >= OCR_KEY_NOISE_MIN && m->noise[doc] <= OCR_KEY_NOISE_MAX;
+    *n_store = ocr_keys(m, p, doc, noisy ? KEY_OCR_NOISY : KEY_OCR_CLEAN, store);
+    *n_look = ocr_keys(m, p, doc, KEY_OCR_NOISY, look);
+    if (noisy)
+        *n_look += ocr_keys(m, p, doc, KEY_OCR_CLEAN, look + *n_look);
+}
+
+size_t dd__index_max_ocr_keys(const dd__key_plan *p)
+{
+    return 2 * p->ocr.bands;
 }
 
 dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, size_t *n)

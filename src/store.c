@@ -24,13 +24,13 @@ enum { Q_HAS, Q_INSERT, Q_KEY, Q_DF_ADD, Q_DF_GET, Q_LOAD, Q_KEY_DOCS, Q_ROOTS, 
 static const char *const sql_text[Q_COUNT] = {
     "SELECT 1 FROM docs WHERE doc_id = ?1 AND hash = ?2",
     "INSERT INTO docs(doc_id, hash, title, date, day, source, line, added, record, terms, keys, "
-    "copy_root, story_root, lines, bytes) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-    "?12, ?13, ?14, ?15)",
+    "copy_root, story_root, lines, bytes, okeys) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, ?16)",
     "INSERT OR IGNORE INTO keys(key, doc) VALUES(?1, ?2)",
     "INSERT INTO df(term, n) VALUES(?1, ?2) ON CONFLICT(term) DO UPDATE SET n = n + ?2",
     "SELECT n FROM df WHERE term = ?1",
     "SELECT doc_id, title, date, day, source, line, hash, added, record, terms, keys, copy_root, "
-    "story_root, lines, bytes FROM docs WHERE id = ?1",
+    "story_root, lines, bytes, okeys FROM docs WHERE id = ?1",
     "SELECT doc FROM keys WHERE key = ?1",
     "SELECT copy_root, story_root FROM docs WHERE id = ?1",
     "SELECT id FROM docs WHERE copy_root = ?1",
@@ -48,7 +48,7 @@ static const char schema[] =
     " title TEXT NOT NULL, date TEXT, day REAL, source TEXT NOT NULL, line INTEGER NOT NULL,"
     " added INTEGER NOT NULL, record TEXT NOT NULL, terms BLOB NOT NULL, keys BLOB NOT NULL,"
     " copy_root INTEGER NOT NULL, story_root INTEGER NOT NULL, lines BLOB NOT NULL,"
-    " bytes INTEGER NOT NULL);"
+    " bytes INTEGER NOT NULL, okeys BLOB NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS docs_id_hash ON docs(doc_id, hash);"
     "CREATE INDEX IF NOT EXISTS docs_copy_root ON docs(copy_root);"
     "CREATE INDEX IF NOT EXISTS docs_story_root ON docs(story_root);"
@@ -434,13 +434,14 @@ static dd_status insert_row(dd_store *s, const dd_store_doc *d, int64_t *row)
 {
     sqlite3_stmt *q = s->q[Q_INSERT];
     void *terms = le_blob(d->terms, d->n_terms), *keys = le_blob(d->keys, d->n_keys);
-    void *lines = le_blob(d->lines, d->n_lines);
+    void *lines = le_blob(d->lines, d->n_lines), *okeys = le_blob(d->okeys, d->n_okeys);
     int rc;
 
-    if (!terms || !keys || !lines) {
+    if (!terms || !keys || !lines || !okeys) {
         free(terms);
         free(keys);
         free(lines);
+        free(okeys);
         return DD_ENOMEM;
     }
     sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
@@ -460,6 +461,7 @@ static dd_status insert_row(dd_store *s, const dd_store_doc *d, int64_t *row)
     sqlite3_bind_int64(q, 13, d->story_root);
     sqlite3_bind_blob(q, 14, lines, (int)(d->n_lines * 8), free);
     sqlite3_bind_int64(q, 15, (sqlite3_int64)d->bytes);
+    sqlite3_bind_blob(q, 16, okeys, (int)(d->n_okeys * 8), free);
     rc = step_done(q);
     if (rc != SQLITE_OK)
         return db_fail(s, rc, "storing a document");
@@ -476,7 +478,9 @@ static posting *gather(const dd_store_doc *d, size_t n, const int64_t *rows, int
 
     *total = 0;
     for (i = 0; i < n; i++)
-        *total += which == 0 ? d[i].n_keys : which == 1 ? d[i].n_lines : d[i].n_terms;
+        *total += which == 0 ? d[i].n_keys + d[i].n_okeys
+                  : which == 1 ? d[i].n_lines
+                               : d[i].n_terms;
     if (!(p = malloc((*total + 1) * sizeof *p)))
         return NULL;
     for (i = 0; i < n; i++) {
@@ -484,6 +488,8 @@ static posting *gather(const dd_store_doc *d, size_t n, const int64_t *rows, int
         size_t m = which == 0 ? d[i].n_keys : which == 1 ? d[i].n_lines : d[i].n_terms;
         for (j = 0; j < m; j++)
             p[k++] = (posting){v[j], rows[i]};
+        for (j = 0; which == 0 && j < d[i].n_okeys; j++)
+            p[k++] = (posting){d[i].okeys[j], rows[i]};
     }
     return p;
 }
@@ -673,7 +679,7 @@ static const uint64_t *blob_u64(dd_store *s, const void *b, size_t bytes, size_t
 dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d)
 {
     sqlite3_stmt *q = s->q[Q_LOAD];
-    size_t nt, nk, nl;
+    size_t nt, nk, nl, no;
     int rc;
 
     sqlite3_reset(q);
@@ -698,16 +704,18 @@ dd_status dd_store_load(dd_store *s, int64_t row, dd_store_doc *d)
     nt = (size_t)sqlite3_column_bytes(q, 9) / 8;
     nk = (size_t)sqlite3_column_bytes(q, 10) / 8;
     nl = (size_t)sqlite3_column_bytes(q, 13) / 8;
-    if (nt + nk + nl + 1 > s->blob_cap) {
-        uint64_t *b = realloc(s->blob, (nt + nk + nl + 1) * sizeof *b);
+    no = (size_t)sqlite3_column_bytes(q, 15) / 8;
+    if (nt + nk + nl + no + 1 > s->blob_cap) {
+        uint64_t *b = realloc(s->blob, (nt + nk + nl + no + 1) * sizeof *b);
         if (!b)
             return DD_ENOMEM;
         s->blob = b;
-        s->blob_cap = nt + nk + nl + 1;
+        s->blob_cap = nt + nk + nl + no + 1;
     }
     d->terms = blob_u64(s, sqlite3_column_blob(q, 9), nt * 8, 0, &d->n_terms);
     d->keys = blob_u64(s, sqlite3_column_blob(q, 10), nk * 8, nt, &d->n_keys);
     d->lines = blob_u64(s, sqlite3_column_blob(q, 13), nl * 8, nt + nk, &d->n_lines);
+    d->okeys = blob_u64(s, sqlite3_column_blob(q, 15), no * 8, nt + nk + nl, &d->n_okeys);
     d->copy_root = sqlite3_column_int64(q, 11);
     d->story_root = sqlite3_column_int64(q, 12);
     d->bytes = (size_t)sqlite3_column_int64(q, 14);
@@ -857,8 +865,9 @@ static dd_status remove_doc(dd_store *s, sqlite3_stmt *del_key, sqlite3_stmt *de
 
     if (st != DD_OK)
         return st == DD_END ? DD_OK : st;
-    for (i = 0; rc == SQLITE_OK && i < d.n_keys; i++) {
-        sqlite3_bind_int64(del_key, 1, (sqlite3_int64)d.keys[i]);
+    for (i = 0; rc == SQLITE_OK && i < d.n_keys + d.n_okeys; i++) {
+        uint64_t k = i < d.n_keys ? d.keys[i] : d.okeys[i - d.n_keys];
+        sqlite3_bind_int64(del_key, 1, (sqlite3_int64)k);
         sqlite3_bind_int64(del_key, 2, row);
         rc = step_done(del_key);
     }

@@ -66,6 +66,8 @@ typedef struct dd_store_doc {
     size_t n_terms;
     const uint64_t *keys;  /**< candidate keys (band keys), distinct */
     size_t n_keys;
+    const uint64_t *okeys; /**< OCR candidate keys, distinct (not followed from a match) */
+    size_t n_okeys;
     const uint64_t *lines; /**< distinct hashes of its lines (boilerplate candidates) */
     size_t n_lines;
     size_t bytes;          /**< bytes of its text as read */

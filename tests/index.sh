@@ -130,7 +130,7 @@ fi
 awk -v N=4000 -f "$root/tests/index-corpus.awk" >"$tmp/big.jsonl"
 "$DEDUP" -q index add --batch 100 --db "$tmp/big.db" "$tmp/big.jsonl" &
 bg=$!
-for _ in $(seq 1 200); do
+for _ in $(seq 1 1200); do # up to a minute on a loaded machine
     n=$(sqlite3 "$tmp/big.db" "SELECT count(*) FROM docs" 2>/dev/null || echo 0)
     [ "${n:-0}" -ge 500 ] && break
     sleep 0.05
@@ -197,7 +197,7 @@ late=0
 while IFS= read -r line; do
     printf '%s\n' "$line" >&3
     n=$((n + 1))
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 600); do # 30 s: a loaded machine, not a line held back
         [ "$(wc -l <"$tmp/stream.out")" -ge $n ] && break
         sleep 0.05
     done

@@ -6,10 +6,11 @@
  * 3. Stored documents under those keys, with their whole copies groups and stories, are
  *    the candidates (dd_store_candidates).
  * 4. The pipeline runs over the candidates' records, in the order they were stored, then
- *    the batch's; document frequencies of the rest of the store are added to the run's
- *    (dd_pipeline_opts.extra_df), so every weight is the weight over store + batch.
- * Add stores the batch and moves the groups' roots; query reports; stream does both for
- * one document. */
+ *    the batch's; document frequencies and boilerplate lines of the rest of the store are
+ *    added to the run's (dd_pipeline_opts.extra_df, extra_lines), so every weight and every
+ *    stripped line is the one of a batch run over store + batch.
+ * Add (here) stores the batch and moves the groups' roots; query (index_query.c) reports;
+ * stream (index_stream.c) does both for one document. */
 #include "index_internal.h"
 #include "util.h"
 
@@ -37,48 +38,6 @@ dd_index_opts dd_index_opts_default(void)
     return o;
 }
 
-/* One document of the batch, as the user's input gave it. */
-typedef struct bdoc {
-    const char *id, *title, *date, *source, *record;
-    size_t line, record_len, bytes;
-    long record_off;
-    uint64_t hash;
-    const char *json; /* its record line (no newline) */
-    size_t json_len;
-    bool used;        /* signed: not skipped as empty */
-    uint64_t *keys;   /* stored under and looked up */
-    size_t n_keys;
-    uint64_t *okeys, *lkeys; /* OCR keys stored under; OCR keys looked up */
-    size_t n_okeys, n_lkeys;
-} bdoc;
-
-/* A stored candidate loaded for a run. */
-typedef struct cand {
-    int64_t row, copy_root, story_root;
-    size_t bytes;
-    const char *id, *title, *date, *source;
-} cand;
-
-typedef struct batch {
-    dd__arena str;
-    bdoc *d;
-    size_t n, cap;
-    cand *c;
-    size_t n_cand;
-    size_t inputs, skipped[DD_SKIP_COUNT], repaired, already;
-    dd__strmap seen; /* "hash id" of this batch's documents (add: stored once) */
-    size_t *uidx;    /* the used documents' indexes, in order (sign_batch) */
-    size_t n_used;
-    char *run_path;  /* the run file while a result still reads it */
-} batch;
-
-struct dd__index_mem {
-    batch b;
-    bool *stored;
-    size_t *run_line, *run_len; /* each reported document's place in the run file */
-    long *run_off;
-};
-
 static dd_skip_reason skip_of(dd_status st)
 {
     switch (st) {
@@ -96,13 +55,13 @@ static dd_skip_reason skip_of(dd_status st)
     }
 }
 
-static void diag(const dd_pipeline_opts *o, const char *msg, bool skipped)
+void dd__index_diag(const dd_pipeline_opts *o, const char *msg, bool skipped)
 {
     if (o->on_diag)
         o->on_diag(o->diag_ud, msg, skipped);
 }
 
-static void batch_free(batch *b)
+void dd__batch_free(batch *b)
 {
     size_t i;
 
@@ -211,7 +170,7 @@ static dd_status take_doc(dd_store *s, batch *b, const dd_doc *d, bool adding, b
 }
 
 /* Read up to `max` documents (0: all) into b; *eof when the reader is done. */
-static dd_status read_batch(dd_store *s, const dd_pipeline_opts *o, dd_reader *r, batch *b,
+dd_status dd__read_batch(dd_store *s, const dd_pipeline_opts *o, dd_reader *r, batch *b,
                             size_t max, bool adding, bool *eof)
 {
     dd_status st = DD_OK;
@@ -230,7 +189,7 @@ static dd_status read_batch(dd_store *s, const dd_pipeline_opts *o, dd_reader *r
         b->inputs++;
         if (st != DD_OK) {
             b->skipped[skip_of(st)]++;
-            diag(o, dd_reader_error(r), true);
+            dd__index_diag(o, dd_reader_error(r), true);
             continue;
         }
         if (d.warning)
@@ -239,6 +198,13 @@ static dd_status read_batch(dd_store *s, const dd_pipeline_opts *o, dd_reader *r
             return st;
     }
     return DD_OK;
+}
+
+void dd__batch_init(batch *b)
+{
+    memset(b, 0, sizeof *b);
+    dd__arena_init(&b->str);
+    dd__strmap_init(&b->seen);
 }
 
 /* ---- pipeline runs over a run file ------------------------------------------------------ */
@@ -265,7 +231,7 @@ static void run_diag(void *ud, const char *msg, bool skipped)
     char buf[4400], *end;
 
     if (strncmp(msg, c->path, pl) != 0 || msg[pl] != ':') {
-        diag(c->o, msg, skipped);
+        dd__index_diag(c->o, msg, skipped);
         return;
     }
     line = strtoul(msg + pl + 1, &end, 10);
@@ -278,7 +244,7 @@ static void run_diag(void *ud, const char *msg, bool skipped)
     } else {
         snprintf(buf, sizeof buf, "%s: stored document %zu%s", dd_store_path(c->s), line, end);
     }
-    diag(c->o, buf, skipped);
+    dd__index_diag(c->o, buf, skipped);
 }
 
 /* The run's terms as counted by the store less the candidates (counted again by the run). */
@@ -424,7 +390,7 @@ static dd_status run(dd_store *s, const dd_pipeline_opts *base, dd_level level, 
 
 /* Index (in b) of the batch document run-file line `line` gives, or SIZE_MAX for a stored
  * candidate; *cand_i its candidate index. */
-static size_t doc_of_line(const batch *b, size_t line, bool only_batch, size_t *cand_i)
+size_t dd__doc_of_line(const batch *b, size_t line, bool only_batch, size_t *cand_i)
 {
     if (!only_batch && line <= b->n_cand) {
         *cand_i = line - 1;
@@ -448,7 +414,7 @@ static dd_status sign_batch(dd_store *s, const dd_pipeline_opts *o, dd_level lev
     for (i = 0; st == DD_OK && i < DD_SKIP_COUNT; i++)
         b->skipped[i] += res->skipped[i];
     for (i = 0; st == DD_OK && i < res->n_docs; i++) {
-        size_t ci, di = doc_of_line(b, res->docs[i].line, true, &ci);
+        size_t ci, di = dd__doc_of_line(b, res->docs[i].line, true, &ci);
         bdoc *d;
         if (di >= b->n)
             continue;
@@ -521,7 +487,7 @@ static dd_status find_candidates(dd_store *s, const dd_index_opts *io, dd_level 
 }
 
 /* Read, sign, find candidates and run over them: the common part of add, query, stream. */
-static dd_status prepare(dd_store *s, const dd_index_opts *io, dd_level level, batch *b,
+dd_status dd__prepare(dd_store *s, const dd_index_opts *io, dd_level level, batch *b,
                          dd_result **res, char *err, size_t err_cap)
 {
     dd_status st = sign_batch(s, &io->pipe, level, b, err, err_cap);
@@ -535,15 +501,10 @@ static dd_status prepare(dd_store *s, const dd_index_opts *io, dd_level level, b
 
 /* ---- add ------------------------------------------------------------------------------- */
 
-typedef struct grp {
-    uint32_t label;
-    int64_t root;
-} grp;
-
 /* Each run document's row: a candidate's, or the one its batch document was stored under. */
 static int64_t row_of(const batch *b, const dd_result *res, const int64_t *new_row, size_t i)
 {
-    size_t ci = 0, di = doc_of_line(b, res->docs[i].line, false, &ci);
+    size_t ci = 0, di = dd__doc_of_line(b, res->docs[i].line, false, &ci);
 
     if (di == SIZE_MAX)
         return b->c[ci].row;
@@ -553,7 +514,7 @@ static int64_t row_of(const batch *b, const dd_result *res, const int64_t *new_r
 static int64_t root_of(const batch *b, const dd_result *res, const int64_t *new_row, size_t i,
                        int which)
 {
-    size_t ci = 0, di = doc_of_line(b, res->docs[i].line, false, &ci);
+    size_t ci = 0, di = dd__doc_of_line(b, res->docs[i].line, false, &ci);
 
     if (di == SIZE_MAX)
         return which ? b->c[ci].story_root : b->c[ci].copy_root;
@@ -581,7 +542,7 @@ static dd_status move_roots(dd_store *s, const batch *b, const dd_result *res,
     for (i = 0; st == DD_OK && i < n; i++) {
         int64_t r = root_of(b, res, new_row, i, which), to = best[label[i]];
         size_t ci;
-        bool is_new = doc_of_line(b, res->docs[i].line, false, &ci) != SIZE_MAX;
+        bool is_new = dd__doc_of_line(b, res->docs[i].line, false, &ci) != SIZE_MAX;
         if (to == INT64_MAX || r == to)
             continue;
         st = dd_store_set_root(s, which, is_new ? row_of(b, res, new_row, i) : 0, r, to);
@@ -621,7 +582,7 @@ static dd_status stored_doc(const bdoc *d, const dd_result *res, size_t i, const
     return DD_OK;
 }
 
-static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t *added)
+dd_status dd__store_batch(dd_store *s, batch *b, const dd_result *res, size_t *added)
 {
     int64_t *new_row = calloc(b->n + 1, sizeof *new_row), *rows = NULL;
     uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
@@ -633,7 +594,7 @@ static dd_status store_batch(dd_store *s, batch *b, const dd_result *res, size_t
     dd_status st = new_row && label && sd && which ? dd__index_lines(res, &lh, &loff) : DD_ENOMEM;
 
     for (i = 0; st == DD_OK && i < res->n_docs; i++) {
-        size_t ci, di = doc_of_line(b, res->docs[i].line, false, &ci);
+        size_t ci, di = dd__doc_of_line(b, res->docs[i].line, false, &ci);
         if (di >= b->n)
             continue;
         which[n] = di;
@@ -691,9 +652,9 @@ static dd_status add_batch(dd_store *s, const dd_index_opts *io, batch *b, dd_in
     dd_status st = DD_OK;
 
     if (b->n)
-        st = prepare(s, io, DD_LEVEL_STORIES, b, &res, err, err_cap);
+        st = dd__prepare(s, io, DD_LEVEL_STORIES, b, &res, err, err_cap);
     if (st == DD_OK && res)
-        st = store_batch(s, b, res, &added);
+        st = dd__store_batch(s, b, res, &added);
     dd_result_free(res);
     if (st == DD_OK)
         st = dd_store_commit(s);
@@ -707,7 +668,7 @@ static dd_status add_batch(dd_store *s, const dd_index_opts *io, batch *b, dd_in
     return DD_OK;
 }
 
-static dd_status check_opts(const dd_index_opts *io)
+dd_status dd__index_check_opts(const dd_index_opts *io)
 {
     return io->pipe.signature == DD_SIGNATURE_MINHASH && io->batch > 0 ? DD_OK : DD_EINVAL;
 }
@@ -716,313 +677,22 @@ dd_status dd_index_add(dd_store *s, const dd_index_opts *io, dd_reader *r, dd_in
 {
     char err[512] = "";
     bool eof = false;
-    dd_status st = check_opts(io);
+    dd_status st = dd__index_check_opts(io);
 
     memset(c, 0, sizeof *c);
     while (st == DD_OK && !eof) {
         batch b;
-        memset(&b, 0, sizeof b);
-        dd__arena_init(&b.str);
-        dd__strmap_init(&b.seen);
+        dd__batch_init(&b);
         st = dd_store_begin(s);
         if (st == DD_OK)
-            st = read_batch(s, &io->pipe, r, &b, io->batch, true, &eof);
+            st = dd__read_batch(s, &io->pipe, r, &b, io->batch, true, &eof);
         if (st == DD_OK)
             st = add_batch(s, io, &b, c, err, sizeof err);
         else
             dd_store_rollback(s);
-        batch_free(&b);
+        dd__batch_free(&b);
     }
     if (st == DD_EIO && *err)
-        diag(&io->pipe, err, false);
-    return st;
-}
-
-/* ---- query ----------------------------------------------------------------------------- */
-
-/* Keep the clusters that hold a batch document, and in them the batch's documents and the
- * stored ones; renumber documents, pairs and clusters; restore the batch's names. */
-static dd_status restrict_result(dd_index_result *q, batch *b)
-{
-    dd_result *res = q->res;
-    size_t n = res->n_docs, i, j, k, nc = 0, np = 0, nm = 0;
-    uint32_t *map = malloc((n + 1) * sizeof *map);
-    bool *keepd = calloc(n + 1, sizeof *keepd), *isq = calloc(n + 1, sizeof *isq);
-    bool *stored = calloc(n + 1, sizeof *stored);
-    size_t *di = malloc((n + 1) * sizeof *di);
-    size_t *rl = malloc((n + 1) * sizeof *rl), *rn = malloc((n + 1) * sizeof *rn);
-    long *ro = malloc((n + 1) * sizeof *ro);
-    dd_status st = map && keepd && isq && stored && di && rl && rn && ro ? DD_OK : DD_ENOMEM;
-
-    for (i = 0; st == DD_OK && i < n; i++) {
-        size_t ci = 0;
-        di[i] = doc_of_line(b, res->docs[i].line, false, &ci);
-        isq[i] = keepd[i] = di[i] != SIZE_MAX;
-    }
-    for (i = 0; st == DD_OK && i < res->clusters.count; i++) {
-        bool any = false;
-        for (j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
-            any |= isq[res->clusters.members[j]];
-        if (!any)
-            continue;
-        for (j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
-            keepd[res->clusters.members[j]] = true;
-    }
-    for (i = 0, k = 0; st == DD_OK && i < n; i++) {
-        map[i] = (uint32_t)k;
-        if (!keepd[i])
-            continue;
-        res->docs[k] = res->docs[i];
-        rl[k] = res->docs[i].line;
-        rn[k] = res->docs[i].record_len;
-        ro[k] = res->docs[i].record_off;
-        if (isq[i] && di[i] < b->n) { /* the batch's own names and places */
-            const bdoc *d = &b->d[di[i]];
-            dd_doc_info *x = &res->docs[k];
-            x->id = d->id;
-            x->title = d->title;
-            x->date = d->date;
-            x->source = d->source;
-            x->line = d->line;
-            x->record_off = d->record_off;
-            x->record_len = d->record_len;
-            x->record = d->record;
-            x->bytes = d->bytes;
-        } else if (!isq[i]) {
-            size_t ci = res->docs[i].line - 1;
-            res->docs[k].title = b->c[ci].title;
-            res->docs[k].bytes = b->c[ci].bytes;
-            stored[k] = true;
-            q->n_stored++;
-        }
-        if (res->near_copy)
-            res->near_copy[k] = res->near_copy[i];
-        k++;
-    }
-    if (st == DD_OK && res->near_copy)
-        for (i = 0; i < k; i++)
-            res->near_copy[i] = map[res->near_copy[i]];
-    for (i = 0; st == DD_OK && i < res->n_pairs; i++) {
-        dd_pair_score p = res->pairs[i];
-        if (!keepd[p.a] || !keepd[p.b]) /* pairs of kept clusters, as a batch reports them */
-            continue;
-        p.a = map[p.a];
-        p.b = map[p.b];
-        res->pairs[np++] = p;
-    }
-    for (i = 0; st == DD_OK && i < res->clusters.count; i++) {
-        size_t lo = res->clusters.start[i], hi = res->clusters.start[i + 1];
-        if (!keepd[res->clusters.members[lo]])
-            continue;
-        res->clusters.start[nc] = nm;
-        if (res->key_terms)
-            res->key_terms[nc] = res->key_terms[i];
-        for (j = lo; j < hi; j++)
-            res->clusters.members[nm++] = map[res->clusters.members[j]];
-        nc++;
-    }
-    if (st == DD_OK) {
-        /* A kept cluster was kept whole, and only kept clusters hold stored documents. */
-        res->clusters.start[nc] = nm;
-        res->clusters.count = nc;
-        res->n_clustered = nm;
-        res->n_pairs = np;
-        res->n_docs = k;
-        res->n_inputs = b->inputs + q->n_stored;
-        for (i = 0; i < DD_SKIP_COUNT; i++)
-            res->skipped[i] = b->skipped[i];
-        res->n_repaired = b->repaired;
-        q->stored = stored;
-        q->mem->stored = stored;
-        q->mem->run_line = rl;
-        q->mem->run_len = rn;
-        q->mem->run_off = ro;
-        stored = NULL;
-        rl = rn = NULL;
-        ro = NULL;
-    }
-    free(rl);
-    free(rn);
-    free(ro);
-    free(map);
-    free(keepd);
-    free(isq);
-    free(stored);
-    free(di);
-    return st;
-}
-
-dd_status dd_index_query(dd_store *s, const dd_index_opts *io, dd_reader *r,
-                         dd_index_result **out)
-{
-    dd_index_result *q = calloc(1, sizeof *q);
-    char err[512] = "";
-    bool eof;
-    dd_status st = check_opts(io);
-
-    *out = NULL;
-    if (!q || !(q->mem = calloc(1, sizeof *q->mem))) {
-        free(q);
-        return DD_ENOMEM;
-    }
-    dd__arena_init(&q->mem->b.str);
-    dd__strmap_init(&q->mem->b.seen);
-    if (st == DD_OK)
-        st = read_batch(s, &io->pipe, r, &q->mem->b, 0, false, &eof);
-    if (st == DD_OK)
-        st = prepare(s, io, io->pipe.level, &q->mem->b, &q->res, err, sizeof err);
-    q->n_candidates = q->mem->b.n_cand;
-    if (st == DD_OK)
-        st = restrict_result(q, &q->mem->b);
-    if (st != DD_OK) {
-        if (st == DD_EIO && *err)
-            diag(&io->pipe, err, false);
-        dd_index_result_free(q);
-        return st;
-    }
-    *out = q;
-    return DD_OK;
-}
-
-void dd_index_result_free(dd_index_result *q)
-{
-    if (!q)
-        return;
-    dd_result_free(q->res);
-    if (q->mem) {
-        batch_free(&q->mem->b);
-        free(q->mem->stored);
-        free(q->mem->run_line);
-        free(q->mem->run_len);
-        free(q->mem->run_off);
-        free(q->mem);
-    }
-    free(q);
-}
-
-dd_status dd_index_texts(const dd_index_result *q, char ***texts)
-{
-    const dd_result *res = q->res;
-    char **t = calloc(res->n_docs + 1, sizeof *t);
-    dd_reader *r = NULL;
-    dd_status st = t ? dd_reader_new(NULL, &r) : DD_ENOMEM;
-    size_t i;
-
-    *texts = NULL;
-    for (i = 0; st == DD_OK && i < res->n_docs; i++) {
-        dd_doc d;
-        dd_status rs = dd_reader_reread(r, q->mem->b.run_path, q->mem->run_line[i],
-                                        q->mem->run_off[i], q->mem->run_len[i], &d);
-        if (rs == DD_ENOMEM)
-            st = rs;
-        if (rs != DD_OK) /* gone: the page shows the pair without its text */
-            continue;
-        if (!(t[i] = malloc(d.len + 1))) {
-            st = DD_ENOMEM;
-            break;
-        }
-        memcpy(t[i], d.text, d.len);
-        t[i][d.len] = '\0';
-    }
-    dd_reader_free(r);
-    if (st != DD_OK) {
-        dd__free_strings(t, res->n_docs);
-        return st;
-    }
-    *texts = t;
-    return DD_OK;
-}
-
-/* ---- stream ---------------------------------------------------------------------------- */
-
-/* The decision for the last document of the run: a copy of the stored document it shares
- * most shingles with, else in the story of the one most like it, else new. */
-static void decide(const batch *b, const dd_result *res, dd_stream_decision *d)
-{
-    size_t n = res->n_docs, i, best = SIZE_MAX, q;
-    double score = -1;
-    bool copy = false;
-
-    d->status = DD_STREAM_NEW;
-    if (!n || res->docs[n - 1].line <= b->n_cand)
-        return;
-    q = n - 1;
-    for (i = 0; i < res->n_pairs; i++) {
-        const dd_pair_score *p = &res->pairs[i];
-        size_t other = p->a == q ? p->b : p->a;
-        double sc;
-        if (p->a != q && p->b != q)
-            continue;
-        if (p->copy && !copy) { /* a copy beats any story pair */
-            copy = true;
-            score = -1;
-        } else if (!p->copy && copy) {
-            continue;
-        }
-        sc = p->copy ? p->jaccard : p->similarity;
-        if (sc > score || (sc == score && other < best)) {
-            score = sc;
-            best = other;
-        }
-    }
-    for (i = 0; best == SIZE_MAX && i < res->clusters.count; i++) /* attached, no pair kept */
-        for (size_t j = res->clusters.start[i]; j < res->clusters.start[i + 1]; j++)
-            if (res->clusters.members[j] == q) {
-                best = res->clusters.members[res->clusters.start[i]];
-                score = 0;
-            }
-    if (best == SIZE_MAX || best == q)
-        return;
-    d->status = copy ? DD_STREAM_COPY : DD_STREAM_STORY;
-    d->score = score;
-    snprintf(d->of, sizeof d->of, "%s", res->docs[best].id);
-}
-
-dd_status dd_index_stream_one(dd_store *s, const dd_index_opts *io, dd_reader *r,
-                              void (*emit)(void *ud, const dd_stream_decision *d), void *ud)
-{
-    dd_stream_decision d;
-    dd_result *res = NULL;
-    char err[512] = "";
-    batch b;
-    bool eof;
-    size_t added = 0;
-    dd_status st = check_opts(io);
-
-    memset(&d, 0, sizeof d);
-    memset(&b, 0, sizeof b);
-    dd__arena_init(&b.str);
-    dd__strmap_init(&b.seen);
-    if (st == DD_OK)
-        st = dd_store_begin(s);
-    if (st == DD_OK)
-        st = read_batch(s, &io->pipe, r, &b, 1, false, &eof);
-    if (st == DD_OK && b.n)
-        st = prepare(s, io, DD_LEVEL_STORIES, &b, &res, err, sizeof err);
-    if (st == DD_OK) {
-        d.status = DD_STREAM_SKIPPED;
-        if (b.n)
-            snprintf(d.id, sizeof d.id, "%s", b.d[0].id);
-        if (res && res->n_docs && res->docs[res->n_docs - 1].line > b.n_cand)
-            decide(&b, res, &d);
-        if (b.n && d.status != DD_STREAM_SKIPPED) {
-            bool found = false;
-            st = dd_store_has(s, b.d[0].id, b.d[0].hash, &found);
-            d.stored = st == DD_OK && !found;
-        }
-    }
-    if (st == DD_OK && emit && (b.n || b.inputs))
-        emit(ud, &d);
-    if (st == DD_OK && d.stored)
-        st = store_batch(s, &b, res, &added);
-    if (st == DD_OK)
-        st = dd_store_commit(s);
-    if (st != DD_OK) {
-        dd_store_rollback(s);
-        if (st == DD_EIO && *err)
-            diag(&io->pipe, err, false);
-    }
-    dd_result_free(res);
-    batch_free(&b);
+        dd__index_diag(&io->pipe, err, false);
     return st;
 }

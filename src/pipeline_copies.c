@@ -557,6 +557,29 @@ static size_t distinct_roots(const dd__kv *run, size_t n, uint32_t *roots)
     return d;
 }
 
+/* dd_pipeline_opts.extra_lines: per distinct line hash of the sorted keys, the copies groups
+ * outside the run (a stored index) that hold it; *extra stays NULL without the hook. */
+static dd_status extra_lines(const dd__run *w, const dd__kv *key, size_t n, uint8_t **extra)
+{
+    uint64_t *h;
+    size_t i, u = 0;
+    dd_status st;
+
+    *extra = NULL;
+    if (!w->o->extra_lines)
+        return DD_OK;
+    h = malloc((n + 1) * sizeof *h);
+    if (!h)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++)
+        if (!u || h[u - 1] != key[i].key)
+            h[u++] = key[i].key;
+    *extra = calloc(u + 1, 1);
+    st = *extra ? w->o->extra_lines(w->o->extra_lines_ud, h, u, *extra) : DD_ENOMEM;
+    free(h);
+    return st;
+}
+
 /* A line of the article body: not boilerplate, BODY_TOKENS or more, and not the headline
  * (a document's first line). */
 enum { BODY_TOKENS = 10 };
@@ -631,13 +654,14 @@ static dd_status keep_body(const dd_result *res, dd_uf *uf, const uint8_t *furni
  * content instead: stripped, it left each document its own few sentences, and a shared
  * passage then counted as most of one (the abridged-copy rule joined unrelated articles
  * this way on the sentence-pool corpus; docs/ALGORITHMS.md). */
-static dd_status mark_boilerplate(const dd_result *res, dd_uf *uf, size_t *n_bp)
+static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
 {
+    const dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
     dd__kv *key = NULL;
     uint32_t *roots = NULL;
-    uint8_t *outside = NULL;
-    size_t i, j, n = m->n_lines;
+    uint8_t *outside = NULL, *extra = NULL;
+    size_t i, j, k, n = m->n_lines;
     bool in_order = true;
     dd_status st;
 
@@ -665,28 +689,37 @@ static dd_status mark_boilerplate(const dd_result *res, dd_uf *uf, size_t *n_bp)
         free(outside);
         return DD_ENOMEM;
     }
-    for (i = 0; i < n; i = j) {
+    if ((st = extra_lines(w, key, n, &extra)) != DD_OK) {
+        free(key);
+        free(roots);
+        free(outside);
+        free(extra);
+        return st;
+    }
+    for (i = 0, k = 0; i < n; i = j, k++) {
         size_t r;
         for (j = i + 1; j < n && key[j].key == key[i].key; j++)
             ;
-        r = j - i > 2 ? distinct_roots(key + i, j - i, roots) : 0;
+        r = j - i > 2 || (extra && extra[k]) ? distinct_roots(key + i, j - i, roots) : 0;
+        r += extra ? extra[k] : 0;
         for (; i < j; i++)
             m->lines[key[i].aux].bp = r >= 3;
     }
     mark_outside(m, outside);
     for (i = 0; i < n; i = j) {
-        size_t out = 0, k;
+        size_t out = 0, q;
         bool edge;
         for (j = i; j < n && key[j].key == key[i].key; j++)
             out += outside[key[j].aux];
         edge = out * 5 >= (j - i) * 4;
-        for (k = i; k < j; k++)
-            outside[key[k].aux] = edge && outside[key[k].aux];
+        for (q = i; q < j; q++)
+            outside[key[q].aux] = edge && outside[key[q].aux];
     }
     st = keep_body(res, uf, outside);
     free(key);
     free(roots);
     free(outside);
+    free(extra);
     for (i = 0; i < n; i++)
         *n_bp += m->lines[i].bp != 0;
     return st;
@@ -923,7 +956,7 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     if (st != DD_OK)
         return st;
-    st = mark_boilerplate(res, uf, &res->n_boilerplate_lines);
+    st = mark_boilerplate(w, uf, &res->n_boilerplate_lines);
     dd_uf_free(uf);
     if (st != DD_OK || res->n_boilerplate_lines == 0)
         return st;

@@ -28,7 +28,7 @@ static void say(const char *msg)
     putc('\n', stderr);
 }
 
-static void on_diag(void *ud, const char *msg, bool skipped)
+void cli_on_diag(void *ud, const char *msg, bool skipped)
 {
     const cli_opts *o = ud;
 
@@ -37,9 +37,9 @@ static void on_diag(void *ud, const char *msg, bool skipped)
         say(msg);
 }
 
-static void on_warning(void *ud, const char *msg)
+void cli_on_warning(void *ud, const char *msg)
 {
-    on_diag(ud, msg, false);
+    cli_on_diag(ud, msg, false);
 }
 
 /* A PATH the user named must exist and open: otherwise it is an error of the run (exit 1),
@@ -75,7 +75,7 @@ bad:
 
 /* The PATHs from the command line, then those from --files-from; none at all (and no list)
  * means standard input. */
-static dd_status add_paths(dd_reader *r, const cli_opts *o, bool *missing)
+dd_status cli_add_paths(dd_reader *r, const cli_opts *o, bool *missing)
 {
     size_t i;
     dd_status st = DD_OK;
@@ -157,7 +157,7 @@ static void account(const cli_opts *o, const dd_result *res)
     fputs(sep ? ")\n" : "\n", stderr);
 }
 
-static int finish(const cli_opts *o, const dd_result *res, bool missing)
+int cli_finish(const cli_opts *o, const dd_result *res, bool missing)
 {
     size_t skipped = dd_result_skipped(res);
     int rc;
@@ -194,9 +194,9 @@ static int run(cli_opts *o)
     dd_status st;
     int rc;
 
-    o->pipe.on_diag = on_diag;
+    o->pipe.on_diag = cli_on_diag;
     o->pipe.diag_ud = o;
-    o->reader.on_warning = on_warning;
+    o->reader.on_warning = cli_on_warning;
     o->reader.warning_ud = o;
     o->reader.keep_records = o->emit; /* only --emit writes records of standard input */
     o->report.level = o->pipe.level;
@@ -208,7 +208,7 @@ static int run(cli_opts *o)
     cli_progress_start(o);
     st = dd_reader_new(&o->reader, &r);
     if (st == DD_OK)
-        st = add_paths(r, o, &missing);
+        st = cli_add_paths(r, o, &missing);
     if (st == DD_OK)
         st = dd_pipeline_run(&o->pipe, r, &res);
     cli_progress_clear();
@@ -217,7 +217,7 @@ static int run(cli_opts *o)
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));
         return CLI_ERROR;
     }
-    rc = finish(o, res, missing);
+    rc = cli_finish(o, res, missing);
     dd_result_free(res);
     return rc;
 }
@@ -232,7 +232,9 @@ int main(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    if (o.eval)
+    if (o.index || o.stream)
+        rc = cli_index(&o);
+    else if (o.eval)
         rc = cli_eval(&o);
     else if (o.explain)
         rc = cli_explain(&o);

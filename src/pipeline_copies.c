@@ -2,7 +2,7 @@
  * abridged-copy core rule, footer-only rejection) and the boilerplate pass that strips lines
  * repeated across unrelated documents before verifying again. docs/ALGORITHMS.md explains
  * each rule. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -803,29 +803,17 @@ static dd_status union_pairs(const dd_result *res, dd_uf **out)
     return st;
 }
 
-static dd_status merge_candidates(uint64_t **cand, size_t *n, const uint64_t *more, size_t n_more)
-{
-    uint64_t *p = realloc(*cand, (*n + n_more + 1) * sizeof *p);
-
-    if (!p)
-        return DD_ENOMEM;
-    if (n_more)
-        memcpy(p + *n, more, n_more * sizeof *p);
-    *cand = p;
-    *n = dd__sort_unique_u64(p, *n + n_more);
-    return DD_OK;
-}
-
-/* Second pass: strip boilerplate found by the first clustering, re-index the documents that
- * changed, and verify the union of both passes' candidates on the stripped sets. */
-dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
+/* Strip boilerplate found by the first clustering: lines in documents of three or more
+ * first-pass clusters. *again tells whether any set changed, so the driver bands the changed
+ * documents again and verifies the union of both passes' candidates on the stripped sets
+ * (dd__verify_again first). */
+dd_status dd__boilerplate_strip(dd__run *w, bool *again)
 {
     dd_result *res = w->res;
-    uint64_t *more = NULL;
-    size_t n_more = 0;
     dd_uf *uf = NULL;
     dd_status st = union_pairs(res, &uf);
 
+    *again = false;
     if (st != DD_OK)
         return st;
     st = mark_boilerplate(res->mem, uf, &res->n_boilerplate_lines);
@@ -833,16 +821,15 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
     if (st != DD_OK || res->n_boilerplate_lines == 0)
         return st;
     st = strip_boilerplate(w, &res->n_stripped);
-    if (st != DD_OK || res->n_stripped == 0)
-        return st;
-    st = dd__candidates(w, &more, &n_more);
-    if (st == DD_OK)
-        st = merge_candidates(cand, n_cand, more, n_more);
-    free(more);
-    res->n_pairs = 0;
-    res->n_footer_only = 0;
-    res->n_bound_rejected = 0;
-    dd__ocr_memo_seal(&w->memo);
-    return st == DD_OK ? dd__verify_copies(w, *cand, *n_cand) : st;
+    *again = st == DD_OK && res->n_stripped > 0;
+    return st;
 }
 
+/* The second verification starts afresh; the OCR verdicts of the first are kept for it. */
+void dd__verify_again(dd__run *w)
+{
+    w->res->n_pairs = 0;
+    w->res->n_footer_only = 0;
+    w->res->n_bound_rejected = 0;
+    dd__ocr_memo_seal(&w->memo);
+}

@@ -1,6 +1,8 @@
-/* Internal to the pipeline files: what a run keeps per document and the working state.
- * pipeline_sign.c reads and signs (threads), pipeline.c drives, pipeline_copies.c verifies copies and strips boilerplate,
- * pipeline_story.c builds story vectors and clusters them. */
+/* Internal to the pipeline files: what a run keeps per document, the working state and the
+ * helpers the stages share. The stage entry points, in the order data flows, are declared in
+ * pipeline_stages.h. pipeline_sets.c (shingle sets, sketches, thread count) is used by every
+ * stage; pipeline_terms.c keeps the story terms at signing; pipeline_ocr.c is the OCR
+ * signatures' banding and verdict memo. */
 #ifndef DEDUP_PIPELINE_INTERNAL_H
 #define DEDUP_PIPELINE_INTERNAL_H
 
@@ -127,6 +129,7 @@ typedef struct dd__run {
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
+    void *shard;         /* the MPI driver's state (src/mpi/); NULL in one process */
 } dd__run;
 
 /* ---- shingle sets (pipeline_sets.c) ---- */
@@ -253,34 +256,17 @@ void dd__ocr_memo_free(dd__ocr_memo *m);
 /* Lead signature of a set: its elements among the first LEAD_SHINGLES shingles. */
 void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint32_t *sig);
 
-/* opts.threads, or the number of online cores when it is 0. */
+/* opts.threads, or the number of online cores when it is 0 (pipeline_sets.c). */
 size_t dd__thread_count(const dd_pipeline_opts *o);
 
-/* Read, sign and keep every document (pipeline_sign.c), on opts.threads threads. */
-dd_status dd__read_all(dd__run *w, dd_reader *r);
-
 /* A signature for a document with nothing to sign (no shingle in its lead, no content
- * term): values of its own, so such documents do not all share one bucket (pipeline.c). */
+ * term): values of its own, so such documents do not all share one bucket (pipeline_sets.c). */
 void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc);
 
-/* MinHash-banding candidates over the documents' signatures (pipeline.c). */
-dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
-
-/* Verify copies candidates into res->pairs (pipeline_copies.c). */
-dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand);
-
-/* Find boilerplate lines from the first clustering, strip them, verify again. */
-dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand);
-
 /* Stories level: remember one document's content terms (with the name reports give each,
- * extracted on a signing thread) and its date (pipeline_story.c). */
+ * extracted on a signing thread) and its date (pipeline_terms.c, from the sign stage's
+ * merge). */
 dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
                               size_t n);
-
-/* Stories level: vectors, candidates, average-linkage clusters into res->clusters. */
-dd_status dd__story_run(dd__run *w);
-
-/* Group res->pairs by union-find into res->clusters. */
-dd_status dd__cluster_pairs(dd_result *res);
 
 #endif

@@ -4,7 +4,7 @@
  * (unknown words per thousand, dd_vocab_noise). A pair is an OCR pair when one of its
  * documents looks misread; only such pairs come from the OCR bands, and only they are tried
  * on grams when the word rule rejects them, so clean text keeps its candidates and verdicts. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <assert.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * reading order, so every array, diagnostic and document id is the same for any thread
  * count. Reader warnings are held with the item they came with and replayed at its merge.
  * At the stories level the workers also extract content terms; the merge appends them. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -724,15 +724,6 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
 }
 
 /* ---- driver ---------------------------------------------------------------------------- */
-
-size_t dd__thread_count(const dd_pipeline_opts *o)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-    if (o->threads)
-        return o->threads;
-    return n > 0 ? (size_t)n : 1;
-}
 
 static void signer_free(signer *g)
 {

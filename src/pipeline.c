@@ -178,7 +178,7 @@ static dd_status second_pass(dd__run *w, const dd__stage_ops *ops, uint64_t **ca
 }
 
 dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,
-                             void *shard, dd_result **out)
+                             const dd__shard *shard, dd_result **out)
 {
     uint64_t *cand = NULL;
     size_t n_cand = 0;

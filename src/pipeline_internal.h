@@ -115,6 +115,16 @@ typedef struct dd__ocr_memo {
     bool sealed, lost; /* lost: out of memory once, so it answers nothing */
 } dd__ocr_memo;
 
+/* How a run is shared out among MPI ranks (src/mpi/pipeline_mpi.c fills it): this rank, the
+ * number of ranks, and the one collective the stages need. The stages stay free of MPI. */
+typedef struct dd__shard {
+    size_t rank, ranks;
+    /* Every rank calls it at the same point: each gives len bytes at mine; *all gets every
+     * rank's bytes, rank after rank (malloc'd), and lens[r] (ranks of them) their lengths. */
+    dd_status (*allgather)(void *ud, const void *mine, size_t len, void **all, size_t *lens);
+    void *ud;
+} dd__shard;
+
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;
@@ -129,7 +139,7 @@ typedef struct dd__run {
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
-    void *shard;         /* the MPI driver's state (src/mpi/); NULL in one process */
+    const dd__shard *shard; /* the ranks of an MPI run (src/mpi/); NULL in one process */
 } dd__run;
 
 /* ---- shingle sets (pipeline_sets.c) ---- */

@@ -21,7 +21,10 @@
 
 /* ---- read + sign (pipeline_sign.c) ---- */
 
-/* Read, sign and keep every document, on opts.threads threads. */
+/* Read, sign and keep every document, on opts.threads threads. On MPI ranks (w->shard set):
+ * every rank reads every batch but signs one batch in w->shard->ranks, on its calling thread;
+ * the signed batches are exchanged, so every rank merges all of them in reading order and
+ * ends with the state one process has. */
 dd_status dd__read_all(dd__run *w, dd_reader *r);
 
 /* ---- band (pipeline_ocr.c, pipeline_band.c) ---- */
@@ -69,6 +72,6 @@ typedef struct dd__stage_ops {
 
 /* dd_pipeline_run with the given stages; `shard` is left in w->shard for them. */
 dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,
-                             void *shard, dd_result **out);
+                             const dd__shard *shard, dd_result **out);
 
 #endif

@@ -244,6 +244,7 @@ typedef struct band_ctx {
     const uint32_t *sigs;
     size_t n, stride;
     band_job *job;
+    size_t part, parts; /* the bands done: part, part + parts, part + 2 parts, ... */
 } band_ctx;
 
 static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
@@ -255,7 +256,8 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     size_t b;
 
     for (b = lo; st == DD_OK && b < hi; b++)
-        st = band_pairs(c->lsh, c->sigs, c->n, c->stride, b, e, &j->p, &j->np, &j->cap);
+        st = band_pairs(c->lsh, c->sigs, c->n, c->stride, c->part + b * c->parts, e, &j->p,
+                        &j->np, &j->cap);
     free(e);
     return st;
 }
@@ -289,20 +291,28 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
 dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
                                size_t threads, uint64_t **pairs, size_t *n_pairs)
 {
+    return dd_lsh_candidates_part(lsh, sigs, n, stride, threads, 0, 1, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t n,
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs)
+{
     band_job job[16];
-    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t;
-    band_ctx c = {lsh, sigs, n, stride, job};
+    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, nb;
+    band_ctx c = {lsh, sigs, n, stride, job, part, parts};
     dd_status st;
 
     *pairs = NULL;
     *n_pairs = 0;
-    if (stride < lsh->bands * lsh->rows || n > UINT32_MAX)
+    if (stride < lsh->bands * lsh->rows || n > UINT32_MAX || parts == 0 || part >= parts)
         return DD_EINVAL;
-    if (n < 2)
+    nb = part < lsh->bands ? (lsh->bands - part + parts - 1) / parts : 0;
+    if (n < 2 || nb == 0)
         return DD_OK;
-    nt = nt > lsh->bands ? lsh->bands : nt;
+    nt = nt > nb ? nb : nt;
     memset(job, 0, sizeof job);
-    st = dd__parallel_for(nt, lsh->bands, band_range, &c);
+    st = dd__parallel_for(nt, nb, band_range, &c);
     if (st == DD_OK)
         st = join_jobs(job, nt, pairs, n_pairs);
     for (t = 0; t < nt; t++)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -157,24 +158,59 @@ static void finish(dd__run *w)
     dd__ocr_memo_free(&w->memo);
 }
 
+/* DEDUP_STAGE_TIMES=1 in the environment: each stage's wall and CPU seconds on stderr, one
+ * line per stage (and rank), for docs/performance.md and docs/SCALE.md. */
+typedef struct stage_clock {
+    bool on;
+    double wall, cpu;
+} stage_clock;
+
+static double wall_now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void stage_tick(const dd__run *w, stage_clock *c, const char *stage)
+{
+    double wall, cpu;
+
+    if (!c->on)
+        return;
+    wall = wall_now();
+    cpu = (double)clock() / CLOCKS_PER_SEC;
+    if (c->wall > 0)
+        fprintf(stderr, "dedup: stage %s rank %zu: %.2f s wall, %.2f s cpu\n", stage,
+                w->shard ? w->shard->rank : 0, wall - c->wall, cpu - c->cpu);
+    c->wall = wall;
+    c->cpu = cpu;
+}
+
 /* Band the documents the boilerplate pass changed again and verify every candidate of both
  * passes on the stripped sets. */
 static dd_status second_pass(dd__run *w, const dd__stage_ops *ops, uint64_t **cand,
-                             size_t *n_cand)
+                             size_t *n_cand, stage_clock *c)
 {
     uint64_t *more = NULL;
     size_t n_more = 0;
     bool again = false;
     dd_status st = dd__boilerplate_strip(w, &again);
 
+    stage_tick(w, c, "strip");
     if (st != DD_OK || !again)
         return st;
     st = ops->candidates(w, &more, &n_more);
     if (st == DD_OK)
         st = dd__candidates_add(cand, n_cand, more, n_more);
     free(more);
+    stage_tick(w, c, "band-again");
     dd__verify_again(w);
-    return st == DD_OK ? ops->verify(w, *cand, *n_cand) : st;
+    if (st == DD_OK)
+        st = ops->verify(w, *cand, *n_cand);
+    stage_tick(w, c, "verify-again");
+    return st;
 }
 
 dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,
@@ -182,6 +218,8 @@ dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const d
 {
     uint64_t *cand = NULL;
     size_t n_cand = 0;
+    const char *times = getenv("DEDUP_STAGE_TIMES");
+    stage_clock c = {times && *times && strcmp(times, "0") != 0, 0, 0};
     dd__run w;
     dd_status st;
 
@@ -190,16 +228,20 @@ dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const d
         return DD_EINVAL;
     st = start(&w, opts, r);
     w.shard = shard;
+    stage_tick(&w, &c, "start");
     if (st == DD_OK)
         st = ops->read_all(&w, r);
+    stage_tick(&w, &c, "read+sign");
     if (st == DD_OK)
         st = dd__ocr_flags(&w);
     if (st == DD_OK)
         st = ops->candidates(&w, &cand, &n_cand);
+    stage_tick(&w, &c, "band");
     if (st == DD_OK)
         st = ops->verify(&w, cand, n_cand);
+    stage_tick(&w, &c, "verify");
     if (st == DD_OK)
-        st = second_pass(&w, ops, &cand, &n_cand);
+        st = second_pass(&w, ops, &cand, &n_cand, &c);
     if (w.res)
         w.res->n_candidates = n_cand;
     free(cand);
@@ -207,6 +249,7 @@ dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const d
         st = ops->stories(&w);
     else if (st == DD_OK)
         st = dd__cluster_pairs(w.res);
+    stage_tick(&w, &c, "cluster");
     finish(&w);
     if (st != DD_OK) {
         dd_result_free(w.res);

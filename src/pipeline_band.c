@@ -1,8 +1,9 @@
 /* Band stage: candidate pairs from the signatures the sign stage made. MinHash banding of
  * the shingle signatures (or SimHash tables with --signature simhash at the copies level),
  * the lead signatures' banding, and the OCR signatures' (pipeline_ocr.c), merged into one
- * ascending list of pairs (a << 32 | b, a < b). It reads only res->mem, so the same code
- * runs on the signatures of one process or on those an MPI run gathered. */
+ * ascending list of pairs (a << 32 | b, a < b). On MPI ranks (w->shard) every rank holds
+ * every signature; rank r bands the bands b = r mod N of both signatures and the ranks
+ * exchange their pairs (a band's buckets are whole on one rank, so the union is exact). */
 #include "pipeline_stages.h"
 
 #include <stdlib.h>
@@ -55,8 +56,9 @@ static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
 
     if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, w->res->mem->lead, n, nl, dd__thread_count(w->o), cand,
-                                  n_cand);
+        st = dd_lsh_candidates_part(lsh, w->res->mem->lead, n, nl, dd__thread_count(w->o),
+                                    w->shard ? w->shard->rank : 0, w->shard ? w->shard->ranks : 1,
+                                    cand, n_cand);
     dd_lsh_free(lsh);
     return st;
 }
@@ -77,6 +79,30 @@ dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *mo
     return DD_OK;
 }
 
+/* On MPI ranks each rank banded its share of the bands: every rank takes the union. */
+static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    const dd__shard *sh = w->shard;
+    size_t *lens, total = 0, r;
+    void *all = NULL;
+    dd_status st;
+
+    if (!sh || sh->ranks < 2)
+        return DD_OK;
+    if (!(lens = malloc(sh->ranks * sizeof *lens)))
+        return DD_ENOMEM;
+    st = sh->allgather(sh->ud, *cand, *n_cand * sizeof **cand, &all, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; r++)
+        total += lens[r];
+    free(lens);
+    if (st != DD_OK)
+        return st;
+    free(*cand);
+    *cand = all;
+    *n_cand = dd__sort_unique_u64(*cand, total / sizeof **cand);
+    return DD_OK;
+}
+
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
@@ -94,13 +120,16 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     res->bands = p.bands;
     res->rows = p.rows;
     if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, res->mem->sigs, res->n_docs, w->o->num_perm,
-                                  dd__thread_count(w->o), cand, n_cand);
+        st = dd_lsh_candidates_part(lsh, res->mem->sigs, res->n_docs, w->o->num_perm,
+                                    dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
+                                    w->shard ? w->shard->ranks : 1, cand, n_cand);
     dd_lsh_free(lsh);
     if (st == DD_OK)
         st = lead_candidates(w, &lead, &n_lead);
     if (st == DD_OK)
         st = dd__candidates_add(cand, n_cand, lead, n_lead);
+    if (st == DD_OK)
+        st = gather_candidates(w, cand, n_cand);
     /* The OCR signatures are not made again with the boilerplate stripped: their candidates
      * are the first pass's, which the second pass keeps. */
     if (st == DD_OK && !w->ocr_banded)

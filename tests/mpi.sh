@@ -56,7 +56,7 @@ same() {
 samples=(tiny/ jsonl/ hama/ syria/ footer/ ocr/ quotes/ rewrites-saga/docs derivations derivations-heldout)
 for level in copies stories; do
     same "samples/$level" --level "$level" --format jsonl "${samples[@]}"
-    same "samples/$level/reread" --level "$level" --format jsonl --keep-text=0 "${samples[@]}"
+    same "samples/$level/reread" -vv --level "$level" --format jsonl --keep-text=0 "${samples[@]}"
     same "samples-twice/$level" --level "$level" --format jsonl "${samples[@]}" "${samples[@]}"
     same "bad/$level" --level "$level" bad/ jsonl/malformed.jsonl tiny/ tiny/
     same "hama/$level" --level "$level" hama/
@@ -70,6 +70,7 @@ IN=$root/data/jsonl/sample.jsonl same "stdin (rank 0 alone)" --stdin-format json
 if [ -d "$shared/data" ]; then
     d=$shared/data
     same "shared/copies-dev/copies" --level copies --format jsonl "$d/copies-dev/docs"
+    same "shared/copies-dev/reread" -vv --level copies --keep-text=0 "$d/copies-dev/docs"
     same "shared/copies-dev/stories" --level stories --format jsonl "$d/copies-dev/docs"
     same "shared/rewrites-dev/copies" --level copies --format jsonl "$d/rewrites-dev"
     same "shared/rewrites-dev/stories" --level stories --format jsonl "$d/rewrites-dev"

@@ -53,6 +53,14 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs);
 dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
                                size_t threads, uint64_t **pairs, size_t *n_pairs);
 
+/** The same over the bands b with b % parts == part only (a band's buckets hold every
+ *  document, so its pairs are whole): the union of the parts' pairs is what
+ *  dd_lsh_candidates_of gives. For sharing the banding out (one part per MPI rank). Also
+ *  DD_EINVAL when part >= parts. */
+dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t n,
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs);
+
 /** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
  *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on
  *  at least blocks - max_dist of them (pigeonhole), so one table per choice of that many

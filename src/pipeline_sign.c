@@ -88,7 +88,7 @@ typedef struct signing {
     size_t nb;
     signer *sg;
     pthread_t *tid;
-    size_t n_workers, started;
+    size_t n_signers, n_workers, started;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     bool quit;
@@ -774,13 +774,15 @@ static dd_status start_workers(signing *s)
     return DD_OK;
 }
 
-static dd_status setup(signing *s, dd__run *w, size_t n)
+/* n signers; worker threads for them unless `workers` is false (then the caller runs them). */
+static dd_status setup(signing *s, dd__run *w, size_t n, bool workers)
 {
     size_t i;
 
     memset(s, 0, sizeof *s);
     s->w = w;
-    s->n_workers = n > 1 ? n : 0; /* one thread signs on the calling thread itself */
+    s->n_signers = n;
+    s->n_workers = n > 1 && workers ? n : 0; /* one thread signs on the calling thread itself */
     s->nb = 2 * n + 2;
     s->b = calloc(s->nb, sizeof *s->b);
     s->sg = calloc(n, sizeof *s->sg);
@@ -800,7 +802,7 @@ static dd_status setup(signing *s, dd__run *w, size_t n)
 
 static void teardown(signing *s)
 {
-    size_t i, n = s->n_workers ? s->n_workers : 1;
+    size_t i, n = s->n_signers;
 
     pthread_mutex_lock(&s->mu);
     s->quit = true;
@@ -899,13 +901,16 @@ static dd_status pump(signing *s, dd_reader *r)
 }
 
 /* ---- on MPI ranks ----------------------------------------------------------------------
- * A round is one batch per rank. Every rank reads the whole input, so every rank fills the
+ * A round is ROUND_BATCHES batches per rank (fewer waits for the slowest rank; a rank signs
+ * its batches of a round on up to that many threads). Every rank reads the whole input, so every rank fills the
  * same batches (the reader is deterministic) and knows each item's text and metadata; it
  * signs only batch `rank` of the round and ships what signing added (packed below), never
  * texts. After the exchange every rank merges the round's batches in reading order: the
  * state is the one process's, on every rank. */
 
 /* What sign_batch writes, packed: the items' signing fields, then the batch's arrays. */
+enum { ROUND_BATCHES = 4 };
+
 typedef struct packed_head {
     size_t n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n;
 } packed_head;
@@ -929,10 +934,11 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
 {
     packed_head h = {b->n, b->set_n, b->gset_n, b->sk_n, b->n_lines, b->n_toks, b->tokb_n};
     size_t np = w->o->num_perm, nl = w->lead_n;
-    dd_status st;
+    size_t at = k->n, len;
+    dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
 
-    k->n = 0;
-    st = put(k, &h, sizeof h);
+    if (st == DD_OK)
+        st = put(k, &h, sizeof h);
     if (st == DD_OK)
         st = put(k, b->it, b->n * sizeof *b->it);
     if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
@@ -954,6 +960,9 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
         st = put(k, b->terms, b->n_toks * sizeof *b->terms);
     if (st == DD_OK && b->tokb_n)
         st = put(k, b->tokb, b->tokb_n);
+    len = k->n - at - sizeof len;
+    if (st == DD_OK)
+        memcpy(k->p + at, &len, sizeof len);
     return st;
 }
 
@@ -1052,51 +1061,76 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
     return st;
 }
 
-/* Sign this rank's batch of the round, exchange, take the others' results. */
+/* The batches of a round this rank signs, one signer per part. */
+typedef struct round_job {
+    signing *s;
+    batch *round;
+} round_job;
+
+static dd_status sign_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    round_job *j = ctx;
+    const dd__shard *sh = j->s->w->shard;
+    size_t i;
+
+    for (i = lo; i < hi; i++)
+        sign_batch(j->s->w, &j->s->sg[part], &j->round[sh->rank + i * sh->ranks]);
+    return DD_OK;
+}
+
+/* Sign this rank's batches of the round (batch j is rank j mod N's), exchange, take the
+ * others' results. Every rank packs its batches in order, each after its length. */
 static dd_status exchange_round(signing *s, batch *round)
 {
     const dd__shard *sh = s->w->shard;
+    round_job job = {s, round};
     packer k = {NULL, 0, 0};
-    size_t *lens = malloc(sh->ranks * sizeof *lens), j, at = 0;
+    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
     void *all = NULL;
-    dd_status st = lens ? DD_OK : DD_ENOMEM;
+    dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
+                        : DD_ENOMEM;
 
-    if (st == DD_OK) {
-        sign_batch(s->w, &s->sg[0], &round[sh->rank]);
-        st = pack_batch(s->w, &round[sh->rank], &k);
-    }
+    for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
+        st = pack_batch(s->w, &round[j], &k);
     if (st == DD_OK)
         st = sh->allgather(sh->ud, k.p, k.n, &all, lens);
-    for (j = 0; st == DD_OK && j < sh->ranks; at += lens[j++])
-        if (j != sh->rank)
-            st = unpack_batch(s->w, &round[j], (const unsigned char *)all + at, lens[j]);
+    for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
+        const unsigned char *p = (const unsigned char *)all + at;
+        for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
+             j += sh->ranks) {
+            size_t len;
+            memcpy(&len, p, sizeof len);
+            st = unpack_batch(s->w, &round[j], p + sizeof len, len);
+            p += sizeof len + len;
+        }
+    }
     free(k.p);
     free(all);
     free(lens);
     return st;
 }
 
-/* Round after round: fill one batch per rank (the same on every rank), sign and exchange,
- * merge in reading order. */
+/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign and
+ * exchange, merge in reading order. */
 static dd_status pump_sharded(signing *s, dd_reader *r)
 {
-    size_t ranks = s->w->shard->ranks, j;
-    batch *round = calloc(ranks, sizeof *round);
+    size_t n = s->w->shard->ranks * ROUND_BATCHES, j;
+    batch *round = calloc(n, sizeof *round);
     bool eof = false;
     dd_status st = round ? DD_OK : DD_ENOMEM;
 
     while (st == DD_OK && !eof) {
-        for (j = 0; st == DD_OK && j < ranks; j++) {
+        for (j = 0; st == DD_OK && j < n; j++) {
             round[j].n = 0;
             if (!eof)
                 st = fill_batch(s, r, &round[j], &eof);
         }
         if (st == DD_OK)
             st = exchange_round(s, round);
-        for (j = 0; st == DD_OK && j < ranks; j++)
+        for (j = 0; st == DD_OK && j < n; j++)
             st = merge_batch(s, &round[j]);
     }
-    for (j = 0; round && j < ranks; j++)
+    for (j = 0; round && j < n; j++)
         batch_free(&round[j]);
     free(round);
     return st;
@@ -1105,7 +1139,9 @@ static dd_status pump_sharded(signing *s, dd_reader *r)
 dd_status dd__read_all(dd__run *w, dd_reader *r)
 {
     signing s;
-    dd_status st = setup(&s, w, w->shard ? 1 : dd__thread_count(w->o));
+    size_t nt = dd__thread_count(w->o);
+    dd_status st = w->shard ? setup(&s, w, nt < ROUND_BATCHES ? nt : ROUND_BATCHES, false)
+                            : setup(&s, w, nt, true);
 
     if (st == DD_OK) {
         dd_reader_swap_warning(r, on_reader_warning, &s, &s.warn_fn, &s.warn_ud);

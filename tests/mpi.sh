@@ -65,6 +65,7 @@ for fmt in text csv; do
     same "samples/$fmt" --format "$fmt" "${samples[@]}"
 done
 same "simhash" --signature simhash "${samples[@]}"
+same "samples-twice/threads" -j2 --format jsonl "${samples[@]}" "${samples[@]}"
 IN=$root/data/jsonl/sample.jsonl same "stdin (rank 0 alone)" --stdin-format jsonl -
 
 if [ -d "$shared/data" ]; then

@@ -15,12 +15,14 @@
 #include <dedup/pipeline_mpi.h>
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 typedef struct mpi_ctx {
     MPI_Comm comm;
+    unsigned long long sent, received, calls; /* this rank's bytes, for DEDUP_STAGE_TIMES */
 } mpi_ctx;
 
 /* Wait for a non-blocking exchange, sleeping between tests: Open MPI's blocking calls spin,
@@ -75,6 +77,9 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
     }
     if (st == DD_OK && !(*all = malloc(total + 1)))
         st = DD_ENOMEM;
+    c->sent += len;
+    c->received += total - len;
+    c->calls++;
     if (st == DD_OK && (MPI_Iallgatherv(mine, (int)len, MPI_BYTE, *all, cnt, disp, MPI_BYTE,
                                         c->comm, &req) != MPI_SUCCESS ||
                         wait_for(&req) != MPI_SUCCESS))
@@ -202,13 +207,19 @@ dd_status dd_pipeline_run_mpi(const dd_pipeline_opts *opts, dd_reader *r, MPI_Co
 {
     static const dd__stage_ops ops = {dd__read_all, dd__candidates, verify_sharded,
                                       stories_rank0};
-    mpi_ctx ctx = {comm};
+    mpi_ctx ctx = {comm, 0, 0, 0};
     dd__shard sh = {0, 1, allgather, &ctx};
+    const char *times = getenv("DEDUP_STAGE_TIMES");
     int rank, size;
+    dd_status st;
 
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     sh.rank = (size_t)rank;
     sh.ranks = (size_t)size;
-    return dd__pipeline_drive(opts, r, &ops, &sh, out);
+    st = dd__pipeline_drive(opts, r, &ops, &sh, out);
+    if (times && *times && strcmp(times, "0") != 0)
+        fprintf(stderr, "dedup: rank %d sent %llu bytes and received %llu in %llu exchanges\n",
+                rank, ctx.sent, ctx.received, ctx.calls);
+    return st;
 }

@@ -127,8 +127,8 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 threads: all ## the same output for -j1, -j2 and -j8 (data/ samples, ../shared when present)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/threads.sh
 
-mpi-test: all ## dedup-mpi on 2 and 3 ranks prints what dedup prints (skipped without mpirun)
-	@DEDUP=$(abspath $(BUILD)/dedup) tests/mpi.sh
+mpi-test: all $(BUILD)/bench/ocr_noise ## dedup-mpi on 2 and 3 ranks prints what dedup prints (skipped without mpirun)
+	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/mpi.sh
 
 reread: all ## sets read again match sets kept; a file changed during the run is reported
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/reread.sh

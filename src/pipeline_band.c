@@ -2,8 +2,9 @@
  * the shingle signatures (or SimHash tables with --signature simhash at the copies level),
  * the lead signatures' banding, and the OCR signatures' (pipeline_ocr.c), merged into one
  * ascending list of pairs (a << 32 | b, a < b). On MPI ranks (w->shard) every rank holds
- * every signature; rank r bands the bands b = r mod N of both signatures and the ranks
- * exchange their pairs (a band's buckets are whole on one rank, so the union is exact). */
+ * every signature; rank r bands the bands b = r mod N of all three signatures and the
+ * ranks exchange their pairs (a band's buckets are whole on one rank, so the union is
+ * exact). */
 #include "pipeline_stages.h"
 
 #include <stdlib.h>
@@ -128,14 +129,14 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
         st = lead_candidates(w, &lead, &n_lead);
     if (st == DD_OK)
         st = dd__candidates_add(cand, n_cand, lead, n_lead);
-    if (st == DD_OK)
-        st = gather_candidates(w, cand, n_cand);
     /* The OCR signatures are not made again with the boilerplate stripped: their candidates
      * are the first pass's, which the second pass keeps. */
     if (st == DD_OK && !w->ocr_banded)
         st = dd__ocr_candidates(w, &ocr, &n_ocr);
     if (st == DD_OK)
         st = dd__candidates_add(cand, n_cand, ocr, n_ocr);
+    if (st == DD_OK)
+        st = gather_candidates(w, cand, n_cand);
     w->ocr_banded = true;
     free(lead);
     free(ocr);

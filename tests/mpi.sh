@@ -59,7 +59,6 @@ for level in copies stories; do
     same "samples/$level/reread" -vv --level "$level" --format jsonl --keep-text=0 "${samples[@]}"
     same "samples-twice/$level" --level "$level" --format jsonl "${samples[@]}" "${samples[@]}"
     same "bad/$level" --level "$level" bad/ jsonl/malformed.jsonl tiny/ tiny/
-    same "hama/$level" --level "$level" hama/
 done
 for fmt in text csv; do
     same "samples/$fmt" --format "$fmt" "${samples[@]}"
@@ -75,6 +74,16 @@ if [ -d "$shared/data" ]; then
     same "shared/copies-dev/stories" --level stories --format jsonl "$d/copies-dev/docs"
     same "shared/rewrites-dev/copies" --level copies --format jsonl "$d/rewrites-dev"
     same "shared/rewrites-dev/stories" --level stories --format jsonl "$d/rewrites-dev"
+    # OCR copies (scripts/ocr-devset.sh, as tests/accuracy.sh makes them): the OCR banding
+    # is shared out over the ranks too.
+    ocr=${OCR_NOISE:-$(dirname "$DEDUP")/bench/ocr_noise}
+    if [ -x "$ocr" ]; then
+        HALVES=held RATES=3 OCR_NOISE=$ocr DEDUP=$DEDUP SHARED=$shared \
+            "$root/scripts/ocr-devset.sh" "$tmp/ocr" >/dev/null 2>&1
+        same "shared/ocr-dev/copies" -vv --level copies --format jsonl "$tmp/ocr/held/r3/docs"
+    else
+        echo "mpi: OCR dev set skipped (no $ocr: make build/bench/ocr_noise)"
+    fi
 else
     echo "mpi: ../shared checks skipped (no ../shared/data beside the repository)"
 fi

@@ -162,30 +162,10 @@ static dd_status post(void *ud, uint64_t tag, void *buf, size_t len)
     return reap(c, false);
 }
 
-/* Sleep until the request is done, moving our own sends on meanwhile. MPI_Recv would spin
- * until the sender's side of a large message moves, which it does only when the sender is
- * in an MPI call itself. */
-static dd_status nap_until(mpi_ctx *c, MPI_Request *req)
-{
-    struct timespec nap = {0, 200000};
-    int done = 0;
-
-    for (;;) {
-        if (MPI_Test(req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-            return DD_EIO;
-        if (done)
-            return DD_OK;
-        if (reap(c, false) != DD_OK)
-            return DD_EIO;
-        nanosleep(&nap, NULL);
-    }
-}
-
 static dd_status take(void *ud, uint64_t tag, size_t from, void **buf, size_t *len)
 {
     mpi_ctx *c = ud;
     struct timespec nap = {0, 200000};
-    MPI_Request req;
     MPI_Status status;
     int flag = 0, count = 0;
 
@@ -204,9 +184,8 @@ static dd_status take(void *ud, uint64_t tag, size_t from, void **buf, size_t *l
     MPI_Get_count(&status, MPI_BYTE, &count);
     if (!(*buf = malloc((size_t)count + 1)))
         return DD_ENOMEM;
-    if (MPI_Irecv(*buf, count, MPI_BYTE, (int)from, (int)(tag % TAG_CYCLE), c->comm, &req) !=
-            MPI_SUCCESS ||
-        nap_until(c, &req) != DD_OK)
+    if (MPI_Recv(*buf, count, MPI_BYTE, (int)from, (int)(tag % TAG_CYCLE), c->comm,
+                 MPI_STATUS_IGNORE) != MPI_SUCCESS)
         return DD_EIO;
     *len = (size_t)count;
     c->received += (unsigned long long)count;

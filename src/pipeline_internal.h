@@ -116,19 +116,12 @@ typedef struct dd__ocr_memo {
 } dd__ocr_memo;
 
 /* How a run is shared out among MPI ranks (src/mpi/pipeline_mpi.c fills it): this rank, the
- * number of ranks, and the exchanges the stages need. The stages stay free of MPI. */
+ * number of ranks, and the one collective the stages need. The stages stay free of MPI. */
 typedef struct dd__shard {
     size_t rank, ranks;
     /* Every rank calls it at the same point: each gives len bytes at mine; *all gets every
      * rank's bytes, rank after rank (malloc'd), and lens[r] (ranks of them) their lengths. */
     dd_status (*allgather)(void *ud, const void *mine, size_t len, void **all, size_t *lens);
-    /* Send buf (malloc'd; the shard frees it once sent) to every other rank, without
-     * waiting; `tag` tells the messages of one round from the next. */
-    dd_status (*post)(void *ud, uint64_t tag, void *buf, size_t len);
-    /* Wait for the message `from` posted with `tag` (malloc'd into *buf). */
-    dd_status (*take)(void *ud, uint64_t tag, size_t from, void **buf, size_t *len);
-    /* Wait until everything posted has been sent. */
-    dd_status (*flush)(void *ud);
     void *ud;
 } dd__shard;
 

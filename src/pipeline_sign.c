@@ -901,18 +901,16 @@ static dd_status pump(signing *s, dd_reader *r)
 }
 
 /* ---- on MPI ranks ----------------------------------------------------------------------
- * A round is ROUND_BATCHES batches per rank: fewer waits for the slowest rank than one
- * batch each, and a rank signs its batches of a round on up to that many threads. Every
- * rank reads the whole input, so every rank fills the same batches (the reader is
- * deterministic) and knows each item's text and metadata; it signs only the batches j of
- * the round with j mod N = rank and posts what signing added (packed below), never texts,
- * to the other ranks. Every rank merges every round's batches in reading order, up to
- * ROUNDS_AHEAD rounds after posting its own: the state is the one process's, on every
- * rank. */
-
-enum { ROUND_BATCHES = 4, ROUNDS_AHEAD = 4 };
+ * A round is ROUND_BATCHES batches per rank (fewer waits for the slowest rank; a rank signs
+ * its batches of a round on up to that many threads). Every rank reads the whole input, so every rank fills the
+ * same batches (the reader is deterministic) and knows each item's text and metadata; it
+ * signs only batch `rank` of the round and ships what signing added (packed below), never
+ * texts. After the exchange every rank merges the round's batches in reading order: the
+ * state is the one process's, on every rank. */
 
 /* What sign_batch writes, packed: the items' signing fields, then the batch's arrays. */
+enum { ROUND_BATCHES = 4 };
+
 typedef struct packed_head {
     size_t n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n;
 } packed_head;
@@ -1080,88 +1078,61 @@ static dd_status sign_range(void *ctx, size_t part, size_t lo, size_t hi)
     return DD_OK;
 }
 
-/* Sign this rank's batches of round k (batch j is rank j mod N's) and post them, each after
- * its length, to the other ranks. */
-static dd_status post_round(signing *s, batch *round, uint64_t k)
+/* Sign this rank's batches of the round (batch j is rank j mod N's), exchange, take the
+ * others' results. Every rank packs its batches in order, each after its length. */
+static dd_status exchange_round(signing *s, batch *round)
 {
     const dd__shard *sh = s->w->shard;
     round_job job = {s, round};
-    packer pk = {NULL, 0, 0};
-    size_t j;
-    dd_status st = dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job);
+    packer k = {NULL, 0, 0};
+    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
+    void *all = NULL;
+    dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
+                        : DD_ENOMEM;
 
     for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
-        st = pack_batch(s->w, &round[j], &pk);
-    if (st != DD_OK) {
-        free(pk.p);
-        return st;
-    }
-    return sh->post(sh->ud, k, pk.p, pk.n);
-}
-
-/* Take the other ranks' batches of round k and merge the round in reading order. */
-static dd_status merge_round(signing *s, batch *round, uint64_t k)
-{
-    const dd__shard *sh = s->w->shard;
-    size_t r, j;
-    dd_status st = DD_OK;
-
-    for (r = 0; st == DD_OK && r < sh->ranks; r++) {
-        const unsigned char *p;
-        void *buf = NULL;
-        size_t len = 0;
-        if (r == sh->rank)
-            continue;
-        st = sh->take(sh->ud, k, r, &buf, &len);
-        p = buf;
-        for (j = r; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks) {
-            size_t n;
-            memcpy(&n, p, sizeof n);
-            st = unpack_batch(s->w, &round[j], p + sizeof n, n);
-            p += sizeof n + n;
+        st = pack_batch(s->w, &round[j], &k);
+    if (st == DD_OK)
+        st = sh->allgather(sh->ud, k.p, k.n, &all, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
+        const unsigned char *p = (const unsigned char *)all + at;
+        for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
+             j += sh->ranks) {
+            size_t len;
+            memcpy(&len, p, sizeof len);
+            st = unpack_batch(s->w, &round[j], p + sizeof len, len);
+            p += sizeof len + len;
         }
-        free(buf);
     }
-    for (j = 0; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j++)
-        st = merge_batch(s, &round[j]);
+    free(k.p);
+    free(all);
+    free(lens);
     return st;
 }
 
-/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign this
- * rank's and post them; a round is merged ROUNDS_AHEAD rounds later, so a rank the
- * scheduler holds back a while does not stop the others at once. */
+/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign and
+ * exchange, merge in reading order. */
 static dd_status pump_sharded(signing *s, dd_reader *r)
 {
-    const dd__shard *sh = s->w->shard;
-    size_t n = sh->ranks * ROUND_BATCHES, j;
-    batch *slots = calloc(n * ROUNDS_AHEAD, sizeof *slots);
-    uint64_t posted = 0, merged = 0;
+    size_t n = s->w->shard->ranks * ROUND_BATCHES, j;
+    batch *round = calloc(n, sizeof *round);
     bool eof = false;
-    dd_status st = slots ? DD_OK : DD_ENOMEM;
+    dd_status st = round ? DD_OK : DD_ENOMEM;
 
     while (st == DD_OK && !eof) {
-        batch *round = slots + (posted % ROUNDS_AHEAD) * n;
-        if (posted - merged == ROUNDS_AHEAD) { /* its slot is the oldest round's */
-            st = merge_round(s, round, merged++);
-            continue;
-        }
         for (j = 0; st == DD_OK && j < n; j++) {
             round[j].n = 0;
             if (!eof)
                 st = fill_batch(s, r, &round[j], &eof);
         }
         if (st == DD_OK)
-            st = post_round(s, round, posted++);
+            st = exchange_round(s, round);
+        for (j = 0; st == DD_OK && j < n; j++)
+            st = merge_batch(s, &round[j]);
     }
-    while (st == DD_OK && merged < posted) {
-        st = merge_round(s, slots + (merged % ROUNDS_AHEAD) * n, merged);
-        merged++;
-    }
-    if (st == DD_OK)
-        st = sh->flush(sh->ud);
-    for (j = 0; slots && j < n * ROUNDS_AHEAD; j++)
-        batch_free(&slots[j]);
-    free(slots);
+    for (j = 0; round && j < n; j++)
+        batch_free(&round[j]);
+    free(round);
     return st;
 }
 

@@ -22,9 +22,9 @@
 /* ---- read + sign (pipeline_sign.c) ---- */
 
 /* Read, sign and keep every document, on opts.threads threads. On MPI ranks (w->shard set):
- * every rank reads every batch but signs one batch in w->shard->ranks (rounds of four per
- * rank, on up to four threads); the signed batches are exchanged, so every rank merges all
- * of them in reading order and ends with the state one process has. */
+ * every rank reads every batch but signs one batch in w->shard->ranks, on its calling thread;
+ * the signed batches are exchanged, so every rank merges all of them in reading order and
+ * ends with the state one process has. */
 dd_status dd__read_all(dd__run *w, dd_reader *r);
 
 /* ---- band (pipeline_ocr.c, pipeline_band.c) ---- */

@@ -20,18 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-/* A posted buffer and its sends, one per other rank, freed once all are done. */
-typedef struct posted {
-    void *buf;
-    MPI_Request *req;
-    int n;
-} posted;
-
 typedef struct mpi_ctx {
     MPI_Comm comm;
-    int rank, ranks;
-    posted *out;     /* posted buffers not yet known to be sent */
-    size_t n_out, out_cap;
     unsigned long long sent, received, calls; /* this rank's bytes, for DEDUP_STAGE_TIMES */
 } mpi_ctx;
 
@@ -98,103 +88,6 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
     free(cnt);
     free(disp);
     return st;
-}
-
-/* ---- point to point, for the signing rounds --------------------------------------------
- * A round's signed batches go to every other rank with MPI_Isend and are taken when the
- * round is merged, a few rounds later: a rank the scheduler holds back does not stop the
- * others at every round, as a collective would. Tags cycle: between two ranks messages of
- * one tag arrive in the order sent, and fewer rounds than that are in flight. */
-
-enum { TAG_CYCLE = 30000 };
-
-/* Free the buffers whose sends are done (all of them when `all`, waiting for them). */
-static dd_status reap(mpi_ctx *c, bool all)
-{
-    struct timespec nap = {0, 200000};
-    size_t i, k = 0;
-
-    for (i = 0; i < c->n_out; i++) {
-        int done = 0;
-        for (;;) {
-            if (MPI_Testall(c->out[i].n, c->out[i].req, &done, MPI_STATUSES_IGNORE) !=
-                MPI_SUCCESS)
-                return DD_EIO;
-            if (done || !all)
-                break;
-            nanosleep(&nap, NULL);
-        }
-        if (done) {
-            free(c->out[i].buf);
-            free(c->out[i].req);
-        } else
-            c->out[k++] = c->out[i];
-    }
-    c->n_out = k;
-    return DD_OK;
-}
-
-static dd_status post(void *ud, uint64_t tag, void *buf, size_t len)
-{
-    mpi_ctx *c = ud;
-    posted p = {buf, NULL, 0};
-    int r;
-
-    if (len > INT_MAX) {
-        free(buf);
-        return DD_ELIMIT;
-    }
-    if (dd__grow((void **)&c->out, &c->out_cap, c->n_out + 1, sizeof *c->out) != DD_OK ||
-        !(p.req = malloc((size_t)c->ranks * sizeof *p.req))) {
-        free(buf);
-        return DD_ENOMEM;
-    }
-    for (r = 0; r < c->ranks; r++) {
-        if (r == c->rank)
-            continue;
-        if (MPI_Isend(buf, (int)len, MPI_BYTE, r, (int)(tag % TAG_CYCLE), c->comm,
-                      &p.req[p.n++]) != MPI_SUCCESS)
-            return DD_EIO;
-        c->sent += (unsigned long long)len;
-    }
-    c->out[c->n_out++] = p;
-    c->calls++;
-    return reap(c, false);
-}
-
-static dd_status take(void *ud, uint64_t tag, size_t from, void **buf, size_t *len)
-{
-    mpi_ctx *c = ud;
-    struct timespec nap = {0, 200000};
-    MPI_Status status;
-    int flag = 0, count = 0;
-
-    *buf = NULL;
-    *len = 0;
-    for (;;) {
-        if (MPI_Iprobe((int)from, (int)(tag % TAG_CYCLE), c->comm, &flag, &status) !=
-            MPI_SUCCESS)
-            return DD_EIO;
-        if (flag)
-            break;
-        if (reap(c, false) != DD_OK) /* our sends progress while we wait */
-            return DD_EIO;
-        nanosleep(&nap, NULL);
-    }
-    MPI_Get_count(&status, MPI_BYTE, &count);
-    if (!(*buf = malloc((size_t)count + 1)))
-        return DD_ENOMEM;
-    if (MPI_Recv(*buf, count, MPI_BYTE, (int)from, (int)(tag % TAG_CYCLE), c->comm,
-                 MPI_STATUS_IGNORE) != MPI_SUCCESS)
-        return DD_EIO;
-    *len = (size_t)count;
-    c->received += (unsigned long long)count;
-    return DD_OK;
-}
-
-static dd_status flush(void *ud)
-{
-    return reap(ud, true);
 }
 
 /* ---- verify ---------------------------------------------------------------------------- */
@@ -314,24 +207,17 @@ dd_status dd_pipeline_run_mpi(const dd_pipeline_opts *opts, dd_reader *r, MPI_Co
 {
     static const dd__stage_ops ops = {dd__read_all, dd__candidates, verify_sharded,
                                       stories_rank0};
-    mpi_ctx ctx;
-    dd__shard sh = {0, 1, allgather, post, take, flush, &ctx};
+    mpi_ctx ctx = {comm, 0, 0, 0};
+    dd__shard sh = {0, 1, allgather, &ctx};
     const char *times = getenv("DEDUP_STAGE_TIMES");
     int rank, size;
     dd_status st;
 
-    memset(&ctx, 0, sizeof ctx);
-    ctx.comm = comm;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    ctx.rank = rank;
-    ctx.ranks = size;
     sh.rank = (size_t)rank;
     sh.ranks = (size_t)size;
     st = dd__pipeline_drive(opts, r, &ops, &sh, out);
-    if (reap(&ctx, st == DD_OK) != DD_OK && st == DD_OK)
-        st = DD_EIO;
-    free(ctx.out);
     if (times && *times && strcmp(times, "0") != 0)
         fprintf(stderr, "dedup: rank %d sent %llu bytes and received %llu in %llu exchanges\n",
                 rank, ctx.sent, ctx.received, ctx.calls);

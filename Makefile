@@ -151,10 +151,12 @@ test: ## install what is missing, build, run unit, golden CLI, bad-input, thread
 	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
 	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh
 
-check: ## unit, CLI, bad-input, fault tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip
+check: ## unit, CLI, bad-input, fault, MPI tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip openmpi-bin libopenmpi-dev
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
 	    unit cli-test badinput threads reread faults fuzz-replay
+	@ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/mpi-lsan.supp:print_suppressions=0 \
+	    $(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" mpi-test
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \

@@ -3,10 +3,16 @@
  *
  *   read+sign  every rank reads the input; batch k is signed by rank k mod N and the signed
  *              batches are exchanged (pipeline_sign.c), so every rank merges all of them
- *   band       as in one process, on every rank (the signatures are on every rank)
+ *   band       rank r bands the bands b = r mod N; the pairs are exchanged (pipeline_band.c)
  *   verify     rank r verifies the r-th contiguous slice of the candidate list; the
  *              accepted pairs are gathered back in slice order, which is candidate order
+ *   strip      rank r reads again and strips the r-th slice of the documents with
+ *              boilerplate; their new signatures and sketches are exchanged
+ *              (pipeline_copies.c)
  *   cluster    copies: union-find on every rank; stories: rank 0 alone
+ *
+ * The stages see the ranks only through dd__shard (pipeline_internal.h): this file is the
+ * one that calls MPI.
  *
  * Only fixed-size features cross the network (signatures, sketches, the kept sets of the
  * first --keep-text bytes, verified pairs), never texts. docs/SCALE.md has the volumes. */
@@ -28,7 +34,8 @@ typedef struct mpi_ctx {
 /* Wait for a non-blocking exchange, sleeping between tests: Open MPI's blocking calls spin,
  * and a spinning rank takes the core from the rank it waits for when ranks share cores (a
  * laptop, a shared node, --oversubscribe). A round of signing is tens of milliseconds of
- * work, so 200 microseconds of latency cost nothing. */
+ * work, so 200 microseconds of latency cost nothing. (Point-to-point sends, taken a few
+ * rounds later, measured worse: a message moves only while its sender is in an MPI call.) */
 static int wait_for(MPI_Request *req)
 {
     struct timespec nap = {0, 200000};

@@ -20,9 +20,9 @@ if [ ! -x "$DEDUP_MPI" ]; then
     exit 1
 fi
 # Root in a container: Open MPI refuses root without these, and the shared-memory transport
-# may not map another process's memory (no CMA).
+# may not map another process's memory (no CMA). -q: no mpirun banner when a rank exits 1.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN=(mpirun --oversubscribe --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
+MPIRUN=(mpirun -q --oversubscribe --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0
@@ -64,6 +64,9 @@ for fmt in text csv; do
     same "samples/$fmt" --format "$fmt" "${samples[@]}"
 done
 same "simhash" --signature simhash "${samples[@]}"
+same "emit" --emit unique "${samples[@]}"
+same "missing path" --level copies hama/ does-not-exist/
+same "strict" --strict bad/ tiny/
 same "samples-twice/threads" -j2 --format jsonl "${samples[@]}" "${samples[@]}"
 IN=$root/data/jsonl/sample.jsonl same "stdin (rank 0 alone)" --stdin-format jsonl -
 

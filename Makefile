@@ -26,6 +26,16 @@ LIB_SRC  := $(filter-out src/cli/%,$(wildcard src/*.c))
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/idf_news_en.o $(BUILD)/gen/vocab_news_en.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# The MPI build (docs/SCALE.md): build/dedup-mpi, only where Open MPI's pkg-config file is
+# (libopenmpi-dev); the plain build never needs it. Its headers are system headers to the
+# warnings. It is the CLI with src/mpi/cli_engine_mpi.c in place of src/cli/cli_engine.c.
+MPI_PC      := ompi-c
+HAVE_MPI    := $(shell $(PKG_CONFIG) --exists $(MPI_PC) 2>/dev/null && echo yes)
+MPI_CFLAGS   = $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(MPI_PC) 2>/dev/null))
+MPI_LIBS     = $(shell $(PKG_CONFIG) --libs $(MPI_PC) 2>/dev/null)
+MPI_SRC     := $(wildcard src/mpi/*.c)
+MPI_OBJ     := $(MPI_SRC:%.c=$(BUILD)/%.o)
+CLI_MPI_OBJ := $(filter-out $(BUILD)/src/cli/cli_engine.o,$(CLI_OBJ))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 VERSION  := $(shell sed -n 's/^\#define DD_VERSION_STRING "\(.*\)"/\1/p' include/dedup/status.h)
@@ -42,12 +52,12 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput threads faults soak html-test install-test index-test check demo bench bench-index \
+.PHONY: all deps test unit cli-test badinput threads mpi-test faults soak html-test install-test index-test check demo bench bench-index \
         ocr-devset ocr-eval \
         golden-update install uninstall \
         clean help format fuzz fuzz-replay
 
-all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc ## build library, CLI and pkg-config file
+all: deps $(BUILD)/libdedup.a $(BUILD)/dedup $(BUILD)/dedup.pc $(if $(HAVE_MPI),$(BUILD)/dedup-mpi) ## build library, CLI, pkg-config file (and dedup-mpi with Open MPI)
 
 deps: ## install missing Debian packages (apt-get; needs root)
 	@scripts/install-deps.sh
@@ -86,6 +96,14 @@ $(BUILD)/libdedup.a: $(LIB_OBJ)
 $(BUILD)/dedup: $(CLI_OBJ) $(BUILD)/libdedup.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libdedup.a $(LIBS)
 
+$(BUILD)/src/mpi/%.o: src/mpi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(MPI_CFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/dedup-mpi: $(CLI_MPI_OBJ) $(MPI_OBJ) $(BUILD)/libdedup.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_MPI_OBJ) $(MPI_OBJ) $(BUILD)/libdedup.a $(LIBS) \
+	    $(MPI_LIBS)
+
 $(BUILD)/dedup.pc: dedup.pc.in include/dedup/status.h
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
@@ -109,6 +127,9 @@ badinput: all ## bad-input checks golden files cannot hold (200 MB line memory b
 threads: all ## the same output for -j1, -j2 and -j8 (data/ samples, ../shared when present)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/threads.sh
 
+mpi-test: all $(BUILD)/bench/ocr_noise ## dedup-mpi on 2 and 3 ranks prints what dedup prints (skipped without mpirun)
+	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/mpi.sh
+
 reread: all ## sets read again match sets kept; a file changed during the run is reported
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/reread.sh
 
@@ -128,16 +149,18 @@ index-test: all ## stored index: add half + query half = one batch run, kill -9,
 install-test: ## make install into a temporary DESTDIR and check what landed there
 	@tests/install.sh
 
-test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, fault, HTML, install and index tests (and ../shared checks when present)
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip python3 jq sqlite3
-	@$(MAKE) --no-print-directory unit cli-test badinput threads reread faults html-test install-test index-test
+test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, MPI, fault, HTML, install and index tests (and ../shared checks when present)
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip python3 jq sqlite3 openmpi-bin libopenmpi-dev
+	@$(MAKE) --no-print-directory unit cli-test badinput threads reread mpi-test faults html-test install-test index-test
 	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
 	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh
 
-check: ## unit, CLI, bad-input, fault, index tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip jq sqlite3
+check: ## unit, CLI, bad-input, fault, index, MPI tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip jq sqlite3 openmpi-bin libopenmpi-dev
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
 	    unit cli-test badinput threads reread faults fuzz-replay index-test
+	@ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/mpi-lsan.supp:print_suppressions=0 \
+	    $(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" mpi-test
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
 
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz_common.h \
@@ -230,4 +253,4 @@ clean: ## remove build outputs
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/' | expand -t 16
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(MPI_OBJ:.o=.d)

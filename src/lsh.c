@@ -258,6 +258,7 @@ typedef struct band_ctx {
     bool by_keys;
     size_t n, stride;
     band_job *job;
+    size_t part, parts; /* the bands done: part, part + parts, part + 2 parts, ... */
 } band_ctx;
 
 static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
@@ -269,8 +270,8 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     size_t b;
 
     for (b = lo; st == DD_OK && b < hi; b++)
-        st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, b, e, &j->p, &j->np,
-                        &j->cap);
+        st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, c->part + b * c->parts, e,
+                        &j->p, &j->np, &j->cap);
     free(e);
     return st;
 }
@@ -301,26 +302,28 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
     return DD_OK;
 }
 
+/* The pairs of the bands part, part + parts, ... of cc's signatures or keys. */
 static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs,
                             size_t *n_pairs)
 {
     band_job job[16];
-    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t;
+    size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, nb;
     band_ctx c = *cc;
     const dd_lsh *lsh = c.lsh;
-    size_t n = c.n;
     dd_status st;
 
     c.job = job;
     *pairs = NULL;
     *n_pairs = 0;
-    if (c.stride < (c.by_keys ? lsh->bands : lsh->bands * lsh->rows) || n > UINT32_MAX)
+    if (c.stride < (c.by_keys ? lsh->bands : lsh->bands * lsh->rows) || c.n > UINT32_MAX ||
+        c.parts == 0 || c.part >= c.parts)
         return DD_EINVAL;
-    if (n < 2)
+    nb = c.part < lsh->bands ? (lsh->bands - c.part + c.parts - 1) / c.parts : 0;
+    if (c.n < 2 || nb == 0)
         return DD_OK;
-    nt = nt > lsh->bands ? lsh->bands : nt;
+    nt = nt > nb ? nb : nt;
     memset(job, 0, sizeof job);
-    st = dd__parallel_for(nt, lsh->bands, band_range, &c);
+    st = dd__parallel_for(nt, nb, band_range, &c);
     if (st == DD_OK)
         st = join_jobs(job, nt, pairs, n_pairs);
     for (t = 0; t < nt; t++)
@@ -331,16 +334,25 @@ static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs
 dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
                                size_t threads, uint64_t **pairs, size_t *n_pairs)
 {
-    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL};
+    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL, 0, 1};
+
+    return candidates(&c, threads, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t n,
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs)
+{
+    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL, part, parts};
 
     return candidates(&c, threads, pairs, n_pairs);
 }
 
 dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
-                                 size_t stride, size_t threads, uint64_t **pairs,
-                                 size_t *n_pairs)
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs)
 {
-    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL};
+    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL, part, parts};
 
     return candidates(&c, threads, pairs, n_pairs);
 }

@@ -2,12 +2,13 @@
  * Per document only metadata, the sorted shingle set (with each shingle's first position,
  * used to recognise a shared footer) and the signature are kept; the text is dropped as
  * soon as it is signed. See docs/ARCHITECTURE.md for the tour. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -98,134 +99,6 @@ void dd_result_free(dd_result *res)
     free(res);
 }
 
-/* --signature simhash at the copies level: a fingerprint of each shingle set (all weights
- * 1) and block-permutation tables. It finds only near-exact copies (a Jaccard-0.5 copy sits
- * about 17 bits away); docs/ALGORITHMS.md compares it with banding. */
-static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
-{
-    const struct dd__result_mem *m = w->res->mem;
-    size_t n = w->res->n_docs, i, max = 1;
-    unsigned dist = w->o->simhash_distance;
-    uint64_t *fp = malloc((n + 1) * sizeof *fp);
-    float *ones;
-    dd_status st;
-
-    for (i = 0; i < n; i++)
-        max = m->set_off[i + 1] - m->set_off[i] > max ? m->set_off[i + 1] - m->set_off[i] : max;
-    ones = malloc(max * sizeof *ones);
-    if (!fp || !ones) {
-        free(fp);
-        free(ones);
-        return DD_ENOMEM;
-    }
-    for (i = 0; i < max; i++)
-        ones[i] = 1.0f;
-    for (i = 0; i < n; i++)
-        fp[i] = dd_simhash(m->set + m->set_off[i], ones, m->set_off[i + 1] - m->set_off[i]);
-    st = dd_simhash_candidates(fp, n, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand, n_cand);
-    free(fp);
-    free(ones);
-    return st;
-}
-
-/* Lead candidates. A copy trimmed from the bottom (the commonest edit of wire copy) keeps
- * the story's first sentences but only a part of its shingles: trimmed to a quarter, its
- * Jaccard with the full story is about 0.25, where banding tuned for 0.3 misses most pairs,
- * though containment (1.0) accepts them. So the first LEAD_SHINGLES shingles of each
- * document get a small signature of their own (LEAD_VALUES MinHash values, banded for a
- * similarity of 0.4, which a lead behind a new byline or headline still reaches); its pairs
- * join the candidates and are verified like the others. */
-void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) /* Knuth's multiplicative hash: distinct for distinct docs */
-        sig[i] = (uint32_t)doc * 2654435761u ^ (uint32_t)i;
-}
-
-/* The lead signatures were made at signing (pipeline_sign.c) and remade for documents the
- * boilerplate pass stripped (pipeline_copies.c). */
-static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
-{
-    size_t n = w->res->n_docs, nl = w->lead_n;
-    dd_lsh_params p = dd_lsh_optimal(0.4, nl, 0.25, 0.75);
-    dd_lsh *lsh = NULL;
-    dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
-
-    if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, w->res->mem->lead, n, nl, dd__thread_count(w->o), cand,
-                                  n_cand);
-    dd_lsh_free(lsh);
-    return st;
-}
-
-/* Append more[0..n_more) to *cand and keep each pair once. */
-static dd_status add_candidates(uint64_t **cand, size_t *n_cand, const uint64_t *more,
-                                size_t n_more)
-{
-    uint64_t *all;
-
-    if (!n_more)
-        return DD_OK;
-    all = realloc(*cand, (*n_cand + n_more) * sizeof *all);
-    if (!all)
-        return DD_ENOMEM;
-    memcpy(all + *n_cand, more, n_more * sizeof *more);
-    *cand = all;
-    *n_cand = dd__sort_unique_u64(all, *n_cand + n_more);
-    return DD_OK;
-}
-
-dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
-{
-    dd_result *res = w->res;
-    dd_lsh *lsh = NULL;
-    uint64_t *lead = NULL, *ocr = NULL;
-    size_t n_lead = 0, n_ocr = 0;
-    dd_status st;
-
-    if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
-        return simhash_candidates(w, cand, n_cand);
-    st = dd_lsh_new(w->bands, w->rows, 0, &lsh);
-    res->bands = w->bands;
-    res->rows = w->rows;
-    if (st == DD_OK)
-        st = dd_lsh_candidates_keys(lsh, res->mem->bkeys, res->n_docs, w->bands,
-                                    dd__thread_count(w->o), cand, n_cand);
-    dd_lsh_free(lsh);
-    if (st == DD_OK)
-        st = lead_candidates(w, &lead, &n_lead);
-    if (st == DD_OK)
-        st = add_candidates(cand, n_cand, lead, n_lead);
-    /* The OCR signatures are not made again with the boilerplate stripped: their candidates
-     * are the first pass's, which the second pass keeps. */
-    if (st == DD_OK && !w->ocr_banded)
-        st = dd__ocr_candidates(w, &ocr, &n_ocr);
-    if (st == DD_OK)
-        st = add_candidates(cand, n_cand, ocr, n_ocr);
-    w->ocr_banded = true;
-    free(lead);
-    free(ocr);
-    return st;
-}
-
-dd_status dd__cluster_pairs(dd_result *res)
-{
-    dd_uf *uf = NULL;
-    dd_status st = dd_uf_new(res->n_docs, &uf);
-    size_t i;
-
-    if (st != DD_OK)
-        return st;
-    for (i = 0; i < res->n_pairs; i++)
-        dd_uf_union(uf, res->pairs[i].a, res->pairs[i].b);
-    st = dd_cluster_extract(uf, res->n_docs, &res->clusters);
-    dd_uf_free(uf);
-    if (st == DD_OK)
-        res->n_clustered = res->clusters.count ? res->clusters.start[res->clusters.count] : 0;
-    return st;
-}
-
 static dd_status check_opts(const dd_pipeline_opts *o)
 {
     if (o->shingle_k == 0 || o->shingle_k > 64 || o->num_perm == 0 || o->num_perm > 4096 ||
@@ -291,10 +164,68 @@ static void finish(dd__run *w)
     dd__ocr_memo_free(&w->memo);
 }
 
-dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)
+/* DEDUP_STAGE_TIMES=1 in the environment: each stage's wall and CPU seconds on stderr, one
+ * line per stage (and rank), for docs/performance.md and docs/SCALE.md. */
+typedef struct stage_clock {
+    bool on;
+    double wall, cpu;
+} stage_clock;
+
+static double wall_now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void stage_tick(const dd__run *w, stage_clock *c, const char *stage)
+{
+    double wall, cpu;
+
+    if (!c->on)
+        return;
+    wall = wall_now();
+    cpu = (double)clock() / CLOCKS_PER_SEC;
+    if (c->wall > 0)
+        fprintf(stderr, "dedup: stage %s rank %zu: %.2f s wall, %.2f s cpu\n", stage,
+                w->shard ? w->shard->rank : 0, wall - c->wall, cpu - c->cpu);
+    c->wall = wall;
+    c->cpu = cpu;
+}
+
+/* Band the documents the boilerplate pass changed again and verify every candidate of both
+ * passes on the stripped sets. */
+static dd_status second_pass(dd__run *w, const dd__stage_ops *ops, uint64_t **cand,
+                             size_t *n_cand, stage_clock *c)
+{
+    uint64_t *more = NULL;
+    size_t n_more = 0;
+    bool again = false;
+    dd_status st = dd__boilerplate_strip(w, &again);
+
+    stage_tick(w, c, "strip");
+    if (st != DD_OK || !again)
+        return st;
+    st = ops->candidates(w, &more, &n_more);
+    if (st == DD_OK)
+        st = dd__candidates_add(cand, n_cand, more, n_more);
+    free(more);
+    stage_tick(w, c, "band-again");
+    dd__verify_again(w);
+    if (st == DD_OK)
+        st = ops->verify(w, *cand, *n_cand);
+    stage_tick(w, c, "verify-again");
+    return st;
+}
+
+dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,
+                             const dd__shard *shard, dd_result **out)
 {
     uint64_t *cand = NULL;
     size_t n_cand = 0;
+    const char *times = getenv("DEDUP_STAGE_TIMES");
+    stage_clock c = {times && *times && strcmp(times, "0") != 0, 0, 0};
     dd__run w;
     dd_status st;
 
@@ -302,23 +233,29 @@ dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result 
     if (check_opts(opts) != DD_OK)
         return DD_EINVAL;
     st = start(&w, opts, r);
+    w.shard = shard;
+    stage_tick(&w, &c, "start");
     if (st == DD_OK)
-        st = dd__read_all(&w, r);
+        st = ops->read_all(&w, r);
+    stage_tick(&w, &c, "read+sign");
     if (st == DD_OK)
         st = dd__ocr_flags(&w);
     if (st == DD_OK)
-        st = dd__candidates(&w, &cand, &n_cand);
+        st = ops->candidates(&w, &cand, &n_cand);
+    stage_tick(&w, &c, "band");
     if (st == DD_OK)
-        st = dd__verify_copies(&w, cand, n_cand);
+        st = ops->verify(&w, cand, n_cand);
+    stage_tick(&w, &c, "verify");
     if (st == DD_OK)
-        st = dd__boilerplate_pass(&w, &cand, &n_cand);
+        st = second_pass(&w, ops, &cand, &n_cand, &c);
     if (w.res)
         w.res->n_candidates = n_cand;
     free(cand);
     if (st == DD_OK && opts->level == DD_LEVEL_STORIES)
-        st = dd__story_run(&w);
+        st = ops->stories(&w);
     else if (st == DD_OK)
         st = dd__cluster_pairs(w.res);
+    stage_tick(&w, &c, "cluster");
     finish(&w);
     if (st != DD_OK) {
         dd_result_free(w.res);
@@ -326,4 +263,12 @@ dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result 
     }
     *out = w.res;
     return DD_OK;
+}
+
+dd_status dd_pipeline_run(const dd_pipeline_opts *opts, dd_reader *r, dd_result **out)
+{
+    static const dd__stage_ops local = {dd__read_all, dd__candidates, dd__verify_copies,
+                                        dd__story_run};
+
+    return dd__pipeline_drive(opts, r, &local, NULL, out);
 }

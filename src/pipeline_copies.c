@@ -2,7 +2,7 @@
  * abridged-copy core rule, footer-only rejection) and the boilerplate pass that strips lines
  * repeated across unrelated documents before verifying again. docs/ALGORITHMS.md explains
  * each rule. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -831,6 +831,116 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
     return st;
 }
 
+/* ---- stripping read-again documents on MPI ranks ----------------------------------------
+ * Reading the documents again is the cost of stripping, so on MPI ranks (w->shard) rank r
+ * strips the r-th slice of them and ships, for each document it stripped, what stripping
+ * changed: its signatures and sketches (rewritten in place, so they fit where they were). */
+
+typedef struct stripped_head {
+    uint32_t doc;
+    uint32_t word_len, gram_len; /* sketch bytes; gram_len UINT32_MAX: its gram sketch went */
+} stripped_head;
+
+static dd_status put_bytes(unsigned char **buf, size_t *n, size_t *cap, const void *p, size_t len)
+{
+    if (dd__grow((void **)buf, cap, *n + len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    if (len)
+        memcpy(*buf + *n, p, len);
+    *n += len;
+    return DD_OK;
+}
+
+static dd_status pack_stripped(const dd__run *w, const uint32_t *docs, size_t n,
+                               unsigned char **buf, size_t *len)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t i, cap = 0, nb = w->bands, nl = w->lead_n;
+    dd_status st = DD_OK;
+
+    *buf = NULL;
+    *len = 0;
+    for (i = 0; st == DD_OK && i < n; i++) {
+        uint32_t d = docs[i];
+        size_t wo = m->sk_off[2 * d], go = m->sk_off[2 * d + 1];
+        stripped_head h = {d, 0, UINT32_MAX};
+        if (!(m->flags[d] & DD__DOC_STRIPPED))
+            continue;
+        h.word_len = wo == DD__NO_SKETCH ? 0 : (uint32_t)dd_sketch_size(m->sk + wo);
+        h.gram_len = go == DD__NO_SKETCH ? UINT32_MAX : (uint32_t)dd_sketch_size(m->sk + go);
+        st = put_bytes(buf, len, &cap, &h, sizeof h);
+        if (st == DD_OK)
+            st = put_bytes(buf, len, &cap, m->bkeys + (size_t)d * nb, nb * sizeof *m->bkeys);
+        if (st == DD_OK)
+            st = put_bytes(buf, len, &cap, m->lead + (size_t)d * nl, nl * sizeof *m->lead);
+        if (st == DD_OK && h.word_len)
+            st = put_bytes(buf, len, &cap, m->sk + wo, h.word_len);
+        if (st == DD_OK && h.gram_len != UINT32_MAX)
+            st = put_bytes(buf, len, &cap, m->sk + go, h.gram_len);
+    }
+    return st;
+}
+
+/* Another rank's stripped documents, as if stripped here; returns how many. */
+static size_t unpack_stripped(dd__run *w, const unsigned char *p, size_t len)
+{
+    struct dd__result_mem *m = w->res->mem;
+    const unsigned char *end = p + len;
+    size_t nb = w->bands, nl = w->lead_n, n = 0;
+
+    while (p < end) {
+        stripped_head h;
+        memcpy(&h, p, sizeof h);
+        p += sizeof h;
+        m->flags[h.doc] |= DD__DOC_STRIPPED;
+        memcpy(m->bkeys + (size_t)h.doc * nb, p, nb * sizeof *m->bkeys);
+        p += nb * sizeof *m->bkeys;
+        memcpy(m->lead + (size_t)h.doc * nl, p, nl * sizeof *m->lead);
+        p += nl * sizeof *m->lead;
+        if (h.word_len)
+            memcpy(m->sk + m->sk_off[2 * h.doc], p, h.word_len);
+        p += h.word_len;
+        if (h.gram_len == UINT32_MAX)
+            m->sk_off[2 * h.doc + 1] = DD__NO_SKETCH;
+        else {
+            memcpy(m->sk + m->sk_off[2 * h.doc + 1], p, h.gram_len);
+            p += h.gram_len;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* strip_reread, one slice per rank, the results exchanged. */
+static dd_status strip_reread_shared(dd__run *w, const uint32_t *docs, size_t n,
+                                     size_t *n_changed)
+{
+    const dd__shard *sh = w->shard;
+    size_t lo, hi, len = 0, *lens, r, at = 0;
+    unsigned char *mine = NULL;
+    void *all = NULL;
+    dd_status st;
+
+    if (!sh || sh->ranks < 2)
+        return strip_reread(w, docs, n, n_changed);
+    lo = n * sh->rank / sh->ranks;
+    hi = n * (sh->rank + 1) / sh->ranks;
+    if (!(lens = malloc(sh->ranks * sizeof *lens)))
+        return DD_ENOMEM;
+    st = strip_reread(w, docs + lo, hi - lo, n_changed);
+    if (st == DD_OK)
+        st = pack_stripped(w, docs + lo, hi - lo, &mine, &len);
+    if (st == DD_OK)
+        st = sh->allgather(sh->ud, mine, len, &all, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++])
+        if (r != sh->rank)
+            *n_changed += unpack_stripped(w, (const unsigned char *)all + at, lens[r]);
+    free(mine);
+    free(all);
+    free(lens);
+    return st;
+}
+
 /* Shrink each document's set to its non-boilerplate shingles (unless that would leave
  * nothing: a page that is all boilerplate keeps its set) and re-sign the ones that changed.
  * Kept sets only shrink, so they are compacted in place, document after document; the
@@ -916,7 +1026,7 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
     m->set_n = wpos;
     free(acc);
     free(keep);
-    st = strip_reread(w, reread, n_reread, n_changed);
+    st = strip_reread_shared(w, reread, n_reread, n_changed);
     free(reread);
     return st;
 }
@@ -931,29 +1041,17 @@ static dd_status union_pairs(const dd_result *res, dd_uf **out)
     return st;
 }
 
-static dd_status merge_candidates(uint64_t **cand, size_t *n, const uint64_t *more, size_t n_more)
-{
-    uint64_t *p = realloc(*cand, (*n + n_more + 1) * sizeof *p);
-
-    if (!p)
-        return DD_ENOMEM;
-    if (n_more)
-        memcpy(p + *n, more, n_more * sizeof *p);
-    *cand = p;
-    *n = dd__sort_unique_u64(p, *n + n_more);
-    return DD_OK;
-}
-
-/* Second pass: strip boilerplate found by the first clustering, re-index the documents that
- * changed, and verify the union of both passes' candidates on the stripped sets. */
-dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
+/* Strip boilerplate found by the first clustering: lines in documents of three or more
+ * first-pass clusters. *again tells whether any set changed, so the driver bands the changed
+ * documents again and verifies the union of both passes' candidates on the stripped sets
+ * (dd__verify_again first). */
+dd_status dd__boilerplate_strip(dd__run *w, bool *again)
 {
     dd_result *res = w->res;
-    uint64_t *more = NULL;
-    size_t n_more = 0;
     dd_uf *uf = NULL;
     dd_status st = union_pairs(res, &uf);
 
+    *again = false;
     if (st != DD_OK)
         return st;
     st = mark_boilerplate(w, uf, &res->n_boilerplate_lines);
@@ -961,16 +1059,15 @@ dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand)
     if (st != DD_OK || res->n_boilerplate_lines == 0)
         return st;
     st = strip_boilerplate(w, &res->n_stripped);
-    if (st != DD_OK || res->n_stripped == 0)
-        return st;
-    st = dd__candidates(w, &more, &n_more);
-    if (st == DD_OK)
-        st = merge_candidates(cand, n_cand, more, n_more);
-    free(more);
-    res->n_pairs = 0;
-    res->n_footer_only = 0;
-    res->n_bound_rejected = 0;
-    dd__ocr_memo_seal(&w->memo);
-    return st == DD_OK ? dd__verify_copies(w, *cand, *n_cand) : st;
+    *again = st == DD_OK && res->n_stripped > 0;
+    return st;
 }
 
+/* The second verification starts afresh; the OCR verdicts of the first are kept for it. */
+void dd__verify_again(dd__run *w)
+{
+    w->res->n_pairs = 0;
+    w->res->n_footer_only = 0;
+    w->res->n_bound_rejected = 0;
+    dd__ocr_memo_seal(&w->memo);
+}

@@ -1,6 +1,8 @@
-/* Internal to the pipeline files: what a run keeps per document and the working state.
- * pipeline_sign.c reads and signs (threads), pipeline.c drives, pipeline_copies.c verifies copies and strips boilerplate,
- * pipeline_story.c builds story vectors and clusters them. */
+/* Internal to the pipeline files: what a run keeps per document, the working state and the
+ * helpers the stages share. The stage entry points, in the order data flows, are declared in
+ * pipeline_stages.h. pipeline_sets.c (shingle sets, sketches, thread count) is used by every
+ * stage; pipeline_terms.c keeps the story terms at signing; pipeline_ocr.c is the OCR
+ * signatures' banding and verdict memo. */
 #ifndef DEDUP_PIPELINE_INTERNAL_H
 #define DEDUP_PIPELINE_INTERNAL_H
 
@@ -116,6 +118,16 @@ typedef struct dd__ocr_memo {
     bool sealed, lost; /* lost: out of memory once, so it answers nothing */
 } dd__ocr_memo;
 
+/* How a run is shared out among MPI ranks (src/mpi/pipeline_mpi.c fills it): this rank, the
+ * number of ranks, and the one collective the stages need. The stages stay free of MPI. */
+typedef struct dd__shard {
+    size_t rank, ranks;
+    /* Every rank calls it at the same point: each gives len bytes at mine; *all gets every
+     * rank's bytes, rank after rank (malloc'd), and lens[r] (ranks of them) their lengths. */
+    dd_status (*allgather)(void *ud, const void *mine, size_t len, void **all, size_t *lens);
+    void *ud;
+} dd__shard;
+
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;
@@ -132,6 +144,7 @@ typedef struct dd__run {
                             documents keep their band keys, not their signatures */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
+    const dd__shard *shard; /* the ranks of an MPI run (src/mpi/); NULL in one process */
 } dd__run;
 
 /* ---- shingle sets (pipeline_sets.c) ---- */
@@ -258,34 +271,17 @@ void dd__ocr_memo_free(dd__ocr_memo *m);
 /* Lead signature of a set: its elements among the first LEAD_SHINGLES shingles. */
 void dd__lead_of_set(const dd__run *w, const dd__setview *v, uint32_t doc, uint32_t *sig);
 
-/* opts.threads, or the number of online cores when it is 0. */
+/* opts.threads, or the number of online cores when it is 0 (pipeline_sets.c). */
 size_t dd__thread_count(const dd_pipeline_opts *o);
 
-/* Read, sign and keep every document (pipeline_sign.c), on opts.threads threads. */
-dd_status dd__read_all(dd__run *w, dd_reader *r);
-
 /* A signature for a document with nothing to sign (no shingle in its lead, no content
- * term): values of its own, so such documents do not all share one bucket (pipeline.c). */
+ * term): values of its own, so such documents do not all share one bucket (pipeline_sets.c). */
 void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc);
 
-/* MinHash-banding candidates over the documents' signatures (pipeline.c). */
-dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
-
-/* Verify copies candidates into res->pairs (pipeline_copies.c). */
-dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand);
-
-/* Find boilerplate lines from the first clustering, strip them, verify again. */
-dd_status dd__boilerplate_pass(dd__run *w, uint64_t **cand, size_t *n_cand);
-
 /* Stories level: remember one document's content terms (with the name reports give each,
- * extracted on a signing thread) and its date (pipeline_story.c). */
+ * extracted on a signing thread) and its date (pipeline_terms.c, from the sign stage's
+ * merge). */
 dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
                               size_t n);
-
-/* Stories level: vectors, candidates, average-linkage clusters into res->clusters. */
-dd_status dd__story_run(dd__run *w);
-
-/* Group res->pairs by union-find into res->clusters. */
-dd_status dd__cluster_pairs(dd_result *res);
 
 #endif

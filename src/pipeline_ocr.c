@@ -4,7 +4,7 @@
  * (unknown words per thousand, dd_vocab_noise). A pair is an OCR pair when one of its
  * documents looks misread; only such pairs come from the OCR bands, and only they are tried
  * on grams when the word rule rejects them, so clean text keeps its candidates and verdicts. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -177,6 +177,7 @@ typedef struct band_job {
     const dd__run *w;
     size_t rows, n_noisy;
     band_part *part;
+    size_t first, step; /* the bands banded: first, first + step, ... (one MPI rank's share) */
 } band_job;
 
 static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
@@ -194,7 +195,8 @@ static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
     if (!p->s.e || !p->s.t)
         return DD_ENOMEM;
     for (band = lo; st == DD_OK && band < hi; band++)
-        st = band_pairs(j->w, band, j->rows, &p->s, &p->pairs, &p->n, &p->cap);
+        st = band_pairs(j->w, j->first + band * j->step, j->rows, &p->s, &p->pairs, &p->n,
+                        &p->cap);
     return st;
 }
 
@@ -214,22 +216,24 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
     size_t nt = dd__thread_count(w->o), t, total = 0;
     band_part part[DD__MAX_RANGE_THREADS];
-    band_job job = {w, p.rows, 0, part};
+    band_job job = {w, p.rows, 0, part, w->shard ? w->shard->rank : 0,
+                    w->shard ? w->shard->ranks : 1};
+    size_t nb = job.first < p.bands ? (p.bands - job.first + job.step - 1) / job.step : 0;
     dd_status st = DD_OK;
 
     *cand = NULL;
     *n_cand = 0;
     for (t = 0; t < w->res->n_docs; t++)
         job.n_noisy += (w->ocr_flag[t] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY);
-    if (w->res->n_docs < 2 || job.n_noisy == 0) { /* every pair needs a misread side */
+    if (w->res->n_docs < 2 || job.n_noisy == 0 || nb == 0) { /* a pair needs a misread side */
         if (!w->o->keep_ocr_sigs)
             release(w->res->mem);
         return DD_OK;
     }
     nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
-    nt = nt > p.bands ? p.bands : nt;
+    nt = nt > nb ? nb : nt;
     memset(part, 0, sizeof part);
-    st = dd__parallel_for(nt, p.bands, band_range, &job);
+    st = dd__parallel_for(nt, nb, band_range, &job);
     for (t = 0; t < nt; t++)
         total += part[t].n;
     if (st == DD_OK && total && !(*cand = malloc(total * sizeof **cand)))

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -621,4 +622,26 @@ void dd__sets_free(dd__setblock *b)
     free(b->docs);
     free(b->v);
     memset(b, 0, sizeof *b);
+}
+
+/* ---- shared by every stage ------------------------------------------------------- */
+
+/* opts.threads, or the number of online cores when it is 0. */
+size_t dd__thread_count(const dd_pipeline_opts *o)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    if (o->threads)
+        return o->threads;
+    return n > 0 ? (size_t)n : 1;
+}
+
+/* A signature for a document with nothing to sign (no shingle in its lead, no content
+ * term): values of its own, so such documents do not all share one bucket. */
+void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) /* Knuth's multiplicative hash: distinct for distinct docs */
+        sig[i] = (uint32_t)doc * 2654435761u ^ (uint32_t)i;
 }

@@ -4,7 +4,7 @@
  * reading order, so every array, diagnostic and document id is the same for any thread
  * count. Reader warnings are held with the item they came with and replayed at its merge.
  * At the stories level the workers also extract content terms; the merge appends them. */
-#include "pipeline_internal.h"
+#include "pipeline_stages.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -89,7 +89,7 @@ typedef struct signing {
     size_t nb;
     signer *sg;
     pthread_t *tid;
-    size_t n_workers, started;
+    size_t n_signers, n_workers, started;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     bool quit;
@@ -729,15 +729,6 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
 
 /* ---- driver ---------------------------------------------------------------------------- */
 
-size_t dd__thread_count(const dd_pipeline_opts *o)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-    if (o->threads)
-        return o->threads;
-    return n > 0 ? (size_t)n : 1;
-}
-
 static void signer_free(signer *g)
 {
     dd_normalizer_free(g->nz);
@@ -788,13 +779,15 @@ static dd_status start_workers(signing *s)
     return DD_OK;
 }
 
-static dd_status setup(signing *s, dd__run *w)
+/* n signers; worker threads for them unless `workers` is false (then the caller runs them). */
+static dd_status setup(signing *s, dd__run *w, size_t n, bool workers)
 {
-    size_t i, n = dd__thread_count(w->o);
+    size_t i;
 
     memset(s, 0, sizeof *s);
     s->w = w;
-    s->n_workers = n > 1 ? n : 0; /* one thread signs on the calling thread itself */
+    s->n_signers = n;
+    s->n_workers = n > 1 && workers ? n : 0; /* one thread signs on the calling thread itself */
     s->nb = 2 * n + 2;
     s->b = calloc(s->nb, sizeof *s->b);
     s->sg = calloc(n, sizeof *s->sg);
@@ -814,7 +807,7 @@ static dd_status setup(signing *s, dd__run *w)
 
 static void teardown(signing *s)
 {
-    size_t i, n = dd__thread_count(s->w->o);
+    size_t i, n = s->n_signers;
 
     pthread_mutex_lock(&s->mu);
     s->quit = true;
@@ -912,16 +905,254 @@ static dd_status pump(signing *s, dd_reader *r)
     return st;
 }
 
+/* ---- on MPI ranks ----------------------------------------------------------------------
+ * A round is ROUND_BATCHES batches per rank (fewer waits for the slowest rank; a rank signs
+ * its batches of a round on up to that many threads). Every rank reads the whole input, so every rank fills the
+ * same batches (the reader is deterministic) and knows each item's text and metadata; it
+ * signs only batch `rank` of the round and ships what signing added (packed below), never
+ * texts. After the exchange every rank merges the round's batches in reading order: the
+ * state is the one process's, on every rank. */
+
+/* What sign_batch writes, packed: the items' signing fields, then the batch's arrays. */
+enum { ROUND_BATCHES = 4 };
+
+typedef struct packed_head {
+    size_t n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n;
+} packed_head;
+
+typedef struct packer {
+    unsigned char *p;
+    size_t n, cap;
+} packer;
+
+static dd_status put(packer *k, const void *src, size_t len)
+{
+    if (dd__grow((void **)&k->p, &k->cap, k->n + len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    if (len)
+        memcpy(k->p + k->n, src, len);
+    k->n += len;
+    return DD_OK;
+}
+
+static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
+{
+    packed_head h = {b->n, b->set_n, b->gset_n, b->sk_n, b->n_lines, b->n_toks, b->tokb_n};
+    size_t nb = w->bands, nl = w->lead_n;
+    size_t at = k->n, len;
+    dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
+
+    if (st == DD_OK)
+        st = put(k, &h, sizeof h);
+    if (st == DD_OK)
+        st = put(k, b->it, b->n * sizeof *b->it);
+    if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
+        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* the signatures' band keys */
+        if (st == DD_OK)
+            st = put(k, b->lead, b->n * nl * sizeof *b->lead);
+        if (st == DD_OK)
+            st = put(k, b->osig, b->n * OCR_VALUES * sizeof *b->osig);
+    }
+    if (st == DD_OK && b->set_n && (st = put(k, b->set, b->set_n * sizeof *b->set)) == DD_OK)
+        st = put(k, b->pos, b->set_n * sizeof *b->pos);
+    if (st == DD_OK && b->gset_n && (st = put(k, b->gset, b->gset_n * sizeof *b->gset)) == DD_OK)
+        st = put(k, b->gpos, b->gset_n * sizeof *b->gpos);
+    if (st == DD_OK && b->sk_n)
+        st = put(k, b->sk, b->sk_n);
+    if (st == DD_OK && b->n_lines)
+        st = put(k, b->lines, b->n_lines * sizeof *b->lines);
+    if (st == DD_OK && b->n_toks && (st = put(k, b->toks, b->n_toks * sizeof *b->toks)) == DD_OK)
+        st = put(k, b->terms, b->n_toks * sizeof *b->terms);
+    if (st == DD_OK && b->tokb_n)
+        st = put(k, b->tokb, b->tokb_n);
+    len = k->n - at - sizeof len;
+    if (st == DD_OK)
+        memcpy(k->p + at, &len, sizeof len);
+    return st;
+}
+
+/* Copy len bytes from *src into a grown array. */
+static dd_status take(const unsigned char **src, void **dst, size_t *cap, size_t len)
+{
+    if (dd__grow(dst, cap, len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    if (len)
+        memcpy(*dst, *src, len);
+    *src += len;
+    return DD_OK;
+}
+
+/* The signing fields of a packed item; the reading fields (texts, offsets, keep) are the
+ * ones this rank filled itself. */
+static void take_item(item *to, const item *from)
+{
+    to->st = from->st;
+    to->ntok = from->ntok;
+    to->nseq = from->nseq;
+    to->set_lo = from->set_lo;
+    to->set_hi = from->set_hi;
+    to->line_lo = from->line_lo;
+    to->line_hi = from->line_hi;
+    to->tok_lo = from->tok_lo;
+    to->tok_hi = from->tok_hi;
+    to->gset_lo = from->gset_lo;
+    to->gset_hi = from->gset_hi;
+    to->sk_word = from->sk_word;
+    to->sk_gram = from->sk_gram;
+    to->lead = from->lead;
+    to->grams = from->grams;
+    to->noise = from->noise;
+    to->hash = from->hash;
+}
+
+/* Capacities of byte-grown arrays are kept in bytes here and converted back. */
+static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_elems,
+                          size_t count, size_t elem)
+{
+    size_t cap = *cap_elems * elem;
+    dd_status st = take(src, dst, &cap, count * elem);
+
+    *cap_elems = cap / elem;
+    return st;
+}
+
+static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
+{
+    packed_head h;
+    size_t nb = w->bands, nl = w->lead_n, k;
+    dd_status st = DD_OK;
+
+    if (len < sizeof h)
+        return DD_EINVAL;
+    memcpy(&h, src, sizeof h);
+    src += sizeof h;
+    if (h.n != b->n) /* every rank must have read the same input */
+        return DD_EINVAL;
+    for (k = 0; k < b->n; k++, src += sizeof(item)) {
+        item it;
+        memcpy(&it, src, sizeof it);
+        take_item(&b->it[k], &it);
+    }
+    if (b->n) {
+        st = take_arr(&src, (void **)&b->keys, &b->keys_cap, b->n * nb, sizeof *b->keys);
+        if (st == DD_OK)
+            st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
+        if (st == DD_OK)
+            st = take_arr(&src, (void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, 1);
+    }
+    if (st == DD_OK && h.set_n &&
+        (st = take_arr(&src, (void **)&b->set, &b->set_cap, h.set_n, sizeof *b->set)) == DD_OK)
+        st = take_arr(&src, (void **)&b->pos, &b->pos_cap, h.set_n, sizeof *b->pos);
+    if (st == DD_OK && h.gset_n &&
+        (st = take_arr(&src, (void **)&b->gset, &b->gset_cap, h.gset_n, sizeof *b->gset)) ==
+            DD_OK)
+        st = take_arr(&src, (void **)&b->gpos, &b->gpos_cap, h.gset_n, sizeof *b->gpos);
+    if (st == DD_OK && h.sk_n)
+        st = take_arr(&src, (void **)&b->sk, &b->sk_cap, h.sk_n, 1);
+    if (st == DD_OK && h.n_lines)
+        st = take_arr(&src, (void **)&b->lines, &b->lines_cap, h.n_lines, sizeof *b->lines);
+    if (st == DD_OK && h.n_toks &&
+        (st = take_arr(&src, (void **)&b->toks, &b->toks_cap, h.n_toks, sizeof *b->toks)) ==
+            DD_OK)
+        st = take_arr(&src, (void **)&b->terms, &b->terms_cap, h.n_toks, sizeof *b->terms);
+    if (st == DD_OK && h.tokb_n)
+        st = take_arr(&src, (void **)&b->tokb, &b->tokb_cap, h.tokb_n, 1);
+    b->set_n = h.set_n;
+    b->gset_n = h.gset_n;
+    b->sk_n = h.sk_n;
+    b->n_lines = h.n_lines;
+    b->n_toks = h.n_toks;
+    b->tokb_n = h.tokb_n;
+    return st;
+}
+
+/* The batches of a round this rank signs, one signer per part. */
+typedef struct round_job {
+    signing *s;
+    batch *round;
+} round_job;
+
+static dd_status sign_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    round_job *j = ctx;
+    const dd__shard *sh = j->s->w->shard;
+    size_t i;
+
+    for (i = lo; i < hi; i++)
+        sign_batch(j->s->w, &j->s->sg[part], &j->round[sh->rank + i * sh->ranks]);
+    return DD_OK;
+}
+
+/* Sign this rank's batches of the round (batch j is rank j mod N's), exchange, take the
+ * others' results. Every rank packs its batches in order, each after its length. */
+static dd_status exchange_round(signing *s, batch *round)
+{
+    const dd__shard *sh = s->w->shard;
+    round_job job = {s, round};
+    packer k = {NULL, 0, 0};
+    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
+    void *all = NULL;
+    dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
+                        : DD_ENOMEM;
+
+    for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
+        st = pack_batch(s->w, &round[j], &k);
+    if (st == DD_OK)
+        st = sh->allgather(sh->ud, k.p, k.n, &all, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
+        const unsigned char *p = (const unsigned char *)all + at;
+        for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
+             j += sh->ranks) {
+            size_t len;
+            memcpy(&len, p, sizeof len);
+            st = unpack_batch(s->w, &round[j], p + sizeof len, len);
+            p += sizeof len + len;
+        }
+    }
+    free(k.p);
+    free(all);
+    free(lens);
+    return st;
+}
+
+/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign and
+ * exchange, merge in reading order. */
+static dd_status pump_sharded(signing *s, dd_reader *r)
+{
+    size_t n = s->w->shard->ranks * ROUND_BATCHES, j;
+    batch *round = calloc(n, sizeof *round);
+    bool eof = false;
+    dd_status st = round ? DD_OK : DD_ENOMEM;
+
+    while (st == DD_OK && !eof) {
+        for (j = 0; st == DD_OK && j < n; j++) {
+            round[j].n = 0;
+            if (!eof)
+                st = fill_batch(s, r, &round[j], &eof);
+        }
+        if (st == DD_OK)
+            st = exchange_round(s, round);
+        for (j = 0; st == DD_OK && j < n; j++)
+            st = merge_batch(s, &round[j]);
+    }
+    for (j = 0; round && j < n; j++)
+        batch_free(&round[j]);
+    free(round);
+    return st;
+}
+
 dd_status dd__read_all(dd__run *w, dd_reader *r)
 {
     signing s;
-    dd_status st = setup(&s, w);
+    size_t nt = dd__thread_count(w->o);
+    dd_status st = w->shard ? setup(&s, w, nt < ROUND_BATCHES ? nt : ROUND_BATCHES, false)
+                            : setup(&s, w, nt, true);
 
     if (st == DD_OK) {
         dd_reader_swap_warning(r, on_reader_warning, &s, &s.warn_fn, &s.warn_ud);
         if (!s.warn_fn)
             dd_reader_swap_warning(r, NULL, NULL, NULL, NULL);
-        st = pump(&s, r);
+        st = w->shard ? pump_sharded(&s, r) : pump(&s, r);
         if (s.warn_fn)
             dd_reader_swap_warning(r, s.warn_fn, s.warn_ud, NULL, NULL);
     }

@@ -53,6 +53,14 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs);
 dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
                                size_t threads, uint64_t **pairs, size_t *n_pairs);
 
+/** The same over the bands b with b % parts == part only (a band's buckets hold every
+ *  document, so its pairs are whole): the union of the parts' pairs is what
+ *  dd_lsh_candidates_of gives. For sharing the banding out (one part per MPI rank). Also
+ *  DD_EINVAL when part >= parts. */
+dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t n,
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs);
+
 /** The 32-bit band keys of one signature (bands * rows values): keys[b] is the low half of
  *  the 64-bit hash dd_lsh_insert files band b under. A document kept as its `bands` keys
  *  instead of its signature costs 4 x bands bytes (168 at 42 bands) instead of 4 x num_perm
@@ -61,11 +69,12 @@ dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n
  *  loses none. */
 void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *keys);
 
-/** dd_lsh_candidates_of over band keys (document i's at `keys + i * stride`, stride >=
- *  bands): the pairs that share a key in some band. Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
+/** dd_lsh_candidates_part over band keys (document i's at `keys + i * stride`, stride >=
+ *  bands): the pairs that share a key in some band b with b % parts == part (part 0 of 1:
+ *  every band). Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
 dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
-                                 size_t stride, size_t threads, uint64_t **pairs,
-                                 size_t *n_pairs);
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs);
 
 /** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
  *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on

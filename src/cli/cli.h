@@ -47,6 +47,22 @@ typedef struct cli_opts {
     const dd_index_result *iq; /* index query: its --html texts come from here */
 } cli_opts;
 
+/** Where the pipeline runs: in this process (cli_engine.c, build/dedup) or on MPI ranks
+ *  (src/mpi/cli_engine_mpi.c, build/dedup-mpi). The rest of the CLI is the same for both. */
+/** First in main: MPI_Init for the MPI build (its other ranks' stdout goes to /dev/null). */
+void cli_engine_init(int *argc, char ***argv);
+
+/** Whether this process writes the report and messages: rank 0, or the only process. */
+bool cli_engine_writer(void);
+
+/** dd_pipeline_run, or the MPI run when `shardable` (every rank can read the PATHs: no
+ *  standard input); an unshardable MPI run is one process on rank 0. */
+dd_status cli_engine_run(const dd_pipeline_opts *o, dd_reader *r, bool shardable,
+                         dd_result **out);
+
+/** Last in main, with the exit code main returns. */
+int cli_engine_end(int rc);
+
 /** Parse argv. Returns -1 to go on, or an exit code (0 after --help/--version, 2 on a usage
  *  error, with the message already printed). */
 int cli_parse(int argc, char **argv, cli_opts *o);

@@ -17,6 +17,8 @@ static void say(const char *msg)
 {
     const unsigned char *p = (const unsigned char *)msg;
 
+    if (!cli_engine_writer()) /* MPI: rank 0 says it once */
+        return;
     cli_progress_clear();
     fputs("dedup: ", stderr);
     for (; *p; p++) {
@@ -186,6 +188,19 @@ int cli_finish(const cli_opts *o, const dd_result *res, bool missing)
     return missing ? CLI_ERROR : CLI_OK;
 }
 
+/* Whether other processes can read the same input: not when any of it is standard input. */
+static bool shardable(const cli_opts *o)
+{
+    size_t i;
+
+    if ((o->n_paths == 0 && !o->files_from) || (o->files_from && strcmp(o->files_from, "-") == 0))
+        return false;
+    for (i = 0; i < o->n_paths + o->n_listed; i++)
+        if (strcmp(i < o->n_paths ? o->paths[i] : o->listed[i - o->n_paths], "-") == 0)
+            return false;
+    return true;
+}
+
 static int run(cli_opts *o)
 {
     dd_reader *r = NULL;
@@ -210,14 +225,14 @@ static int run(cli_opts *o)
     if (st == DD_OK)
         st = cli_add_paths(r, o, &missing);
     if (st == DD_OK)
-        st = dd_pipeline_run(&o->pipe, r, &res);
+        st = cli_engine_run(&o->pipe, r, shardable(o), &res);
     cli_progress_clear();
     dd_reader_free(r);
     if (st != DD_OK) {
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));
         return CLI_ERROR;
     }
-    rc = cli_finish(o, res, missing);
+    rc = cli_engine_writer() ? cli_finish(o, res, missing) : CLI_OK;
     dd_result_free(res);
     return rc;
 }
@@ -227,19 +242,21 @@ int main(int argc, char **argv)
     cli_opts o;
     int rc;
 
+    cli_engine_init(&argc, &argv);
     cli_signals_init();
     rc = cli_parse(argc, argv, &o);
 
     if (rc >= 0)
-        return rc;
-    if (o.index || o.stream)
-        rc = cli_index(&o);
-    else if (o.eval)
-        rc = cli_eval(&o);
-    else if (o.explain)
-        rc = cli_explain(&o);
+        return cli_engine_end(rc);
+    if (!cli_engine_writer()) /* the other ranks only share the clustering */
+        o.verbosity = 0;
+    if (o.index || o.stream) /* one process: rank 0 alone under MPI */
+        rc = !cli_engine_writer() ? CLI_OK : cli_index(&o);
+    else if (o.eval || o.explain || o.idf)
+        rc = !cli_engine_writer() ? CLI_OK : o.eval ? cli_eval(&o) : o.explain ? cli_explain(&o)
+                                                                               : cli_idf(&o);
     else
-        rc = o.idf ? cli_idf(&o) : run(&o);
+        rc = run(&o);
     dd_path_list_free(o.listed, o.n_listed);
-    return rc;
+    return cli_engine_end(rc);
 }

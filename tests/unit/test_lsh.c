@@ -326,6 +326,60 @@ static void test_lsh_pairs_sorted_unique(void **state)
         assert_true(c->pairs[i] != pair(6, 9));
 }
 
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+    return (a > b) - (a < b);
+}
+
+/* The MPI build bands b = r mod N on rank r: the parts' pairs together are the whole's. */
+static void test_lsh_parts_union_is_whole(void **state)
+{
+    enum { DOCS = 300, PARTS = 3 };
+    uint32_t *sigs = malloc(DOCS * NP * sizeof *sigs);
+    uint64_t *whole = NULL, *all = malloc(DOCS * DOCS * sizeof *all), *p = NULL, st = 11;
+    size_t n_whole = 0, n_all = 0, n, i, part, k;
+    ctx *c = *state;
+
+    assert_non_null(sigs);
+    assert_non_null(all);
+    for (i = 0; i < DOCS; i++) { /* groups of five share a random handful of bands */
+        random_sig(sigs + i * NP, NP, &st);
+        if (i % 5)
+            for (k = 0; k < 16; k++)
+                if ((st = st * 6364136223846793005ull + 1442695040888963407ull) >> 62 == 0)
+                    memcpy(sigs + i * NP + k * 8, sigs + (i - i % 5) * NP + k * 8,
+                           8 * sizeof *sigs);
+    }
+    assert_int_equal(dd_lsh_new(16, 8, 0, &c->lsh), DD_OK);
+    assert_int_equal(dd_lsh_candidates_of(c->lsh, sigs, DOCS, NP, 2, &whole, &n_whole), DD_OK);
+    assert_true(n_whole > 10);
+    for (part = 0; part < PARTS; part++) {
+        assert_int_equal(
+            dd_lsh_candidates_part(c->lsh, sigs, DOCS, NP, 2, part, PARTS, &p, &n), DD_OK);
+        if (n)
+            memcpy(all + n_all, p, n * sizeof *p);
+        n_all += n;
+        free(p);
+        p = NULL;
+    }
+    qsort(all, n_all, sizeof *all, cmp_u64);
+    for (i = k = 0; i < n_all; i++)
+        if (i == 0 || all[i] != all[i - 1])
+            all[k++] = all[i];
+    assert_int_equal(k, n_whole);
+    assert_memory_equal(all, whole, n_whole * sizeof *whole);
+    assert_int_equal(dd_lsh_candidates_part(c->lsh, sigs, DOCS, NP, 1, PARTS, PARTS, &p, &n),
+                     DD_EINVAL);
+    /* more parts than bands: the parts past the last band are empty */
+    assert_int_equal(dd_lsh_candidates_part(c->lsh, sigs, DOCS, NP, 1, 20, 21, &p, &n), DD_OK);
+    assert_int_equal(n, 0);
+    free(whole);
+    free(all);
+    free(sigs);
+}
+
 static void test_lsh_max_bucket_bound(void **state)
 {
     /* Six identical docs with max_bucket 2: each pairs only with its 2 predecessors in the
@@ -396,14 +450,14 @@ static void test_lsh_band_keys_give_the_same_pairs(void **state)
     }
     candidates(c);
     assert_true(c->n_pairs > 1000);
-    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 1, &p1, &n1), DD_OK);
-    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 3, &p3, &n3), DD_OK);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 1, 0, 1, &p1, &n1), DD_OK);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 3, 0, 1, &p3, &n3), DD_OK);
     assert_int_equal(n1, c->n_pairs);
     assert_int_equal(n3, c->n_pairs);
     assert_memory_equal(p1, c->pairs, n1 * sizeof *p1);
     assert_memory_equal(p3, c->pairs, n3 * sizeof *p3);
     free(p1);
-    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, &p1, &n1), DD_EINVAL);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, 0, 1, &p1, &n1), DD_EINVAL);
     free(p3);
     free(sigs);
     free(keys);
@@ -444,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_lsh_optimal_half_threshold_128),
         cmocka_unit_test(test_lsh_s_curve_monotone),
         cmocka_unit_test(test_lsh_weights_shift_tradeoff),
+        T(test_lsh_parts_union_is_whole),
         T(test_lsh_identical_signatures_are_candidates),
         T(test_lsh_one_shared_band_is_enough),
         T(test_lsh_same_values_in_other_band_not_candidates),

@@ -1,0 +1,141 @@
+/* Band stage: candidate pairs from the signatures the sign stage made. MinHash banding of
+ * the shingle signatures (or SimHash tables with --signature simhash at the copies level),
+ * the lead signatures' banding, and the OCR signatures' (pipeline_ocr.c), merged into one
+ * ascending list of pairs (a << 32 | b, a < b). On MPI ranks (w->shard) every rank holds
+ * every signature; rank r bands the bands b = r mod N of all three signatures and the
+ * ranks exchange their pairs (a band's buckets are whole on one rank, so the union is
+ * exact). */
+#include "pipeline_stages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* --signature simhash at the copies level: a fingerprint of each shingle set (all weights
+ * 1) and block-permutation tables. It finds only near-exact copies (a Jaccard-0.5 copy sits
+ * about 17 bits away); docs/ALGORITHMS.md compares it with banding. */
+static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t n = w->res->n_docs, i, max = 1;
+    unsigned dist = w->o->simhash_distance;
+    uint64_t *fp = malloc((n + 1) * sizeof *fp);
+    float *ones;
+    dd_status st;
+
+    for (i = 0; i < n; i++)
+        max = m->set_off[i + 1] - m->set_off[i] > max ? m->set_off[i + 1] - m->set_off[i] : max;
+    ones = malloc(max * sizeof *ones);
+    if (!fp || !ones) {
+        free(fp);
+        free(ones);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < max; i++)
+        ones[i] = 1.0f;
+    for (i = 0; i < n; i++)
+        fp[i] = dd_simhash(m->set + m->set_off[i], ones, m->set_off[i + 1] - m->set_off[i]);
+    st = dd_simhash_candidates(fp, n, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand, n_cand);
+    free(fp);
+    free(ones);
+    return st;
+}
+
+/* Lead candidates. A copy trimmed from the bottom (the commonest edit of wire copy) keeps
+ * the story's first sentences but only a part of its shingles: trimmed to a quarter, its
+ * Jaccard with the full story is about 0.25, where banding tuned for 0.3 misses most pairs,
+ * though containment (1.0) accepts them. So the first LEAD_SHINGLES shingles of each
+ * document get a small signature of their own (LEAD_VALUES MinHash values, banded for a
+ * similarity of 0.4, which a lead behind a new byline or headline still reaches); its pairs
+ * join the candidates and are verified like the others. */
+/* The lead signatures were made at signing (pipeline_sign.c) and remade for documents the
+ * boilerplate pass stripped (pipeline_copies.c). */
+static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    size_t n = w->res->n_docs, nl = w->lead_n;
+    dd_lsh_params p = dd_lsh_optimal(0.4, nl, 0.25, 0.75);
+    dd_lsh *lsh = NULL;
+    dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
+
+    if (st == DD_OK)
+        st = dd_lsh_candidates_part(lsh, w->res->mem->lead, n, nl, dd__thread_count(w->o),
+                                    w->shard ? w->shard->rank : 0, w->shard ? w->shard->ranks : 1,
+                                    cand, n_cand);
+    dd_lsh_free(lsh);
+    return st;
+}
+
+dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *more,
+                                size_t n_more)
+{
+    uint64_t *all;
+
+    if (!n_more)
+        return DD_OK;
+    all = realloc(*cand, (*n_cand + n_more) * sizeof *all);
+    if (!all)
+        return DD_ENOMEM;
+    memcpy(all + *n_cand, more, n_more * sizeof *more);
+    *cand = all;
+    *n_cand = dd__sort_unique_u64(all, *n_cand + n_more);
+    return DD_OK;
+}
+
+/* On MPI ranks each rank banded its share of the bands: every rank takes the union. */
+static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    const dd__shard *sh = w->shard;
+    size_t *lens, total = 0, r;
+    void *all = NULL;
+    dd_status st;
+
+    if (!sh || sh->ranks < 2)
+        return DD_OK;
+    if (!(lens = malloc(sh->ranks * sizeof *lens)))
+        return DD_ENOMEM;
+    st = sh->allgather(sh->ud, *cand, *n_cand * sizeof **cand, &all, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; r++)
+        total += lens[r];
+    free(lens);
+    if (st != DD_OK)
+        return st;
+    free(*cand);
+    *cand = all;
+    *n_cand = dd__sort_unique_u64(*cand, total / sizeof **cand);
+    return DD_OK;
+}
+
+dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
+{
+    dd_result *res = w->res;
+    dd_lsh *lsh = NULL;
+    uint64_t *lead = NULL, *ocr = NULL;
+    size_t n_lead = 0, n_ocr = 0;
+    dd_status st;
+
+    if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
+        return simhash_candidates(w, cand, n_cand);
+    st = dd_lsh_new(w->bands, w->rows, 0, &lsh);
+    res->bands = w->bands;
+    res->rows = w->rows;
+    if (st == DD_OK) /* documents keep their band keys (w->bands, chosen in start) */
+        st = dd_lsh_candidates_keys(lsh, res->mem->bkeys, res->n_docs, w->bands,
+                                    dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
+                                    w->shard ? w->shard->ranks : 1, cand, n_cand);
+    dd_lsh_free(lsh);
+    if (st == DD_OK)
+        st = lead_candidates(w, &lead, &n_lead);
+    if (st == DD_OK)
+        st = dd__candidates_add(cand, n_cand, lead, n_lead);
+    /* The OCR signatures are not made again with the boilerplate stripped: their candidates
+     * are the first pass's, which the second pass keeps. */
+    if (st == DD_OK && !w->ocr_banded)
+        st = dd__ocr_candidates(w, &ocr, &n_ocr);
+    if (st == DD_OK)
+        st = dd__candidates_add(cand, n_cand, ocr, n_ocr);
+    if (st == DD_OK)
+        st = gather_candidates(w, cand, n_cand);
+    w->ocr_banded = true;
+    free(lead);
+    free(ocr);
+    return st;
+}

@@ -1,0 +1,77 @@
+/* The pipeline's stages, in the order data flows. Each hands its output one way, through
+ * the run's result (dd__run.res), to the next; none calls a later one:
+ *
+ *   read+sign   dd__read_all         pipeline_sign.c (+ pipeline_terms.c, pipeline_sets.c)
+ *   band        dd__ocr_flags,       pipeline_ocr.c
+ *               dd__candidates       pipeline_band.c (+ pipeline_ocr.c)
+ *   verify      dd__verify_copies,   pipeline_copies.c (+ pipeline_sets.c, pipeline_ocr.c)
+ *               dd__boilerplate_strip  (then band and verify again, when a set changed)
+ *   cluster     dd__cluster_pairs    pipeline_cluster.c (copies level)
+ *               dd__story_run        pipeline_story.c (stories level: vectors, story
+ *                                    candidates, scores, average linkage)
+ *   report      dd_report_write      report.c, after dd_pipeline_run returns
+ *
+ * dd__pipeline_drive (pipeline.c) calls them in that order through a dd__stage_ops table:
+ * dd_pipeline_run passes these functions; the MPI driver (src/mpi/) passes wrappers that run
+ * the same functions on a share of the work on each rank and exchange the results. */
+#ifndef DEDUP_PIPELINE_STAGES_H
+#define DEDUP_PIPELINE_STAGES_H
+
+#include "pipeline_internal.h"
+
+/* ---- read + sign (pipeline_sign.c) ---- */
+
+/* Read, sign and keep every document, on opts.threads threads. On MPI ranks (w->shard set):
+ * every rank reads every batch but signs one batch in w->shard->ranks, on its calling thread;
+ * the signed batches are exchanged, so every rank merges all of them in reading order and
+ * ends with the state one process has. */
+dd_status dd__read_all(dd__run *w, dd_reader *r);
+
+/* ---- band (pipeline_ocr.c, pipeline_band.c) ---- */
+
+/* Make w->ocr_flag from the documents' lengths and noise estimates. */
+dd_status dd__ocr_flags(dd__run *w);
+
+/* MinHash-banding candidates over the documents' signatures, with the lead and OCR
+ * candidates; ascending, distinct (a << 32 | b, a < b). */
+dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
+
+/* Append more[0..n_more) to *cand (ascending, distinct) and keep each pair once. */
+dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *more,
+                             size_t n_more);
+
+/* ---- verify (pipeline_copies.c) ---- */
+
+/* Verify copies candidates into res->pairs. */
+dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand);
+
+/* Find boilerplate lines from the first verification's clusters and strip them; *again
+ * when a set changed (then: band again, dd__verify_again, verify every candidate again). */
+dd_status dd__boilerplate_strip(dd__run *w, bool *again);
+
+/* Reset the verified pairs and counters for the second verification. */
+void dd__verify_again(dd__run *w);
+
+/* ---- cluster (pipeline_cluster.c, pipeline_story.c) ---- */
+
+/* Group res->pairs by union-find into res->clusters. */
+dd_status dd__cluster_pairs(dd_result *res);
+
+/* Stories level: vectors, candidates, average-linkage clusters into res->clusters. */
+dd_status dd__story_run(dd__run *w);
+
+/* ---- the driver (pipeline.c) ---- */
+
+/* The stages a run calls. Every one leaves the same state in w->res, on every rank. */
+typedef struct dd__stage_ops {
+    dd_status (*read_all)(dd__run *w, dd_reader *r);
+    dd_status (*candidates)(dd__run *w, uint64_t **cand, size_t *n_cand);
+    dd_status (*verify)(dd__run *w, const uint64_t *cand, size_t n_cand);
+    dd_status (*stories)(dd__run *w);
+} dd__stage_ops;
+
+/* dd_pipeline_run with the given stages; `shard` is left in w->shard for them. */
+dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,
+                             const dd__shard *shard, dd_result **out);
+
+#endif

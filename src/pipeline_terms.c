@@ -1,0 +1,117 @@
+/* Sign stage, stories level: what the merge keeps of each document for the story stage, in
+ * reading order: its content terms (extracted on a signing thread), the first surface form
+ * of each term (to name key terms in reports), its quoted-word trigrams and its date. Called
+ * by pipeline_sign.c's merge; pipeline_story.c reads what it leaves in res->mem. */
+#include "pipeline_internal.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- per document -------------------------------------------------------------------- */
+
+/* "YYYY-MM-DD" at s (len bytes available) in days since 1970, or NaN; years outside
+ * 1900-2200 are not news dates. */
+static double iso_date(const char *s, size_t len)
+{
+    double secs;
+
+    if (!dd__parse_date(s, len, &secs) || secs < -2208988800.0 || secs >= 7258118400.0)
+        return NAN;
+    return floor(secs / 86400.0);
+}
+
+/* The date field when there is one, else an ISO date near the top of the text (a dateline
+ * such as "date 2024-12-05"); a date deeper in the body is about something else. */
+static double doc_days(const dd_doc *d)
+{
+    size_t i, n = d->len < 300 ? d->len : 300;
+
+    if (d->date)
+        return iso_date(d->date, strlen(d->date));
+    for (i = 0; i + 10 <= n; i++) {
+        if ((i == 0 || d->text[i - 1] < '0' || d->text[i - 1] > '9') &&
+            (i + 10 == d->len || d->text[i + 10] < '0' || d->text[i + 10] > '9')) {
+            double v = iso_date(d->text + i, d->len - i);
+            if (!isnan(v))
+                return v;
+        }
+    }
+    return NAN;
+}
+
+/* Remember the first surface form of each term, to name key terms in reports. */
+static dd_status dict_add(struct dd__result_mem *m, uint64_t h, const dd_span *tok)
+{
+    size_t i, mask;
+
+    if ((m->dict_n + 1) * 2 > m->dict_cap) {
+        size_t cap = m->dict_cap ? m->dict_cap * 2 : 4096, j;
+        uint64_t *nh = calloc(cap, sizeof *nh);
+        const char **ns = calloc(cap, sizeof *ns);
+        if (!nh || !ns) {
+            free(nh);
+            free(ns);
+            return DD_ENOMEM;
+        }
+        for (j = 0; j < m->dict_cap; j++) {
+            if (!m->dict_s[j])
+                continue;
+            for (i = (size_t)(m->dict_h[j] >> 7) & (cap - 1); ns[i]; i = (i + 1) & (cap - 1))
+                ;
+            nh[i] = m->dict_h[j];
+            ns[i] = m->dict_s[j];
+        }
+        free(m->dict_h);
+        free(m->dict_s);
+        m->dict_h = nh;
+        m->dict_s = ns;
+        m->dict_cap = cap;
+    }
+    mask = m->dict_cap - 1;
+    for (i = (size_t)(h >> 7) & mask; m->dict_s[i]; i = (i + 1) & mask)
+        if (m->dict_h[i] == h)
+            return DD_OK;
+    m->dict_s[i] = dd__arena_strndup(&m->strings, tok->ptr, tok->len < 40 ? tok->len : 40);
+    if (!m->dict_s[i])
+        return DD_ENOMEM;
+    m->dict_h[i] = h;
+    m->dict_n++;
+    return DD_OK;
+}
+
+/* Quoted-word runs kept per document: the first QUOTES_MAX, far more than a news report
+ * quotes. */
+#define QUOTES_MAX 4096
+
+dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
+                              size_t n)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t idx = w->res->n_docs, i;
+
+    if (dd__grow((void **)&m->terms, &m->terms_cap, m->n_terms + n + 1, sizeof *m->terms) !=
+            DD_OK ||
+        dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
+            DD_OK ||
+        dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK ||
+        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + QUOTES_MAX,
+                 sizeof *m->quote_h) != DD_OK ||
+        dd__grow((void **)&m->quote_off, &m->quote_off_cap, idx + 2, sizeof *m->quote_off) != DD_OK)
+        return DD_ENOMEM;
+    if (idx == 0)
+        m->term_off[0] = m->quote_off[0] = 0;
+    m->n_quote += dd_terms_quotes(d->text, d->len, w->o->seed, m->quote_h + m->n_quote, QUOTES_MAX);
+    m->quote_off[idx + 1] = m->n_quote;
+    for (i = 0; i < n; i++) {
+        m->terms[m->n_terms++] = t[i];
+        if (dict_add(m, t[i].hash, &names[i]) != DD_OK)
+            return DD_ENOMEM;
+    }
+    m->term_off[idx + 1] = m->n_terms;
+    m->days[idx] = doc_days(d);
+    return DD_OK;
+}

@@ -118,9 +118,24 @@ static void put_param(dd_store *s, const char *name, const char *fmt, ...)
     s->n_params++;
 }
 
+/* A float as the shortest of %.15g, %.16g and %.17g that reads back as the same value: the
+ * exact value ("0.8", not "0.80000000000000004"), in any locale that writes a point (the CLI
+ * never calls setlocale). */
+static void put_real(dd_store *s, const char *name, double v)
+{
+    char buf[40];
+    int prec;
+
+    for (prec = 15; prec < 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    put_param(s, name, "%.*g", prec, v);
+}
+
 /* Every parameter that changes what is stored (signatures, keys, terms, roots) or how stored
- * documents score against new ones. Floats as %.17g: the exact value, in any locale that
- * writes a point (the CLI never calls setlocale). */
+ * documents score against new ones. */
 static void make_params(dd_store *s, const dd_pipeline_opts *o)
 {
     put_param(s, "schema_version", "%d", DD_STORE_SCHEMA);
@@ -129,14 +144,14 @@ static void make_params(dd_store *s, const dd_pipeline_opts *o)
     put_param(s, "seed", "%llu", (unsigned long long)o->seed);
     put_param(s, "shingle_k", "%zu", o->shingle_k);
     put_param(s, "num_perm", "%zu", o->num_perm);
-    put_param(s, "threshold", "%.17g", o->threshold);
-    put_param(s, "containment", "%.17g", o->containment);
+    put_real(s, "threshold", o->threshold);
+    put_real(s, "containment", o->containment);
     put_param(s, "min_contained", "%zu", o->min_contained);
-    put_param(s, "lsh_threshold", "%.17g", o->lsh_threshold);
-    put_param(s, "story_threshold", "%.17g", o->story_threshold);
+    put_real(s, "lsh_threshold", o->lsh_threshold);
+    put_real(s, "story_threshold", o->story_threshold);
     put_param(s, "top_k", "%zu", o->top_k);
-    put_param(s, "max_days", "%.17g", o->max_days);
-    put_param(s, "story_lsh_threshold", "%.17g", o->story_lsh_threshold);
+    put_real(s, "max_days", o->max_days);
+    put_real(s, "story_lsh_threshold", o->story_lsh_threshold);
     if (o->idf_text)
         put_param(s, "idf", "table %016llx",
                   (unsigned long long)XXH3_64bits(o->idf_text, o->idf_len));

@@ -339,6 +339,17 @@ dd_status dd_store_begin(dd_store *s)
     return exec(s, "BEGIN IMMEDIATE", "starting a write");
 }
 
+dd_status dd_store_read_begin(dd_store *s)
+{
+    return exec(s, "BEGIN DEFERRED", "starting a read");
+}
+
+void dd_store_read_end(dd_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
 dd_status dd_store_commit(dd_store *s)
 {
     return exec(s, "COMMIT", "committing");

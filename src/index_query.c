@@ -138,8 +138,13 @@ dd_status dd_index_query(dd_store *s, const dd_index_opts *io, dd_reader *r,
     dd__batch_init(&q->mem->b);
     if (st == DD_OK)
         st = dd__read_batch(s, &io->pipe, r, &q->mem->b, 0, false, &eof);
+    /* one snapshot for candidates, frequencies and lines, while a writer may be adding */
     if (st == DD_OK)
+        st = dd_store_read_begin(s);
+    if (st == DD_OK) {
         st = dd__prepare(s, io, io->pipe.level, &q->mem->b, &q->res, err, sizeof err);
+        dd_store_read_end(s);
+    }
     q->n_candidates = q->mem->b.n_cand;
     if (st == DD_OK)
         st = restrict_result(q, &q->mem->b);

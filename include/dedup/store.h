@@ -51,6 +51,11 @@ dd_status dd_store_begin(dd_store *s);
 dd_status dd_store_commit(dd_store *s);
 void dd_store_rollback(dd_store *s);
 
+/** A read transaction: every statement until dd_store_read_end sees the same committed
+ *  store (WAL snapshot), whatever a writer commits meanwhile. */
+dd_status dd_store_read_begin(dd_store *s);
+void dd_store_read_end(dd_store *s);
+
 /** One stored document. Strings and arrays are borrowed (insert) or owned by the store
  *  until the next dd_store_load (load). */
 typedef struct dd_store_doc {

@@ -23,6 +23,7 @@ typedef struct cli_opts {
     bool idf;            /* dedup idf ... */
     const char *truth;
     const char *idf_file; /* --idf: background table instead of the built-in one */
+    char *idf_text;       /* its bytes, read and checked by cli_load_idf (pipe.idf_text) */
     size_t min_df;        /* dedup idf --min-df */
     bool explain;         /* dedup explain A B */
     const char *files_from; /* --files-from: more PATHs, one a line ("-": stdin) */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -237,6 +238,62 @@ static int run(cli_opts *o)
     return rc;
 }
 
+/* --idf FILE: read the table and check it now, so a bad one is named before any work
+ * (the pipeline loads it again from o->pipe.idf_text). 0, or CLI_ERROR after a message. */
+static int cli_load_idf(cli_opts *o)
+{
+    FILE *f;
+    size_t len = 0, cap = 0, got;
+    char err[256], *buf = NULL;
+    dd_idf *idf = NULL;
+    dd_status st;
+
+    if (!o->idf_file)
+        return 0;
+    f = fopen(o->idf_file, "rb");
+    if (!f) {
+        fprintf(stderr, "dedup: %s: %s\n", o->idf_file, strerror(errno));
+        return CLI_ERROR;
+    }
+    do {
+        if (len == cap) {
+            char *nb = realloc(buf, cap ? 2 * cap : 1 << 16);
+            if (!nb) {
+                fclose(f);
+                free(buf);
+                fprintf(stderr, "dedup: %s: %s\n", o->idf_file, dd_strerror(DD_ENOMEM));
+                return CLI_ERROR;
+            }
+            buf = nb;
+            cap = cap ? 2 * cap : 1 << 16;
+        }
+        got = fread(buf + len, 1, cap - len, f);
+        len += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        fprintf(stderr, "dedup: %s: %s\n", o->idf_file, strerror(errno));
+        fclose(f);
+        free(buf);
+        return CLI_ERROR;
+    }
+    fclose(f);
+    st = dd_idf_new(o->pipe.seed, &idf);
+    err[0] = '\0';
+    if (st == DD_OK)
+        st = dd_idf_load(idf, buf, len, o->idf_file, err, sizeof err);
+    dd_idf_free(idf);
+    if (st != DD_OK) {
+        fprintf(stderr, "dedup: %s\n", err[0] ? err : dd_strerror(st));
+        free(buf);
+        return CLI_ERROR;
+    }
+    o->idf_text = buf;
+    o->pipe.idf_text = buf;
+    o->pipe.idf_len = len;
+    o->pipe.idf_name = o->idf_file;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     cli_opts o;
@@ -250,7 +307,9 @@ int main(int argc, char **argv)
         return cli_engine_end(rc);
     if (!cli_engine_writer()) /* the other ranks only share the clustering */
         o.verbosity = 0;
-    if (o.index || o.stream) /* one process: rank 0 alone under MPI */
+    if (cli_load_idf(&o) != 0)
+        rc = CLI_ERROR;
+    else if (o.index || o.stream) /* one process: rank 0 alone under MPI */
         rc = !cli_engine_writer() ? CLI_OK : cli_index(&o);
     else if (o.eval || o.explain || o.idf)
         rc = !cli_engine_writer() ? CLI_OK : o.eval ? cli_eval(&o) : o.explain ? cli_explain(&o)
@@ -258,5 +317,6 @@ int main(int argc, char **argv)
     else
         rc = run(&o);
     dd_path_list_free(o.listed, o.n_listed);
+    free(o.idf_text);
     return cli_engine_end(rc);
 }

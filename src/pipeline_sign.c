@@ -630,11 +630,25 @@ static dd_status merge_batch(signing *s, batch *b)
  * the first line of its text too (unless the text already starts with it): the same articles
  * give the same clusters as files or as records, and two records that share a template body
  * ("Qtly div 12 cts vs 12 cts") under different headlines stay apart. */
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A JSON Lines record's title is compared as the text's first line unless the text already
+ * starts with it; white space before either does not count (a text that opens with a blank
+ * line and then its headline would otherwise compare the headline twice, and a record would
+ * cluster unlike the same article as a file). */
 static size_t title_prefix(const dd_doc *d)
 {
-    size_t tl = d->title ? strlen(d->title) : 0;
+    size_t tl = d->title ? strlen(d->title) : 0, ts = 0, xs = 0;
 
-    if (!d->line || tl == 0 || (d->len >= tl && memcmp(d->text, d->title, tl) == 0))
+    while (ts < tl && blank(d->title[ts]))
+        ts++;
+    while (xs < d->len && blank(d->text[xs]))
+        xs++;
+    if (!d->line || ts == tl ||
+        (d->len - xs >= tl - ts && memcmp(d->text + xs, d->title + ts, tl - ts) == 0))
         return 0;
     return tl;
 }

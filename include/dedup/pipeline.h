@@ -83,6 +83,7 @@ typedef struct dd_pipeline_opts {
 
 /** The text the pipeline compares for `d`, malloc'd and NUL-terminated (`*len` bytes): its
  *  text, with a JSON Lines record's title as the first line unless the text starts with it
+ *  (after white space)
  *  (docs/FORMATS.md). NULL when out of memory. */
 char *dd_doc_compared_text(const dd_doc *d, size_t *len);
 

@@ -15,7 +15,7 @@ WERROR      ?= -Werror
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual \
         -Wpointer-arith -Wformat=2 -Wundef -Wvla -Wwrite-strings -Wconversion -Wsign-conversion
-DEPS_PC  := libxxhash libutf8proc jansson libarchive libxml-2.0
+DEPS_PC  := libxxhash libutf8proc jansson libarchive libxml-2.0 sqlite3
 ALL_CPPFLAGS = -Iinclude -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
                $(shell $(PKG_CONFIG) --cflags $(DEPS_PC) 2>/dev/null) $(CPPFLAGS)
 ALL_CFLAGS   = -std=c11 $(WARN) $(WERROR) -pthread $(CFLAGS)
@@ -52,7 +52,7 @@ FUZZ_ARGS    ?=
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 REPLAY_BIN   := $(FUZZ_TARGETS:%=$(BUILD)/tests/replay_%)
 
-.PHONY: all deps test unit cli-test badinput threads mpi-test faults soak html-test install-test check demo bench \
+.PHONY: all deps test unit cli-test badinput threads mpi-test faults soak html-test install-test index-test check demo bench bench-index \
         ocr-devset ocr-eval \
         golden-update install uninstall \
         clean help format fuzz fuzz-replay
@@ -142,19 +142,23 @@ soak: all ## random options, threads and kills over ../shared (or data/) corpora
 html-test: all ## open the --html report in headless Chromium (installed when missing; skipped if it cannot be)
 	@DEDUP=$(abspath $(BUILD)/dedup) tests/html.sh
 
+index-test: all ## stored index: add half + query half = one batch run, kill -9, second writer, prune, stream
+	@scripts/install-deps.sh jq sqlite3
+	@DEDUP=$(abspath $(BUILD)/dedup) tests/index.sh
+
 install-test: ## make install into a temporary DESTDIR and check what landed there
 	@tests/install.sh
 
-test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, MPI, fault, HTML and install tests (and ../shared checks when present)
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip openmpi-bin libopenmpi-dev
-	@$(MAKE) --no-print-directory unit cli-test badinput threads reread mpi-test faults html-test install-test
+test: ## install what is missing, build, run unit, golden CLI, bad-input, thread, read-again, MPI, fault, HTML, install and index tests (and ../shared checks when present)
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip python3 jq sqlite3 openmpi-bin libopenmpi-dev
+	@$(MAKE) --no-print-directory unit cli-test badinput threads reread mpi-test faults html-test install-test index-test
 	@$(MAKE) --no-print-directory $(BUILD)/bench/ocr_noise
 	@DEDUP=$(abspath $(BUILD)/dedup) OCR_NOISE=$(abspath $(BUILD)/bench/ocr_noise) tests/accuracy.sh
 
-check: ## unit, CLI, bad-input, fault, MPI tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
-	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip openmpi-bin libopenmpi-dev
+check: ## unit, CLI, bad-input, fault, index, MPI tests and fuzz-replay under AddressSanitizer and UndefinedBehaviorSanitizer
+	@scripts/install-deps.sh time gzip bzip2 xz-utils zstd tar zip jq sqlite3 openmpi-bin libopenmpi-dev
 	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" \
-	    unit cli-test badinput threads reread faults fuzz-replay
+	    unit cli-test badinput threads reread faults fuzz-replay index-test
 	@ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/mpi-lsan.supp:print_suppressions=0 \
 	    $(MAKE) --no-print-directory BUILD=build/san CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" mpi-test
 	@! grep -n '#include "\.\./' src/cli/*.c || { echo "src/cli must use <dedup/...> only"; exit 1; }
@@ -212,6 +216,9 @@ $(BUILD)/bench/bench_sign: tests/bench/bench_sign.c $(BUILD)/libdedup.a
 
 bench: all $(BUILD)/bench/gen_corpus $(BUILD)/bench/gen_pool $(BUILD)/bench/bench_sign ## signing per stage, end to end, peer comparison (BENCH_DOCS=1000000; long)
 	@BUILD=$(BUILD) bench/run.sh
+
+bench-index: all $(BUILD)/bench/gen_corpus ## stored index: add/query throughput, store size, query memory, stream latency (BENCH_INDEX_DOCS=1000000; long)
+	@BUILD=$(BUILD) bench/index.sh
 
 demo: all ## run dedup on the bundled sample (data/hama): one story, five reports
 	$(BUILD)/dedup data/hama

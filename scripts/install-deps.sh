@@ -3,7 +3,7 @@
 # targets on a fresh machine; needs root (or sudo) only when something must be installed.
 # Usage: scripts/install-deps.sh [extra-package...]
 set -eu
-pkgs="gcc make pkg-config libxxhash-dev libutf8proc-dev libcmocka-dev libjansson-dev libstemmer-dev libarchive-dev libxml2-dev $*"
+pkgs="gcc make pkg-config libxxhash-dev libutf8proc-dev libcmocka-dev libjansson-dev libstemmer-dev libarchive-dev libxml2-dev libsqlite3-dev $*"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

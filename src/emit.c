@@ -13,7 +13,7 @@
 
 dd_emit_opts dd_emit_opts_default(void)
 {
-    dd_emit_opts o = {DD_KEEP_FIRST, DD_EMIT_UNIQUE, false};
+    dd_emit_opts o = {DD_KEEP_FIRST, DD_EMIT_UNIQUE, false, NULL};
     return o;
 }
 
@@ -136,7 +136,7 @@ dd_status dd_emit_write(const dd_result *res, const dd_emit_opts *o, FILE *out, 
     if (!drop)
         return DD_ENOMEM;
     for (i = 0; st == DD_OK && i < res->n_docs; i++)
-        if (drop[i] == (o->what == DD_EMIT_DROPPED))
+        if (drop[i] == (o->what == DD_EMIT_DROPPED) && !(o->skip && o->skip[i]))
             st = emit_one(&res->docs[i], o, &s, out, err, err_cap);
     if (s.f)
         fclose(s.f);

@@ -189,6 +189,23 @@ dd_status dd_idf_add_doc(dd_idf *idf, const uint64_t *hashes, size_t n)
     return DD_OK;
 }
 
+dd_status dd_idf_add_counts(dd_idf *idf, const uint64_t *terms, const uint32_t *counts, size_t n,
+                            size_t docs)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        slot *s;
+        if (!counts[i])
+            continue;
+        if (!(s = get(idf, terms[i])))
+            return DD_ENOMEM;
+        s->corpus += counts[i];
+    }
+    idf->corpus_docs += docs;
+    return DD_OK;
+}
+
 double dd_idf_weight(const dd_idf *idf, uint64_t hash)
 {
     double df = 0, n = (double)(idf->bg_docs + idf->corpus_docs);

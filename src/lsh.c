@@ -3,6 +3,7 @@
 #include <dedup/dedup.h>
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,15 +209,27 @@ dd_status dd_lsh_candidates(dd_lsh *lsh, uint64_t **pairs, size_t *n_pairs)
     return DD_OK;
 }
 
+void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *keys)
+{
+    size_t b;
+
+    for (b = 0; b < bands; b++)
+        keys[b] = (uint32_t)XXH3_64bits_withSeed(sig + b * rows, rows * sizeof *sig, b);
+}
+
 /* One band's entries sorted, then its buckets emitted; the band index seeds the key hash
- * exactly as in dd_lsh_insert, so the pairs are the same. */
-static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
-                            size_t band, entry *e, uint64_t **p, size_t *np, size_t *cap)
+ * exactly as in dd_lsh_insert, so the pairs are the same. With `keys` (dd_lsh_band_keys),
+ * the band's 32-bit key spread over 64 bits (bijectively: equal keys stay equal) instead. */
+static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint32_t *keys,
+                            size_t n, size_t stride, size_t band, entry *e, uint64_t **p,
+                            size_t *np, size_t *cap)
 {
     size_t i = 0, rows = lsh->rows;
 
     for (i = 0; i < n; i++) {
-        e[i].key = XXH3_64bits_withSeed(sigs + i * stride + band * rows, rows * sizeof *sigs, band);
+        e[i].key = keys ? dd__fmix64(keys[i * stride + band])
+                        : XXH3_64bits_withSeed(sigs + i * stride + band * rows,
+                                               rows * sizeof *sigs, band);
         e[i].val = (uint32_t)i;
         e[i].aux = 0;
     }
@@ -241,7 +254,8 @@ typedef struct band_job {
 
 typedef struct band_ctx {
     const dd_lsh *lsh;
-    const uint32_t *sigs;
+    const uint32_t *sigs, *keys; /* one of them: keys when by_keys */
+    bool by_keys;
     size_t n, stride;
     band_job *job;
     size_t part, parts; /* the bands done: part, part + parts, part + 2 parts, ... */
@@ -256,8 +270,8 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     size_t b;
 
     for (b = lo; st == DD_OK && b < hi; b++)
-        st = band_pairs(c->lsh, c->sigs, c->n, c->stride, c->part + b * c->parts, e, &j->p,
-                        &j->np, &j->cap);
+        st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, c->part + b * c->parts, e,
+                        &j->p, &j->np, &j->cap);
     free(e);
     return st;
 }
@@ -288,26 +302,23 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
     return DD_OK;
 }
 
-dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
-                               size_t threads, uint64_t **pairs, size_t *n_pairs)
-{
-    return dd_lsh_candidates_part(lsh, sigs, n, stride, threads, 0, 1, pairs, n_pairs);
-}
-
-dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t n,
-                                 size_t stride, size_t threads, size_t part, size_t parts,
-                                 uint64_t **pairs, size_t *n_pairs)
+static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs,
+                            size_t *n_pairs)
 {
     band_job job[16];
     size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, nb;
-    band_ctx c = {lsh, sigs, n, stride, job, part, parts};
+    band_ctx c = *cc;
+    const dd_lsh *lsh = c.lsh;
+    size_t n = c.n;
     dd_status st;
 
+    c.job = job;
     *pairs = NULL;
     *n_pairs = 0;
-    if (stride < lsh->bands * lsh->rows || n > UINT32_MAX || parts == 0 || part >= parts)
+    if (c.stride < (c.by_keys ? lsh->bands : lsh->bands * lsh->rows) || n > UINT32_MAX ||
+        c.parts == 0 || c.part >= c.parts)
         return DD_EINVAL;
-    nb = part < lsh->bands ? (lsh->bands - part + parts - 1) / parts : 0;
+    nb = c.part < lsh->bands ? (lsh->bands - c.part + c.parts - 1) / c.parts : 0;
     if (n < 2 || nb == 0)
         return DD_OK;
     nt = nt > nb ? nb : nt;
@@ -318,6 +329,41 @@ dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t
     for (t = 0; t < nt; t++)
         free(job[t].p);
     return st;
+}
+
+dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
+                               size_t threads, uint64_t **pairs, size_t *n_pairs)
+{
+    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL, 0, 1};
+
+    return candidates(&c, threads, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t n,
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs)
+{
+    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL, part, parts};
+
+    return candidates(&c, threads, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
+                                 size_t stride, size_t threads, uint64_t **pairs,
+                                 size_t *n_pairs)
+{
+    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL, 0, 1};
+
+    return candidates(&c, threads, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_keys_part(const dd_lsh *lsh, const uint32_t *keys, size_t n,
+                                      size_t stride, size_t threads, size_t part, size_t parts,
+                                      uint64_t **pairs, size_t *n_pairs)
+{
+    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL, part, parts};
+
+    return candidates(&c, threads, pairs, n_pairs);
 }
 
 /* ---- SimHash block tables ------------------------------------------------------------ */

@@ -63,7 +63,7 @@ void dd_result_free(dd_result *res)
         free(res->mem->pos);
         free(res->mem->set_off);
         free(res->mem->seq_len);
-        free(res->mem->sigs);
+        free(res->mem->bkeys);
         free(res->mem->gset);
         free(res->mem->gpos);
         free(res->mem->goff);
@@ -119,6 +119,12 @@ static dd_status start(dd__run *w, const dd_pipeline_opts *o, dd_reader *r)
     w->o = o;
     w->reader = r;
     w->lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
+    { /* Verification is exact, so a missed pair costs more than a spurious one. */
+        double t = o->lsh_threshold > 0 ? o->lsh_threshold : o->threshold;
+        dd_lsh_params p = dd_lsh_optimal(t, o->num_perm, 0.25, 0.75);
+        w->bands = p.bands;
+        w->rows = p.rows;
+    }
     /* Sets are read again when needed, at both levels (the story stage needs them only for
      * the pairs of its clusters); SimHash fingerprints every set, so it keeps them. */
     w->keep_sets = o->signature == DD_SIGNATURE_SIMHASH;

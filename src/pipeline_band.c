@@ -107,9 +107,6 @@ static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
-    double t = w->o->lsh_threshold > 0 ? w->o->lsh_threshold : w->o->threshold;
-    /* Verification is exact, so a missed pair costs more than a spurious one. */
-    dd_lsh_params p = dd_lsh_optimal(t, w->o->num_perm, 0.25, 0.75);
     dd_lsh *lsh = NULL;
     uint64_t *lead = NULL, *ocr = NULL;
     size_t n_lead = 0, n_ocr = 0;
@@ -117,13 +114,13 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 
     if (w->o->level == DD_LEVEL_COPIES && w->o->signature == DD_SIGNATURE_SIMHASH)
         return simhash_candidates(w, cand, n_cand);
-    st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
-    res->bands = p.bands;
-    res->rows = p.rows;
+    st = dd_lsh_new(w->bands, w->rows, 0, &lsh);
+    res->bands = w->bands;
+    res->rows = w->rows;
     if (st == DD_OK)
-        st = dd_lsh_candidates_part(lsh, res->mem->sigs, res->n_docs, w->o->num_perm,
-                                    dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
-                                    w->shard ? w->shard->ranks : 1, cand, n_cand);
+        st = dd_lsh_candidates_keys_part(lsh, res->mem->bkeys, res->n_docs, w->bands,
+                                         dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
+                                         w->shard ? w->shard->ranks : 1, cand, n_cand);
     dd_lsh_free(lsh);
     if (st == DD_OK)
         st = lead_candidates(w, &lead, &n_lead);

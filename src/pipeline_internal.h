@@ -10,10 +10,12 @@
 
 #include "util.h"
 
-/* A line of >= 3 tokens, hashed for boilerplate detection. */
+/* A line of >= 3 tokens, hashed for boilerplate detection: tokens [a, b) of document doc;
+ * bp once the boilerplate pass marks it. 24 bytes: a million articles hold 14 million. */
 typedef struct dd__line {
     uint64_t h;
-    uint32_t doc, a, b, root, bp;
+    uint32_t doc, a, b;
+    uint8_t bp;
 } dd__line;
 
 /* Per-document flags (dd__result_mem.flags). */
@@ -46,8 +48,9 @@ struct dd__result_mem {
     size_t *set_off; /* document i: set[set_off[i] .. set_off[i+1]) */
     size_t *seq_len; /* shingles in text order, repeats included */
     size_t off_cap, seq_cap;
-    uint32_t *sigs;  /* num_perm values per document */
-    size_t sigs_cap;
+    uint32_t *bkeys; /* band keys per document (dd__run.bands of them, dd_lsh_band_keys): the
+                        MinHash signature itself is not kept (168 bytes a document, not 512) */
+    size_t bkeys_cap;
     uint64_t *gset;  /* OCR-robust gram sets (dd_gram_hash), sorted, like set */
     uint32_t *gpos;  /* the token each element first starts in */
     size_t gset_n, gset_cap, gpos_cap;
@@ -137,6 +140,8 @@ typedef struct dd__run {
     bool ocr_banded;     /* the OCR candidates are made (once: OCR signatures do not change) */
     dd__ocr_memo memo;   /* the OCR rule's first-pass verdicts */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
+    size_t bands, rows;  /* the banding of document signatures (dd_lsh_optimal), chosen first:
+                            documents keep their band keys, not their signatures */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
     const dd__shard *shard; /* the ranks of an MPI run (src/mpi/); NULL in one process */

@@ -226,7 +226,8 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     for (t = 0; t < w->res->n_docs; t++)
         job.n_noisy += (w->ocr_flag[t] & (OCR_LONG | OCR_NOISY)) == (OCR_LONG | OCR_NOISY);
     if (w->res->n_docs < 2 || job.n_noisy == 0 || nb == 0) { /* a pair needs a misread side */
-        release(w->res->mem);
+        if (!w->o->keep_ocr_sigs)
+            release(w->res->mem);
         return DD_OK;
     }
     nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
@@ -253,7 +254,8 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     }
     if (*n_cand) /* each pair once: the estimate is made once */
         *n_cand = keep_similar(w, *cand, dd__sort_unique_u64(*cand, *n_cand));
-    release(w->res->mem);
+    if (!w->o->keep_ocr_sigs)
+        release(w->res->mem);
     return DD_OK;
 }
 

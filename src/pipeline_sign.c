@@ -55,7 +55,8 @@ typedef struct batch {
     char *str, *txt, *tokb;
     size_t str_n, str_cap, txt_n, txt_cap, tokb_n, tokb_cap;
     uint32_t *sigs, *lead; /* per item: num_perm values; lead_n values */
-    size_t sigs_cap, lead_cap;
+    uint32_t *keys;        /* per item: the band keys of its signature (w->bands) */
+    size_t sigs_cap, lead_cap, keys_cap;
     uint64_t *set, *gset;
     uint32_t *pos, *gpos;
     size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
@@ -215,7 +216,7 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, si
             continue;
         b->lines[b->n_lines++] =
             (dd__line){XXH3_64bits_withSeed(g->sh + a, (e - a) * sizeof *g->sh, w->o->seed), 0,
-                       (uint32_t)a, (uint32_t)e, 0, 0};
+                       (uint32_t)a, (uint32_t)e, 0};
     }
     it->line_hi = b->n_lines;
     return DD_OK;
@@ -282,6 +283,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
         return st;
     nsh = dd_shingle_combine(g->sh, ntok, w->o->shingle_k, w->o->seed);
     dd_minhash_sign(w->mh, g->sh, nsh, b->sigs + k * np);
+    dd_lsh_band_keys(w->bands, w->rows, b->sigs + k * np, b->keys + k * w->bands);
     /* The lead's distinct shingles are the set's elements first seen before LEAD_SHINGLES;
      * MinHash ignores repeats, so the first shingles in text order sign the same. */
     it->lead = nsh > 0;
@@ -309,6 +311,7 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
     b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = b->sk_n = 0;
     if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
             DD_OK ||
+        dd__grow((void **)&b->keys, &b->keys_cap, b->n * w->bands, sizeof *b->keys) != DD_OK ||
         dd__grow((void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, sizeof *b->osig) != DD_OK ||
         dd__grow((void **)&b->lead, &b->lead_cap, b->n * w->lead_n, sizeof *b->lead) != DD_OK) {
         for (k = 0; k < b->n; k++)
@@ -505,11 +508,12 @@ static dd_status append_sketches(struct dd__result_mem *m, const batch *b, const
 static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
 {
     struct dd__result_mem *m = w->res->mem;
-    size_t np = w->o->num_perm, nl = w->lead_n, idx = w->res->n_docs;
+    size_t nb = w->bands, nl = w->lead_n, idx = w->res->n_docs;
     size_t n = it->set_hi - it->set_lo, i, nlines = it->line_hi - it->line_lo;
     size_t gn = it->gset_hi - it->gset_lo;
 
-    if (dd__grow((void **)&m->sigs, &m->sigs_cap, (idx + 1) * np, sizeof *m->sigs) != DD_OK ||
+    if (dd__grow((void **)&m->bkeys, &m->bkeys_cap, (idx + 1) * nb, sizeof *m->bkeys) !=
+            DD_OK ||
         dd__grow((void **)&m->lead, &m->lead_cap, (idx + 1) * nl, sizeof *m->lead) != DD_OK ||
         dd__grow((void **)&m->flags, &m->flags_cap, idx + 1, sizeof *m->flags) != DD_OK ||
         dd__grow((void **)&m->hash, &m->hash_cap, idx + 1, sizeof *m->hash) != DD_OK ||
@@ -524,7 +528,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
             DD_OK ||
         append_sketches(m, b, it, idx) != DD_OK)
         return DD_ENOMEM;
-    memcpy(m->sigs + idx * np, b->sigs + k * np, np * sizeof *m->sigs);
+    memcpy(m->bkeys + idx * nb, b->keys + k * nb, nb * sizeof *m->bkeys);
     if (it->lead)
         memcpy(m->lead + idx * nl, b->lead + k * nl, nl * sizeof *m->lead);
     else
@@ -743,6 +747,7 @@ static void batch_free(batch *b)
     free(b->txt);
     free(b->tokb);
     free(b->sigs);
+    free(b->keys);
     free(b->lead);
     free(b->set);
     free(b->pos);
@@ -933,7 +938,7 @@ static dd_status put(packer *k, const void *src, size_t len)
 static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
 {
     packed_head h = {b->n, b->set_n, b->gset_n, b->sk_n, b->n_lines, b->n_toks, b->tokb_n};
-    size_t np = w->o->num_perm, nl = w->lead_n;
+    size_t nb = w->bands, nl = w->lead_n;
     size_t at = k->n, len;
     dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
 
@@ -942,7 +947,7 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
     if (st == DD_OK)
         st = put(k, b->it, b->n * sizeof *b->it);
     if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
-        st = put(k, b->sigs, b->n * np * sizeof *b->sigs);
+        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* band keys, not signatures */
         if (st == DD_OK)
             st = put(k, b->lead, b->n * nl * sizeof *b->lead);
         if (st == DD_OK)
@@ -1014,7 +1019,7 @@ static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_ele
 static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
 {
     packed_head h;
-    size_t np = w->o->num_perm, nl = w->lead_n, k;
+    size_t nb = w->bands, nl = w->lead_n, k;
     dd_status st = DD_OK;
 
     if (len < sizeof h)
@@ -1029,7 +1034,7 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
         take_item(&b->it[k], &it);
     }
     if (b->n) {
-        st = take_arr(&src, (void **)&b->sigs, &b->sigs_cap, b->n * np, sizeof *b->sigs);
+        st = take_arr(&src, (void **)&b->keys, &b->keys_cap, b->n * nb, sizeof *b->keys);
         if (st == DD_OK)
             st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
         if (st == DD_OK)

@@ -247,6 +247,31 @@ static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
     return st;
 }
 
+/* Frequencies of documents outside the run (dd_pipeline_opts.extra_df: a stored index), for
+ * the run's terms only, so a query weighs terms as a batch over store + query would. */
+static dd_status add_extra_df(dd__run *w, dd_idf *idf)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    uint64_t *t = malloc((m->n_terms + 1) * sizeof *t);
+    uint32_t *df = NULL;
+    size_t i, n = 0, docs = 0;
+    dd_status st = DD_ENOMEM;
+
+    if (t) {
+        for (i = 0; i < m->n_terms; i++)
+            t[i] = m->terms[i].hash;
+        n = dd__sort_unique_u64(t, m->n_terms);
+        df = calloc(n + 1, sizeof *df);
+    }
+    if (df)
+        st = w->o->extra_df(w->o->extra_df_ud, t, n, df, &docs);
+    if (st == DD_OK)
+        st = dd_idf_add_counts(idf, t, df, n, docs);
+    free(t);
+    free(df);
+    return st;
+}
+
 /* Corpus document frequencies, then each document's whole tf-idf vector (on the run's
  * threads): scoring uses every term (a top-K cut drops the shared middle-weight terms a
  * rewrite keeps); only the candidate signatures use the top K. */
@@ -282,6 +307,8 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
         m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
     }
     free(h);
+    if (st == DD_OK && w->o->extra_df)
+        st = add_extra_df(w, idf);
     job = (vec_job){m, idf, max};
     return st == DD_OK ? dd__parallel_for(dd__thread_count(w->o), res->n_docs, vec_range, &job)
                        : st;

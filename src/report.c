@@ -9,7 +9,7 @@
 
 dd_report_opts dd_report_opts_default(void)
 {
-    dd_report_opts o = {DD_FORMAT_TEXT, DD_LEVEL_COPIES, true, 20};
+    dd_report_opts o = {DD_FORMAT_TEXT, DD_LEVEL_COPIES, true, 20, NULL};
     return o;
 }
 
@@ -292,6 +292,8 @@ static void text_cluster(const dd_result *res, const dd_report_opts *o, const pa
     for (i = lo; i < hi; i++) {
         const dd_doc_info *d = &res->docs[res->clusters.members[i]];
         fprintf(out, "  [%zu] ", i - lo + 1);
+        if (o->stored && o->stored[res->clusters.members[i]])
+            fputs("(stored) ", out);
         text_safe(out, d->id);
         fputs("\n      ", out);
         text_headline(out, d->title);
@@ -325,7 +327,7 @@ static void text_summary(const dd_result *res, FILE *out)
             res->clusters.count == 1 ? "" : "s");
 }
 
-static void jsonl_doc(const dd_doc_info *d, FILE *out)
+static void jsonl_doc(const dd_doc_info *d, bool stored, FILE *out)
 {
     fputs("{\"id\":", out);
     dd_report_json_string(out, d->id);
@@ -335,7 +337,8 @@ static void jsonl_doc(const dd_doc_info *d, FILE *out)
         fputs(",\"date\":", out);
         dd_report_json_string(out, d->date);
     }
-    fprintf(out, ",\"bytes\":%zu,\"words\":%zu}", d->bytes, d->tokens);
+    fprintf(out, ",\"bytes\":%zu,\"words\":%zu%s}", d->bytes, d->tokens,
+            stored ? ",\"stored\":true" : "");
 }
 
 /* "a, b, c" -> ,"name":["a","b","c"] */
@@ -403,7 +406,8 @@ static void jsonl_cluster(const dd_result *res, const dd_report_opts *o, const p
     for (i = lo; i < hi; i++) {
         if (i > lo)
             fputc(',', out);
-        jsonl_doc(&res->docs[res->clusters.members[i]], out);
+        jsonl_doc(&res->docs[res->clusters.members[i]],
+                  o->stored && o->stored[res->clusters.members[i]], out);
     }
     fputc(']', out);
     if (res->key_terms)

@@ -340,12 +340,39 @@ static bool ascii_alnum(char c)
 
 /* Does the word at s[i] open a sentence? Looking back over spaces, quotes and brackets: the
  * start of the text, a paragraph break (blank line) or a full stop, ! or ? before it. */
+/* Whether a list bullet (*, U+2022 bullet, U+2023, U+00B7 middle dot, U+2013/2014 dashes)
+ * ends at s[i - 1]; its length in bytes, else 0. */
+static size_t bullet_before(const char *s, size_t i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (i >= 1 && u[i - 1] == '*')
+        return 1;
+    if (i >= 2 && u[i - 2] == 0xC2 && u[i - 1] == 0xB7)
+        return 2;
+    if (i >= 3 && u[i - 3] == 0xE2 && u[i - 2] == 0x80 &&
+        (u[i - 1] == 0xA2 || u[i - 1] == 0xA3 || u[i - 1] == 0x93 || u[i - 1] == 0x94))
+        return 3;
+    return 0;
+}
+
+/* Only spaces between s[i] and the start of its line (or of the text)? */
+static bool at_line_start(const char *s, size_t i)
+{
+    while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+        i--;
+    return i == 0 || s[i - 1] == '\n';
+}
+
 static bool sentence_start(const char *s, size_t i)
 {
     int newlines = 0;
 
     while (i > 0) {
         char c = s[--i];
+        size_t b = bullet_before(s, i + 1);
+        if (b && newlines == 0 && at_line_start(s, i + 1 - b))
+            return true; /* a list item: "  * Enjoy all our plans" */
         if (c == '\n')
             newlines++;
         else if (c == '"' || c == '\'' || c == '(' || c == '[' || c == '-')

@@ -164,6 +164,20 @@ if [ -x "$ocr" ]; then
 else
     echo "accuracy: OCR dev set skipped (no $ocr: make build/bench/ocr_noise)"
 fi
+# Hard copies (scripts/hard-copies-devset.py): 400 Reuters stories with 1-3 copies each under
+# harder edits than copies-dev (OCR noise, synonyms, reordered paragraphs, HTML pages, NFD,
+# trimming, bylines, footers), 150 distinct stories under one long shared footer (each its
+# own group), 3,000 distractors; at the default level and the copies level, and no two footer
+# stories in one cluster. Nothing was tuned on it (seed 1 here; seed 2 in docs/ALGORITHMS.md).
+if command -v python3 >/dev/null 2>&1 && [ -x "$ocr" ]; then
+    python3 "$root/scripts/hard-copies-devset.py" --seed 1 --ocr-noise "$ocr" "$d/reuters21578/reuters21578.jsonl" "$tmp/hard"
+    check hard-copies/stories 0.96 "$tmp/hard/truth.tsv" "$tmp/hard/docs"
+    check hard-copies/copies 0.95 "$tmp/hard/truth.tsv" --level copies "$tmp/hard/docs"
+    merged=$(awk '/"cluster"/ { n = gsub(/"id":"[^"]*\/f[0-9]+\.txt"/, "&"); if (n > 1) m++ } END { print m + 0 }' "$tmp/hard-copies_stories.jsonl")
+    floor "$((0 - merged))" 0 "hard-copies/footer: no two footer stories in one cluster" "hard-copies/footer: $merged clusters hold two or more footer stories"
+else
+    echo "accuracy: hard copies skipped (needs python3 and $ocr)"
+fi
 hama_cluster hama "$d/hama"
 hama_cluster hama+bbc "$d/hama" "$d/bbc"
 # Rewrites of BBC stories that are one step of a saga, among all BBC articles named as in

@@ -26,5 +26,7 @@
 #include <dedup/report_html.h>
 #include <dedup/eval.h>
 #include <dedup/vocab.h>
+#include <dedup/store.h>
+#include <dedup/index.h>
 
 #endif

@@ -32,6 +32,8 @@ typedef struct dd_emit_opts {
     dd_keep keep;
     dd_emit_what what;
     bool nul; /**< end paths with NUL instead of LF (JSON Lines records always end in LF) */
+    const bool *skip; /**< per document: never written (a stored index's documents, which
+                           still count as representatives); NULL: none */
 } dd_emit_opts;
 
 dd_emit_opts dd_emit_opts_default(void);

@@ -33,6 +33,10 @@ dd_status dd_idf_load(dd_idf *idf, const char *text, size_t len, const char *nam
 /** Count one document of the corpus: `hashes` are its distinct term hashes. */
 dd_status dd_idf_add_doc(dd_idf *idf, const uint64_t *hashes, size_t n);
 
+/** Count `docs` documents from outside the corpus in which terms[i] occurs counts[i] times. */
+dd_status dd_idf_add_counts(dd_idf *idf, const uint64_t *terms, const uint32_t *counts, size_t n,
+                            size_t docs);
+
 /** Inverse document frequency of a term over background + corpus (always > 0). */
 double dd_idf_weight(const dd_idf *idf, uint64_t hash);
 

@@ -61,6 +61,26 @@ dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t
                                  size_t stride, size_t threads, size_t part, size_t parts,
                                  uint64_t **pairs, size_t *n_pairs);
 
+/** The 32-bit band keys of one signature (bands * rows values): keys[b] is the low half of
+ *  the 64-bit hash dd_lsh_insert files band b under. A document kept as its `bands` keys
+ *  instead of its signature costs 4 x bands bytes (168 at 42 bands) instead of 4 x num_perm
+ *  (512); two documents whose band differs share its key by chance 1 time in 2^32, which
+ *  adds a few spurious candidates (about 5,000 over 42 bands at a million documents) and
+ *  loses none. */
+void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *keys);
+
+/** dd_lsh_candidates_of over band keys (document i's at `keys + i * stride`, stride >=
+ *  bands): the pairs that share a key in some band. Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
+dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
+                                 size_t stride, size_t threads, uint64_t **pairs,
+                                 size_t *n_pairs);
+
+/** dd_lsh_candidates_keys over the bands b with b % parts == part only (one MPI rank's share,
+ *  like dd_lsh_candidates_part). */
+dd_status dd_lsh_candidates_keys_part(const dd_lsh *lsh, const uint32_t *keys, size_t n,
+                                      size_t stride, size_t threads, size_t part, size_t parts,
+                                      uint64_t **pairs, size_t *n_pairs);
+
 /** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
  *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on
  *  at least blocks - max_dist of them (pigeonhole), so one table per choice of that many

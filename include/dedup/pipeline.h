@@ -65,6 +65,20 @@ typedef struct dd_pipeline_opts {
                                   same for every count */
     dd_diag_fn on_diag;      /**< may be NULL */
     void *diag_ud;
+    /** Stories level: document frequencies from documents outside the run (a stored index,
+     *  dd_index). Called once, after the run's own documents are counted, with the run's
+     *  distinct term hashes, sorted (n of them); fills df[i] for terms[i] and *docs with how
+     *  many documents those counts come from. NULL: the run's documents only. */
+    dd_status (*extra_df)(void *ud, const uint64_t *terms, size_t n, uint32_t *df, size_t *docs);
+    void *extra_df_ud;
+    /** Boilerplate lines from documents outside the run: called once with the run's distinct
+     *  line hashes (sorted, n of them); fills groups[i] with how many copies groups outside
+     *  the run hold line i (0-3: three make it boilerplate). NULL: the run's only. */
+    dd_status (*extra_lines)(void *ud, const uint64_t *lines, size_t n, uint8_t *groups);
+    void *extra_lines_ud;
+    /** Keep each document's OCR signature in the result (a stored index keys them); a
+     *  batch run gives them back before verification. */
+    bool keep_ocr_sigs;
 } dd_pipeline_opts;
 
 /** The text the pipeline compares for `d`, malloc'd and NUL-terminated (`*len` bytes): its

@@ -21,6 +21,8 @@ typedef struct dd_report_opts {
     dd_level level;    /**< named in the output */
     bool summary;      /**< text: closing summary line; jsonl: closing summary object */
     size_t max_pairs;  /**< text: pair lines shown per cluster (0: all) */
+    const bool *stored; /**< per document: it came from a stored index (dd_index_query);
+                             text marks it "(stored)", jsonl "stored":true. NULL: none */
 } dd_report_opts;
 
 dd_report_opts dd_report_opts_default(void);

@@ -35,6 +35,16 @@ typedef struct cli_opts {
     const char *html;     /* --html FILE */
     int color;            /* colour on stdout: 1 on a terminal without NO_COLOR */
     int progress;         /* progress line on stderr: 1 when stderr is a terminal */
+    bool index;           /* dedup index CMD ... */
+    bool stream;          /* dedup stream ... */
+    const char *index_cmd; /* "add", "query", "stats" or "prune" */
+    const char *db;       /* --db FILE */
+    size_t batch;         /* --batch: documents per transaction */
+    unsigned busy_ms;     /* --busy-timeout */
+    double max_age;       /* --max-age DAYS */
+    bool has_max_age;
+    bool check;           /* index stats --check */
+    const dd_index_result *iq; /* index query: its --html texts come from here */
 } cli_opts;
 
 /** Where the pipeline runs: in this process (cli_engine.c, build/dedup) or on MPI ranks
@@ -124,6 +134,20 @@ int cli_explain(cli_opts *o);
 
 /** The `dedup eval` command. */
 int cli_eval(const cli_opts *o);
+
+/** The `dedup index` commands and `dedup stream` (cli_index.c). */
+int cli_index(cli_opts *o);
+
+/** Queue the PATHs (command line, then --files-from; none: standard input). A missing PATH
+ *  is said and sets *missing. */
+dd_status cli_add_paths(dd_reader *r, const cli_opts *o, bool *missing);
+
+/** Report a finished run (report or --emit, --html, accounting line); the exit code. */
+int cli_finish(const cli_opts *o, const dd_result *res, bool missing);
+
+/** The stderr diagnostic callbacks of a run (o is the cli_opts). */
+void cli_on_diag(void *ud, const char *msg, bool skipped);
+void cli_on_warning(void *ud, const char *msg);
 
 /** The `dedup idf` command. */
 int cli_idf(const cli_opts *o);

@@ -15,6 +15,10 @@ static const char usage_text[] =
     "       dedup explain [OPTION]... A B   (scores and shared passages of two documents)\n"
     "       dedup eval --truth TRUTH.tsv [CLUSTERS.jsonl]\n"
     "       dedup idf [--min-df N] [PATH]...   (write a background IDF table)\n"
+    "       dedup index add|query --db FILE [OPTION]... [PATH]...   (a stored index)\n"
+    "       dedup index stats [--check] --db FILE\n"
+    "       dedup index prune --db FILE --max-age DAYS\n"
+    "       dedup stream --db FILE   (JSON Lines on stdin, one decision a line)\n"
     "Find near-duplicate news stories in PATHs and report them as clusters.\n"
     "A PATH is a file, a folder (walked recursively) or '-' for standard input;\n"
     "with no PATH one document is read from standard input. Files ending in .jsonl\n"
@@ -55,7 +59,9 @@ static const char usage_text[] =
     "  -0, --null                --files-from and emitted paths are NUL-separated\n"
     "  -j, --threads=N           signing threads (default 0: one per core; the\n"
     "                            output is the same for every N)\n"
-    "\n"
+    "\n";
+
+static const char usage_output[] =
     "Output:\n"
     "  -f, --format=FORMAT       text (default), jsonl or csv\n"
     "      --emit=WHAT           write documents instead of the report: unique (the\n"
@@ -69,6 +75,16 @@ static const char usage_text[] =
     "      --strict              exit 1 if any document was skipped\n"
     "  -q, --quiet               no warnings or per-document messages\n"
     "  -v, --verbose             explain choices (LSH bands and rows, kept documents)\n"
+    "\n"
+    "Stored index (dedup index, dedup stream; docs/FORMATS.md):\n"
+    "      --db=FILE             the SQLite store (add and stream make it)\n"
+    "      --batch=N             index add: documents per transaction (10000)\n"
+    "      --max-age=DAYS        index prune: remove documents older than DAYS\n"
+    "      --busy-timeout=MS     how long a writer waits for another (default 10000)\n"
+    "      --check               index stats: also run PRAGMA integrity_check\n";
+
+/* The rest of --help (one string would pass the 4095 bytes C99 promises). */
+static const char usage_tail[] =
     "  -h, --help                show this help and exit\n"
     "  -V, --version             show the version and exit\n"
     "\n"
@@ -99,6 +115,11 @@ enum {
     OPT_EMIT,
     OPT_KEEP,
     OPT_HTML,
+    OPT_DB,
+    OPT_BATCH,
+    OPT_MAX_AGE,
+    OPT_BUSY,
+    OPT_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -137,6 +158,11 @@ static const struct option long_opts[] = {
     {"keep", required_argument, NULL, OPT_KEEP},
     {"output", required_argument, NULL, 'o'},
     {"html", required_argument, NULL, OPT_HTML},
+    {"db", required_argument, NULL, OPT_DB},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"max-age", required_argument, NULL, OPT_MAX_AGE},
+    {"busy-timeout", required_argument, NULL, OPT_BUSY},
+    {"check", no_argument, NULL, OPT_CHECK},
     {NULL, 0, NULL, 0},
 };
 
@@ -226,6 +252,8 @@ static void defaults(cli_opts *o)
     o->verbosity = 1;
     o->min_df = 2;
     o->emit_opts = dd_emit_opts_default();
+    o->batch = 10000;
+    o->busy_ms = 10000;
 }
 
 static int parse_number_opt(int c, const char *arg, cli_opts *o)
@@ -313,6 +341,23 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("keep-text", arg, 0, (unsigned long long)SIZE_MAX / 2, true, &v);
         o->pipe.keep_text = (size_t)v;
         return rc;
+    case OPT_BATCH:
+        rc = parse_size("batch", arg, 1, 100000000, false, &v);
+        o->batch = v;
+        return rc;
+    case OPT_BUSY:
+        rc = parse_size("busy-timeout", arg, 0, 86400000, false, &v);
+        o->busy_ms = (unsigned)v;
+        return rc;
+    case OPT_MAX_AGE: {
+        char *end;
+        errno = 0;
+        o->max_age = strtod(arg, &end);
+        if (errno || end == arg || *end || !(o->max_age >= 0))
+            return cli_usage_error("invalid --max-age '%s': expected a number of days", arg);
+        o->has_max_age = true;
+        return -1;
+    }
     case OPT_MAX_DOC_BYTES:
         rc = parse_size("max-doc-bytes", arg, 1, (unsigned long long)SIZE_MAX / 2, true, &v);
         o->reader.max_doc_bytes = v;
@@ -352,6 +397,12 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
     case OPT_HTML:
         o->html = arg;
         return -1;
+    case OPT_DB:
+        o->db = arg;
+        return -1;
+    case OPT_CHECK:
+        o->check = true;
+        return -1;
     case OPT_TRUTH:
         o->truth = arg;
         return -1;
@@ -366,6 +417,8 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
         return -1;
     case 'h':
         fputs(usage_text, stdout);
+        fputs(usage_output, stdout);
+        fputs(usage_tail, stdout);
         return cli_stdout_done();
     case 'V':
         printf("dedup %s (format %d, Unicode %s)\n", dd_version(), DD_FORMAT_VERSION,
@@ -376,8 +429,48 @@ static int parse_flag_opt(int c, const char *arg, cli_opts *o)
     }
 }
 
+/* dedup index add|query|stats|prune and dedup stream. */
+static int check_index(cli_opts *o)
+{
+    static const char *const cmds[] = {"add", "query", "stats", "prune"};
+    size_t i;
+
+    if (o->stream) {
+        if (o->n_paths)
+            return cli_usage_error("stream reads JSON Lines from standard input only");
+    } else {
+        if (!o->n_paths)
+            return cli_usage_error("index needs a command: add, query, stats or prune");
+        for (i = 0; i < 4 && strcmp(o->paths[0], cmds[i]) != 0; i++)
+            ;
+        if (i == 4)
+            return cli_usage_error("unknown index command '%s' (add, query, stats, prune)",
+                                   o->paths[0]);
+        o->index_cmd = cmds[i];
+        o->paths++;
+        o->n_paths--;
+    }
+    if (!o->db)
+        return cli_usage_error("%s needs --db FILE", o->stream ? "stream" : "index");
+    if (o->index_cmd && strcmp(o->index_cmd, "prune") == 0 && !o->has_max_age)
+        return cli_usage_error("index prune needs --max-age DAYS");
+    if (o->index_cmd && (!strcmp(o->index_cmd, "stats") || !strcmp(o->index_cmd, "prune")) &&
+        o->n_paths)
+        return cli_usage_error("index %s takes no PATH", o->index_cmd);
+    if ((o->stream || (o->index_cmd && strcmp(o->index_cmd, "query") != 0)) &&
+        (o->emit || o->html || o->output))
+        return cli_usage_error("--emit, --html and -o go with index query");
+    if (o->pipe.signature != DD_SIGNATURE_MINHASH)
+        return cli_usage_error("a stored index uses --signature minhash");
+    return -1;
+}
+
 static int check_command(cli_opts *o)
 {
+    if (o->index || o->stream)
+        return check_index(o);
+    if (o->db || o->has_max_age || o->check)
+        return cli_usage_error("--db, --max-age and --check go with dedup index and stream");
     if (o->explain && (o->emit || o->html || o->output))
         return cli_usage_error("explain writes to standard output; --emit, --html and -o go "
                                "with clustering");
@@ -416,7 +509,10 @@ int cli_parse(int argc, char **argv, cli_opts *o)
     o->paths = argv + optind;
     o->n_paths = (size_t)(argc - optind);
     if (o->n_paths && (strcmp(o->paths[0], "eval") == 0 || strcmp(o->paths[0], "idf") == 0 ||
-                       strcmp(o->paths[0], "explain") == 0)) {
+                       strcmp(o->paths[0], "explain") == 0 || strcmp(o->paths[0], "index") == 0 ||
+                       strcmp(o->paths[0], "stream") == 0)) {
+        o->index = strcmp(o->paths[0], "index") == 0;
+        o->stream = strcmp(o->paths[0], "stream") == 0;
         o->eval = strcmp(o->paths[0], "eval") == 0;
         o->idf = strcmp(o->paths[0], "idf") == 0;
         o->explain = strcmp(o->paths[0], "explain") == 0;

@@ -169,6 +169,8 @@ static dd_status html_texts(const cli_opts *o, const dd_result *res, char ***tex
     dd_status st;
     size_t i;
 
+    if (o->iq) /* index query: stored documents are not among the PATHs */
+        return dd_index_texts(o->iq, texts);
     ro.on_warning = NULL;
     st = dd_reader_new(&ro, &r);
     for (i = 0; st == DD_OK && i < o->n_paths + o->n_listed; i++) {

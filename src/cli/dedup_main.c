@@ -30,7 +30,7 @@ static void say(const char *msg)
     putc('\n', stderr);
 }
 
-static void on_diag(void *ud, const char *msg, bool skipped)
+void cli_on_diag(void *ud, const char *msg, bool skipped)
 {
     const cli_opts *o = ud;
 
@@ -39,9 +39,9 @@ static void on_diag(void *ud, const char *msg, bool skipped)
         say(msg);
 }
 
-static void on_warning(void *ud, const char *msg)
+void cli_on_warning(void *ud, const char *msg)
 {
-    on_diag(ud, msg, false);
+    cli_on_diag(ud, msg, false);
 }
 
 /* A PATH the user named must exist and open: otherwise it is an error of the run (exit 1),
@@ -77,7 +77,7 @@ bad:
 
 /* The PATHs from the command line, then those from --files-from; none at all (and no list)
  * means standard input. */
-static dd_status add_paths(dd_reader *r, const cli_opts *o, bool *missing)
+dd_status cli_add_paths(dd_reader *r, const cli_opts *o, bool *missing)
 {
     size_t i;
     dd_status st = DD_OK;
@@ -159,7 +159,7 @@ static void account(const cli_opts *o, const dd_result *res)
     fputs(sep ? ")\n" : "\n", stderr);
 }
 
-static int finish(const cli_opts *o, const dd_result *res, bool missing)
+int cli_finish(const cli_opts *o, const dd_result *res, bool missing)
 {
     size_t skipped = dd_result_skipped(res);
     int rc;
@@ -209,9 +209,9 @@ static int run(cli_opts *o)
     dd_status st;
     int rc;
 
-    o->pipe.on_diag = on_diag;
+    o->pipe.on_diag = cli_on_diag;
     o->pipe.diag_ud = o;
-    o->reader.on_warning = on_warning;
+    o->reader.on_warning = cli_on_warning;
     o->reader.warning_ud = o;
     o->reader.keep_records = o->emit; /* only --emit writes records of standard input */
     o->report.level = o->pipe.level;
@@ -223,7 +223,7 @@ static int run(cli_opts *o)
     cli_progress_start(o);
     st = dd_reader_new(&o->reader, &r);
     if (st == DD_OK)
-        st = add_paths(r, o, &missing);
+        st = cli_add_paths(r, o, &missing);
     if (st == DD_OK)
         st = cli_engine_run(&o->pipe, r, shardable(o), &res);
     cli_progress_clear();
@@ -232,7 +232,7 @@ static int run(cli_opts *o)
         fprintf(stderr, "dedup: %s\n", dd_strerror(st));
         return CLI_ERROR;
     }
-    rc = cli_engine_writer() ? finish(o, res, missing) : CLI_OK;
+    rc = cli_engine_writer() ? cli_finish(o, res, missing) : CLI_OK;
     dd_result_free(res);
     return rc;
 }
@@ -250,9 +250,16 @@ int main(int argc, char **argv)
         return cli_engine_end(rc);
     if (!cli_engine_writer()) /* the other ranks only share the clustering */
         o.verbosity = 0;
-    if (o.eval || o.explain || o.idf)
-        rc = !cli_engine_writer() ? CLI_OK : o.eval ? cli_eval(&o) : o.explain ? cli_explain(&o)
-                                                                               : cli_idf(&o);
+    if (!cli_engine_writer() && (o.index || o.stream || o.eval || o.explain || o.idf))
+        rc = CLI_OK; /* commands other than the clustering run on rank 0 alone */
+    else if (o.index || o.stream)
+        rc = cli_index(&o);
+    else if (o.eval)
+        rc = cli_eval(&o);
+    else if (o.explain)
+        rc = cli_explain(&o);
+    else if (o.idf)
+        rc = cli_idf(&o);
     else
         rc = run(&o);
     dd_path_list_free(o.listed, o.n_listed);

@@ -77,7 +77,7 @@ static dd_result *run(void)
 
 static char *emit(const dd_result *res, dd_keep keep, dd_emit_what what)
 {
-    dd_emit_opts o = {keep, what, false};
+    dd_emit_opts o = {keep, what, false, NULL};
     char *buf = NULL, err[256];
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

@@ -421,6 +421,48 @@ static void test_lsh_max_bucket_default(void **state)
     assert_true(c->pairs[100] == pair(1, 2));
 }
 
+static void test_lsh_band_keys_give_the_same_pairs(void **state)
+{
+    /* 300 documents in 30 families: each a base signature with some bands replaced at random,
+     * so families share some bands; the buckets' cap (8) is reached too. Banding the kept
+     * 32-bit band keys gives the pairs dd_lsh_insert gives from the signatures, on 1 and 3
+     * threads; keys shorter than the bands are refused. */
+    ctx *c = *state;
+    enum { N = 300, BANDS = 16, ROWS = 8 };
+    uint32_t *sigs = malloc(N * NP * sizeof *sigs), *keys = malloc(N * BANDS * sizeof *keys);
+    uint32_t base[30][NP];
+    uint64_t st = 11, *p1 = NULL, *p3 = NULL;
+    size_t i, b, n1 = 0, n3 = 0;
+
+    assert_non_null(sigs);
+    assert_non_null(keys);
+    for (i = 0; i < 30; i++)
+        random_sig(base[i], NP, &st);
+    assert_int_equal(dd_lsh_new(BANDS, ROWS, 8, &c->lsh), DD_OK);
+    for (i = 0; i < N; i++) {
+        uint32_t *sig = sigs + i * NP;
+        memcpy(sig, base[i % 30], sizeof base[0]);
+        for (b = 0; b < BANDS; b++)
+            if (test_rand64(&st) % 4 == 0)
+                random_sig(sig + b * ROWS, ROWS, &st);
+        dd_lsh_band_keys(BANDS, ROWS, sig, keys + i * BANDS);
+        assert_int_equal(dd_lsh_insert(c->lsh, (uint32_t)i, sig, NP), DD_OK);
+    }
+    candidates(c);
+    assert_true(c->n_pairs > 1000);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 1, &p1, &n1), DD_OK);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 3, &p3, &n3), DD_OK);
+    assert_int_equal(n1, c->n_pairs);
+    assert_int_equal(n3, c->n_pairs);
+    assert_memory_equal(p1, c->pairs, n1 * sizeof *p1);
+    assert_memory_equal(p3, c->pairs, n3 * sizeof *p3);
+    free(p1);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, &p1, &n1), DD_EINVAL);
+    free(p3);
+    free(sigs);
+    free(keys);
+}
+
 static void test_lsh_empty_index(void **state)
 {
     ctx *c = *state;
@@ -464,6 +506,7 @@ int main(void)
         T(test_lsh_pairs_sorted_unique),
         T(test_lsh_max_bucket_bound),
         T(test_lsh_max_bucket_default),
+        T(test_lsh_band_keys_give_the_same_pairs),
         T(test_lsh_empty_index),
         T(test_lsh_einval),
     };

@@ -218,6 +218,13 @@ static void test_terms_names_and_figures(void **state)
     assert_string_equal(facts_of(c, "title\nSHARES OF ACME ROSE\n\nShares rose at\nAcme on "
                                     "Monday.\n\nAnalysts were pleased."),
                         "NAME:acm NAME:acm NAME:monday");
+    /* A list item opens a sentence: "Enjoy" after a bullet at a line's start is no name
+     * (page furniture: "  \u2022 Enjoy all our plans"), nor after "*"; a bullet inside a line
+     * is no such evidence. */
+    assert_string_equal(facts_of(c, "t\nOur plans\n  \xe2\x80\xa2 Enjoy all plans\n* Enjoy them"),
+                        "");
+    assert_string_equal(facts_of(c, "t\nOur plans\n* Enjoy them\nwe \xe2\x80\xa2 Enjoy"),
+                        "NAME:enjoy NAME:enjoy");
     /* A code or link fragment is not a figure; a decade and an ordinal are. */
     assert_string_equal(facts_of(c, "t\nsee 5t9ns5xw8a in the 1980s, the 3rd of 12.5"),
                         "FIG:1980s FIG:3rd FIG:12.5");

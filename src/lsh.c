@@ -302,6 +302,7 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
     return DD_OK;
 }
 
+/* The pairs of the bands part, part + parts, ... of cc's signatures or keys. */
 static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs,
                             size_t *n_pairs)
 {
@@ -309,17 +310,16 @@ static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs
     size_t nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, t, nb;
     band_ctx c = *cc;
     const dd_lsh *lsh = c.lsh;
-    size_t n = c.n;
     dd_status st;
 
     c.job = job;
     *pairs = NULL;
     *n_pairs = 0;
-    if (c.stride < (c.by_keys ? lsh->bands : lsh->bands * lsh->rows) || n > UINT32_MAX ||
+    if (c.stride < (c.by_keys ? lsh->bands : lsh->bands * lsh->rows) || c.n > UINT32_MAX ||
         c.parts == 0 || c.part >= c.parts)
         return DD_EINVAL;
     nb = c.part < lsh->bands ? (lsh->bands - c.part + c.parts - 1) / c.parts : 0;
-    if (n < 2 || nb == 0)
+    if (c.n < 2 || nb == 0)
         return DD_OK;
     nt = nt > nb ? nb : nt;
     memset(job, 0, sizeof job);
@@ -349,17 +349,8 @@ dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t
 }
 
 dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
-                                 size_t stride, size_t threads, uint64_t **pairs,
-                                 size_t *n_pairs)
-{
-    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL, 0, 1};
-
-    return candidates(&c, threads, pairs, n_pairs);
-}
-
-dd_status dd_lsh_candidates_keys_part(const dd_lsh *lsh, const uint32_t *keys, size_t n,
-                                      size_t stride, size_t threads, size_t part, size_t parts,
-                                      uint64_t **pairs, size_t *n_pairs)
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs)
 {
     band_ctx c = {lsh, NULL, keys, true, n, stride, NULL, part, parts};
 

@@ -117,10 +117,10 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     st = dd_lsh_new(w->bands, w->rows, 0, &lsh);
     res->bands = w->bands;
     res->rows = w->rows;
-    if (st == DD_OK)
-        st = dd_lsh_candidates_keys_part(lsh, res->mem->bkeys, res->n_docs, w->bands,
-                                         dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
-                                         w->shard ? w->shard->ranks : 1, cand, n_cand);
+    if (st == DD_OK) /* documents keep their band keys (w->bands, chosen in start) */
+        st = dd_lsh_candidates_keys(lsh, res->mem->bkeys, res->n_docs, w->bands,
+                                    dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
+                                    w->shard ? w->shard->ranks : 1, cand, n_cand);
     dd_lsh_free(lsh);
     if (st == DD_OK)
         st = lead_candidates(w, &lead, &n_lead);

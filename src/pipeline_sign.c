@@ -947,7 +947,7 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
     if (st == DD_OK)
         st = put(k, b->it, b->n * sizeof *b->it);
     if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
-        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* band keys, not signatures */
+        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* the signatures' band keys */
         if (st == DD_OK)
             st = put(k, b->lead, b->n * nl * sizeof *b->lead);
         if (st == DD_OK)

@@ -69,17 +69,12 @@ dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t
  *  loses none. */
 void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *keys);
 
-/** dd_lsh_candidates_of over band keys (document i's at `keys + i * stride`, stride >=
- *  bands): the pairs that share a key in some band. Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
+/** dd_lsh_candidates_part over band keys (document i's at `keys + i * stride`, stride >=
+ *  bands): the pairs that share a key in some band b with b % parts == part (part 0 of 1:
+ *  every band). Returns DD_OK, DD_EINVAL or DD_ENOMEM. */
 dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t n,
-                                 size_t stride, size_t threads, uint64_t **pairs,
-                                 size_t *n_pairs);
-
-/** dd_lsh_candidates_keys over the bands b with b % parts == part only (one MPI rank's share,
- *  like dd_lsh_candidates_part). */
-dd_status dd_lsh_candidates_keys_part(const dd_lsh *lsh, const uint32_t *keys, size_t n,
-                                      size_t stride, size_t threads, size_t part, size_t parts,
-                                      uint64_t **pairs, size_t *n_pairs);
+                                 size_t stride, size_t threads, size_t part, size_t parts,
+                                 uint64_t **pairs, size_t *n_pairs);
 
 /** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
  *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on

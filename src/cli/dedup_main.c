@@ -250,16 +250,11 @@ int main(int argc, char **argv)
         return cli_engine_end(rc);
     if (!cli_engine_writer()) /* the other ranks only share the clustering */
         o.verbosity = 0;
-    if (!cli_engine_writer() && (o.index || o.stream || o.eval || o.explain || o.idf))
-        rc = CLI_OK; /* commands other than the clustering run on rank 0 alone */
-    else if (o.index || o.stream)
-        rc = cli_index(&o);
-    else if (o.eval)
-        rc = cli_eval(&o);
-    else if (o.explain)
-        rc = cli_explain(&o);
-    else if (o.idf)
-        rc = cli_idf(&o);
+    if (o.index || o.stream) /* one process: rank 0 alone under MPI */
+        rc = !cli_engine_writer() ? CLI_OK : cli_index(&o);
+    else if (o.eval || o.explain || o.idf)
+        rc = !cli_engine_writer() ? CLI_OK : o.eval ? cli_eval(&o) : o.explain ? cli_explain(&o)
+                                                                               : cli_idf(&o);
     else
         rc = run(&o);
     dd_path_list_free(o.listed, o.n_listed);

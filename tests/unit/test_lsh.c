@@ -450,14 +450,14 @@ static void test_lsh_band_keys_give_the_same_pairs(void **state)
     }
     candidates(c);
     assert_true(c->n_pairs > 1000);
-    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 1, &p1, &n1), DD_OK);
-    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 3, &p3, &n3), DD_OK);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 1, 0, 1, &p1, &n1), DD_OK);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS, 3, 0, 1, &p3, &n3), DD_OK);
     assert_int_equal(n1, c->n_pairs);
     assert_int_equal(n3, c->n_pairs);
     assert_memory_equal(p1, c->pairs, n1 * sizeof *p1);
     assert_memory_equal(p3, c->pairs, n3 * sizeof *p3);
     free(p1);
-    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, &p1, &n1), DD_EINVAL);
+    assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, 0, 1, &p1, &n1), DD_EINVAL);
     free(p3);
     free(sigs);
     free(keys);

@@ -834,7 +834,8 @@ static dd_status strip_reread(dd__run *w, const uint32_t *docs, size_t n, size_t
 /* ---- stripping read-again documents on MPI ranks ----------------------------------------
  * Reading the documents again is the cost of stripping, so on MPI ranks (w->shard) rank r
  * strips the r-th slice of them and ships, for each document it stripped, what stripping
- * changed: its signatures and sketches (rewritten in place, so they fit where they were). */
+ * changed: its band keys, lead signature and sketches (rewritten in place, so they fit
+ * where they were). */
 
 typedef struct stripped_head {
     uint32_t doc;

@@ -12,6 +12,7 @@
  * Add (here) stores the batch and moves the groups' roots; query (index_query.c) reports;
  * stream (index_stream.c) does both for one document. */
 #include "index_internal.h"
+#include "pipeline_internal.h"
 #include "util.h"
 
 #include <errno.h>
@@ -36,23 +37,6 @@ dd_index_opts dd_index_opts_default(void)
     o.batch = 10000;
     o.max_candidates = 200000;
     return o;
-}
-
-static dd_skip_reason skip_of(dd_status st)
-{
-    switch (st) {
-    case DD_EBINARY:
-        return DD_SKIP_BINARY;
-    case DD_EEMPTY:
-        return DD_SKIP_EMPTY;
-    case DD_ELIMIT:
-        return DD_SKIP_TOO_LARGE;
-    case DD_EPARSE:
-    case DD_EUTF8:
-        return DD_SKIP_MALFORMED;
-    default:
-        return DD_SKIP_UNREADABLE;
-    }
 }
 
 void dd__index_diag(const dd_pipeline_opts *o, const char *msg, bool skipped)
@@ -188,7 +172,7 @@ dd_status dd__read_batch(dd_store *s, const dd_pipeline_opts *o, dd_reader *r, b
             return st;
         b->inputs++;
         if (st != DD_OK) {
-            b->skipped[skip_of(st)]++;
+            b->skipped[dd__skip_reason(st)]++;
             dd__index_diag(o, dd_reader_error(r), true);
             continue;
         }

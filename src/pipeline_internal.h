@@ -147,6 +147,9 @@ typedef struct dd__run {
     const dd__shard *shard; /* the ranks of an MPI run (src/mpi/); NULL in one process */
 } dd__run;
 
+/* The skip counter a signing failure counts under (pipeline_sign.c; index.c too). */
+dd_skip_reason dd__skip_reason(dd_status st);
+
 /* ---- shingle sets (pipeline_sets.c) ---- */
 
 /* Scratch for turning a document's shingles into its set. */

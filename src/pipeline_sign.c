@@ -378,7 +378,7 @@ static void diag(const dd__run *w, const char *msg, bool skipped)
         w->o->on_diag(w->o->diag_ud, msg, skipped);
 }
 
-static dd_skip_reason skip_reason(dd_status st)
+dd_skip_reason dd__skip_reason(dd_status st)
 {
     switch (st) {
     case DD_EBINARY:
@@ -397,7 +397,7 @@ static dd_skip_reason skip_reason(dd_status st)
 
 static void report_skip(dd__run *w, dd_status st, const char *msg)
 {
-    w->res->skipped[skip_reason(st)]++;
+    w->res->skipped[dd__skip_reason(st)]++;
     diag(w, msg, true);
 }
 

@@ -281,10 +281,14 @@ size_t dd__thread_count(const dd_pipeline_opts *o);
  * term): values of its own, so such documents do not all share one bucket (pipeline_sets.c). */
 void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc);
 
-/* Stories level: remember one document's content terms (with the name reports give each,
- * extracted on a signing thread) and its date (pipeline_terms.c, from the sign stage's
- * merge). */
+/* Quoted-word runs kept per document: the first DD__QUOTES_MAX, far more than a news report
+ * quotes. */
+#define DD__QUOTES_MAX 4096
+
+/* Stories level: remember one document's content terms (with the name reports give each)
+ * and its quoted-word runs, both made on a signing thread, and its date (pipeline_terms.c,
+ * from the sign stage's merge). */
 dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
-                              size_t n);
+                              size_t n, const uint64_t *quotes, size_t n_quotes);
 
 #endif

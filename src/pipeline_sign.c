@@ -33,7 +33,7 @@ typedef struct item {
     size_t text, len;        /* what is compared: a record's title, a blank line, its text */
     size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
     size_t ntok, nseq;
-    size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi, gset_lo, gset_hi;
+    size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi, gset_lo, gset_hi, q_lo, q_hi;
     size_t sk_word, sk_gram;  /* its bound sketches in the batch's sk (DD__NO_SKETCH: none) */
     bool keep;               /* its set is kept (else it is read again when needed) */
     bool rereadable;         /* the reader can read it again */
@@ -70,6 +70,8 @@ typedef struct batch {
     size_t n_toks, toks_cap;
     dd_term *terms;    /* stories: the items' content terms, tok_lo..tok_hi each */
     size_t terms_cap;
+    uint64_t *quotes;  /* stories: the items' quoted-word runs, q_lo..q_hi each */
+    size_t n_quotes, quotes_cap;
 } batch;
 
 /* Per-thread signing buffers: nothing is allocated per shingle or per document. */
@@ -225,7 +227,8 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, si
 /* Stories level: extract the content terms here, on the worker, and keep each with the
  * name reports show for it (the word as written, or the term when it is longer: a
  * character pair, "million" from "960m") for the merge. */
-static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks, size_t ntok)
+static dd_status store_terms(signer *g, uint64_t seed, batch *b, item *it, const dd_span *toks,
+                             size_t ntok)
 {
     const dd_term *t;
     size_t n = 0, i, bytes = 0;
@@ -233,6 +236,13 @@ static dd_status store_terms(signer *g, batch *b, item *it, const dd_span *toks,
 
     if (st != DD_OK)
         return st;
+    if (dd__grow((void **)&b->quotes, &b->quotes_cap, b->n_quotes + DD__QUOTES_MAX,
+                 sizeof *b->quotes) != DD_OK)
+        return DD_ENOMEM;
+    it->q_lo = b->n_quotes;
+    b->n_quotes += dd_terms_quotes(b->txt + it->body, it->body_len, seed,
+                                   b->quotes + b->n_quotes, DD__QUOTES_MAX);
+    it->q_hi = b->n_quotes;
     for (i = 0; i < n; i++) {
         size_t len;
         (void)dd_terms_text(g->terms, i, &len);
@@ -300,7 +310,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     if (it->rereadable) /* checked when it is read again */
         it->hash = XXH3_64bits(b->txt + it->text, it->len);
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
-        st = store_terms(g, b, it, toks, ntok);
+        st = store_terms(g, w->o->seed, b, it, toks, ntok);
     return st;
 }
 
@@ -308,7 +318,7 @@ static void sign_batch(const dd__run *w, signer *g, batch *b)
 {
     size_t k;
 
-    b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = b->sk_n = 0;
+    b->set_n = b->n_lines = b->n_toks = b->tokb_n = b->gset_n = b->sk_n = b->n_quotes = 0;
     if (dd__grow((void **)&b->sigs, &b->sigs_cap, b->n * w->o->num_perm, sizeof *b->sigs) !=
             DD_OK ||
         dd__grow((void **)&b->keys, &b->keys_cap, b->n * w->bands, sizeof *b->keys) != DD_OK ||
@@ -571,7 +581,8 @@ static dd_status story_item(signing *s, const batch *b, const item *it, const dd
         s->spans[i].ptr = b->tokb + t->off;
         s->spans[i].len = t->len;
     }
-    return dd__story_add_terms(s->w, d, n ? b->terms + it->tok_lo : NULL, s->spans, n);
+    return dd__story_add_terms(s->w, d, n ? b->terms + it->tok_lo : NULL, s->spans, n,
+                               b->quotes ? b->quotes + it->q_lo : NULL, it->q_hi - it->q_lo);
 }
 
 static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k)
@@ -772,6 +783,7 @@ static void batch_free(batch *b)
     free(b->lines);
     free(b->toks);
     free(b->terms);
+    free(b->quotes);
 }
 
 static dd_status start_workers(signing *s)
@@ -931,7 +943,7 @@ static dd_status pump(signing *s, dd_reader *r)
 enum { ROUND_BATCHES = 4 };
 
 typedef struct packed_head {
-    size_t n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n;
+    size_t n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n, n_quotes;
 } packed_head;
 
 typedef struct packer {
@@ -951,7 +963,8 @@ static dd_status put(packer *k, const void *src, size_t len)
 
 static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
 {
-    packed_head h = {b->n, b->set_n, b->gset_n, b->sk_n, b->n_lines, b->n_toks, b->tokb_n};
+    packed_head h = {b->n,      b->set_n,  b->gset_n, b->sk_n,
+                     b->n_lines, b->n_toks, b->tokb_n, b->n_quotes};
     size_t nb = w->bands, nl = w->lead_n;
     size_t at = k->n, len;
     dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
@@ -979,6 +992,8 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
         st = put(k, b->terms, b->n_toks * sizeof *b->terms);
     if (st == DD_OK && b->tokb_n)
         st = put(k, b->tokb, b->tokb_n);
+    if (st == DD_OK && b->n_quotes)
+        st = put(k, b->quotes, b->n_quotes * sizeof *b->quotes);
     len = k->n - at - sizeof len;
     if (st == DD_OK)
         memcpy(k->p + at, &len, sizeof len);
@@ -1009,6 +1024,8 @@ static void take_item(item *to, const item *from)
     to->line_hi = from->line_hi;
     to->tok_lo = from->tok_lo;
     to->tok_hi = from->tok_hi;
+    to->q_lo = from->q_lo;
+    to->q_hi = from->q_hi;
     to->gset_lo = from->gset_lo;
     to->gset_hi = from->gset_hi;
     to->sk_word = from->sk_word;
@@ -1071,12 +1088,15 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
         st = take_arr(&src, (void **)&b->terms, &b->terms_cap, h.n_toks, sizeof *b->terms);
     if (st == DD_OK && h.tokb_n)
         st = take_arr(&src, (void **)&b->tokb, &b->tokb_cap, h.tokb_n, 1);
+    if (st == DD_OK && h.n_quotes)
+        st = take_arr(&src, (void **)&b->quotes, &b->quotes_cap, h.n_quotes, sizeof *b->quotes);
     b->set_n = h.set_n;
     b->gset_n = h.gset_n;
     b->sk_n = h.sk_n;
     b->n_lines = h.n_lines;
     b->n_toks = h.n_toks;
     b->tokb_n = h.tokb_n;
+    b->n_quotes = h.n_quotes;
     return st;
 }
 

@@ -34,13 +34,15 @@ static void strip_terms(struct dd__result_mem *m, size_t n_docs)
     size_t d, li = 0, wpos = 0, i;
 
     for (d = 0; d < n_docs; d++) {
-        size_t lo = m->term_off[d], hi = m->term_off[d + 1], n_ln = 0, kept = 0;
+        size_t lo = m->term_off[d], hi = m->term_off[d + 1], n_ln = 0, kept = 0, first_bp;
         while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
             n_ln++;
+        for (first_bp = li; first_bp < li + n_ln && !m->lines[first_bp].bp; first_bp++)
+            ; /* most documents have no boilerplate line: then every term stays */
         for (i = lo; i < hi; i++) {
             size_t j;
             bool bp = false;
-            for (j = li; j < li + n_ln && !bp; j++)
+            for (j = first_bp; j < li + n_ln && !bp; j++)
                 bp = m->lines[j].bp && m->terms[i].token >= m->lines[j].a &&
                      m->terms[i].token < m->lines[j].b;
             if (!bp)
@@ -91,6 +93,21 @@ static int cmp_u32(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
+/* Is key among the sorted ids[0..n)? */
+static bool has_id(const uint32_t *ids, size_t n, uint32_t key)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && ids[lo] == key;
+}
+
 /* The window positions of a document of n terms: trigrams starting at i with i and i + 2
  * both inside the head or tail window. */
 static size_t window_count(size_t n)
@@ -102,38 +119,71 @@ static size_t window_count(size_t n)
     return c;
 }
 
+typedef struct run_job {
+    struct dd__result_mem *m;
+    const uint32_t *group;
+    const size_t *at; /* where each document's keys start */
+    uint64_t *k;
+    const uint32_t *common;
+    size_t n_common, max;
+    size_t *kept; /* per document: terms kept by strip_range */
+} run_job;
+
+/* Keys (trigram id, copies group) of the window positions of documents [lo, hi). */
+static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    run_job *j = ctx;
+    const struct dd__result_mem *m = j->m;
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = j->at[d];
+        for (i = t0; i + 2 < t1; i++)
+            if (in_window(i, t0, t1 - t0) && in_window(i + 2, t0, t1 - t0))
+                j->k[n++] = (uint64_t)trigram(m->terms + i) << 32 | j->group[d];
+    }
+    return DD_OK;
+}
+
 /* The trigram ids found in RUN_GROUPS or more copies groups, sorted; *n_out of them. Each
  * (id, group) is one 64-bit value, so one radix sort and one pass count the groups: 8 bytes
  * a window position (at most RUN_HEAD + RUN_TAIL a document), freed before the vectors are
  * built. Every member counts for its group: a copy may carry a footer its first member
- * lacks. */
-static dd_status common_trigrams(const struct dd__result_mem *m, size_t n_docs,
-                                 const uint32_t *group, uint32_t **out, size_t *n_out)
+ * lacks. The keys are made on the run's threads. */
+static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint32_t **out,
+                                 size_t *n_out)
 {
-    size_t d, i, n = 0, total = 0, u = 0;
-    uint64_t *k;
+    const struct dd__result_mem *m = j->m;
+    size_t d, i, n = 0, u = 0;
+    size_t *at = malloc((n_docs + 1) * sizeof *at);
+    uint64_t *k = NULL;
 
     *out = NULL;
     *n_out = 0;
-    for (d = 0; d < n_docs; d++)
-        total += window_count(m->term_off[d + 1] - m->term_off[d]);
-    k = malloc((total + 1) * sizeof *k);
-    if (!k)
+    if (!at)
         return DD_ENOMEM;
     for (d = 0; d < n_docs; d++) {
-        size_t lo = m->term_off[d], hi = m->term_off[d + 1];
-        for (i = lo; i + 2 < hi; i++)
-            if (in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo))
-                k[n++] = (uint64_t)trigram(m->terms + i) << 32 | group[d];
+        at[d] = n;
+        n += window_count(m->term_off[d + 1] - m->term_off[d]);
     }
+    k = malloc((n + 1) * sizeof *k);
+    if (!k) {
+        free(at);
+        return DD_ENOMEM;
+    }
+    j->at = at;
+    j->k = k;
+    (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
+    free(at);
     n = dd__sort_unique_u64(k, n);
     for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups, kept in place */
-        size_t j = i;
-        while (j < n && k[j] >> 32 == k[i] >> 32)
-            j++;
-        if (j - i >= RUN_GROUPS)
+        size_t e = i;
+        while (e < n && k[e] >> 32 == k[i] >> 32)
+            e++;
+        if (e - i >= RUN_GROUPS)
             k[u++] = k[i] >> 32;
-        i = j;
+        i = e;
     }
     *out = malloc((u + 1) * sizeof **out);
     if (!*out) {
@@ -156,15 +206,13 @@ static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi,
 
     memset(drop, 0, hi - lo);
     for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
-        uint32_t key;
-        bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo);
-        key = c ? trigram(m->terms + i) : 0;
-        c = c && bsearch(&key, common, n_common, sizeof key, cmp_u32) != NULL;
+        bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo) &&
+                 has_id(common, n_common, trigram(m->terms + i));
         run = c ? run + 1 : 0;
         if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
-            size_t j;
-            for (j = i + 3 - (run + 2); j < i + 3; j++)
-                drop[j - lo] = 1;
+            size_t e;
+            for (e = i + 3 - (run + 2); e < i + 3; e++)
+                drop[e - lo] = 1;
         }
     }
     for (i = lo; i < hi; i++)
@@ -172,42 +220,64 @@ static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi,
     return kept;
 }
 
-static dd_status strip_runs(dd_result *res, const uint32_t *group)
+/* Strip the runs of documents [lo, hi), each inside its own slots: its kept terms move to
+ * the front of them (all stay when all would go); kept[d] gets their count. */
+static dd_status strip_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    run_job *j = ctx;
+    struct dd__result_mem *m = j->m;
+    uint8_t *drop = malloc(j->max);
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    if (!drop)
+        return DD_ENOMEM;
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], w = t0;
+        size_t kept = mark_runs(m, t0, t1, j->common, j->n_common, drop);
+        if (kept == 0) /* all boilerplate: keep what there was */
+            memset(drop, 0, t1 - t0);
+        for (i = t0; i < t1; i++)
+            if (!drop[i - t0])
+                m->terms[w++] = m->terms[i];
+        j->kept[d] = w - t0;
+    }
+    free(drop);
+    return DD_OK;
+}
+
+static dd_status strip_runs(const dd__run *w, dd_result *res, const uint32_t *group)
 {
     struct dd__result_mem *m = res->mem;
+    size_t d, wpos = 0, threads = dd__thread_count(w->o);
+    run_job j = {m, group, NULL, NULL, NULL, 0, 1, NULL};
     uint32_t *common = NULL;
-    size_t n_common = 0, d, i, wpos = 0, max = 1;
-    uint8_t *drop;
-    dd_status st = common_trigrams(m, res->n_docs, group, &common, &n_common);
+    dd_status st = common_trigrams(&j, res->n_docs, threads, &common, &j.n_common);
 
-    if (st != DD_OK || n_common == 0) {
+    if (st != DD_OK || j.n_common == 0) {
         free(common);
         return st;
     }
     for (d = 0; d < res->n_docs; d++)
-        max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d] : max;
-    drop = malloc(max);
-    if (!drop) {
-        free(common);
-        return DD_ENOMEM;
-    }
-    for (d = 0; d < res->n_docs; d++) {
-        size_t lo = m->term_off[d], hi = m->term_off[d + 1];
-        size_t kept = mark_runs(m, lo, hi, common, n_common, drop);
-        if (kept == 0) /* all boilerplate: keep what there was */
-            memset(drop, 0, hi - lo);
-        else if (kept < hi - lo)
-            res->n_story_stripped++;
+        j.max = m->term_off[d + 1] - m->term_off[d] > j.max ? m->term_off[d + 1] - m->term_off[d]
+                                                            : j.max;
+    j.common = common;
+    j.kept = malloc((res->n_docs + 1) * sizeof *j.kept);
+    st = j.kept ? dd__parallel_for(threads, res->n_docs, strip_range, &j) : DD_ENOMEM;
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: wpos <= term_off[d] */
+        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
+        res->n_story_stripped += j.kept[d] < n;
+        memmove(m->terms + wpos, m->terms + t0, j.kept[d] * sizeof *m->terms);
         m->term_off[d] = wpos;
-        for (i = lo; i < hi; i++)
-            if (!drop[i - lo])
-                m->terms[wpos++] = m->terms[i];
+        wpos += j.kept[d];
     }
-    m->term_off[res->n_docs] = wpos;
-    m->n_terms = wpos;
-    free(drop);
+    if (st == DD_OK) {
+        m->term_off[res->n_docs] = wpos;
+        m->n_terms = wpos;
+    }
+    free(j.kept);
     free(common);
-    return DD_OK;
+    return st;
 }
 
 static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
@@ -272,6 +342,23 @@ static dd_status add_extra_df(dd__run *w, dd_idf *idf)
     return st;
 }
 
+/* Each document's distinct terms, sorted, written where its terms start in m->vh (a vector
+ * has at most as many entries as its document has terms); the count goes to voff[d + 1]. */
+static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    struct dd__result_mem *m = ctx;
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
+        for (i = 0; i < n; i++)
+            m->vh[t0 + i] = m->terms[t0 + i].hash;
+        m->voff[d + 1] = dd__sort_unique_u64(m->vh + t0, n);
+    }
+    return DD_OK;
+}
+
 /* Corpus document frequencies, then each document's whole tf-idf vector (on the run's
  * threads): scoring uses every term (a top-K cut drops the shared middle-weight terms a
  * rewrite keeps); only the candidate signatures use the top K. */
@@ -279,8 +366,7 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
-    size_t d, i, max = 1, total = 0;
-    uint64_t *h;
+    size_t d, max = 1, total = 0, threads = dd__thread_count(w->o);
     dd_status st = DD_OK;
     vec_job job;
 
@@ -289,29 +375,23 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
         max = n > max ? n : max;
         total += n;
     }
-    h = malloc(max * sizeof *h);
     m->vh = malloc((total + 1) * sizeof *m->vh);
     m->vw = malloc((total + 1) * sizeof *m->vw);
     m->voff = malloc((res->n_docs + 1) * sizeof *m->voff);
-    if (!h || !m->vh || !m->vw || !m->voff) {
-        free(h);
+    if (!m->vh || !m->vw || !m->voff)
         return DD_ENOMEM;
-    }
     m->voff[0] = 0;
-    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
-        size_t lo = m->term_off[d], n = m->term_off[d + 1] - lo;
-        for (i = 0; i < n; i++)
-            h[i] = m->terms[lo + i].hash;
-        n = dd__sort_unique_u64(h, n);
-        st = dd_idf_add_doc(idf, h, n);
+    (void)dd__parallel_for(threads, res->n_docs, distinct_range, m); /* cannot fail */
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
+        size_t n = m->voff[d + 1];
+        memmove(m->vh + m->voff[d], m->vh + m->term_off[d], n * sizeof *m->vh);
+        st = dd_idf_add_doc(idf, m->vh + m->voff[d], n);
         m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
     }
-    free(h);
     if (st == DD_OK && w->o->extra_df)
         st = add_extra_df(w, idf);
     job = (vec_job){m, idf, max};
-    return st == DD_OK ? dd__parallel_for(dd__thread_count(w->o), res->n_docs, vec_range, &job)
-                       : st;
+    return st == DD_OK ? dd__parallel_for(threads, res->n_docs, vec_range, &job) : st;
 }
 
 static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
@@ -341,46 +421,88 @@ static int cmp_fact(const void *pa, const void *pb)
     return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
-/* Each document's facts: the distinct names and figures among its content terms (after
- * boilerplate is stripped, so a shared footer's names are nobody's facts). */
-static dd_status build_facts(struct dd__result_mem *m, size_t n_docs)
-{
-    size_t d, i, total = 0, max = 1, w = 0;
-    fact *tmp;
+typedef struct fact_job {
+    struct dd__result_mem *m;
+    size_t max;
+    size_t *n; /* per document: its distinct facts, written from fact_off[d] */
+} fact_job;
 
-    for (i = 0; i < m->n_terms; i++)
-        total += (m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
-    for (d = 0; d < n_docs; d++)
-        max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d] : max;
-    m->fact_h = malloc((total + 1) * sizeof *m->fact_h);
-    m->fact_k = malloc(total + 1);
-    m->fact_pos = malloc((total + 1) * sizeof *m->fact_pos);
-    m->fact_off = malloc((n_docs + 1) * sizeof *m->fact_off);
-    tmp = malloc(max * sizeof *tmp);
-    if (!m->fact_h || !m->fact_k || !m->fact_pos || !m->fact_off || !tmp) {
-        free(tmp);
+static bool is_fact(const dd_term *t)
+{
+    return (t->flags & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
+}
+
+/* The distinct facts of documents [lo, hi), each written from its fact_off. */
+static dd_status fact_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    fact_job *j = ctx;
+    struct dd__result_mem *m = j->m;
+    fact *tmp = malloc(j->max * sizeof *tmp);
+    size_t d, i, k;
+
+    (void)part; /* ranges write their own documents' slots */
+    if (!tmp)
         return DD_ENOMEM;
-    }
-    for (d = 0; d < n_docs; d++) {
-        size_t n = 0, j;
-        m->fact_off[d] = w;
+    for (d = lo; d < hi; d++) {
+        size_t n = 0, w = m->fact_off[d];
         for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
-            if (m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))
+            if (is_fact(&m->terms[i]))
                 tmp[n++] = (fact){m->terms[i].hash, m->terms[i].token,
                                   (uint8_t)(m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))};
         if (n > 1)
             qsort(tmp, n, sizeof *tmp, cmp_fact);
-        for (j = 0; j < n; j++) {
-            if (j && tmp[j].h == tmp[j - 1].h)
+        for (k = 0; k < n; k++) {
+            if (k && tmp[k].h == tmp[k - 1].h)
                 continue;
-            m->fact_h[w] = tmp[j].h;
-            m->fact_pos[w] = tmp[j].pos;
-            m->fact_k[w++] = tmp[j].k;
+            m->fact_h[w] = tmp[k].h;
+            m->fact_pos[w] = tmp[k].pos;
+            m->fact_k[w++] = tmp[k].k;
         }
+        j->n[d] = w - m->fact_off[d];
     }
-    m->fact_off[n_docs] = w;
     free(tmp);
     return DD_OK;
+}
+
+/* Each document's facts: the distinct names and figures among its content terms (after
+ * boilerplate is stripped, so a shared footer's names are nobody's facts), sorted by hash,
+ * found on the run's threads. */
+static dd_status build_facts(const dd__run *w, struct dd__result_mem *m, size_t n_docs)
+{
+    size_t d, i, total = 0, at = 0;
+    fact_job j = {m, 1, malloc((n_docs + 1) * sizeof *j.n)};
+    dd_status st;
+
+    m->fact_off = malloc((n_docs + 1) * sizeof *m->fact_off);
+    if (!j.n || !m->fact_off) {
+        free(j.n);
+        return DD_ENOMEM;
+    }
+    for (d = 0; d < n_docs; d++) { /* room for every flagged term; repeats close up below */
+        size_t c = 0;
+        for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
+            c += is_fact(&m->terms[i]);
+        m->fact_off[d] = total;
+        total += c;
+        j.max = c > j.max ? c : j.max;
+    }
+    m->fact_h = malloc((total + 1) * sizeof *m->fact_h);
+    m->fact_k = malloc(total + 1);
+    m->fact_pos = malloc((total + 1) * sizeof *m->fact_pos);
+    st = m->fact_h && m->fact_k && m->fact_pos ? DD_OK : DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd__parallel_for(dd__thread_count(w->o), n_docs, fact_range, &j);
+    for (d = 0; st == DD_OK && d < n_docs; d++) { /* in order: at <= fact_off[d] */
+        size_t from = m->fact_off[d];
+        memmove(m->fact_h + at, m->fact_h + from, j.n[d] * sizeof *m->fact_h);
+        memmove(m->fact_pos + at, m->fact_pos + from, j.n[d] * sizeof *m->fact_pos);
+        memmove(m->fact_k + at, m->fact_k + from, j.n[d]);
+        m->fact_off[d] = at;
+        at += j.n[d];
+    }
+    m->fact_off[n_docs] = at;
+    free(j.n);
+    return st;
 }
 
 /* The weight of term h in document d's story vector (0 when it has none). */
@@ -1078,9 +1200,9 @@ dd_status dd__story_run(dd__run *w)
         strip_terms(m, res->n_docs);
     st = copy_groups(res, res->near_copy);
     if (st == DD_OK)
-        st = strip_runs(res, res->near_copy);
+        st = strip_runs(w, res, res->near_copy);
     if (st == DD_OK)
-        st = build_facts(m, res->n_docs);
+        st = build_facts(w, m, res->n_docs);
     if (st == DD_OK)
         st = load_idf(w->o, idf);
     if (st == DD_OK)

@@ -83,12 +83,8 @@ static dd_status dict_add(struct dd__result_mem *m, uint64_t h, const dd_span *t
     return DD_OK;
 }
 
-/* Quoted-word runs kept per document: the first QUOTES_MAX, far more than a news report
- * quotes. */
-#define QUOTES_MAX 4096
-
 dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
-                              size_t n)
+                              size_t n, const uint64_t *quotes, size_t n_quotes)
 {
     struct dd__result_mem *m = w->res->mem;
     size_t idx = w->res->n_docs, i;
@@ -98,13 +94,15 @@ dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, con
         dd__grow((void **)&m->term_off, &m->term_off_cap, idx + 2, sizeof *m->term_off) !=
             DD_OK ||
         dd__grow((void **)&m->days, &m->days_cap, idx + 1, sizeof *m->days) != DD_OK ||
-        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + QUOTES_MAX,
+        dd__grow((void **)&m->quote_h, &m->quote_cap, m->n_quote + n_quotes + 1,
                  sizeof *m->quote_h) != DD_OK ||
         dd__grow((void **)&m->quote_off, &m->quote_off_cap, idx + 2, sizeof *m->quote_off) != DD_OK)
         return DD_ENOMEM;
     if (idx == 0)
         m->term_off[0] = m->quote_off[0] = 0;
-    m->n_quote += dd_terms_quotes(d->text, d->len, w->o->seed, m->quote_h + m->n_quote, QUOTES_MAX);
+    if (n_quotes)
+        memcpy(m->quote_h + m->n_quote, quotes, n_quotes * sizeof *quotes);
+    m->n_quote += n_quotes;
     m->quote_off[idx + 1] = m->n_quote;
     for (i = 0; i < n; i++) {
         m->terms[m->n_terms++] = t[i];

@@ -298,7 +298,7 @@ static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n
         }
     }
     *pairs = p;
-    *n_pairs = dd__sort_unique_u64(p, total);
+    *n_pairs = dd__sort_unique_u64_mt(p, total, nt);
     return DD_OK;
 }
 

@@ -100,7 +100,7 @@ static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_
         return st;
     free(*cand);
     *cand = all;
-    *n_cand = dd__sort_unique_u64(*cand, total / sizeof **cand);
+    *n_cand = dd__sort_unique_u64_mt(*cand, total / sizeof **cand, dd__thread_count(w->o));
     return DD_OK;
 }
 

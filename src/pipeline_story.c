@@ -4,12 +4,11 @@
  * copies pass are dropped from the terms first, so a shared footer adds no weight. */
 #include "pipeline_stages.h"
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- key-term names (written at signing by pipeline_terms.c) ------------------- */
 
@@ -77,8 +76,9 @@ static void strip_terms(struct dd__result_mem *m, size_t n_docs)
  * pair in 2^32) count as one, which can only make a run a little likelier. */
 static uint32_t trigram(const dd_term *t)
 {
-    uint64_t h[3] = {t[0].hash, t[1].hash, t[2].hash};
-    return (uint32_t)(XXH3_64bits(h, sizeof h) >> 32);
+    uint64_t h = t[0].hash * 0x9E3779B97F4A7C15ULL ^ t[1].hash * 0xC2B2AE3D27D4EB4FULL ^
+                 t[2].hash * 0x165667B19E3779F9ULL; /* the term hashes are already XXH3 */
+    return (uint32_t)(dd__fmix64(h) >> 32);
 }
 
 /* Is term i of a document of n terms (from lo) inside the head or tail window? */
@@ -126,6 +126,7 @@ typedef struct run_job {
     uint64_t *k;
     const uint32_t *common;
     size_t n_common, max;
+    const uint64_t *seen; /* bit (id >> SEEN_SHIFT) set for each common id: most ids are not */
     size_t *kept; /* per document: terms kept by strip_range */
 } run_job;
 
@@ -176,7 +177,7 @@ static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint
     j->k = k;
     (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
     free(at);
-    n = dd__sort_unique_u64(k, n);
+    n = dd__sort_unique_u64_mt(k, n, threads);
     for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups, kept in place */
         size_t e = i;
         while (e < n && k[e] >> 32 == k[i] >> 32)
@@ -197,17 +198,26 @@ static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint
     return DD_OK;
 }
 
+#define SEEN_SHIFT 6 /* a bitmap of 2^26 bits, 8 MB */
+
+static bool is_common(const run_job *j, uint32_t id)
+{
+    uint32_t b = id >> SEEN_SHIFT;
+
+    return (j->seen[b / 64] >> (b % 64) & 1) && has_id(j->common, j->n_common, id);
+}
+
 /* Mark the terms of document [lo, hi) that lie in a boilerplate run (drop[i - lo]); returns
  * how many are kept. */
-static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi,
-                        const uint32_t *common, size_t n_common, uint8_t *drop)
+static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi, const run_job *j,
+                        uint8_t *drop)
 {
     size_t i, run = 0, kept = 0;
 
     memset(drop, 0, hi - lo);
     for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
         bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo) &&
-                 has_id(common, n_common, trigram(m->terms + i));
+                 is_common(j, trigram(m->terms + i));
         run = c ? run + 1 : 0;
         if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
             size_t e;
@@ -234,7 +244,7 @@ static dd_status strip_range(void *ctx, size_t part, size_t lo, size_t hi)
         return DD_ENOMEM;
     for (d = lo; d < hi; d++) {
         size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], w = t0;
-        size_t kept = mark_runs(m, t0, t1, j->common, j->n_common, drop);
+        size_t kept = mark_runs(m, t0, t1, j, drop);
         if (kept == 0) /* all boilerplate: keep what there was */
             memset(drop, 0, t1 - t0);
         for (i = t0; i < t1; i++)
@@ -250,7 +260,8 @@ static dd_status strip_runs(const dd__run *w, dd_result *res, const uint32_t *gr
 {
     struct dd__result_mem *m = res->mem;
     size_t d, wpos = 0, threads = dd__thread_count(w->o);
-    run_job j = {m, group, NULL, NULL, NULL, 0, 1, NULL};
+    run_job j = {m, group, NULL, NULL, NULL, 0, 1, NULL, NULL};
+    uint64_t *seen = NULL;
     uint32_t *common = NULL;
     dd_status st = common_trigrams(&j, res->n_docs, threads, &common, &j.n_common);
 
@@ -263,7 +274,11 @@ static dd_status strip_runs(const dd__run *w, dd_result *res, const uint32_t *gr
                                                             : j.max;
     j.common = common;
     j.kept = malloc((res->n_docs + 1) * sizeof *j.kept);
-    st = j.kept ? dd__parallel_for(threads, res->n_docs, strip_range, &j) : DD_ENOMEM;
+    seen = calloc(((size_t)1 << (32 - SEEN_SHIFT)) / 64, sizeof *seen);
+    for (d = 0; seen && d < j.n_common; d++)
+        seen[(common[d] >> SEEN_SHIFT) / 64] |= (uint64_t)1 << ((common[d] >> SEEN_SHIFT) % 64);
+    j.seen = seen;
+    st = j.kept && seen ? dd__parallel_for(threads, res->n_docs, strip_range, &j) : DD_ENOMEM;
     for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: wpos <= term_off[d] */
         size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
         res->n_story_stripped += j.kept[d] < n;
@@ -276,6 +291,7 @@ static dd_status strip_runs(const dd__run *w, dd_result *res, const uint32_t *gr
         m->n_terms = wpos;
     }
     free(j.kept);
+    free(seen);
     free(common);
     return st;
 }
@@ -301,20 +317,25 @@ static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     vec_job *j = ctx;
     struct dd__result_mem *m = j->m;
-    uint64_t *h = malloc(j->max * sizeof *h);
+    double *w = malloc(j->max * sizeof *w);
     size_t d, i;
-    dd_status st = h ? DD_OK : DD_ENOMEM;
 
     (void)part; /* ranges write their own documents' slots */
-    for (d = lo; st == DD_OK && d < hi; d++) {
-        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0, got = 0;
+    if (!w)
+        return DD_ENOMEM;
+    for (d = lo; d < hi; d++) { /* dd_story_vector's weights, from the distinct terms and tfs */
+        size_t v0 = m->voff[d], n = m->voff[d + 1] - v0;
+        double norm = 0;
+        for (i = 0; i < n; i++) {
+            w[i] = (1.0 + log((double)m->vw[v0 + i])) * dd_idf_weight(j->idf, m->vh[v0 + i]);
+            norm += w[i] * w[i];
+        }
+        norm = norm > 0 ? sqrt(norm) : 1;
         for (i = 0; i < n; i++)
-            h[i] = m->terms[t0 + i].hash;
-        st = dd_story_vector(h, n, j->idf, SIZE_MAX, m->vh + m->voff[d], m->vw + m->voff[d],
-                             &got);
+            m->vw[v0 + i] = (float)(w[i] / norm);
     }
-    free(h);
-    return st;
+    free(w);
+    return DD_OK;
 }
 
 /* Frequencies of documents outside the run (dd_pipeline_opts.extra_df: a stored index), for
@@ -343,20 +364,130 @@ static dd_status add_extra_df(dd__run *w, dd_idf *idf)
 }
 
 /* Each document's distinct terms, sorted, written where its terms start in m->vh (a vector
- * has at most as many entries as its document has terms); the count goes to voff[d + 1]. */
+ * has at most as many entries as its document has terms), each term's count in the same
+ * place of m->vw; the number of distinct terms goes to voff[d + 1]. */
 static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     struct dd__result_mem *m = ctx;
-    size_t d, i;
+    size_t d, i, k;
 
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; d < hi; d++) {
-        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
+        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0, u = 0;
+        uint64_t *h = m->vh + t0;
         for (i = 0; i < n; i++)
-            m->vh[t0 + i] = m->terms[t0 + i].hash;
-        m->voff[d + 1] = dd__sort_unique_u64(m->vh + t0, n);
+            h[i] = m->terms[t0 + i].hash;
+        dd__sort_u64(h, n);
+        for (i = 0; i < n; i = k) {
+            for (k = i + 1; k < n && h[k] == h[i]; k++)
+                ;
+            h[u] = h[i];
+            m->vw[t0 + u++] = (float)(k - i); /* its tf, until vec_range weighs it */
+        }
+        m->voff[d + 1] = u;
     }
     return DD_OK;
+}
+
+/* Document frequencies by parts of the hash space, one part a task: each task reads every
+ * document's distinct terms and counts those of its part in a table of its own, so the
+ * shared table gets one addition per distinct term instead of one per document and term. */
+#define DF_PARTS 16
+
+typedef struct df_part {
+    uint64_t *h; /* 0 = empty; a real 0 is counted as 1, as dd_idf does */
+    uint32_t *c;
+    size_t cap, n;
+} df_part;
+
+typedef struct df_job {
+    const struct dd__result_mem *m;
+    size_t n_docs;
+    df_part *part;
+} df_job;
+
+static size_t df_slot(const df_part *p, uint64_t h)
+{
+    size_t i = (size_t)(h * 0x9E3779B97F4A7C15ULL >> 24) & (p->cap - 1);
+
+    while (p->h[i] && p->h[i] != h)
+        i = (i + 1) & (p->cap - 1);
+    return i;
+}
+
+static dd_status df_grow(df_part *p)
+{
+    df_part q = {NULL, NULL, p->cap ? 2 * p->cap : 4096, p->n};
+    size_t i;
+
+    q.h = calloc(q.cap, sizeof *q.h);
+    q.c = malloc(q.cap * sizeof *q.c);
+    if (!q.h || !q.c) {
+        free(q.h);
+        free(q.c);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < p->cap; i++)
+        if (p->h[i]) {
+            size_t k = df_slot(&q, p->h[i]);
+            q.h[k] = p->h[i];
+            q.c[k] = p->c[i];
+        }
+    free(p->h);
+    free(p->c);
+    *p = q;
+    return DD_OK;
+}
+
+static dd_status df_range(void *ctx, size_t task, size_t lo, size_t hi)
+{
+    df_job *j = ctx;
+    const struct dd__result_mem *m = j->m;
+    size_t part, d, i;
+
+    (void)task; /* tasks fill their own parts */
+    for (part = lo; part < hi; part++) {
+        df_part *p = &j->part[part];
+        for (d = 0; d < j->n_docs; d++)
+            for (i = m->voff[d]; i < m->voff[d + 1]; i++) {
+                uint64_t h = m->vh[i] ? m->vh[i] : 1;
+                size_t k;
+                if ((h >> 60) % DF_PARTS != part)
+                    continue;
+                if ((p->n + 1) * 2 > p->cap && df_grow(p) != DD_OK)
+                    return DD_ENOMEM;
+                k = df_slot(p, h);
+                if (!p->h[k]) {
+                    p->h[k] = h;
+                    p->c[k] = 0;
+                    p->n++;
+                }
+                p->c[k]++;
+            }
+    }
+    return DD_OK;
+}
+
+/* Add the corpus document frequencies of the documents' distinct terms to idf. */
+static dd_status count_df(const dd__run *w, dd_idf *idf)
+{
+    df_job j = {w->res->mem, w->res->n_docs, calloc(DF_PARTS, sizeof *j.part)};
+    dd_status st = j.part ? DD_OK : DD_ENOMEM;
+    size_t p;
+
+    if (st == DD_OK)
+        st = dd__parallel_for(dd__thread_count(w->o), DF_PARTS, df_range, &j);
+    for (p = 0; st == DD_OK && p < DF_PARTS; p++)
+        if (j.part[p].cap)
+            st = dd_idf_add_counts(idf, j.part[p].h, j.part[p].c, j.part[p].cap, 0);
+    if (st == DD_OK)
+        st = dd_idf_add_counts(idf, NULL, NULL, 0, j.n_docs);
+    for (p = 0; j.part && p < DF_PARTS; p++) {
+        free(j.part[p].h);
+        free(j.part[p].c);
+    }
+    free(j.part);
+    return st;
 }
 
 /* Corpus document frequencies, then each document's whole tf-idf vector (on the run's
@@ -382,12 +513,13 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
         return DD_ENOMEM;
     m->voff[0] = 0;
     (void)dd__parallel_for(threads, res->n_docs, distinct_range, m); /* cannot fail */
-    for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
+    for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
         size_t n = m->voff[d + 1];
         memmove(m->vh + m->voff[d], m->vh + m->term_off[d], n * sizeof *m->vh);
-        st = dd_idf_add_doc(idf, m->vh + m->voff[d], n);
+        memmove(m->vw + m->voff[d], m->vw + m->term_off[d], n * sizeof *m->vw);
         m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
     }
+    st = count_df(w, idf);
     if (st == DD_OK && w->o->extra_df)
         st = add_extra_df(w, idf);
     job = (vec_job){m, idf, max};
@@ -865,12 +997,6 @@ typedef struct key_term {
     size_t docs;
 } key_term;
 
-static int cmp_key_hash(const void *pa, const void *pb)
-{
-    const key_term *a = pa, *b = pb;
-    return (a->h > b->h) - (a->h < b->h);
-}
-
 static int cmp_key(const void *pa, const void *pb)
 {
     const key_term *a = pa, *b = pb;
@@ -882,39 +1008,70 @@ static int cmp_key(const void *pa, const void *pb)
     return (a->h > b->h) - (a->h < b->h);
 }
 
+#define KEY_TERMS 8
+
+/* Sum each term's weight over the members (in member order) in kt, distinct terms first;
+ * returns how many. slot (cap entries, a power of two, zeroed) maps a hash to its place. */
+static size_t sum_terms(const struct dd__result_mem *m, const uint32_t *mem, size_t n_mem,
+                        key_term *kt, uint32_t *slot, size_t cap)
+{
+    size_t i, j, u = 0;
+
+    for (i = 0; i < n_mem; i++)
+        for (j = m->voff[mem[i]]; j < m->voff[mem[i] + 1]; j++) {
+            uint64_t h = m->vh[j];
+            size_t s = (size_t)(h ^ h >> 31) & (cap - 1);
+            while (slot[s] && kt[slot[s] - 1].h != h)
+                s = (s + 1) & (cap - 1);
+            if (slot[s]) {
+                kt[slot[s] - 1].w += m->vw[j];
+                kt[slot[s] - 1].docs++;
+            } else {
+                kt[u++] = (key_term){h, m->vw[j], 1};
+                slot[s] = (uint32_t)u;
+            }
+        }
+    return u;
+}
+
 /* The terms that weigh most across a cluster, preferring those in two or more members. */
 static const char *key_terms(struct dd__result_mem *m, const uint32_t *mem, size_t n_mem)
 {
-    size_t total = 0, i, j, k = 0, u = 0, len = 0;
-    key_term *kt;
+    size_t total = 0, i, k, u, len = 0, n_top = 0, cap = 2;
+    key_term *kt, top[KEY_TERMS];
+    uint32_t *slot;
     char buf[256];
     const char *out;
 
     for (i = 0; i < n_mem; i++)
         total += m->voff[mem[i] + 1] - m->voff[mem[i]];
+    while (cap < 2 * total + 2)
+        cap *= 2;
     kt = malloc((total + 1) * sizeof *kt);
-    if (!kt)
+    slot = calloc(cap, sizeof *slot);
+    if (!kt || !slot || total >= UINT32_MAX) {
+        free(kt);
+        free(slot);
         return NULL;
-    for (i = 0; i < n_mem; i++)
-        for (j = m->voff[mem[i]]; j < m->voff[mem[i] + 1]; j++)
-            kt[k++] = (key_term){m->vh[j], m->vw[j], 1};
-    qsort(kt, k, sizeof *kt, cmp_key_hash);
-    for (i = 0; i < k; i++) {
-        if (u && kt[u - 1].h == kt[i].h) {
-            kt[u - 1].w += kt[i].w;
-            kt[u - 1].docs++;
-        } else
-            kt[u++] = kt[i];
     }
-    qsort(kt, u, sizeof *kt, cmp_key);
+    u = sum_terms(m, mem, n_mem, kt, slot, cap);
+    free(slot);
+    for (i = 0; i < u; i++) { /* the KEY_TERMS first in cmp_key's order, kept sorted */
+        if (n_top == KEY_TERMS && cmp_key(&kt[i], &top[KEY_TERMS - 1]) >= 0)
+            continue;
+        k = n_top < KEY_TERMS ? n_top++ : KEY_TERMS - 1;
+        for (; k > 0 && cmp_key(&kt[i], &top[k - 1]) < 0; k--)
+            top[k] = top[k - 1];
+        top[k] = kt[i];
+    }
+    free(kt);
     buf[0] = '\0';
-    for (i = 0; i < u && i < 8; i++) {
-        const char *s = dict_get(m, kt[i].h);
+    for (i = 0; i < n_top; i++) {
+        const char *s = dict_get(m, top[i].h);
         if (!s || len + strlen(s) + 3 >= sizeof buf)
             break;
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? ", " : "", s);
     }
-    free(kt);
     out = dd__arena_strndup(&m->strings, buf, len);
     return out;
 }
@@ -1053,7 +1210,7 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
         free(add);
         return DD_OK;
     }
-    n_new = dd__sort_unique_u64(add, n_new);
+    n_new = dd__sort_unique_u64_mt(add, n_new, dd__thread_count(w->o));
     p = realloc(*cand, (*n_cand + n_new + 1) * sizeof *p);
     if (p)
         *cand = p;
@@ -1065,7 +1222,7 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
     }
     memcpy(p + *n_cand, add, n_new * sizeof *add);
     free(add);
-    *n_cand = dd__sort_unique_u64(p, *n_cand + n_new);
+    *n_cand = dd__sort_unique_u64_mt(p, *n_cand + n_new, dd__thread_count(w->o));
     *n_cand = score_pairs(w, p, ns, *n_cand);
     free(*sim);
     *sim = ns;
@@ -1092,7 +1249,7 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     *cand = p;
     for (i = 0; i < res->n_pairs; i++)
         p[*n_cand + i] = (uint64_t)res->pairs[i].a << 32 | res->pairs[i].b;
-    *n_cand = dd__sort_unique_u64(p, *n_cand + res->n_pairs);
+    *n_cand = dd__sort_unique_u64_mt(p, *n_cand + res->n_pairs, dd__thread_count(w->o));
     *sim = malloc((*n_cand + 1) * sizeof **sim);
     if (!*sim)
         return DD_ENOMEM;
@@ -1176,6 +1333,22 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
     return st;
 }
 
+/* DEDUP_STAGE_TIMES: the story stage's steps too, each one's wall seconds on stderr. */
+static void step_tick(double *t, const char *step)
+{
+    const char *on = getenv("DEDUP_STAGE_TIMES");
+    struct timespec now;
+    double x;
+
+    if (!on || !*on || strcmp(on, "0") == 0)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    x = (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+    if (step)
+        fprintf(stderr, "dedup: story step %s: %.2f s wall\n", step, x - *t);
+    *t = x;
+}
+
 dd_status dd__story_run(dd__run *w)
 {
     dd_result *res = w->res;
@@ -1187,6 +1360,7 @@ dd_status dd__story_run(dd__run *w)
     double *sim = NULL;
     size_t n_cand = 0;
     dd_idf *idf = NULL;
+    double t = 0;
     dd_status st = dd_idf_new(w->o->seed, &idf);
 
     res->near_copy = malloc((res->n_docs + 1) * sizeof *res->near_copy);
@@ -1196,31 +1370,41 @@ dd_status dd__story_run(dd__run *w)
     }
     so.threshold = w->o->story_threshold;
     so.max_days = w->o->max_days;
+    step_tick(&t, NULL);
     if (res->n_docs)
         strip_terms(m, res->n_docs);
     st = copy_groups(res, res->near_copy);
+    step_tick(&t, "boilerplate lines");
     if (st == DD_OK)
         st = strip_runs(w, res, res->near_copy);
+    step_tick(&t, "boilerplate runs");
     if (st == DD_OK)
         st = build_facts(w, m, res->n_docs);
+    step_tick(&t, "facts");
     if (st == DD_OK)
         st = load_idf(w->o, idf);
     if (st == DD_OK)
         st = build_vectors(w, idf);
+    step_tick(&t, "vectors");
     if (st == DD_OK)
         st = story_candidates(w, &cand, &sim, &n_cand);
+    step_tick(&t, "candidates");
     if (st == DD_OK) {
         uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {
             memcpy(label, res->near_copy, res->n_docs * sizeof *label);
             st = dd_story_cluster(m->days, res->n_docs, cand, sim, n_cand, quotes, &so, label);
+            step_tick(&t, "clusters");
             if (st == DD_OK)
                 st = attach_derived(w, idf, cand, sim, n_cand, quotes, &so, label);
+            step_tick(&t, "attach");
             if (st == DD_OK)
                 st = story_pairs(w, cand, sim, n_cand, label);
+            step_tick(&t, "pairs");
             if (st == DD_OK)
                 st = extract(res, label);
+            step_tick(&t, "extract");
         }
         free(label);
     }

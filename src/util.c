@@ -204,6 +204,75 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n)
     return j + 1;
 }
 
+/* Buckets of dd__sort_unique_u64_mt: keys spread by their place in [min, max]. */
+#define SORT_BUCKETS 256
+
+typedef struct bucket_job {
+    uint64_t *tmp;
+    const size_t *start; /* SORT_BUCKETS + 1 offsets into tmp */
+    size_t *n;           /* per bucket: distinct keys, sorted at its start */
+} bucket_job;
+
+static dd_status bucket_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    bucket_job *j = ctx;
+    size_t b;
+
+    (void)part; /* ranges write their own buckets */
+    for (b = lo; b < hi; b++)
+        j->n[b] = dd__sort_unique_u64(j->tmp + j->start[b], j->start[b + 1] - j->start[b]);
+    return DD_OK;
+}
+
+/* Bit length of x. */
+static unsigned bit_length(uint64_t x)
+{
+    unsigned n = 0;
+
+    while (x) {
+        n++;
+        x >>= 1;
+    }
+    return n;
+}
+
+size_t dd__sort_unique_u64_mt(uint64_t *v, size_t n, size_t threads)
+{
+    size_t start[SORT_BUCKETS + 1], fill[SORT_BUCKETS], cnt[SORT_BUCKETS], i, b, at = 0;
+    uint64_t lo = UINT64_MAX, hi = 0, *tmp;
+    unsigned shift;
+    bucket_job j;
+
+    if (threads < 2 || n < 65536)
+        return dd__sort_unique_u64(v, n);
+    for (i = 0; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    shift = bit_length(hi - lo) > 8 ? bit_length(hi - lo) - 8 : 0; /* (k - lo) >> shift < 256 */
+    tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return dd__sort_unique_u64(v, n);
+    memset(cnt, 0, sizeof cnt);
+    for (i = 0; i < n; i++)
+        cnt[(v[i] - lo) >> shift]++;
+    for (b = 0; b < SORT_BUCKETS; b++) {
+        start[b] = fill[b] = at;
+        at += cnt[b];
+    }
+    start[SORT_BUCKETS] = at;
+    for (i = 0; i < n; i++)
+        tmp[fill[(v[i] - lo) >> shift]++] = v[i];
+    j = (bucket_job){tmp, start, cnt};
+    (void)dd__parallel_for(threads, SORT_BUCKETS, bucket_range, &j); /* cannot fail */
+    for (b = 0, at = 0; b < SORT_BUCKETS; b++) { /* buckets ascend: concatenated, sorted */
+        memcpy(v + at, tmp + start[b], cnt[b] * sizeof *v);
+        at += cnt[b];
+    }
+    free(tmp);
+    return at;
+}
+
 /* ---- parallel ranges ------------------------------------------------------------------- */
 
 typedef struct range_job {

@@ -83,6 +83,9 @@ void dd__select_hw_desc(dd__hw *v, size_t n, size_t k);
 int dd__cmp_u64(const void *a, const void *b);
 /** Sort and remove duplicates in place; returns the new length. */
 size_t dd__sort_unique_u64(uint64_t *v, size_t n);
+/** The same on `threads` threads for large arrays: keys are spread over buckets by value
+ *  (one pass), the buckets sorted in parallel. Same result as dd__sort_unique_u64. */
+size_t dd__sort_unique_u64_mt(uint64_t *v, size_t n, size_t threads);
 
 /** A uint64_t key with two uint32_t payloads: LSH entries, boilerplate line keys. */
 typedef struct dd__kv {

@@ -126,6 +126,34 @@ static void test_sort_unique_u64(void **state)
     assert_int_equal(dd__sort_unique_u64(v, 0), 0);
 }
 
+/* The parallel sort-unique gives the serial one's result on large arrays of every pattern,
+ * including pair-like keys (small high halves) and keys spanning the whole 64-bit range. */
+static void test_sort_unique_u64_mt_matches(void **state)
+{
+    const size_t n = 200000;
+    uint64_t *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), s = 42;
+    int p;
+
+    (void)state;
+    assert_non_null(a);
+    assert_non_null(b);
+    for (p = 0; p < 8; p++) {
+        size_t i, na, nb;
+        for (i = 0; i < n; i++) {
+            a[i] = p < 6 ? value(p, i, n, &s)
+                 : p == 6 ? (rng(&s) % 5000) << 32 | (rng(&s) % 5000) /* document pairs */
+                          : (i % 2 ? UINT64_MAX - rng(&s) % 1000 : rng(&s) % 1000);
+            b[i] = a[i];
+        }
+        na = dd__sort_unique_u64(a, n);
+        nb = dd__sort_unique_u64_mt(b, n, 3);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na * sizeof *a);
+    }
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +161,7 @@ int main(void)
         cmocka_unit_test(test_sort_hw_desc_matches_qsort),
         cmocka_unit_test(test_select_hw_desc_matches_sort),
         cmocka_unit_test(test_sort_unique_u64),
+        cmocka_unit_test(test_sort_unique_u64_mt_matches),
     };
     return cmocka_run_group_tests_name("sort", tests, NULL, NULL);
 }

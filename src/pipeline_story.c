@@ -389,6 +389,15 @@ static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
     return DD_OK;
 }
 
+/* Give back the unused tail of an array of n elements (kept as it is when realloc fails). */
+static void shrink(void **p, size_t n, size_t size)
+{
+    void *q = realloc(*p, n * size);
+
+    if (q)
+        *p = q;
+}
+
 /* Document frequencies by parts of the hash space, one part a task: each task reads every
  * document's distinct terms and counts those of its part in a table of its own, so the
  * shared table gets one addition per distinct term instead of one per document and term. */
@@ -519,6 +528,8 @@ static dd_status build_vectors(dd__run *w, dd_idf *idf)
         memmove(m->vw + m->voff[d], m->vw + m->term_off[d], n * sizeof *m->vw);
         m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
     }
+    shrink((void **)&m->vh, m->voff[res->n_docs] + 1, sizeof *m->vh);
+    shrink((void **)&m->vw, m->voff[res->n_docs] + 1, sizeof *m->vw);
     st = count_df(w, idf);
     if (st == DD_OK && w->o->extra_df)
         st = add_extra_df(w, idf);

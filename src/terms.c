@@ -56,8 +56,10 @@ struct dd_terms {
 
 typedef struct cached {
     uint64_t h;            /* XXH3 of the word; 0 = empty slot */
+    uint64_t term;         /* the term: its stem's hash (seeded), made once */
     uint32_t off;          /* word at arena + off, its stem right after it */
     uint8_t len, stem_len; /* stem_len 0: a stop word */
+    bool figure;           /* the stem is a figure */
 } cached;
 
 #define CACHE_MAX_WORD 64
@@ -162,7 +164,9 @@ static bool figure(const char *s, size_t len)
     return true;
 }
 
-static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t token)
+/* Emit term s (hash th, figure or not) from token `token`. */
+static dd_status emit_hashed(dd_terms *t, size_t *n, const char *s, size_t len, size_t token,
+                             uint64_t th, bool fig)
 {
     if (dd__grow((void **)&t->out, &t->out_cap, *n + 1, sizeof *t->out) != DD_OK ||
         dd__grow((void **)&t->text_off, &t->off_cap, *n + 2, sizeof *t->text_off) != DD_OK ||
@@ -172,11 +176,17 @@ static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t 
     t->text_off[*n] = t->text_len;
     t->text_len += len;
     t->text_off[*n + 1] = t->text_len;
-    t->out[*n].hash = XXH3_64bits_withSeed(s, len, t->seed);
+    t->out[*n].hash = th;
     t->out[*n].token = (uint32_t)token;
-    t->out[*n].flags = figure(s, len) ? DD_TERM_FIGURE : 0;
+    t->out[*n].flags = fig ? DD_TERM_FIGURE : 0;
     (*n)++;
     return DD_OK;
+}
+
+static dd_status emit(dd_terms *t, size_t *n, const char *s, size_t len, size_t token)
+{
+    return emit_hashed(t, n, s, len, token, XXH3_64bits_withSeed(s, len, t->seed),
+                       figure(s, len));
 }
 
 /* "960m" and "$960 million" are the same figure: a number glued to a magnitude suffix is
@@ -248,7 +258,8 @@ static dd_status cache_put(dd_terms *t, uint64_t h, const char *w, size_t len, c
                  sizeof *t->arena) != DD_OK)
         return DD_ENOMEM;
     c = cache_slot(t, h, w, len);
-    *c = (cached){h ? h : 1, (uint32_t)t->arena_len, (uint8_t)len, (uint8_t)stem_len};
+    *c = (cached){h ? h : 1, XXH3_64bits_withSeed(stem, stem_len, t->seed),
+                  (uint32_t)t->arena_len, (uint8_t)len, (uint8_t)stem_len, figure(stem, stem_len)};
     memcpy(t->arena + t->arena_len, w, len);
     memcpy(t->arena + t->arena_len + len, stem, stem_len);
     t->arena_len += len + stem_len;
@@ -273,7 +284,8 @@ static dd_status word(dd_terms *t, size_t *m, const char *s, size_t len, size_t 
     if (t->cache_cap) {
         const cached *c = cache_slot(t, h, s, len);
         if (c->h)
-            return c->stem_len ? emit(t, m, t->arena + c->off + c->len, c->stem_len, token)
+            return c->stem_len ? emit_hashed(t, m, t->arena + c->off + c->len, c->stem_len,
+                                             token, c->term, c->figure)
                                : DD_OK;
     }
     stop = dd_terms_is_stop(s, len);

@@ -162,6 +162,10 @@ static void finish(dd__run *w)
     dd_vocab_free(w->vocab);
     free(w->ocr_flag);
     dd__ocr_memo_free(&w->memo);
+    free(w->verd.key);
+    free(w->verd.cat);
+    free(w->verd.acc);
+    free(w->verd.foot);
 }
 
 /* DEDUP_STAGE_TIMES=1 in the environment: each stage's wall and CPU seconds on stderr, one

@@ -180,8 +180,16 @@ static int accept(dd__run *w, uint32_t a, uint32_t b, const dd__setview *va,
         if (r == NEED_GRAMS)
             return r;
     }
-    if (r == FOOTER)
+    if (r == FOOTER) {
+        dd__verdicts *v = &w->verd;
         w->res->n_footer_only++;
+        if (!w->memo.sealed && !v->lost) {
+            if (dd__grow((void **)&v->foot, &v->foot_cap, v->n_foot + 1, sizeof *v->foot) != DD_OK)
+                v->lost = true;
+            else
+                v->foot[v->n_foot++] = (uint64_t)a << 32 | b;
+        }
+    }
     return r == ACCEPT ? ACCEPT : REJECT;
 }
 
@@ -467,9 +475,10 @@ static dd_status sketch_kept(dd__run *w)
 }
 
 /* The candidates the bounds cannot reject, in order, into *out (n_out of them); NULL when
- * every set is kept (verifying them costs less than the bounds). */
+ * every set is kept (verifying them costs less than the bounds). bound[i] (when not NULL) is
+ * set for each candidate rejected. */
 static dd_status filter_candidates(dd__run *w, const uint64_t *cand, size_t n_cand,
-                                   uint64_t **out, size_t *n_out)
+                                   uint64_t **out, size_t *n_out, uint8_t *bound)
 {
     const struct dd__result_mem *m = w->res->mem;
     size_t d, i, k = 0, nt = dd__thread_count(w->o);
@@ -495,21 +504,25 @@ static dd_status filter_candidates(dd__run *w, const uint64_t *cand, size_t n_ca
     }
     nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
     st = dd__parallel_for(nt, n_cand, filter_range, &job);
-    for (i = 0; st == DD_OK && i < n_cand; i++)
+    for (i = 0; st == DD_OK && i < n_cand; i++) {
         if (job.keep[i])
             (*out)[k++] = cand[i];
+        else if (bound)
+            bound[i] = DD__V_BOUND;
+    }
     free(job.keep);
     *n_out = k;
     w->res->n_bound_rejected += n_cand - k;
     return st;
 }
 
-dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
+/* Verify cand[0..n_cand) into res->pairs (cat: as dd__verdicts.cat, or NULL). */
+static dd_status verify_all(dd__run *w, const uint64_t *cand, size_t n_cand, uint8_t *cat)
 {
     unsigned char *mark = NULL;
     uint64_t *left = NULL;
     size_t i, mark_cap = 0, n_left = 0;
-    dd_status st = filter_candidates(w, cand, n_cand, &left, &n_left);
+    dd_status st = filter_candidates(w, cand, n_cand, &left, &n_left, cat);
 
     if (left)
         cand = left;
@@ -518,6 +531,160 @@ dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
                           &mark, &mark_cap);
     free(mark);
     free(left);
+    return st;
+}
+
+/* Where key is in sorted keys[0..n), or n. */
+static size_t find_key(const uint64_t *keys, size_t n, uint64_t key)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && keys[lo] == key ? lo : n;
+}
+
+static uint64_t pair_key(const dd_pair_score *p)
+{
+    return (uint64_t)p->a << 32 | p->b;
+}
+
+/* First pass: remember the candidates; their bound rejections are marked as they happen. */
+static dd_status record(dd__run *w, const uint64_t *cand, size_t n_cand)
+{
+    dd__verdicts *v = &w->verd;
+
+    if (v->lost || v->recorded || w->memo.sealed)
+        return DD_OK;
+    v->recorded = true;
+    v->key = malloc((n_cand + 1) * sizeof *v->key);
+    v->cat = calloc(n_cand + 1, 1); /* DD__V_REJECT */
+    if (!v->key || !v->cat) {
+        v->lost = true;
+        return DD_OK;
+    }
+    if (n_cand)
+        memcpy(v->key, cand, n_cand * sizeof *cand);
+    v->n = n_cand;
+    return DD_OK;
+}
+
+void dd__verdicts_seal(dd__run *w)
+{
+    dd__verdicts *v = &w->verd;
+    const dd_result *res = w->res;
+    size_t i, k;
+
+    if (!v->recorded || v->lost)
+        return;
+    v->acc = malloc((res->n_pairs + 1) * sizeof *v->acc);
+    if (!v->acc) {
+        v->lost = true;
+        return;
+    }
+    if (res->n_pairs)
+        memcpy(v->acc, res->pairs, res->n_pairs * sizeof *v->acc);
+    v->n_acc = res->n_pairs;
+    for (i = 0; i < v->n_acc; i++)
+        if ((k = find_key(v->key, v->n, pair_key(&v->acc[i]))) < v->n)
+            v->cat[k] = DD__V_ACCEPT;
+    for (i = 0; i < v->n_foot; i++)
+        if ((k = find_key(v->key, v->n, v->foot[i])) < v->n)
+            v->cat[k] = DD__V_FOOTER;
+}
+
+/* Second pass: the first pass's verdict where it stands (neither document stripped), else
+ * NULL; *fresh gets the candidates that must be verified again. */
+static dd_status reuse(dd__run *w, const uint64_t *cand, size_t n_cand, uint64_t **fresh,
+                       size_t *n_fresh, dd_pair_score **kept, size_t *n_kept)
+{
+    const dd__verdicts *v = &w->verd;
+    const uint8_t *fl = w->res->mem->flags;
+    size_t i, j = 0, a = 0;
+
+    *fresh = malloc((n_cand + 1) * sizeof **fresh);
+    *kept = malloc((v->n_acc + 1) * sizeof **kept);
+    *n_fresh = *n_kept = 0;
+    if (!*fresh || !*kept)
+        return DD_ENOMEM;
+    (*fresh)[0] = 0; /* (none may be written) */
+    for (i = 0; i < n_cand; i++) { /* cand and v->key ascend: one walk */
+        uint32_t da = (uint32_t)(cand[i] >> 32), db = (uint32_t)cand[i];
+        while (j < v->n && v->key[j] < cand[i])
+            j++;
+        if (j == v->n || v->key[j] != cand[i] ||
+            ((fl[da] | fl[db]) & (DD__DOC_STRIPPED | DD__DOC_CHANGED))) {
+            (*fresh)[(*n_fresh)++] = cand[i];
+            continue;
+        }
+        switch (v->cat[j]) {
+        case DD__V_ACCEPT:
+            while (a < v->n_acc && pair_key(&v->acc[a]) < cand[i])
+                a++;
+            (*kept)[(*n_kept)++] = v->acc[a];
+            break;
+        case DD__V_FOOTER:
+            w->res->n_footer_only++;
+            break;
+        case DD__V_BOUND:
+            w->res->n_bound_rejected++;
+            break;
+        default:
+            break;
+        }
+    }
+    return DD_OK;
+}
+
+/* Merge the kept pairs into res->pairs[first..n_pairs) (both ascending). */
+static dd_status merge_kept(dd_result *res, size_t first, const dd_pair_score *kept,
+                            size_t n_kept)
+{
+    size_t n_new = res->n_pairs - first, i = 0, j = 0, k = 0;
+    dd_pair_score *tmp = malloc((n_new + n_kept + 1) * sizeof *tmp);
+
+    if (!tmp || dd__grow((void **)&res->pairs, &res->mem->pairs_cap, res->n_pairs + n_kept + 1,
+                         sizeof *res->pairs) != DD_OK) {
+        free(tmp);
+        return DD_ENOMEM;
+    }
+    while (i < n_new || j < n_kept)
+        tmp[k++] = j == n_kept || (i < n_new && pair_key(&res->pairs[first + i]) <
+                                                    pair_key(&kept[j]))
+                       ? res->pairs[first + i++]
+                       : kept[j++];
+    if (k)
+        memcpy(res->pairs + first, tmp, k * sizeof *tmp);
+    res->n_pairs = first + k;
+    free(tmp);
+    return DD_OK;
+}
+
+dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand)
+{
+    uint64_t *fresh = NULL;
+    dd_pair_score *kept = NULL;
+    size_t n_fresh = 0, n_kept = 0, first = w->res->n_pairs;
+    dd_status st;
+
+    if (!w->memo.sealed) {
+        st = record(w, cand, n_cand);
+        return st == DD_OK ? verify_all(w, cand, n_cand, w->verd.lost ? NULL : w->verd.cat) : st;
+    }
+    if (!w->verd.recorded || w->verd.lost)
+        return verify_all(w, cand, n_cand, NULL);
+    st = reuse(w, cand, n_cand, &fresh, &n_fresh, &kept, &n_kept);
+    if (st == DD_OK)
+        st = verify_all(w, fresh, n_fresh, NULL);
+    if (st == DD_OK && n_kept)
+        st = merge_kept(w->res, first, kept, n_kept);
+    free(fresh);
+    free(kept);
     return st;
 }
 
@@ -1064,9 +1231,10 @@ dd_status dd__boilerplate_strip(dd__run *w, bool *again)
     return st;
 }
 
-/* The second verification starts afresh; the OCR verdicts of the first are kept for it. */
+/* The second verification starts afresh; the verdicts of the first are kept for it. */
 void dd__verify_again(dd__run *w)
 {
+    dd__verdicts_seal(w);
     w->res->n_pairs = 0;
     w->res->n_footer_only = 0;
     w->res->n_bound_rejected = 0;

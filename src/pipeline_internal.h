@@ -118,6 +118,23 @@ typedef struct dd__ocr_memo {
     bool sealed, lost; /* lost: out of memory once, so it answers nothing */
 } dd__ocr_memo;
 
+/* The first verification's verdict on every candidate it verified (pipeline_copies.c), for
+ * the second: a pair neither of whose documents the boilerplate pass stripped has the same
+ * sets, sketches and lines in both passes, so it gets the same verdict without reading
+ * either document again. */
+typedef struct dd__verdicts {
+    uint64_t *key;       /* the first pass's candidates here, ascending */
+    uint8_t *cat;        /* per key: DD__V_* */
+    size_t n, cap;
+    dd_pair_score *acc;  /* the first pass's accepted pairs, ascending */
+    size_t n_acc;
+    uint64_t *foot;      /* the first pass's pairs rejected as sharing only a footer */
+    size_t n_foot, foot_cap;
+    bool recorded, lost; /* lost: out of memory once, so it answers nothing */
+} dd__verdicts;
+
+enum { DD__V_REJECT, DD__V_ACCEPT, DD__V_FOOTER, DD__V_BOUND };
+
 /* How a run is shared out among MPI ranks (src/mpi/pipeline_mpi.c fills it): this rank, the
  * number of ranks, and the one collective the stages need. The stages stay free of MPI. */
 typedef struct dd__shard {
@@ -139,6 +156,7 @@ typedef struct dd__run {
     uint8_t *ocr_flag;   /* per document: long enough, looks misread (pipeline_ocr.c) */
     bool ocr_banded;     /* the OCR candidates are made (once: OCR signatures do not change) */
     dd__ocr_memo memo;   /* the OCR rule's first-pass verdicts */
+    dd__verdicts verd;   /* every first-pass verdict, for the second pass */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     size_t bands, rows;  /* the banding of document signatures (dd_lsh_optimal), chosen first:
                             documents keep their band keys, not their signatures */
@@ -258,6 +276,9 @@ dd_status dd__ocr_flags(dd__run *w);
 
 /* OCR-banding candidates: pairs of a misread document (pipeline_ocr.c). */
 dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
+
+/* Seal the first pass's verdicts (pipeline_copies.c, with dd__verify_again). */
+void dd__verdicts_seal(dd__run *w);
 
 /* Note the OCR rule's verdict on pair (a << 32 | b, a < b) before the memo is sealed. */
 void dd__ocr_memo_add(dd__ocr_memo *m, uint64_t pair, bool accepted, bool footer);

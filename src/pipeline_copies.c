@@ -716,7 +716,7 @@ static size_t distinct_roots(const dd__kv *run, size_t n, uint32_t *roots)
     size_t i, d = 1;
 
     for (i = 0; i < n; i++)
-        roots[i] = run[i].val;
+        roots[i] = run[i].aux;
     if (n > 2)
         qsort(roots, n, sizeof *roots, cmp_u32);
     for (i = 1; i < n; i++)
@@ -814,7 +814,7 @@ static dd_status keep_body(const dd_result *res, dd_uf *uf, const uint8_t *furni
 }
 
 /* Lines are sorted by (doc, first token), the order strip_boilerplate walks; the grouping
- * by text sorts (hash, root, index) keys instead, so the lines never move.
+ * by text sorts (hash, index, root) keys instead, so the lines never move.
  * A line text repeated in three or more first-pass clusters is boilerplate where it stands
  * outside the body, if it stands there in at least 4 of 5 of its occurrences. A sentence
  * that recurs at random places (a quote, the agency paragraph stories reuse) is shared
@@ -849,8 +849,10 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
         return DD_ENOMEM;
     }
     for (i = 0; i < n; i++)
-        key[i] = (dd__kv){m->lines[i].h, dd_uf_find(uf, m->lines[i].doc), (uint32_t)i};
-    if (dd__radix_sort_kv(key, n) != DD_OK) {
+        key[i] = (dd__kv){m->lines[i].h, (uint32_t)i, dd_uf_find(uf, m->lines[i].doc)};
+    /* line hashes are XXH3 values; a line's repeats come in index order, as the bucket
+     * sort wants (only the grouping by text matters below) */
+    if (dd__bucket_sort_kv(key, n) != DD_OK) {
         free(key);
         free(roots);
         free(outside);
@@ -870,17 +872,17 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
         r = j - i > 2 || (extra && extra[k]) ? distinct_roots(key + i, j - i, roots) : 0;
         r += extra ? extra[k] : 0;
         for (; i < j; i++)
-            m->lines[key[i].aux].bp = r >= 3;
+            m->lines[key[i].val].bp = r >= 3;
     }
     mark_outside(m, outside);
     for (i = 0; i < n; i = j) {
         size_t out = 0, q;
         bool edge;
         for (j = i; j < n && key[j].key == key[i].key; j++)
-            out += outside[key[j].aux];
+            out += outside[key[j].val];
         edge = out * 5 >= (j - i) * 4;
         for (q = i; q < j; q++)
-            outside[key[q].aux] = edge && outside[key[q].aux];
+            outside[key[q].val] = edge && outside[key[q].val];
     }
     st = keep_body(res, uf, outside);
     free(key);

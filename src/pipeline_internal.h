@@ -234,11 +234,12 @@ dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigne
                          unsigned width, uint8_t **out, size_t *out_n, size_t *out_cap,
                          size_t *at);
 
-/* A document's two sketches from its shingles sh[0..nsh) (text order) and, when it has
- * OCR_MIN_TOKENS tokens or more, its sampled grams (else *gram_at is DD__NO_SKETCH). */
+/* A document's two sketches from its shingles sh[0..nsh) (text order) and, when `grams` is
+ * set and it has OCR_MIN_TOKENS tokens or more, its sampled grams (else *gram_at is
+ * DD__NO_SKETCH). */
 dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, size_t ntok,
-                         const uint64_t *sh, size_t nsh, uint8_t **out, size_t *out_n,
-                         size_t *out_cap, size_t *word_at, size_t *gram_at);
+                         const uint64_t *sh, size_t nsh, bool grams, uint8_t **out,
+                         size_t *out_n, size_t *out_cap, size_t *word_at, size_t *gram_at);
 
 /* Rewrite the sketches of read-again document doc from its set v (stripped: smaller). */
 dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const dd__setview *v);
@@ -270,6 +271,10 @@ dd_status dd__make_gram_set(dd__setbuf *sb, uint64_t *gh, uint32_t *gt, size_t n
  * than OCR_MIN_TOKENS tokens (pipeline_ocr.c). */
 enum { OCR_MIN_TOKENS = 40 };
 bool dd__ocr_pair(const dd__run *w, uint32_t a, uint32_t b);
+
+/* Whether a document with `noise` unknown words per thousand (dd_vocab_noise) looks misread
+ * (pipeline_ocr.c): an OCR pair needs one such document. */
+bool dd__ocr_noisy(unsigned noise);
 
 /* Make w->ocr_flag from the documents' lengths and noise estimates. */
 dd_status dd__ocr_flags(dd__run *w);

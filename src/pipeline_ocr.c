@@ -28,6 +28,11 @@ enum { OCR_NOISE_MIN = 30, OCR_NOISE_MAX = 350 };
 /* A pair is tried as an OCR pair when one document looks misread and neither is short: the
  * grams of a few lines of a template (earnings tables, dividend notices) match another
  * company's as well as a noisy copy's, and a short text's unknown words are names. */
+bool dd__ocr_noisy(unsigned noise)
+{
+    return noise >= OCR_NOISE_MIN && noise <= OCR_NOISE_MAX;
+}
+
 dd_status dd__ocr_flags(dd__run *w)
 {
     const struct dd__result_mem *m = w->res->mem;
@@ -39,8 +44,7 @@ dd_status dd__ocr_flags(dd__run *w)
         return DD_ENOMEM;
     for (i = 0; i < n; i++)
         w->ocr_flag[i] = (uint8_t)((w->res->docs[i].tokens >= OCR_MIN_TOKENS ? OCR_LONG : 0) |
-                                   (m->noise[i] >= OCR_NOISE_MIN &&
-                                    m->noise[i] <= OCR_NOISE_MAX ? OCR_NOISY : 0));
+                                   (dd__ocr_noisy(m->noise[i]) ? OCR_NOISY : 0));
     return DD_OK;
 }
 

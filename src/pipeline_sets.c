@@ -268,15 +268,15 @@ dd_status dd__sketch_put(dd__sketchbuf *sb, const uint64_t *h, size_t n, unsigne
 }
 
 dd_status dd__sketch_doc(dd__sketchbuf *sb, uint64_t seed, const dd_span *toks, size_t ntok,
-                         const uint64_t *sh, size_t nsh, uint8_t **out, size_t *out_n,
-                         size_t *out_cap, size_t *word_at, size_t *gram_at)
+                         const uint64_t *sh, size_t nsh, bool grams, uint8_t **out,
+                         size_t *out_n, size_t *out_cap, size_t *word_at, size_t *gram_at)
 {
     size_t bound, ng;
     dd_status st = dd__sketch_put(sb, sh, nsh, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH, out, out_n,
                                   out_cap, word_at);
 
     *gram_at = DD__NO_SKETCH;
-    if (st != DD_OK || ntok < OCR_MIN_TOKENS)
+    if (st != DD_OK || !grams || ntok < OCR_MIN_TOKENS)
         return st;
     bound = dd_gram_bound(toks, ntok) + 1;
     if (dd__grow((void **)&sb->gh, &sb->gh_cap, bound, sizeof *sb->gh) != DD_OK ||

@@ -304,9 +304,13 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     it->nseq = nsh;
     if (keeps_set(w, it))
         st = store_set(g, b, it, nsh);
-    else /* read again when a pair needs its set: its sketches reject most pairs first */
-        st = dd__sketch_doc(&g->skb, w->o->seed, toks, ntok, g->sh, nsh, &b->sk, &b->sk_n,
-                            &b->sk_cap, &it->sk_word, &it->sk_gram);
+    else /* read again when a pair needs its set: its sketches reject most pairs first. The
+          * gram sketch only serves OCR pairs, which need a misread document: a clean one's
+          * OCR pairs (with a misread one) are verified on their sets instead. Hashing every
+          * byte's gram of every document was a quarter of a million-article run. */
+        st = dd__sketch_doc(&g->skb, w->o->seed, toks, ntok, g->sh, nsh,
+                            dd__ocr_noisy(it->noise), &b->sk, &b->sk_n, &b->sk_cap,
+                            &it->sk_word, &it->sk_gram);
     if (it->rereadable) /* checked when it is read again */
         it->hash = XXH3_64bits(b->txt + it->text, it->len);
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)

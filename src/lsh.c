@@ -217,12 +217,49 @@ void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *
         keys[b] = (uint32_t)XXH3_64bits_withSeed(sig + b * rows, rows * sizeof *sig, b);
 }
 
+/* A band's keys are mostly distinct: only keys seen twice can make a pair. Two bitmaps of
+ * FILTER_SPREAD bits per entry (at most 2^FILTER_MAX_BITS) mark the keys seen once and
+ * twice by their top bits; the entries whose key is marked twice (every repeated key and a
+ * few others) are all that is sorted. The runs of equal keys, and so the pairs, are the
+ * ones sorting everything gives: a repeated key keeps all its entries, in document order. */
+enum { FILTER_SPREAD = 16, FILTER_MAX_BITS = 27 };
+
+static unsigned filter_bits(size_t n)
+{
+    unsigned b = 6;
+
+    while (b < FILTER_MAX_BITS && ((size_t)1 << b) < n * FILTER_SPREAD)
+        b++;
+    return b;
+}
+
+/* Keep, in order, the entries of e[0..n) whose key may repeat; returns how many. filt holds
+ * two bitmaps of 2^fb bits. */
+static size_t keep_repeats(entry *e, size_t n, uint64_t *filt, unsigned fb)
+{
+    size_t words = ((size_t)1 << fb) / 64, i, k = 0;
+    uint64_t *once = filt, *twice = filt + words;
+
+    memset(filt, 0, 2 * words * sizeof *filt);
+    for (i = 0; i < n; i++) {
+        uint64_t b = e[i].key >> (64 - fb), bit = (uint64_t)1 << (b % 64);
+        twice[b / 64] |= once[b / 64] & bit;
+        once[b / 64] |= bit;
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t b = e[i].key >> (64 - fb);
+        if (twice[b / 64] >> (b % 64) & 1)
+            e[k++] = e[i];
+    }
+    return k;
+}
+
 /* One band's entries sorted, then its buckets emitted; the band index seeds the key hash
  * exactly as in dd_lsh_insert, so the pairs are the same. With `keys` (dd_lsh_band_keys),
  * the band's 32-bit key spread over 64 bits (bijectively: equal keys stay equal) instead. */
 static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint32_t *keys,
-                            size_t n, size_t stride, size_t band, entry *e, uint64_t **p,
-                            size_t *np, size_t *cap)
+                            size_t n, size_t stride, size_t band, entry *e, uint64_t *filt,
+                            uint64_t **p, size_t *np, size_t *cap)
 {
     size_t i = 0, rows = lsh->rows;
 
@@ -233,6 +270,7 @@ static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint3
         e[i].val = (uint32_t)i;
         e[i].aux = 0;
     }
+    n = keep_repeats(e, n, filt, filter_bits(n));
     if (dd__bucket_sort_kv(e, n) != DD_OK) /* docs ascend: (key, doc) order */
         return DD_ENOMEM;
     for (i = 0; i < n;) {
@@ -266,13 +304,15 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     band_ctx *c = arg;
     band_job *j = &c->job[part];
     entry *e = malloc(c->n * sizeof *e);
-    dd_status st = e ? DD_OK : DD_ENOMEM;
+    uint64_t *filt = malloc(((size_t)1 << filter_bits(c->n)) / 32 * sizeof *filt);
+    dd_status st = e && filt ? DD_OK : DD_ENOMEM;
     size_t b;
 
     for (b = lo; st == DD_OK && b < hi; b++)
         st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, c->part + b * c->parts, e,
-                        &j->p, &j->np, &j->cap);
+                        filt, &j->p, &j->np, &j->cap);
     free(e);
+    free(filt);
     return st;
 }
 

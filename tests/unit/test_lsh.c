@@ -333,6 +333,40 @@ static int cmp_u64(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
+/* The batch banding sorts only the entries whose key may repeat; the index's candidates sort
+ * every entry. Both give the same pairs, with groups sharing some bands, a bucket larger
+ * than max_bucket, and enough documents that most keys are distinct. */
+static void test_lsh_batch_matches_index(void **state)
+{
+    enum { DOCS = 6000 };
+    uint32_t *sigs = malloc((size_t)DOCS * NP * sizeof *sigs);
+    uint64_t *whole = NULL, st = 29;
+    size_t n_whole = 0, i, k;
+    ctx *c = *state;
+
+    assert_non_null(sigs);
+    for (i = 0; i < DOCS; i++) {
+        random_sig(sigs + i * NP, NP, &st);
+        if (i % 7) /* groups of seven share some bands with their first */
+            for (k = 0; k < 16; k++)
+                if (test_rand64(&st) >> 62 == 0)
+                    memcpy(sigs + i * NP + k * 8, sigs + (i - i % 7) * NP + k * 8,
+                           8 * sizeof *sigs);
+        if (i % 20 == 3) /* a bucket of 300 in band 5 */
+            memcpy(sigs + i * NP + 5 * 8, sigs + 3 * NP + 5 * 8, 8 * sizeof *sigs);
+    }
+    assert_int_equal(dd_lsh_new(16, 8, 50, &c->lsh), DD_OK);
+    for (i = 0; i < DOCS; i++)
+        assert_int_equal(dd_lsh_insert(c->lsh, (uint32_t)i, sigs + i * NP, NP), DD_OK);
+    candidates(c);
+    assert_int_equal(dd_lsh_candidates_of(c->lsh, sigs, DOCS, NP, 2, &whole, &n_whole), DD_OK);
+    assert_true(c->n_pairs > 20000);
+    assert_int_equal(n_whole, c->n_pairs);
+    assert_memory_equal(whole, c->pairs, n_whole * sizeof *whole);
+    free(whole);
+    free(sigs);
+}
+
 /* The MPI build bands b = r mod N on rank r: the parts' pairs together are the whole's. */
 static void test_lsh_parts_union_is_whole(void **state)
 {
@@ -499,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_lsh_s_curve_monotone),
         cmocka_unit_test(test_lsh_weights_shift_tradeoff),
         T(test_lsh_parts_union_is_whole),
+        T(test_lsh_batch_matches_index),
         T(test_lsh_identical_signatures_are_candidates),
         T(test_lsh_one_shared_band_is_enough),
         T(test_lsh_same_values_in_other_band_not_candidates),

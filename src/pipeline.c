@@ -218,6 +218,8 @@ static dd_status second_pass(dd__run *w, const dd__stage_ops *ops, uint64_t **ca
     stage_tick(w, c, "band-again");
     dd__verify_again(w);
     if (st == DD_OK)
+        st = dd__gram_sketches(w, *cand, *n_cand);
+    if (st == DD_OK)
         st = ops->verify(w, *cand, *n_cand);
     stage_tick(w, c, "verify-again");
     return st;
@@ -247,6 +249,8 @@ dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const d
     if (st == DD_OK)
         st = ops->candidates(&w, &cand, &n_cand);
     stage_tick(&w, &c, "band");
+    if (st == DD_OK)
+        st = dd__gram_sketches(&w, cand, n_cand);
     if (st == DD_OK)
         st = ops->verify(&w, cand, n_cand);
     stage_tick(&w, &c, "verify");

@@ -394,21 +394,39 @@ static bool sk_under(const uint8_t *x, const uint8_t *y, size_t need, size_t *u)
 }
 
 /* Whether accept() must reject the pair, by the bounds alone. */
-static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b)
+/* Whether the word sketches of a and b already fail the word rule; *u gets the bound on
+ * their shared shingles then. */
+static bool word_bound_rejects(const dd__run *w, uint32_t a, uint32_t b, size_t *u)
 {
     const struct dd__result_mem *m = w->res->mem;
     const size_t *off = m->sk_off;
-    size_t na, nb, u;
+    size_t na, nb;
 
     if (off[2 * a] == DD__NO_SKETCH || off[2 * b] == DD__NO_SKETCH)
         return false;
     na = dd_sketch_count(m->sk + off[2 * a]);
     nb = dd_sketch_count(m->sk + off[2 * b]);
-    if (na == 0 || nb == 0 ||
-        !sk_under(m->sk + off[2 * a], m->sk + off[2 * b],
-                  least_u(w, word_may_accept, na, nb, na + nb), &u))
+    return na && nb &&
+           sk_under(m->sk + off[2 * a], m->sk + off[2 * b],
+                    least_u(w, word_may_accept, na, nb, na + nb), u);
+}
+
+/* Whether a pair the word bound rejects may still pass the OCR rule: then its gram sketches
+ * decide. */
+static bool ocr_may_save(const dd__run *w, uint32_t a, uint32_t b, size_t u)
+{
+    return w->o->containment <= 1.0 && u >= OCR_MIN_SHARED && dd__ocr_pair(w, a, b);
+}
+
+static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    const size_t *off = m->sk_off;
+    size_t u;
+
+    if (!word_bound_rejects(w, a, b, &u))
         return false;
-    if (w->o->containment <= 1.0 && u >= OCR_MIN_SHARED && dd__ocr_pair(w, a, b)) {
+    if (ocr_may_save(w, a, b, u)) {
         size_t ga, gb;
         if (off[2 * a + 1] == DD__NO_SKETCH || off[2 * b + 1] == DD__NO_SKETCH)
             return false;
@@ -453,7 +471,11 @@ static dd_status sketch_kept(dd__run *w)
     dd__sketchbuf sb = {0};
     size_t d, at;
     dd_status st = DD_OK;
+    int pass = w->memo.sealed ? 2 : 1;
 
+    if (w->kept_sketched == pass) /* once a pass: dd__gram_sketches may have made them */
+        return DD_OK;
+    w->kept_sketched = pass;
     for (d = 0; st == DD_OK && d < w->res->n_docs; d++) {
         dd__setview v;
         if (m->flags[d] & (DD__DOC_REREAD | DD__DOC_CHANGED))
@@ -471,6 +493,94 @@ static dd_status sketch_kept(dd__run *w)
         }
     }
     dd__sketchbuf_free(&sb);
+    return st;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    const uint32_t *a = pa, *b = pb;
+
+    return (*a > *b) - (*a < *b);
+}
+
+/* Whether any document is read again (else no pair is filtered on its sketches). */
+static bool any_reread(const dd__run *w)
+{
+    size_t d;
+
+    for (d = 0; d < w->res->n_docs; d++)
+        if (w->res->mem->flags[d] & DD__DOC_REREAD)
+            return true;
+    return false;
+}
+
+/* Whether document d should get its gram sketch now: read again, sketched, long, none yet. */
+static bool lacks_gram_sketch(const dd__run *w, uint32_t d)
+{
+    const struct dd__result_mem *m = w->res->mem;
+
+    return (m->flags[d] & (DD__DOC_REREAD | DD__DOC_CHANGED | DD__DOC_GSKETCH)) ==
+               DD__DOC_REREAD &&
+           m->sk_off[2 * d] != DD__NO_SKETCH && m->sk_off[2 * d + 1] == DD__NO_SKETCH &&
+           w->res->docs[d].tokens >= OCR_MIN_TOKENS;
+}
+
+/* Gram sketches for the clean documents of the OCR pairs among cand[0..n_cand) whose word
+ * bound fails (only their gram sketches can reject them): signing makes them only for
+ * documents that look misread. Each such document is read once here (on the threads, 2 x
+ * BLOCK_PAIRS at a time), rather than once per pair by verification. The driver calls it
+ * with the whole candidate list, on every MPI rank, so every rank holds the same sketches. */
+dd_status dd__gram_sketches(dd__run *w, const uint64_t *cand, size_t n_cand)
+{
+    struct dd__result_mem *m = w->res->mem;
+    uint32_t *docs = NULL;
+    uint8_t *need = NULL;
+    size_t n = 0, cap = 0, i, k;
+    dd__sketchbuf sb = {0};
+    dd_status st = DD_OK;
+
+    if (!any_reread(w))
+        return DD_OK;
+    st = sketch_kept(w);
+    for (i = 0; st == DD_OK && i < n_cand; i++) {
+        uint32_t ab[2] = {(uint32_t)(cand[i] >> 32), (uint32_t)cand[i]};
+        size_t u;
+        if (!((m->flags[ab[0]] | m->flags[ab[1]]) & DD__DOC_REREAD) ||
+            !word_bound_rejects(w, ab[0], ab[1], &u) || !ocr_may_save(w, ab[0], ab[1], u))
+            continue; /* the bounds do not need its gram sketches */
+        for (k = 0; k < 2 && st == DD_OK; k++)
+            if (lacks_gram_sketch(w, ab[k])) {
+                m->flags[ab[k]] |= DD__DOC_GSKETCH;
+                st = dd__grow((void **)&docs, &cap, n + 1, sizeof *docs);
+                if (st == DD_OK)
+                    docs[n++] = ab[k];
+            }
+    }
+    if (n > 1)
+        qsort(docs, n, sizeof *docs, cmp_u32);
+    need = st == DD_OK ? malloc(2 * BLOCK_PAIRS) : NULL;
+    if (need)
+        memset(need, 1, 2 * BLOCK_PAIRS);
+    else if (n)
+        st = DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < n; i += 2 * BLOCK_PAIRS) {
+        size_t len = n - i < 2 * BLOCK_PAIRS ? n - i : 2 * BLOCK_PAIRS;
+        dd__setblock blk;
+        st = dd__sets_load_need(w, docs + i, len, need, false, &blk);
+        for (k = 0; st == DD_OK && k < len; k++) {
+            const dd__setview *v = dd__sets_get(&blk, docs[i + k]);
+            size_t at;
+            if (!v->grams || (m->flags[docs[i + k]] & DD__DOC_CHANGED))
+                continue;
+            st = dd__sketch_put(&sb, v->gset, v->gn, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH,
+                                &m->sk, &m->sk_n, &m->sk_cap, &at);
+            m->sk_off[2 * docs[i + k] + 1] = at;
+        }
+        dd__sets_free(&blk);
+    }
+    dd__sketchbuf_free(&sb);
+    free(need);
+    free(docs);
     return st;
 }
 
@@ -703,12 +813,6 @@ static int cmp_line_doc(const void *pa, const void *pb)
     return (a->a > b->a) - (a->a < b->a);
 }
 
-static int cmp_u32(const void *pa, const void *pb)
-{
-    const uint32_t *a = pa, *b = pb;
-
-    return (*a > *b) - (*a < *b);
-}
 
 /* Distinct roots among the n keys of one run of equal line hashes. */
 static size_t distinct_roots(const dd__kv *run, size_t n, uint32_t *roots)
@@ -1072,8 +1176,9 @@ static size_t unpack_stripped(dd__run *w, const unsigned char *p, size_t len)
         p += h.word_len;
         if (h.gram_len == UINT32_MAX)
             m->sk_off[2 * h.doc + 1] = DD__NO_SKETCH;
-        else {
-            memcpy(m->sk + m->sk_off[2 * h.doc + 1], p, h.gram_len);
+        else { /* a sketch made at signing, so every rank has its place */
+            if (m->sk_off[2 * h.doc + 1] != DD__NO_SKETCH)
+                memcpy(m->sk + m->sk_off[2 * h.doc + 1], p, h.gram_len);
             p += h.gram_len;
         }
         n++;

@@ -23,8 +23,9 @@ enum {
     DD__DOC_REREAD = 1,   /* its set is not kept: it is read again when needed */
     DD__DOC_STRIPPED = 2, /* its set lost boilerplate shingles (strip again after reading) */
     DD__DOC_CHANGED = 4,  /* reading it again failed or gave other text: pairs unverified */
-    DD__DOC_NOGRAMS = 8   /* its set is kept, its gram set is not: it is read again for an
+    DD__DOC_NOGRAMS = 8,  /* its set is kept, its gram set is not: it is read again for an
                              OCR pair (pipeline_ocr.c) */
+    DD__DOC_GSKETCH = 16  /* its gram sketch was made after signing (or tried): not again */
 };
 
 /* Bound sketches (dd_sketch_make) of the sets of documents that are read again, so most
@@ -157,6 +158,7 @@ typedef struct dd__run {
     bool ocr_banded;     /* the OCR candidates are made (once: OCR signatures do not change) */
     dd__ocr_memo memo;   /* the OCR rule's first-pass verdicts */
     dd__verdicts verd;   /* every first-pass verdict, for the second pass */
+    int kept_sketched;   /* the pass (1, 2) whose kept-set sketches are made, 0: none yet */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     size_t bands, rows;  /* the banding of document signatures (dd_lsh_optimal), chosen first:
                             documents keep their band keys, not their signatures */

@@ -305,9 +305,10 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     if (keeps_set(w, it))
         st = store_set(g, b, it, nsh);
     else /* read again when a pair needs its set: its sketches reject most pairs first. The
-          * gram sketch only serves OCR pairs, which need a misread document: a clean one's
-          * OCR pairs (with a misread one) are verified on their sets instead. Hashing every
-          * byte's gram of every document was a quarter of a million-article run. */
+          * gram sketch only serves OCR pairs, which need a misread document: a clean one
+          * gets its gram sketch when it is first in a candidate OCR pair (pipeline_copies.c,
+          * gram_sketches). Hashing every byte's gram of every document here was a quarter of
+          * a million-article run. */
         st = dd__sketch_doc(&g->skb, w->o->seed, toks, ntok, g->sh, nsh,
                             dd__ocr_noisy(it->noise), &b->sk, &b->sk_n, &b->sk_cap,
                             &it->sk_word, &it->sk_gram);

@@ -44,6 +44,9 @@ dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *mo
 
 /* Verify copies candidates into res->pairs. */
 dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand);
+/* Before each verification, with the whole candidate list (every rank): gram sketches for
+ * the clean documents of OCR pairs the word bounds alone cannot reject. */
+dd_status dd__gram_sketches(dd__run *w, const uint64_t *cand, size_t n_cand);
 
 /* Find boilerplate lines from the first verification's clusters and strip them; *again
  * when a set changed (then: band again, dd__verify_again, verify every candidate again). */

@@ -566,7 +566,9 @@ dd_status dd__gram_sketches(dd__run *w, const uint64_t *cand, size_t n_cand)
     for (i = 0; st == DD_OK && i < n; i += 2 * BLOCK_PAIRS) {
         size_t len = n - i < 2 * BLOCK_PAIRS ? n - i : 2 * BLOCK_PAIRS;
         dd__setblock blk;
+        w->grams_only = true;
         st = dd__sets_load_need(w, docs + i, len, need, false, &blk);
+        w->grams_only = false;
         for (k = 0; st == DD_OK && k < len; k++) {
             const dd__setview *v = dd__sets_get(&blk, docs[i + k]);
             size_t at;

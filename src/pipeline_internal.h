@@ -159,6 +159,7 @@ typedef struct dd__run {
     dd__ocr_memo memo;   /* the OCR rule's first-pass verdicts */
     dd__verdicts verd;   /* every first-pass verdict, for the second pass */
     int kept_sketched;   /* the pass (1, 2) whose kept-set sketches are made, 0: none yet */
+    bool grams_only;     /* loads make gram sets only (dd__gram_sketches), not shingle sets */
     size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
     size_t bands, rows;  /* the banding of document signatures (dd_lsh_optimal), chosen first:
                             documents keep their band keys, not their signatures */

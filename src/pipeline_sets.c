@@ -398,7 +398,9 @@ static dd_status load_one(dd__run *w, loader *l, dd__setpart *p, uint32_t doc, b
     struct dd__result_mem *m = w->res->mem;
     dd_shingle_opts so = {w->o->shingle_k, w->o->seed};
     size_t len = 0, ntok = 0, nsh = 0, u = 0, i, ng = 0, gu = 0;
-    const bool set = m->flags[doc] & DD__DOC_REREAD;
+    /* a load for grams alone (dd__gram_sketches) makes no set, unless stripping needs it */
+    const bool set = (m->flags[doc] & DD__DOC_REREAD) &&
+                     (!w->grams_only || (m->flags[doc] & DD__DOC_STRIPPED));
     const dd_span *toks;
     dd_doc d;
     char *text;

@@ -398,9 +398,10 @@ static void shrink(void **p, size_t n, size_t size)
         *p = q;
 }
 
-/* Document frequencies by parts of the hash space, one part a task: each task reads every
- * document's distinct terms and counts those of its part in a table of its own, so the
- * shared table gets one addition per distinct term instead of one per document and term. */
+/* Document frequencies by parts of the hash space: each task reads every document's
+ * distinct terms once and counts those of its parts, each part in a table of its own, so the
+ * shared table gets one addition per distinct term instead of one per document and term.
+ * A part's table is the same whichever task fills it (terms come in document order). */
 #define DF_PARTS 16
 
 typedef struct df_part {
@@ -430,7 +431,7 @@ static dd_status df_grow(df_part *p)
     size_t i;
 
     q.h = calloc(q.cap, sizeof *q.h);
-    q.c = malloc(q.cap * sizeof *q.c);
+    q.c = calloc(q.cap, sizeof *q.c); /* empty slots count 0: dd_idf_add_counts skips them */
     if (!q.h || !q.c) {
         free(q.h);
         free(q.c);
@@ -455,25 +456,24 @@ static dd_status df_range(void *ctx, size_t task, size_t lo, size_t hi)
     size_t part, d, i;
 
     (void)task; /* tasks fill their own parts */
-    for (part = lo; part < hi; part++) {
-        df_part *p = &j->part[part];
-        for (d = 0; d < j->n_docs; d++)
-            for (i = m->voff[d]; i < m->voff[d + 1]; i++) {
-                uint64_t h = m->vh[i] ? m->vh[i] : 1;
-                size_t k;
-                if ((h >> 60) % DF_PARTS != part)
-                    continue;
-                if ((p->n + 1) * 2 > p->cap && df_grow(p) != DD_OK)
-                    return DD_ENOMEM;
-                k = df_slot(p, h);
-                if (!p->h[k]) {
-                    p->h[k] = h;
-                    p->c[k] = 0;
-                    p->n++;
-                }
-                p->c[k]++;
+    for (d = 0; d < j->n_docs; d++)
+        for (i = m->voff[d]; i < m->voff[d + 1]; i++) {
+            uint64_t h = m->vh[i] ? m->vh[i] : 1;
+            size_t k;
+            df_part *p;
+            part = (h >> 60) % DF_PARTS;
+            if (part < lo || part >= hi)
+                continue;
+            p = &j->part[part];
+            if ((p->n + 1) * 2 > p->cap && df_grow(p) != DD_OK)
+                return DD_ENOMEM;
+            k = df_slot(p, h);
+            if (!p->h[k]) {
+                p->h[k] = h;
+                p->n++;
             }
-    }
+            p->c[k]++;
+        }
     return DD_OK;
 }
 

@@ -418,14 +418,15 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
         i++;
     while (i < len) {
         size_t a = i, m = 0, w;
-        if (!ascii_alnum(text[i]) || (i > 0 && ascii_alnum(text[i - 1]))) {
+        /* only a capital starting a word can start a name: skip to the next capital */
+        if (!ascii_upper(text[i]) || (i > 0 && ascii_alnum(text[i - 1]))) {
             i++;
             continue;
         }
         while (i < len && ascii_alnum(text[i]))
             i++;
         w = i - a;
-        if (!ascii_upper(text[a]) || w < 2 || w > CACHE_MAX_WORD || sentence_start(text, a))
+        if (w < 2 || w > CACHE_MAX_WORD || sentence_start(text, a))
             continue;
         if (a >= line_end) { /* one look at each line that holds a candidate */
             size_t line_start = a;

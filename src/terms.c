@@ -56,6 +56,7 @@ struct dd_terms {
 
 typedef struct cached {
     uint64_t h;            /* XXH3 of the word; 0 = empty slot */
+    uint64_t head;         /* its first 8 bytes (zero padded): all of a short word */
     uint64_t term;         /* the term: its stem's hash (seeded), made once */
     uint32_t off;          /* word at arena + off, its stem right after it */
     uint8_t len, stem_len; /* stem_len 0: a stop word */
@@ -210,14 +211,25 @@ static dd_status number(dd_terms *t, size_t *m, const char *s, size_t len, size_
     return emit(t, m, s, len, token);
 }
 
-/* The slot of word (hash h) in the cache: its entry, or the empty slot where it belongs. */
+/* The first 8 bytes of s (len bytes), zero padded. */
+static uint64_t word_head(const char *s, size_t len)
+{
+    uint64_t x = 0;
+
+    memcpy(&x, s, len < 8 ? len : 8);
+    return x;
+}
+
+/* The slot of word (hash h) in the cache: its entry, or the empty slot where it belongs. A
+ * word of up to 8 bytes is compared in the slot itself, without reading the arena. */
 static cached *cache_slot(const dd_terms *t, uint64_t h, const char *s, size_t len)
 {
     size_t mask = t->cache_cap - 1, i;
+    uint64_t head = word_head(s, len);
 
     for (i = (size_t)h & mask; t->cache[i].h; i = (i + 1) & mask)
-        if (t->cache[i].h == h && t->cache[i].len == len &&
-            memcmp(t->arena + t->cache[i].off, s, len) == 0)
+        if (t->cache[i].h == h && t->cache[i].len == len && t->cache[i].head == head &&
+            (len <= 8 || memcmp(t->arena + t->cache[i].off + 8, s + 8, len - 8) == 0))
             return &t->cache[i];
     return &t->cache[i];
 }
@@ -258,7 +270,7 @@ static dd_status cache_put(dd_terms *t, uint64_t h, const char *w, size_t len, c
                  sizeof *t->arena) != DD_OK)
         return DD_ENOMEM;
     c = cache_slot(t, h, w, len);
-    *c = (cached){h ? h : 1, XXH3_64bits_withSeed(stem, stem_len, t->seed),
+    *c = (cached){h ? h : 1, word_head(w, len), XXH3_64bits_withSeed(stem, stem_len, t->seed),
                   (uint32_t)t->arena_len, (uint8_t)len, (uint8_t)stem_len, figure(stem, stem_len)};
     memcpy(t->arena + t->arena_len, w, len);
     memcpy(t->arena + t->arena_len + len, stem, stem_len);

@@ -520,7 +520,14 @@ size_t dd_terms_quotes(const char *text, size_t len, uint64_t seed, uint64_t *ou
 
     while (i < len && n < cap) {
         char kind = 0, low[CACHE_MAX_WORD];
-        size_t a = i, k, q = quote_mark(u + i, len - i, &kind);
+        size_t a, k, q;
+        if (!in) /* outside a quote only a mark or a newline can matter */
+            while (i < len && u[i] != '"' && u[i] != 0xC2 && u[i] != 0xE2 && u[i] != '\n')
+                i++;
+        if (i >= len)
+            break;
+        a = i;
+        q = quote_mark(u + i, len - i, &kind);
         if (q || (text[i] == '\n' && blank_line(text + i, len - i))) {
             in = q ? (kind == 't' ? !in : kind == 'o') : false;
             words = 0; /* runs of words do not cross a quotation mark */

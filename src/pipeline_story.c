@@ -282,7 +282,8 @@ static dd_status strip_runs(const dd__run *w, dd_result *res, const uint32_t *gr
     for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: wpos <= term_off[d] */
         size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
         res->n_story_stripped += j.kept[d] < n;
-        memmove(m->terms + wpos, m->terms + t0, j.kept[d] * sizeof *m->terms);
+        if (wpos != t0) /* nothing stripped before it: already in place */
+            memmove(m->terms + wpos, m->terms + t0, j.kept[d] * sizeof *m->terms);
         m->term_off[d] = wpos;
         wpos += j.kept[d];
     }

@@ -55,13 +55,22 @@ dd_status dd__boilerplate_strip(dd__run *w, bool *again);
 /* Reset the verified pairs and counters for the second verification. */
 void dd__verify_again(dd__run *w);
 
-/* ---- cluster (pipeline_cluster.c, pipeline_story.c) ---- */
+/* ---- cluster (pipeline_cluster.c, pipeline_story.c, pipeline_vectors.c) ---- */
 
 /* Group res->pairs by union-find into res->clusters. */
 dd_status dd__cluster_pairs(dd_result *res);
 
 /* Stories level: vectors, candidates, average-linkage clusters into res->clusters. */
 dd_status dd__story_run(dd__run *w);
+
+/* Its per-document steps (pipeline_vectors.c), in this order: drop the terms on boilerplate
+ * lines; drop boilerplate runs (term trigrams in RUN_GROUPS copies groups, `group` the copies
+ * label of each document); each document's facts; document frequencies into idf (the
+ * background already loaded) and every document's tf-idf vector. */
+void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs);
+dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t *group);
+dd_status dd__story_facts(const dd__run *w, struct dd__result_mem *m, size_t n_docs);
+dd_status dd__story_vectors(dd__run *w, dd_idf *idf);
 
 /* ---- the driver (pipeline.c) ---- */
 

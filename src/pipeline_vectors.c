@@ -1,0 +1,613 @@
+/* Stories level, per document, on the run's threads: the terms that stay (boilerplate lines
+ * and runs out), each document's facts (distinct names and figures), document frequencies
+ * and whole tf-idf vectors. Each step writes every document's result in that document's
+ * own slots, then closes the gaps in document order, so nothing depends on the thread
+ * count. pipeline_story.c scores and clusters what these leave in res->mem. */
+#include "pipeline_stages.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- vectors --------------------------------------------------------------------------- */
+
+/* Drop terms that sit on boilerplate lines (lines are sorted by document after the copies
+ * pass), unless that would leave the document with none. Compacts m->terms in place. */
+void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs)
+{
+    size_t d, li = 0, wpos = 0, i;
+
+    for (d = 0; d < n_docs; d++) {
+        size_t lo = m->term_off[d], hi = m->term_off[d + 1], n_ln = 0, kept = 0, first_bp;
+        while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
+            n_ln++;
+        for (first_bp = li; first_bp < li + n_ln && !m->lines[first_bp].bp; first_bp++)
+            ; /* most documents have no boilerplate line: then every term stays */
+        for (i = lo; i < hi; i++) {
+            size_t j;
+            bool bp = false;
+            for (j = first_bp; j < li + n_ln && !bp; j++)
+                bp = m->lines[j].bp && m->terms[i].token >= m->lines[j].a &&
+                     m->terms[i].token < m->lines[j].b;
+            if (!bp)
+                m->terms[wpos + kept++] = m->terms[i];
+        }
+        if (kept == 0) { /* all boilerplate: keep what there was */
+            memmove(m->terms + wpos, m->terms + lo, (hi - lo) * sizeof *m->terms);
+            kept = hi - lo;
+        }
+        li += n_ln;
+        m->term_off[d] = wpos;
+        wpos += kept;
+    }
+    m->term_off[n_docs] = wpos;
+    m->n_terms = wpos;
+}
+
+/* Boilerplate runs. A footer glued to a story's last paragraph, hard-wrapped with it, or on
+ * one line of HTML with the rest is on no line of its own, so the line test of the copies
+ * pass cannot see it. Here the unit is a run of content terms: each term trigram among a
+ * document's first RUN_HEAD and last RUN_TAIL terms (where headers and footers sit) is
+ * counted once per copies group, and a stretch of RUN_MIN or more terms whose every trigram
+ * occurs in RUN_GROUPS or more groups is dropped from the story vector. Copies of one story
+ * are one group, so a story reprinted many times strips nothing; a run of RUN_MIN terms is
+ * a sentence or more, so a name or a phrase many stories share is not a run. */
+#define RUN_HEAD 40
+#define RUN_TAIL 120
+#define RUN_MIN 10
+#define RUN_GROUPS 4
+
+/* A trigram's 32-bit id: the high half of its hash. Two trigrams sharing an id (about one
+ * pair in 2^32) count as one, which can only make a run a little likelier. */
+static uint32_t trigram(const dd_term *t)
+{
+    uint64_t h = t[0].hash * 0x9E3779B97F4A7C15ULL ^ t[1].hash * 0xC2B2AE3D27D4EB4FULL ^
+                 t[2].hash * 0x165667B19E3779F9ULL; /* the term hashes are already XXH3 */
+    return (uint32_t)(dd__fmix64(h) >> 32);
+}
+
+/* Is term i of a document of n terms (from lo) inside the head or tail window? */
+static bool in_window(size_t i, size_t lo, size_t n)
+{
+    return i - lo < RUN_HEAD || i - lo + RUN_TAIL >= n;
+}
+
+/* Is key among the sorted ids[0..n)? */
+static bool has_id(const uint32_t *ids, size_t n, uint32_t key)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ids[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && ids[lo] == key;
+}
+
+/* The window positions of a document of n terms: trigrams starting at i with i and i + 2
+ * both inside the head or tail window. */
+static size_t window_count(size_t n)
+{
+    size_t i, c = 0;
+
+    for (i = 0; i + 2 < n; i++)
+        c += in_window(i, 0, n) && in_window(i + 2, 0, n);
+    return c;
+}
+
+typedef struct run_job {
+    struct dd__result_mem *m;
+    const uint32_t *group;
+    const size_t *at; /* where each document's keys start */
+    uint64_t *k;
+    const uint32_t *common;
+    size_t n_common, max;
+    const uint64_t *seen; /* bit (id >> SEEN_SHIFT) set for each common id: most ids are not */
+    size_t *kept; /* per document: terms kept by strip_range */
+} run_job;
+
+/* Keys (trigram id, copies group) of the window positions of documents [lo, hi). */
+static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    run_job *j = ctx;
+    const struct dd__result_mem *m = j->m;
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = j->at[d];
+        for (i = t0; i + 2 < t1; i++)
+            if (in_window(i, t0, t1 - t0) && in_window(i + 2, t0, t1 - t0))
+                j->k[n++] = (uint64_t)trigram(m->terms + i) << 32 | j->group[d];
+    }
+    return DD_OK;
+}
+
+/* The trigram ids found in RUN_GROUPS or more copies groups, sorted; *n_out of them. Each
+ * (id, group) is one 64-bit value, so one radix sort and one pass count the groups: 8 bytes
+ * a window position (at most RUN_HEAD + RUN_TAIL a document), freed before the vectors are
+ * built. Every member counts for its group: a copy may carry a footer its first member
+ * lacks. The keys are made on the run's threads. */
+static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint32_t **out,
+                                 size_t *n_out)
+{
+    const struct dd__result_mem *m = j->m;
+    size_t d, i, n = 0, u = 0;
+    size_t *at = malloc((n_docs + 1) * sizeof *at);
+    uint64_t *k = NULL;
+
+    *out = NULL;
+    *n_out = 0;
+    if (!at)
+        return DD_ENOMEM;
+    for (d = 0; d < n_docs; d++) {
+        at[d] = n;
+        n += window_count(m->term_off[d + 1] - m->term_off[d]);
+    }
+    k = malloc((n + 1) * sizeof *k);
+    if (!k) {
+        free(at);
+        return DD_ENOMEM;
+    }
+    j->at = at;
+    j->k = k;
+    (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
+    free(at);
+    n = dd__sort_unique_u64_mt(k, n, threads);
+    for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups, kept in place */
+        size_t e = i;
+        while (e < n && k[e] >> 32 == k[i] >> 32)
+            e++;
+        if (e - i >= RUN_GROUPS)
+            k[u++] = k[i] >> 32;
+        i = e;
+    }
+    *out = malloc((u + 1) * sizeof **out);
+    if (!*out) {
+        free(k);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < u; i++)
+        (*out)[i] = (uint32_t)k[i];
+    *n_out = u;
+    free(k);
+    return DD_OK;
+}
+
+#define SEEN_SHIFT 6 /* a bitmap of 2^26 bits, 8 MB */
+
+static bool is_common(const run_job *j, uint32_t id)
+{
+    uint32_t b = id >> SEEN_SHIFT;
+
+    return (j->seen[b / 64] >> (b % 64) & 1) && has_id(j->common, j->n_common, id);
+}
+
+/* Mark the terms of document [lo, hi) that lie in a boilerplate run (drop[i - lo]); returns
+ * how many are kept. */
+static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi, const run_job *j,
+                        uint8_t *drop)
+{
+    size_t i, run = 0, kept = 0;
+
+    memset(drop, 0, hi - lo);
+    for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
+        bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo) &&
+                 is_common(j, trigram(m->terms + i));
+        run = c ? run + 1 : 0;
+        if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
+            size_t e;
+            for (e = i + 3 - (run + 2); e < i + 3; e++)
+                drop[e - lo] = 1;
+        }
+    }
+    for (i = lo; i < hi; i++)
+        kept += !drop[i - lo];
+    return kept;
+}
+
+/* Strip the runs of documents [lo, hi), each inside its own slots: its kept terms move to
+ * the front of them (all stay when all would go); kept[d] gets their count. */
+static dd_status strip_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    run_job *j = ctx;
+    struct dd__result_mem *m = j->m;
+    uint8_t *drop = malloc(j->max);
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    if (!drop)
+        return DD_ENOMEM;
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], w = t0;
+        size_t kept = mark_runs(m, t0, t1, j, drop);
+        if (kept == 0) /* all boilerplate: keep what there was */
+            memset(drop, 0, t1 - t0);
+        for (i = t0; i < t1; i++)
+            if (!drop[i - t0])
+                m->terms[w++] = m->terms[i];
+        j->kept[d] = w - t0;
+    }
+    free(drop);
+    return DD_OK;
+}
+
+dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t *group)
+{
+    struct dd__result_mem *m = res->mem;
+    size_t d, wpos = 0, threads = dd__thread_count(w->o);
+    run_job j = {m, group, NULL, NULL, NULL, 0, 1, NULL, NULL};
+    uint64_t *seen = NULL;
+    uint32_t *common = NULL;
+    dd_status st = common_trigrams(&j, res->n_docs, threads, &common, &j.n_common);
+
+    if (st != DD_OK || j.n_common == 0) {
+        free(common);
+        return st;
+    }
+    for (d = 0; d < res->n_docs; d++)
+        j.max = m->term_off[d + 1] - m->term_off[d] > j.max ? m->term_off[d + 1] - m->term_off[d]
+                                                            : j.max;
+    j.common = common;
+    j.kept = malloc((res->n_docs + 1) * sizeof *j.kept);
+    seen = calloc(((size_t)1 << (32 - SEEN_SHIFT)) / 64, sizeof *seen);
+    for (d = 0; seen && d < j.n_common; d++)
+        seen[(common[d] >> SEEN_SHIFT) / 64] |= (uint64_t)1 << ((common[d] >> SEEN_SHIFT) % 64);
+    j.seen = seen;
+    st = j.kept && seen ? dd__parallel_for(threads, res->n_docs, strip_range, &j) : DD_ENOMEM;
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: wpos <= term_off[d] */
+        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
+        res->n_story_stripped += j.kept[d] < n;
+        if (wpos != t0) /* nothing stripped before it: already in place */
+            memmove(m->terms + wpos, m->terms + t0, j.kept[d] * sizeof *m->terms);
+        m->term_off[d] = wpos;
+        wpos += j.kept[d];
+    }
+    if (st == DD_OK) {
+        m->term_off[res->n_docs] = wpos;
+        m->n_terms = wpos;
+    }
+    free(j.kept);
+    free(seen);
+    free(common);
+    return st;
+}
+
+typedef struct vec_job {
+    struct dd__result_mem *m;
+    const dd_idf *idf;
+    size_t max;
+} vec_job;
+
+/* Vectors of documents [lo, hi): each writes only its own slots, at offsets fixed before. */
+static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    vec_job *j = ctx;
+    struct dd__result_mem *m = j->m;
+    double *w = malloc(j->max * sizeof *w);
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    if (!w)
+        return DD_ENOMEM;
+    for (d = lo; d < hi; d++) { /* dd_story_vector's weights, from the distinct terms and tfs */
+        size_t v0 = m->voff[d], n = m->voff[d + 1] - v0;
+        double norm = 0;
+        for (i = 0; i < n; i++) {
+            w[i] = (1.0 + log((double)m->vw[v0 + i])) * dd_idf_weight(j->idf, m->vh[v0 + i]);
+            norm += w[i] * w[i];
+        }
+        norm = norm > 0 ? sqrt(norm) : 1;
+        for (i = 0; i < n; i++)
+            m->vw[v0 + i] = (float)(w[i] / norm);
+    }
+    free(w);
+    return DD_OK;
+}
+
+/* Frequencies of documents outside the run (dd_pipeline_opts.extra_df: a stored index), for
+ * the run's terms only, so a query weighs terms as a batch over store + query would. */
+static dd_status add_extra_df(dd__run *w, dd_idf *idf)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    uint64_t *t = malloc((m->n_terms + 1) * sizeof *t);
+    uint32_t *df = NULL;
+    size_t i, n = 0, docs = 0;
+    dd_status st = DD_ENOMEM;
+
+    if (t) {
+        for (i = 0; i < m->n_terms; i++)
+            t[i] = m->terms[i].hash;
+        n = dd__sort_unique_u64(t, m->n_terms);
+        df = calloc(n + 1, sizeof *df);
+    }
+    if (df)
+        st = w->o->extra_df(w->o->extra_df_ud, t, n, df, &docs);
+    if (st == DD_OK)
+        st = dd_idf_add_counts(idf, t, df, n, docs);
+    free(t);
+    free(df);
+    return st;
+}
+
+/* Each document's distinct terms, sorted, written where its terms start in m->vh (a vector
+ * has at most as many entries as its document has terms), each term's count in the same
+ * place of m->vw; the number of distinct terms goes to voff[d + 1]. */
+static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    struct dd__result_mem *m = ctx;
+    size_t d, i, k;
+
+    (void)part; /* ranges write their own documents' slots */
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0, u = 0;
+        uint64_t *h = m->vh + t0;
+        for (i = 0; i < n; i++)
+            h[i] = m->terms[t0 + i].hash;
+        dd__sort_u64(h, n);
+        for (i = 0; i < n; i = k) {
+            for (k = i + 1; k < n && h[k] == h[i]; k++)
+                ;
+            h[u] = h[i];
+            m->vw[t0 + u++] = (float)(k - i); /* its tf, until vec_range weighs it */
+        }
+        m->voff[d + 1] = u;
+    }
+    return DD_OK;
+}
+
+/* Give back the unused tail of an array of n elements (kept as it is when realloc fails). */
+static void shrink(void **p, size_t n, size_t size)
+{
+    void *q = realloc(*p, n * size);
+
+    if (q)
+        *p = q;
+}
+
+/* Document frequencies by parts of the hash space: each task reads every document's
+ * distinct terms once and counts those of its parts, each part in a table of its own, so the
+ * shared table gets one addition per distinct term instead of one per document and term.
+ * A part's table is the same whichever task fills it (terms come in document order). */
+#define DF_PARTS 16
+
+typedef struct df_part {
+    uint64_t *h; /* 0 = empty; a real 0 is counted as 1, as dd_idf does */
+    uint32_t *c;
+    size_t cap, n;
+} df_part;
+
+typedef struct df_job {
+    const struct dd__result_mem *m;
+    size_t n_docs;
+    df_part *part;
+} df_job;
+
+static size_t df_slot(const df_part *p, uint64_t h)
+{
+    size_t i = (size_t)(h * 0x9E3779B97F4A7C15ULL >> 24) & (p->cap - 1);
+
+    while (p->h[i] && p->h[i] != h)
+        i = (i + 1) & (p->cap - 1);
+    return i;
+}
+
+static dd_status df_grow(df_part *p)
+{
+    df_part q = {NULL, NULL, p->cap ? 2 * p->cap : 4096, p->n};
+    size_t i;
+
+    q.h = calloc(q.cap, sizeof *q.h);
+    q.c = calloc(q.cap, sizeof *q.c); /* empty slots count 0: dd_idf_add_counts skips them */
+    if (!q.h || !q.c) {
+        free(q.h);
+        free(q.c);
+        return DD_ENOMEM;
+    }
+    for (i = 0; i < p->cap; i++)
+        if (p->h[i]) {
+            size_t k = df_slot(&q, p->h[i]);
+            q.h[k] = p->h[i];
+            q.c[k] = p->c[i];
+        }
+    free(p->h);
+    free(p->c);
+    *p = q;
+    return DD_OK;
+}
+
+static dd_status df_range(void *ctx, size_t task, size_t lo, size_t hi)
+{
+    df_job *j = ctx;
+    const struct dd__result_mem *m = j->m;
+    size_t part, d, i;
+
+    (void)task; /* tasks fill their own parts */
+    for (d = 0; d < j->n_docs; d++)
+        for (i = m->voff[d]; i < m->voff[d + 1]; i++) {
+            uint64_t h = m->vh[i] ? m->vh[i] : 1;
+            size_t k;
+            df_part *p;
+            part = (h >> 60) % DF_PARTS;
+            if (part < lo || part >= hi)
+                continue;
+            p = &j->part[part];
+            if ((p->n + 1) * 2 > p->cap && df_grow(p) != DD_OK)
+                return DD_ENOMEM;
+            k = df_slot(p, h);
+            if (!p->h[k]) {
+                p->h[k] = h;
+                p->n++;
+            }
+            p->c[k]++;
+        }
+    return DD_OK;
+}
+
+/* Add the corpus document frequencies of the documents' distinct terms to idf. */
+static dd_status count_df(const dd__run *w, dd_idf *idf)
+{
+    df_job j = {w->res->mem, w->res->n_docs, calloc(DF_PARTS, sizeof *j.part)};
+    dd_status st = j.part ? DD_OK : DD_ENOMEM;
+    size_t p;
+
+    if (st == DD_OK)
+        st = dd__parallel_for(dd__thread_count(w->o), DF_PARTS, df_range, &j);
+    for (p = 0; st == DD_OK && p < DF_PARTS; p++)
+        if (j.part[p].cap)
+            st = dd_idf_add_counts(idf, j.part[p].h, j.part[p].c, j.part[p].cap, 0);
+    if (st == DD_OK)
+        st = dd_idf_add_counts(idf, NULL, NULL, 0, j.n_docs);
+    for (p = 0; j.part && p < DF_PARTS; p++) {
+        free(j.part[p].h);
+        free(j.part[p].c);
+    }
+    free(j.part);
+    return st;
+}
+
+/* Corpus document frequencies, then each document's whole tf-idf vector (on the run's
+ * threads): scoring uses every term (a top-K cut drops the shared middle-weight terms a
+ * rewrite keeps); only the candidate signatures use the top K. */
+dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
+{
+    dd_result *res = w->res;
+    struct dd__result_mem *m = res->mem;
+    size_t d, max = 1, total = 0, threads = dd__thread_count(w->o);
+    dd_status st = DD_OK;
+    vec_job job;
+
+    for (d = 0; d < res->n_docs; d++) {
+        size_t n = m->term_off[d + 1] - m->term_off[d];
+        max = n > max ? n : max;
+        total += n;
+    }
+    m->vh = malloc((total + 1) * sizeof *m->vh);
+    m->vw = malloc((total + 1) * sizeof *m->vw);
+    m->voff = malloc((res->n_docs + 1) * sizeof *m->voff);
+    if (!m->vh || !m->vw || !m->voff)
+        return DD_ENOMEM;
+    m->voff[0] = 0;
+    (void)dd__parallel_for(threads, res->n_docs, distinct_range, m); /* cannot fail */
+    for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
+        size_t n = m->voff[d + 1];
+        memmove(m->vh + m->voff[d], m->vh + m->term_off[d], n * sizeof *m->vh);
+        memmove(m->vw + m->voff[d], m->vw + m->term_off[d], n * sizeof *m->vw);
+        m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
+    }
+    shrink((void **)&m->vh, m->voff[res->n_docs] + 1, sizeof *m->vh);
+    shrink((void **)&m->vw, m->voff[res->n_docs] + 1, sizeof *m->vw);
+    st = count_df(w, idf);
+    if (st == DD_OK && w->o->extra_df)
+        st = add_extra_df(w, idf);
+    job = (vec_job){m, idf, max};
+    return st == DD_OK ? dd__parallel_for(threads, res->n_docs, vec_range, &job) : st;
+}
+
+/* ---- facts ------------------------------------------------------------------------------ */
+
+/* What a wire editor compares first: the names and figures a report states. Rewrites of one
+ * report state the same ones; the next development of a saga brings its own figures. */
+
+typedef struct fact {
+    uint64_t h;
+    uint32_t pos; /* its term's token */
+    uint8_t k;
+} fact;
+
+/* By hash, then first mention first. */
+static int cmp_fact(const void *pa, const void *pb)
+{
+    const fact *a = pa, *b = pb;
+
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+typedef struct fact_job {
+    struct dd__result_mem *m;
+    size_t max;
+    size_t *n; /* per document: its distinct facts, written from fact_off[d] */
+} fact_job;
+
+static bool is_fact(const dd_term *t)
+{
+    return (t->flags & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
+}
+
+/* The distinct facts of documents [lo, hi), each written from its fact_off. */
+static dd_status fact_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    fact_job *j = ctx;
+    struct dd__result_mem *m = j->m;
+    fact *tmp = malloc(j->max * sizeof *tmp);
+    size_t d, i, k;
+
+    (void)part; /* ranges write their own documents' slots */
+    if (!tmp)
+        return DD_ENOMEM;
+    for (d = lo; d < hi; d++) {
+        size_t n = 0, w = m->fact_off[d];
+        for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
+            if (is_fact(&m->terms[i]))
+                tmp[n++] = (fact){m->terms[i].hash, m->terms[i].token,
+                                  (uint8_t)(m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))};
+        if (n > 1)
+            qsort(tmp, n, sizeof *tmp, cmp_fact);
+        for (k = 0; k < n; k++) {
+            if (k && tmp[k].h == tmp[k - 1].h)
+                continue;
+            m->fact_h[w] = tmp[k].h;
+            m->fact_pos[w] = tmp[k].pos;
+            m->fact_k[w++] = tmp[k].k;
+        }
+        j->n[d] = w - m->fact_off[d];
+    }
+    free(tmp);
+    return DD_OK;
+}
+
+/* Each document's facts: the distinct names and figures among its content terms (after
+ * boilerplate is stripped, so a shared footer's names are nobody's facts), sorted by hash,
+ * found on the run's threads. */
+dd_status dd__story_facts(const dd__run *w, struct dd__result_mem *m, size_t n_docs)
+{
+    size_t d, i, total = 0, at = 0;
+    fact_job j = {m, 1, malloc((n_docs + 1) * sizeof *j.n)};
+    dd_status st;
+
+    m->fact_off = malloc((n_docs + 1) * sizeof *m->fact_off);
+    if (!j.n || !m->fact_off) {
+        free(j.n);
+        return DD_ENOMEM;
+    }
+    for (d = 0; d < n_docs; d++) { /* room for every flagged term; repeats close up below */
+        size_t c = 0;
+        for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
+            c += is_fact(&m->terms[i]);
+        m->fact_off[d] = total;
+        total += c;
+        j.max = c > j.max ? c : j.max;
+    }
+    m->fact_h = malloc((total + 1) * sizeof *m->fact_h);
+    m->fact_k = malloc(total + 1);
+    m->fact_pos = malloc((total + 1) * sizeof *m->fact_pos);
+    st = m->fact_h && m->fact_k && m->fact_pos ? DD_OK : DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd__parallel_for(dd__thread_count(w->o), n_docs, fact_range, &j);
+    for (d = 0; st == DD_OK && d < n_docs; d++) { /* in order: at <= fact_off[d] */
+        size_t from = m->fact_off[d];
+        memmove(m->fact_h + at, m->fact_h + from, j.n[d] * sizeof *m->fact_h);
+        memmove(m->fact_pos + at, m->fact_pos + from, j.n[d] * sizeof *m->fact_pos);
+        memmove(m->fact_k + at, m->fact_k + from, j.n[d]);
+        m->fact_off[d] = at;
+        at += j.n[d];
+    }
+    m->fact_off[n_docs] = at;
+    free(j.n);
+    return st;
+}

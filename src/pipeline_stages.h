@@ -4,11 +4,13 @@
  *   read+sign   dd__read_all         pipeline_sign.c (+ pipeline_terms.c, pipeline_sets.c)
  *   band        dd__ocr_flags,       pipeline_ocr.c
  *               dd__candidates       pipeline_band.c (+ pipeline_ocr.c)
- *   verify      dd__verify_copies,   pipeline_copies.c (+ pipeline_sets.c, pipeline_ocr.c)
+ *   verify      dd__gram_sketches,   pipeline_copies.c (+ pipeline_sets.c, pipeline_ocr.c)
+ *               dd__verify_copies
  *               dd__boilerplate_strip  (then band and verify again, when a set changed)
  *   cluster     dd__cluster_pairs    pipeline_cluster.c (copies level)
- *               dd__story_run        pipeline_story.c (stories level: vectors, story
- *                                    candidates, scores, average linkage)
+ *               dd__story_run        pipeline_story.c (stories level: vectors from
+ *                                    pipeline_vectors.c, story candidates, scores,
+ *                                    average linkage)
  *   report      dd_report_write      report.c, after dd_pipeline_run returns
  *
  * dd__pipeline_drive (pipeline.c) calls them in that order through a dd__stage_ops table:

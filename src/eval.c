@@ -94,18 +94,12 @@ static dd_status read_truth(eval_ctx *e, FILE *f, const char *name)
     return st;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Add one predicted cluster's contribution to the running sums. */
 static void tally_cluster(eval_ctx *e, size_t labelled, size_t unlabelled)
 {
     size_t i = 0;
 
-    qsort(e->groups, labelled, sizeof *e->groups, cmp_u32);
+    qsort(e->groups, labelled, sizeof *e->groups, dd__cmp_u32);
     while (i < labelled) {
         size_t j = i;
         while (j < labelled && e->groups[j] == e->groups[i])

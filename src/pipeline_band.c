@@ -48,7 +48,7 @@ static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
  * similarity of 0.4, which a lead behind a new byline or headline still reaches); its pairs
  * join the candidates and are verified like the others. */
 /* The lead signatures were made at signing (pipeline_sign.c) and remade for documents the
- * boilerplate pass stripped (pipeline_copies.c). */
+ * boilerplate pass stripped (pipeline_boilerplate.c). */
 static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     size_t n = w->res->n_docs, nl = w->lead_n;

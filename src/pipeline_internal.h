@@ -119,6 +119,13 @@ typedef struct dd__ocr_memo {
     bool sealed, lost; /* lost: out of memory once, so it answers nothing */
 } dd__ocr_memo;
 
+/* Candidates are verified DD__BLOCK_PAIRS at a time: the sets of a block's documents are
+ * loaded (read again where they are not kept), at most 2 x DD__BLOCK_PAIRS of them. A
+ * block's sets (and gram sets, for OCR pairs) are the run's peak memory: 4096 pairs keep 1M
+ * generated articles under 1.5 GB (docs/performance.md), 16384 did not. The boilerplate
+ * pass reads documents again in blocks of the same size. */
+enum { DD__BLOCK_PAIRS = 1 << 12 };
+
 /* The first verification's verdict on every candidate it verified (pipeline_copies.c), for
  * the second: a pair neither of whose documents the boilerplate pass stripped has the same
  * sets, sketches and lines in both passes, so it gets the same verdict without reading

@@ -26,12 +26,6 @@ static const char *dict_get(const struct dd__result_mem *m, uint64_t h)
 
 /* ---- helpers (the per-document steps, terms to vectors, are in pipeline_vectors.c) ------- */
 
-static int cmp_u32(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-    return (a > b) - (a < b);
-}
-
 static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
 {
     char err[256];
@@ -373,7 +367,7 @@ static dd_status story_pairs(dd__run *w, const uint64_t *cand,
         }
         if (st != DD_OK || nd == 0)
             break;
-        qsort(docs, nd, sizeof *docs, cmp_u32);
+        qsort(docs, nd, sizeof *docs, dd__cmp_u32);
         for (k = j = 0; k < nd; k++)
             if (!j || docs[k] != docs[j - 1])
                 docs[j++] = docs[k];

@@ -184,6 +184,12 @@ bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *
     return true;
 }
 
+int dd__cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 int dd__cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

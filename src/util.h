@@ -79,7 +79,8 @@ void dd__sort_hw_hash(dd__hw *v, size_t n);
 /** Reorder so that v[0..k) are the k first of dd__sort_hw_desc's order, in any order. */
 void dd__select_hw_desc(dd__hw *v, size_t n, size_t k);
 
-/** qsort comparator for uint64_t. */
+/** qsort comparators for uint32_t and uint64_t. */
+int dd__cmp_u32(const void *a, const void *b);
 int dd__cmp_u64(const void *a, const void *b);
 /** Sort and remove duplicates in place; returns the new length. */
 size_t dd__sort_unique_u64(uint64_t *v, size_t n);

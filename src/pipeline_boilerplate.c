@@ -517,16 +517,6 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
     return st;
 }
 
-static dd_status union_pairs(const dd_result *res, dd_uf **out)
-{
-    dd_status st = dd_uf_new(res->n_docs, out);
-    size_t i;
-
-    for (i = 0; st == DD_OK && i < res->n_pairs; i++)
-        dd_uf_union(*out, res->pairs[i].a, res->pairs[i].b);
-    return st;
-}
-
 /* Strip boilerplate found by the first clustering: lines in documents of three or more
  * first-pass clusters. *again tells whether any set changed, so the driver bands the changed
  * documents again and verifies the union of both passes' candidates on the stripped sets
@@ -535,7 +525,7 @@ dd_status dd__boilerplate_strip(dd__run *w, bool *again)
 {
     dd_result *res = w->res;
     dd_uf *uf = NULL;
-    dd_status st = union_pairs(res, &uf);
+    dd_status st = dd__pairs_uf(res, &uf);
 
     *again = false;
     if (st != DD_OK)

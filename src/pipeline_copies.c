@@ -217,21 +217,6 @@ static uint32_t *block_docs(const uint64_t *cand, size_t n, size_t *n_docs)
     return out;
 }
 
-/* Where doc is in docs[0..n) (ascending; it is there). */
-static size_t doc_index(const uint32_t *docs, size_t n, uint32_t doc)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (docs[mid] < doc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* The documents of the block whose gram sets an OCR pair may need: only they are made again
  * (with regrams, those of every pair; else not where the memo has the verdict). */
 static uint8_t *grams_needed(const dd__run *w, const uint64_t *cand, size_t n,
@@ -243,8 +228,8 @@ static uint8_t *grams_needed(const dd__run *w, const uint64_t *cand, size_t n,
     for (i = 0; need && i < n; i++) {
         uint32_t a = (uint32_t)(cand[i] >> 32), b = (uint32_t)cand[i];
         if (dd__ocr_pair(w, a, b) && (regrams || !memo_covers(w, a, b))) {
-            need[doc_index(docs, n_docs, a)] = 1;
-            need[doc_index(docs, n_docs, b)] = 1;
+            need[dd__lower_u32(docs, n_docs, a)] = 1;
+            need[dd__lower_u32(docs, n_docs, b)] = 1;
         }
     }
     return need;
@@ -580,17 +565,13 @@ dd_status dd__gram_sketches(dd__run *w, const uint64_t *cand, size_t n_cand)
 static dd_status filter_candidates(dd__run *w, const uint64_t *cand, size_t n_cand,
                                    uint64_t **out, size_t *n_out, uint8_t *bound)
 {
-    const struct dd__result_mem *m = w->res->mem;
-    size_t d, i, k = 0, nt = dd__thread_count(w->o);
-    bool any = false;
+    size_t i, k = 0, nt = dd__thread_count(w->o);
     filter_job job;
     dd_status st;
 
     *out = NULL;
     *n_out = n_cand;
-    for (d = 0; d < w->res->n_docs && !any; d++)
-        any = (m->flags[d] & DD__DOC_REREAD) != 0;
-    if (!any || n_cand == 0)
+    if (!any_reread(w) || n_cand == 0)
         return DD_OK;
     if ((st = sketch_kept(w)) != DD_OK)
         return st;
@@ -634,21 +615,6 @@ static dd_status verify_all(dd__run *w, const uint64_t *cand, size_t n_cand, uin
     return st;
 }
 
-/* Where key is in sorted keys[0..n), or n. */
-static size_t find_key(const uint64_t *keys, size_t n, uint64_t key)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (keys[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && keys[lo] == key ? lo : n;
-}
-
 static uint64_t pair_key(const dd_pair_score *p)
 {
     return (uint64_t)p->a << 32 | p->b;
@@ -674,11 +640,20 @@ static dd_status record(dd__run *w, const uint64_t *cand, size_t n_cand)
     return DD_OK;
 }
 
+/* Give candidate `key` of the first pass (if it is one) the verdict `cat`. */
+static void mark_verdict(dd__verdicts *v, uint64_t key, uint8_t cat)
+{
+    size_t k = dd__lower_u64(v->key, v->n, key);
+
+    if (k < v->n && v->key[k] == key)
+        v->cat[k] = cat;
+}
+
 void dd__verdicts_seal(dd__run *w)
 {
     dd__verdicts *v = &w->verd;
     const dd_result *res = w->res;
-    size_t i, k;
+    size_t i;
 
     if (!v->recorded || v->lost)
         return;
@@ -691,11 +666,9 @@ void dd__verdicts_seal(dd__run *w)
         memcpy(v->acc, res->pairs, res->n_pairs * sizeof *v->acc);
     v->n_acc = res->n_pairs;
     for (i = 0; i < v->n_acc; i++)
-        if ((k = find_key(v->key, v->n, pair_key(&v->acc[i]))) < v->n)
-            v->cat[k] = DD__V_ACCEPT;
+        mark_verdict(v, pair_key(&v->acc[i]), DD__V_ACCEPT);
     for (i = 0; i < v->n_foot; i++)
-        if ((k = find_key(v->key, v->n, v->foot[i])) < v->n)
-            v->cat[k] = DD__V_FOOTER;
+        mark_verdict(v, v->foot[i], DD__V_FOOTER);
 }
 
 /* Second pass: the first pass's verdict where it stands (neither document stripped), else

@@ -297,26 +297,12 @@ void dd__ocr_memo_seal(dd__ocr_memo *m)
     m->sealed = true;
 }
 
-static bool has(const uint64_t *v, size_t n, uint64_t x)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo] == x;
-}
-
 bool dd__ocr_memo_get(const dd__ocr_memo *m, uint64_t pair, bool *accepted, bool *footer)
 {
-    if (!m->sealed || m->lost || !has(m->pair[0], m->n[0], pair))
+    if (!m->sealed || m->lost || !dd__has_u64(m->pair[0], m->n[0], pair))
         return false;
-    *accepted = has(m->pair[1], m->n[1], pair);
-    *footer = has(m->pair[2], m->n[2], pair);
+    *accepted = dd__has_u64(m->pair[1], m->n[1], pair);
+    *footer = dd__has_u64(m->pair[2], m->n[2], pair);
     return true;
 }
 

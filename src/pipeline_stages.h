@@ -60,6 +60,9 @@ void dd__verify_again(dd__run *w);
 
 /* ---- cluster (pipeline_cluster.c, pipeline_story.c, pipeline_vectors.c) ---- */
 
+/* Union-find over res->pairs (*out freed with dd_uf_free, also on failure). */
+dd_status dd__pairs_uf(const dd_result *res, dd_uf **out);
+
 /* Group res->pairs by union-find into res->clusters. */
 dd_status dd__cluster_pairs(dd_result *res);
 

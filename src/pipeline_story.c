@@ -214,13 +214,11 @@ static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 static dd_status copy_groups(dd_result *res, uint32_t *label)
 {
     dd_uf *uf = NULL;
-    dd_status st = dd_uf_new(res->n_docs, &uf);
+    dd_status st = dd__pairs_uf(res, &uf);
     size_t i;
 
     if (st != DD_OK)
         return st;
-    for (i = 0; i < res->n_pairs; i++)
-        dd_uf_union(uf, res->pairs[i].a, res->pairs[i].b);
     for (i = 0; i < res->n_docs; i++)
         label[i] = dd_uf_find(uf, (uint32_t)i);
     dd_uf_free(uf);

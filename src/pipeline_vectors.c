@@ -72,21 +72,6 @@ static bool in_window(size_t i, size_t lo, size_t n)
     return i - lo < RUN_HEAD || i - lo + RUN_TAIL >= n;
 }
 
-/* Is key among the sorted ids[0..n)? */
-static bool has_id(const uint32_t *ids, size_t n, uint32_t key)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ids[mid] < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && ids[lo] == key;
-}
-
 /* The window positions of a document of n terms: trigrams starting at i with i and i + 2
  * both inside the head or tail window. */
 static size_t window_count(size_t n)
@@ -183,7 +168,7 @@ static bool is_common(const run_job *j, uint32_t id)
 {
     uint32_t b = id >> SEEN_SHIFT;
 
-    return (j->seen[b / 64] >> (b % 64) & 1) && has_id(j->common, j->n_common, id);
+    return (j->seen[b / 64] >> (b % 64) & 1) && dd__has_u32(j->common, j->n_common, id);
 }
 
 /* Mark the terms of document [lo, hi) that lie in a boilerplate run (drop[i - lo]); returns

@@ -418,21 +418,6 @@ static bool has_lower(const char *s, size_t a, size_t b)
     return false;
 }
 
-/* Is h among the sorted v[0..n)? */
-static bool among(const uint64_t *v, size_t n, uint64_t h)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < h)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && v[lo] == h;
-}
-
 dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term *terms,
                               size_t n)
 {
@@ -482,7 +467,7 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
     }
     n_names = dd__sort_unique_u64(names, n_names);
     for (k = 0; n_names && k < n; k++)
-        if (!(terms[k].flags & DD_TERM_FIGURE) && among(names, n_names, terms[k].hash))
+        if (!(terms[k].flags & DD_TERM_FIGURE) && dd__has_u64(names, n_names, terms[k].hash))
             terms[k].flags |= DD_TERM_NAME;
     free(names);
     return DD_OK;

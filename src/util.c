@@ -184,6 +184,41 @@ bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *
     return true;
 }
 
+#define LOWER_BOUND(v, n, x)                                                                \
+    do {                                                                                    \
+        size_t lo_ = 0, hi_ = (n);                                                          \
+        while (lo_ < hi_) {                                                                 \
+            size_t mid_ = lo_ + (hi_ - lo_) / 2;                                            \
+            if ((v)[mid_] < (x))                                                            \
+                lo_ = mid_ + 1;                                                             \
+            else                                                                            \
+                hi_ = mid_;                                                                 \
+        }                                                                                   \
+        return lo_;                                                                         \
+    } while (0)
+
+size_t dd__lower_u32(const uint32_t *v, size_t n, uint32_t x)
+{
+    LOWER_BOUND(v, n, x);
+}
+
+size_t dd__lower_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+    LOWER_BOUND(v, n, x);
+}
+
+bool dd__has_u32(const uint32_t *v, size_t n, uint32_t x)
+{
+    size_t i = dd__lower_u32(v, n, x);
+    return i < n && v[i] == x;
+}
+
+bool dd__has_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t i = dd__lower_u64(v, n, x);
+    return i < n && v[i] == x;
+}
+
 int dd__cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

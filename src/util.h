@@ -79,6 +79,13 @@ void dd__sort_hw_hash(dd__hw *v, size_t n);
 /** Reorder so that v[0..k) are the k first of dd__sort_hw_desc's order, in any order. */
 void dd__select_hw_desc(dd__hw *v, size_t n, size_t k);
 
+/** Binary search of sorted arrays: the first index whose value is not below x (n when none),
+ *  and whether x is there. */
+size_t dd__lower_u32(const uint32_t *v, size_t n, uint32_t x);
+size_t dd__lower_u64(const uint64_t *v, size_t n, uint64_t x);
+bool dd__has_u32(const uint32_t *v, size_t n, uint32_t x);
+bool dd__has_u64(const uint64_t *v, size_t n, uint64_t x);
+
 /** qsort comparators for uint32_t and uint64_t. */
 int dd__cmp_u32(const void *a, const void *b);
 int dd__cmp_u64(const void *a, const void *b);

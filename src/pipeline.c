@@ -166,6 +166,7 @@ static void finish(dd__run *w)
     free(w->verd.cat);
     free(w->verd.acc);
     free(w->verd.foot);
+    dd__sets_pool_free(w);
 }
 
 /* DEDUP_STAGE_TIMES=1 in the environment: each stage's wall and CPU seconds on stderr, one
@@ -259,6 +260,7 @@ dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const d
     if (w.res)
         w.res->n_candidates = n_cand;
     free(cand);
+    dd__sets_pool_free(&w); /* the verification's buffers, before the clusters' memory */
     if (st == DD_OK && opts->level == DD_LEVEL_STORIES)
         st = ops->stories(&w);
     else if (st == DD_OK)

@@ -172,6 +172,7 @@ typedef struct dd__run {
                             documents keep their band keys, not their signatures */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
+    struct dd__setpool *setpool; /* what set loads reuse (pipeline_sets.c); NULL until one */
     const dd__shard *shard; /* the ranks of an MPI run (src/mpi/); NULL in one process */
 } dd__run;
 
@@ -215,6 +216,7 @@ typedef struct dd__setblock {
     size_t n;
     struct dd__setpart *parts;
     size_t n_parts;
+    struct dd__setpool *pool; /* the run's reused buffers the parts are (NULL: its own) */
 } dd__setblock;
 
 /* Load the sets of docs[0..n) (ascending, distinct; the block takes a copy). A document
@@ -228,6 +230,10 @@ dd_status dd__sets_load(dd__run *w, const uint32_t *docs, size_t n, dd__setblock
  * kept set is not made again. */
 dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const uint8_t *need,
                              bool regrams, dd__setblock *b);
+
+/* Free the buffers, readers and normalizers the loads of a run keep from one block to the
+ * next (w->setpool). */
+void dd__sets_pool_free(dd__run *w);
 
 /* Scratch for bound sketches. */
 typedef struct dd__sketchbuf {

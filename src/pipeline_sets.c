@@ -323,6 +323,7 @@ typedef struct dd__setpart {
     size_t n, set_cap, pos_cap, gn, gset_cap, gpos_cap;
     size_t *off;       /* per re-read document of the part: start in set, then end */
     size_t *goff;      /* the same in gset */
+    size_t off_cap, goff_cap;
     char **why;        /* per re-read document: NULL, or why it could not be read again */
     size_t lo, n_docs; /* its documents: idx[lo .. lo + n_docs) of the load */
 } dd__setpart;
@@ -343,6 +344,16 @@ typedef struct loader {
     uint32_t *gt;
     size_t sh_cap, gh_cap, gt_cap, *acc, acc_cap, *keep, keep_cap;
 } loader;
+
+/* A run's loads come one block at a time (verification, the boilerplate pass, the story
+ * stage's scores): the parts' buffers, readers and normalizers of one block serve the next.
+ * Made again for every block, the buffers grew from nothing by realloc and the kernel zeroed
+ * their pages anew: a third of the page faults of a 1M-document run. */
+typedef struct dd__setpool {
+    dd__setpart parts[DD__MAX_RANGE_THREADS];
+    loader ld[DD__MAX_RANGE_THREADS];
+    bool busy; /* a block has the parts (a second block at once gets its own) */
+} dd__setpool;
 
 static void loader_free(loader *l)
 {
@@ -474,30 +485,36 @@ static dd_status load_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     load_job *j = ctx;
     dd__setpart *p = &j->b->parts[part];
-    loader l;
+    loader own, *l = j->b->pool ? &j->b->pool->ld[part] : &own;
     size_t i;
-    dd_status st;
+    dd_status st = DD_OK;
 
-    memset(&l, 0, sizeof l);
+    if (!j->b->pool)
+        memset(&own, 0, sizeof own);
     p->lo = lo;
     p->n_docs = hi - lo;
-    p->off = calloc(hi - lo + 1, sizeof *p->off);
-    p->goff = calloc(hi - lo + 1, sizeof *p->goff);
+    p->n = p->gn = 0;
     p->why = calloc(hi - lo + 1, sizeof *p->why);
-    st = p->off && p->goff && p->why ? dd_reader_new_like(j->w->reader, &l.rd) : DD_ENOMEM;
-    if (st == DD_OK)
-        st = dd_normalizer_new(&l.nz);
+    if (!p->why ||
+        dd__grow((void **)&p->off, &p->off_cap, hi - lo + 1, sizeof *p->off) != DD_OK ||
+        dd__grow((void **)&p->goff, &p->goff_cap, hi - lo + 1, sizeof *p->goff) != DD_OK)
+        st = DD_ENOMEM;
+    if (st == DD_OK && !l->rd)
+        st = dd_reader_new_like(j->w->reader, &l->rd);
+    if (st == DD_OK && !l->nz)
+        st = dd_normalizer_new(&l->nz);
     for (i = lo; st == DD_OK && i < hi; i++) {
         p->off[i - lo] = p->n;
         p->goff[i - lo] = p->gn;
-        st = load_one(j->w, &l, p, j->b->docs[j->idx[i]], j->need && j->need[j->idx[i]],
+        st = load_one(j->w, l, p, j->b->docs[j->idx[i]], j->need && j->need[j->idx[i]],
                       &p->why[i - lo]);
     }
     if (st == DD_OK) {
         p->off[hi - lo] = p->n;
         p->goff[hi - lo] = p->gn;
     }
-    loader_free(&l);
+    if (!j->b->pool)
+        loader_free(&own);
     return st;
 }
 
@@ -580,7 +597,14 @@ dd_status dd__sets_load_need(dd__run *w, const uint32_t *docs, size_t n, const u
     if (n_idx) {
         nt = nt > DD__MAX_RANGE_THREADS ? DD__MAX_RANGE_THREADS : nt;
         nt = nt > n_idx ? n_idx : nt;
-        b->parts = calloc(nt, sizeof *b->parts);
+        if (!w->setpool)
+            w->setpool = calloc(1, sizeof *w->setpool);
+        if (w->setpool && !w->setpool->busy) {
+            b->pool = w->setpool;
+            b->pool->busy = true;
+            b->parts = b->pool->parts;
+        } else
+            b->parts = calloc(nt, sizeof *b->parts);
         b->n_parts = nt;
         job = (load_job){w, b, idx, need};
         st = b->parts ? dd__parallel_for(nt, n_idx, load_range, &job) : DD_ENOMEM;
@@ -605,25 +629,49 @@ const dd__setview *dd__sets_get(const dd__setblock *b, uint32_t doc)
     return &b->v[lo];
 }
 
+static void part_free(dd__setpart *p)
+{
+    free(p->set);
+    free(p->pos);
+    free(p->gset);
+    free(p->gpos);
+    free(p->off);
+    free(p->goff);
+}
+
 void dd__sets_free(dd__setblock *b)
 {
     size_t t;
 
     for (t = 0; b->parts && t < b->n_parts; t++) {
         dd__setpart *p = &b->parts[t];
-        free(p->set);
-        free(p->pos);
-        free(p->gset);
-        free(p->gpos);
-        free(p->off);
-        free(p->goff);
         if (p->why)
             dd__free_strings(p->why, p->n_docs);
+        p->why = NULL;
+        if (!b->pool)
+            part_free(p);
     }
-    free(b->parts);
+    if (b->pool)
+        b->pool->busy = false;
+    else
+        free(b->parts);
     free(b->docs);
     free(b->v);
     memset(b, 0, sizeof *b);
+}
+
+void dd__sets_pool_free(dd__run *w)
+{
+    size_t t;
+
+    if (!w->setpool)
+        return;
+    for (t = 0; t < DD__MAX_RANGE_THREADS; t++) {
+        part_free(&w->setpool->parts[t]);
+        loader_free(&w->setpool->ld[t]);
+    }
+    free(w->setpool);
+    w->setpool = NULL;
 }
 
 /* ---- shared by every stage ------------------------------------------------------- */

@@ -5,6 +5,7 @@
  * count. Reader warnings are held with the item they came with and replayed at its merge.
  * At the stories level the workers also extract content terms; the merge appends them. */
 #include "pipeline_stages.h"
+#include "reader_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <xxhash.h>
 
 enum { BATCH_DOCS = 256, BATCH_TEXT = 1 << 21, NO_DATE = -1 };
+enum { RANK_BATCH_DOCS = 4096, RANK_BATCH_BYTES = 1 << 19 };
 enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
 
 /* One input item: what the reader said, then what a worker made of it. Strings are offsets
@@ -26,7 +28,7 @@ typedef struct item {
     size_t msg;              /* reader error message when rst != DD_OK */
     size_t id, title, source;
     long date;               /* offset, or NO_DATE */
-    const char *warning;     /* repair note: a static string from the reader */
+    long note;               /* offset of the reader's repair note, or NO_DATE */
     size_t line, record_len;
     long record_off;
     long record;             /* offset of the record bytes kept for --emit, or NO_DATE */
@@ -96,6 +98,7 @@ typedef struct signing {
     pthread_cond_t work, done;
     bool quit;
     batch *filling; /* where reader warnings go while dd_reader_next runs */
+    dd_reader *rd;  /* on MPI ranks, for the ids noted at merge (dd__reader_note_id) */
     dd_reader_warn_fn warn_fn; /* the reader's own callback, replayed at merge */
     void *warn_ud;
     dd_status fill_st;
@@ -436,10 +439,10 @@ static dd_doc item_doc(const batch *b, const item *it)
     d.title = b->str + it->title;
     d.source = b->str + it->source;
     d.date = it->date == NO_DATE ? NULL : b->str + it->date;
-    d.text = b->txt + it->body;
+    d.text = b->txt ? b->txt + it->body : ""; /* no text: a batch another rank signed */
     d.len = it->body_len;
     d.line = it->line;
-    d.warning = it->warning;
+    d.warning = it->note == NO_DATE ? NULL : b->str + it->note;
     d.record_off = it->record_off;
     d.record_len = it->record_len;
     d.record = it->record == NO_DATE ? NULL : b->str + it->record;
@@ -602,6 +605,11 @@ static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k
         s->warn_fn(s->warn_ud, b->str + p);
     if (it->rst == DD_END)
         return DD_OK;
+    /* On ranks ids are noted here, in reading order, where a reading would have (its warning
+     * after the item's others): a rank passes over the records of batches others sign. */
+    if (w->shard && it->rst == DD_OK &&
+        dd__reader_note_id(s->rd, &d, s->warn_fn, s->warn_ud) == DD_ENOMEM)
+        return DD_ENOMEM;
     w->res->n_inputs++;
     if (it->rst != DD_OK) {
         report_skip(w, it->rst, b->str + it->msg);
@@ -689,9 +697,10 @@ char *dd_doc_compared_text(const dd_doc *d, size_t *len)
 
 static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
 {
-    size_t off, rec, tl = title_prefix(d), head = tl ? tl + 2 : 0;
+    size_t off, rec, note, tl = title_prefix(d), head = tl ? tl + 2 : 0;
 
     if (put_str(b, d->id, strlen(d->id), &it->id) != DD_OK ||
+        (d->warning && put_str(b, d->warning, strlen(d->warning), &note) != DD_OK) ||
         put_str(b, d->title, strlen(d->title), &it->title) != DD_OK ||
         put_str(b, d->source, strlen(d->source), &it->source) != DD_OK ||
         (d->date && put_str(b, d->date, strlen(d->date), &off) != DD_OK) ||
@@ -700,7 +709,7 @@ static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
         return DD_ENOMEM;
     it->date = d->date ? (long)off : NO_DATE;
     it->record = d->record ? (long)rec : NO_DATE;
-    it->warning = d->warning;
+    it->note = d->warning ? (long)note : NO_DATE;
     it->line = d->line;
     it->record_off = d->record_off;
     it->record_len = d->record_len;
@@ -719,15 +728,23 @@ static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
 }
 
 /* Read into `b` until it holds BATCH_DOCS items or BATCH_TEXT bytes. Sets *eof at the end
- * of input; returns DD_ENOMEM only. */
-static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
+ * of input; returns DD_ENOMEM only. With `pass` (MPI ranks: a batch another rank signs), the
+ * reader passes over JSON Lines records without parsing them, and the batch keeps where each
+ * item is, not what it holds. On ranks the bytes that fill a batch and --keep-text are counted
+ * in input bytes (a record's line, a file's text), which a rank knows of a record it passed
+ * over: every rank cuts the same batches and keeps the same sets. */
+static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof, bool pass)
 {
+    const bool sharded = s->w->shard != NULL;
+    size_t in_n = 0;
+
     b->n = b->str_n = b->txt_n = 0;
     s->filling = b;
-    while (b->n < BATCH_DOCS && b->txt_n < BATCH_TEXT) {
+    while (sharded ? b->n < RANK_BATCH_DOCS && in_n < RANK_BATCH_BYTES
+                   : b->n < BATCH_DOCS && b->txt_n < BATCH_TEXT) {
         dd_doc d;
         item *it;
-        size_t warn_lo = b->str_n;
+        size_t warn_lo = b->str_n, size;
         dd_status st = dd_reader_next(r, &d);
         if (st == DD_ENOMEM || s->fill_st != DD_OK ||
             dd__grow((void **)&b->it, &b->it_cap, b->n + 1, sizeof *b->it) != DD_OK)
@@ -745,14 +762,16 @@ static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
             const char *e = dd_reader_error(r);
             if (put_str(b, e, strlen(e), &it->msg) != DD_OK)
                 return DD_ENOMEM;
-        } else if (copy_doc(b, it, &d) != DD_OK) {
-            return DD_ENOMEM;
-        } else {
-            /* Decided in reading order, so the same documents are kept for any -j. */
-            s->text_read += it->len;
-            it->keep = !d.rereadable || s->text_read <= s->w->o->keep_text;
-            it->rereadable = d.rereadable;
+            continue;
         }
+        if (!pass && copy_doc(b, it, &d) != DD_OK)
+            return DD_ENOMEM;
+        size = sharded ? (d.line ? d.record_len : d.len) : it->len;
+        in_n += size;
+        /* Decided in reading order, so the same documents are kept for any -j. */
+        s->text_read += size;
+        it->keep = !d.rereadable || s->text_read <= s->w->o->keep_text;
+        it->rereadable = d.rereadable;
     }
     return DD_OK;
 }
@@ -919,7 +938,7 @@ static dd_status pump(signing *s, dd_reader *r)
             st = merge_ready(s, &merged, true);
             continue;
         }
-        st = fill_batch(s, r, b, &eof);
+        st = fill_batch(s, r, b, &eof, false);
         if (st != DD_OK)
             break;
         if (!s->n_workers)
@@ -938,17 +957,20 @@ static dd_status pump(signing *s, dd_reader *r)
 
 /* ---- on MPI ranks ----------------------------------------------------------------------
  * A round is ROUND_BATCHES batches per rank (fewer waits for the slowest rank; a rank signs
- * its batches of a round on up to that many threads). Every rank reads the whole input, so every rank fills the
- * same batches (the reader is deterministic) and knows each item's text and metadata; it
- * signs only batch `rank` of the round and ships what signing added (packed below), never
- * texts. After the exchange every rank merges the round's batches in reading order: the
- * state is the one process's, on every rank. */
+ * its batches of a round on up to that many threads). Every rank goes through the whole
+ * input, so every rank cuts the same batches (the reader is deterministic, and batches are
+ * cut by input bytes, which a rank knows of records it does not parse); but it reads only the
+ * batches it signs (batch j of a round is rank j mod N's): the JSON Lines records of the
+ * others are passed over, found but not parsed (dd__reader_set_pass). Each rank ships its
+ * batches' items with their strings (ids, titles, dates, messages) and what signing added,
+ * never texts. After the exchange every rank merges the round's batches in reading order,
+ * noting ids as it goes: the state is the one process's, on every rank. */
 
-/* What sign_batch writes, packed: the items' signing fields, then the batch's arrays. */
+/* What a rank ships of a batch: its items and their strings, then what sign_batch wrote. */
 enum { ROUND_BATCHES = 4 };
 
 typedef struct packed_head {
-    size_t n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n, n_quotes;
+    size_t n, str_n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n, n_quotes;
 } packed_head;
 
 typedef struct packer {
@@ -968,7 +990,7 @@ static dd_status put(packer *k, const void *src, size_t len)
 
 static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
 {
-    packed_head h = {b->n,      b->set_n,  b->gset_n, b->sk_n,
+    packed_head h = {b->n,       b->str_n,  b->set_n,  b->gset_n, b->sk_n,
                      b->n_lines, b->n_toks, b->tokb_n, b->n_quotes};
     size_t nb = w->bands, nl = w->lead_n;
     size_t at = k->n, len;
@@ -978,6 +1000,8 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
         st = put(k, &h, sizeof h);
     if (st == DD_OK)
         st = put(k, b->it, b->n * sizeof *b->it);
+    if (st == DD_OK) /* the items' strings: ids, titles, dates, messages, warnings */
+        st = put(k, b->str, b->str_n);
     if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
         st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* the signatures' band keys */
         if (st == DD_OK)
@@ -1016,31 +1040,6 @@ static dd_status take(const unsigned char **src, void **dst, size_t *cap, size_t
     return DD_OK;
 }
 
-/* The signing fields of a packed item; the reading fields (texts, offsets, keep) are the
- * ones this rank filled itself. */
-static void take_item(item *to, const item *from)
-{
-    to->st = from->st;
-    to->ntok = from->ntok;
-    to->nseq = from->nseq;
-    to->set_lo = from->set_lo;
-    to->set_hi = from->set_hi;
-    to->line_lo = from->line_lo;
-    to->line_hi = from->line_hi;
-    to->tok_lo = from->tok_lo;
-    to->tok_hi = from->tok_hi;
-    to->q_lo = from->q_lo;
-    to->q_hi = from->q_hi;
-    to->gset_lo = from->gset_lo;
-    to->gset_hi = from->gset_hi;
-    to->sk_word = from->sk_word;
-    to->sk_gram = from->sk_gram;
-    to->lead = from->lead;
-    to->grams = from->grams;
-    to->noise = from->noise;
-    to->hash = from->hash;
-}
-
 /* Capacities of byte-grown arrays are kept in bytes here and converted back. */
 static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_elems,
                           size_t count, size_t elem)
@@ -1055,8 +1054,8 @@ static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_ele
 static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
 {
     packed_head h;
-    size_t nb = w->bands, nl = w->lead_n, k;
-    dd_status st = DD_OK;
+    size_t nb = w->bands, nl = w->lead_n;
+    dd_status st;
 
     if (len < sizeof h)
         return DD_EINVAL;
@@ -1064,12 +1063,12 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
     src += sizeof h;
     if (h.n != b->n) /* every rank must have read the same input */
         return DD_EINVAL;
-    for (k = 0; k < b->n; k++, src += sizeof(item)) {
-        item it;
-        memcpy(&it, src, sizeof it);
-        take_item(&b->it[k], &it);
-    }
-    if (b->n) {
+    /* The whole items and their strings: this rank passed over the records (fill_batch) */
+    memcpy(b->it, src, b->n * sizeof *b->it);
+    src += b->n * sizeof *b->it;
+    st = take_arr(&src, (void **)&b->str, &b->str_cap, h.str_n, 1);
+    b->str_n = h.str_n;
+    if (st == DD_OK && b->n) {
         st = take_arr(&src, (void **)&b->keys, &b->keys_cap, b->n * nb, sizeof *b->keys);
         if (st == DD_OK)
             st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
@@ -1166,9 +1165,11 @@ static dd_status pump_sharded(signing *s, dd_reader *r)
     while (st == DD_OK && !eof) {
         for (j = 0; st == DD_OK && j < n; j++) {
             round[j].n = 0;
+            dd__reader_set_pass(r, j % s->w->shard->ranks != s->w->shard->rank, true);
             if (!eof)
-                st = fill_batch(s, r, &round[j], &eof);
+                st = fill_batch(s, r, &round[j], &eof, j % s->w->shard->ranks != s->w->shard->rank);
         }
+        dd__reader_set_pass(r, false, false);
         if (st == DD_OK)
             st = exchange_round(s, round);
         for (j = 0; st == DD_OK && j < n; j++)
@@ -1191,6 +1192,7 @@ dd_status dd__read_all(dd__run *w, dd_reader *r)
         dd_reader_swap_warning(r, on_reader_warning, &s, &s.warn_fn, &s.warn_ud);
         if (!s.warn_fn)
             dd_reader_swap_warning(r, NULL, NULL, NULL, NULL);
+        s.rd = r;
         st = w->shard ? pump_sharded(&s, r) : pump(&s, r);
         if (s.warn_fn)
             dd_reader_swap_warning(r, s.warn_fn, s.warn_ud, NULL, NULL);

@@ -76,6 +76,10 @@ struct dd_reader {
     const char **srcs;  /* JSON Lines names, strings in src_names */
     size_t n_srcs, cap_srcs;
     dd__arena src_names;
+    bool pass;          /* dd__reader_set_pass: records found, not parsed */
+    bool defer_ids;     /* ids are noted by dd__reader_note_id, not on the way */
+    uint32_t defer_src; /* the last source dd__reader_note_id interned */
+    bool defer_src_set;
     char err[1024];
 };
 
@@ -333,7 +337,8 @@ static void quote_id(char *buf, size_t cap, const char *s)
     buf[at] = '\0';
 }
 
-static void warn_duplicate(dd_reader *r, const dd_doc *doc, seen_at first)
+static void warn_duplicate(const dd_reader *r, const dd_doc *doc, seen_at first,
+                           dd_reader_warn_fn fn, void *ud)
 {
     char id[512], msg[2048], loc[1024];
 
@@ -348,32 +353,57 @@ static void warn_duplicate(dd_reader *r, const dd_doc *doc, seen_at first)
     else
         snprintf(msg, sizeof msg, "%s: warning: duplicate id \"%s\" (first at %s)", doc->source,
                  id, loc);
-    r->o.on_warning(r->o.warning_ud, msg);
+    fn(ud, msg);
 }
 
 /* Remember every id handed out. A repeat is still handed out (both documents are kept) but
- * reported through on_warning; ids are compared exactly (dd__strmap: XXH3 plus the bytes). */
-static dd_status note_id(dd_reader *r, const dd_doc *doc)
+ * reported through `fn`; ids are compared exactly (dd__strmap: XXH3 plus the bytes). */
+static dd_status note_id_from(dd_reader *r, const dd_doc *doc, uint32_t src, dd_reader_warn_fn fn,
+                              void *ud)
 {
     uint32_t idx;
     bool found;
     dd_status st;
 
-    if (!r->o.on_warning || r->n_seen >= UINT32_MAX)
+    if (!fn || r->n_seen >= UINT32_MAX)
         return DD_OK;
     st = dd__strmap_put(&r->ids, doc->id, strlen(doc->id), (uint32_t)r->n_seen, &idx, &found);
     if (st != DD_OK)
         return st;
     if (found) {
-        warn_duplicate(r, doc, r->seen[idx]);
+        warn_duplicate(r, doc, r->seen[idx], fn, ud);
         return DD_OK;
     }
     if (dd__grow((void **)&r->seen, &r->cap_seen, r->n_seen + 1, sizeof *r->seen) != DD_OK)
         return DD_ENOMEM;
-    r->seen[r->n_seen].src = doc->line ? r->jsrc : SRC_SELF;
+    r->seen[r->n_seen].src = doc->line ? src : SRC_SELF;
     r->seen[r->n_seen].line = doc->line;
     r->n_seen++;
     return DD_OK;
+}
+
+static dd_status note_id(dd_reader *r, const dd_doc *doc)
+{
+    return r->defer_ids ? DD_OK : note_id_from(r, doc, r->jsrc, r->o.on_warning, r->o.warning_ud);
+}
+
+void dd__reader_set_pass(dd_reader *r, bool pass, bool defer_ids)
+{
+    r->pass = pass;
+    r->defer_ids = defer_ids;
+}
+
+dd_status dd__reader_note_id(dd_reader *r, const dd_doc *doc, dd_reader_warn_fn fn, void *ud)
+{
+    if (!fn)
+        return DD_OK;
+    if (doc->line && (!r->defer_src_set || strcmp(r->srcs[r->defer_src], doc->source) != 0)) {
+        dd_status st = intern_src(r, doc->source, &r->defer_src);
+        if (st != DD_OK)
+            return st;
+        r->defer_src_set = true;
+    }
+    return note_id_from(r, doc, r->defer_src, fn, ud);
 }
 
 /* ---- titles ------------------------------------------------------------------------ */
@@ -922,6 +952,20 @@ static dd_status parse_record(dd_reader *r, const char *line, size_t len, long o
     return st;
 }
 
+/* A record passed over (dd__reader_set_pass): where it is, not what it holds. */
+static dd_status pass_record(dd_reader *r, size_t len, long off, dd_doc *doc)
+{
+    clear_doc_strings(r);
+    memset(doc, 0, sizeof *doc);
+    doc->id = doc->title = doc->text = "";
+    doc->source = r->jname;
+    doc->line = r->jline;
+    doc->record_off = off;
+    doc->record_len = len;
+    doc->rereadable = off >= 0 && (r->spooling || !r->jcopy);
+    return DD_OK;
+}
+
 static dd_status next_record(dd_reader *r, dd_doc *doc)
 {
     bool again;
@@ -934,6 +978,8 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
         return st;
     if (r->spooling)
         off = spool_record(r, line, len);
+    if (r->pass)
+        return pass_record(r, len, off, doc);
     st = parse_record(r, line, len, off, doc);
     if (st != DD_OK)
         return st;

@@ -60,4 +60,18 @@ void dd__archive_close(dd__archive *a);
 dd_status dd__html_to_text(const char *in, size_t len, const char *charset, char **out,
                            size_t *out_len, char **title);
 
+/* ---- sharded reading (MPI ranks: pipeline_sign.c) ----------------------------------- */
+
+/** While `pass` is set, a JSON Lines record is found but not parsed: dd_reader_next hands it
+ *  out as DD_OK with its source, line, record_off, record_len and rereadable, an empty id,
+ *  title and text. Every other item is read as usual, so the items, and every per-item status
+ *  but a record's parse error, are those of a full reading. With `defer_ids`, ids are not
+ *  noted on the way (a rank that passes over records cannot): the caller calls
+ *  dd__reader_note_id for every document, in reading order. */
+void dd__reader_set_pass(dd_reader *r, bool pass, bool defer_ids);
+
+/** Note doc's id as dd_reader_next does, a repeat reported through `fn` (NULL: nothing to do)
+ *  with the same words. Returns DD_OK or DD_ENOMEM. */
+dd_status dd__reader_note_id(dd_reader *r, const dd_doc *doc, dd_reader_warn_fn fn, void *ud);
+
 #endif

@@ -70,6 +70,26 @@ same "strict" --strict bad/ tiny/
 same "samples-twice/threads" -j2 --format jsonl "${samples[@]}" "${samples[@]}"
 IN=$root/data/jsonl/sample.jsonl same "stdin (rank 0 alone)" --stdin-format jsonl -
 
+# 900 JSON Lines records, four signing batches: a rank passes over the records of the batches
+# other ranks sign (it does not parse them), so what only parsing finds (invalid JSON, no text
+# field, repeated ids, repairs) must still come out as one process words it, in its order.
+big=$tmp/big.jsonl
+for i in $(seq 1 900); do
+    k=$((i % 60))
+    case $((i % 97)) in
+    0) echo '{"id": "bad'$i'", "text": ' ;;
+    1) echo '{"id": "notext'$i'"}' ;;
+    2) echo '' ;;
+    3) echo '{"id": "dup", "text": "a repeated id '$k' in record '$i' with words enough to sign"}' ;;
+    4) printf '{"id": "latin%d", "text": "caf\xe9 in town %d serves the council after the vote on the road"}\n' "$i" "$k" ;;
+    *) echo '{"id": "r'$i'", "title": "Council vote '$k'", "text": "The council of town '$k' voted on the road plan '$k' on Monday after a long debate about costs and traffic in the centre, officials said. The plan '$k' costs '$((k * 3))' million."}' ;;
+    esac
+done >"$big"
+for level in copies stories; do
+    same "records/$level" -vv --level "$level" --format jsonl "$big"
+done
+same "records/limit" --max-doc-bytes 200 --emit unique "$big"
+
 if [ -d "$shared/data" ]; then
     d=$shared/data
     same "shared/copies-dev/copies" --level copies --format jsonl "$d/copies-dev/docs"

@@ -86,13 +86,14 @@ static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_
     const dd__shard *sh = w->shard;
     size_t *lens, total = 0, r;
     void *all = NULL;
+    size_t all_cap = 0;
     dd_status st;
 
     if (!sh || sh->ranks < 2)
         return DD_OK;
     if (!(lens = malloc(sh->ranks * sizeof *lens)))
         return DD_ENOMEM;
-    st = sh->allgather(sh->ud, *cand, *n_cand * sizeof **cand, &all, lens);
+    st = sh->allgather(sh->ud, *cand, *n_cand * sizeof **cand, &all, &all_cap, lens);
     for (r = 0; st == DD_OK && r < sh->ranks; r++)
         total += lens[r];
     free(lens);

@@ -402,7 +402,7 @@ static dd_status strip_reread_shared(dd__run *w, const uint32_t *docs, size_t n,
                                      size_t *n_changed)
 {
     const dd__shard *sh = w->shard;
-    size_t lo, hi, len = 0, *lens, r, at = 0;
+    size_t lo, hi, len = 0, *lens, r, at = 0, all_cap = 0;
     unsigned char *mine = NULL;
     void *all = NULL;
     dd_status st;
@@ -417,7 +417,7 @@ static dd_status strip_reread_shared(dd__run *w, const uint32_t *docs, size_t n,
     if (st == DD_OK)
         st = pack_stripped(w, docs + lo, hi - lo, &mine, &len);
     if (st == DD_OK)
-        st = sh->allgather(sh->ud, mine, len, &all, lens);
+        st = sh->allgather(sh->ud, mine, len, &all, &all_cap, lens);
     for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++])
         if (r != sh->rank)
             *n_changed += unpack_stripped(w, (const unsigned char *)all + at, lens[r]);

@@ -148,8 +148,12 @@ enum { DD__V_REJECT, DD__V_ACCEPT, DD__V_FOOTER, DD__V_BOUND };
 typedef struct dd__shard {
     size_t rank, ranks;
     /* Every rank calls it at the same point: each gives len bytes at mine; *all gets every
-     * rank's bytes, rank after rank (malloc'd), and lens[r] (ranks of them) their lengths. */
-    dd_status (*allgather)(void *ud, const void *mine, size_t len, void **all, size_t *lens);
+     * rank's bytes, rank after rank, and lens[r] (ranks of them) their lengths. *all is
+     * malloc'd, or the caller's buffer of *all_cap bytes reused (grown when short): the
+     * signing rounds exchange megabytes hundreds of times, and a new buffer each time had
+     * the kernel zero its pages each time. */
+    dd_status (*allgather)(void *ud, const void *mine, size_t len, void **all, size_t *all_cap,
+                           size_t *lens);
     void *ud;
 } dd__shard;
 

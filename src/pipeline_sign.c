@@ -87,6 +87,11 @@ typedef struct signer {
     dd_terms *terms; /* stories level: this thread's stemmer and word cache */
 } signer;
 
+typedef struct packer {
+    unsigned char *p;
+    size_t n, cap;
+} packer;
+
 typedef struct signing {
     dd__run *w;
     batch *b;
@@ -105,6 +110,9 @@ typedef struct signing {
     size_t text_read; /* compared text bytes copied so far, for opts.keep_text */
     dd_span *spans; /* merge scratch for stories-level tokens */
     size_t spans_cap;
+    packer out;     /* on MPI ranks: this rank's packed batches, and every rank's, */
+    void *in;       /* buffers reused round after round */
+    size_t in_cap;
 } signing;
 
 static dd_status put_str(batch *b, const char *s, size_t len, size_t *off)
@@ -873,6 +881,8 @@ static void teardown(signing *s)
     free(s->sg);
     free(s->tid);
     free(s->spans);
+    free(s->out.p);
+    free(s->in);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work);
     pthread_cond_destroy(&s->done);
@@ -973,10 +983,6 @@ typedef struct packed_head {
     size_t n, str_n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n, n_quotes;
 } packed_head;
 
-typedef struct packer {
-    unsigned char *p;
-    size_t n, cap;
-} packer;
 
 static dd_status put(packer *k, const void *src, size_t len)
 {
@@ -1127,18 +1133,17 @@ static dd_status exchange_round(signing *s, batch *round)
 {
     const dd__shard *sh = s->w->shard;
     round_job job = {s, round};
-    packer k = {NULL, 0, 0};
+    packer *k = &s->out;
     size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
-    void *all = NULL;
     dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
                         : DD_ENOMEM;
 
     for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
-        st = pack_batch(s->w, &round[j], &k);
+        st = pack_batch(s->w, &round[j], k);
     if (st == DD_OK)
-        st = sh->allgather(sh->ud, k.p, k.n, &all, lens);
+        st = sh->allgather(sh->ud, k->p, k->n, &s->in, &s->in_cap, lens);
     for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
-        const unsigned char *p = (const unsigned char *)all + at;
+        const unsigned char *p = (const unsigned char *)s->in + at;
         for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
              j += sh->ranks) {
             size_t len;
@@ -1147,8 +1152,7 @@ static dd_status exchange_round(signing *s, batch *round)
             p += sizeof len + len;
         }
     }
-    free(k.p);
-    free(all);
+    k->n = 0;
     free(lens);
     return st;
 }

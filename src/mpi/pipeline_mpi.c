@@ -59,7 +59,8 @@ static int wait_for(MPI_Request *req)
 
 /* dd__shard.allgather: byte counts first, then the bytes (MPI counts are ints: a rank's
  * share of one exchange must stay under 2 GiB). */
-static dd_status allgather(void *ud, const void *mine, size_t len, void **all, size_t *lens)
+static dd_status allgather(void *ud, const void *mine, size_t len, void **all, size_t *all_cap,
+                           size_t *lens)
 {
     mpi_ctx *c = ud;
     int ranks, r, *cnt = NULL, *disp = NULL;
@@ -68,7 +69,6 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
     MPI_Request req;
     dd_status st = DD_OK;
 
-    *all = NULL;
     MPI_Comm_size(c->comm, &ranks);
     ls = malloc((size_t)ranks * sizeof *ls);
     cnt = malloc((size_t)ranks * sizeof *cnt);
@@ -89,7 +89,7 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
             total += (size_t)ls[r];
         }
     }
-    if (st == DD_OK && !(*all = malloc(total + 1)))
+    if (st == DD_OK && dd__grow(all, all_cap, total + 1, 1) != DD_OK)
         st = DD_ENOMEM;
     c->sent += len;
     c->received += total - len;
@@ -190,7 +190,7 @@ static dd_status verify_sharded(dd__run *w, const uint64_t *cand, size_t n_cand)
 {
     const dd__shard *sh = w->shard;
     size_t lo = n_cand * sh->rank / sh->ranks, hi = n_cand * (sh->rank + 1) / sh->ranks;
-    size_t *lens = malloc(sh->ranks * sizeof *lens), len = 0;
+    size_t *lens = malloc(sh->ranks * sizeof *lens), len = 0, all_cap = 0;
     unsigned char *mine = NULL;
     void *all = NULL;
     dd_status st = lens ? dd__verify_copies(w, cand + lo, hi - lo) : DD_ENOMEM;
@@ -198,7 +198,7 @@ static dd_status verify_sharded(dd__run *w, const uint64_t *cand, size_t n_cand)
     if (st == DD_OK)
         st = pack_verified(w, &mine, &len);
     if (st == DD_OK)
-        st = sh->allgather(sh->ud, mine, len, &all, lens);
+        st = sh->allgather(sh->ud, mine, len, &all, &all_cap, lens);
     if (st == DD_OK)
         st = unpack_verified(w, all, lens, sh->ranks);
     free(mine);

@@ -128,6 +128,47 @@ static dd_status keep_body(const dd_result *res, dd_uf *uf, const uint8_t *furni
     return DD_OK;
 }
 
+/* On MPI ranks the grouping by text is shared out: a line text is rank (h >> 32) mod N's,
+ * which sorts and judges only its texts' lines; the per-line flags are then put together
+ * (share_flags), so every rank ends with every line's flags, as one process has them. */
+static bool owns(const dd__run *w, uint64_t h)
+{
+    return !w->shard || w->shard->ranks < 2 || (h >> 32) % w->shard->ranks == w->shard->rank;
+}
+
+/* flag[0..n): each line's flag from the rank that owns its text (the others' are 0). */
+static dd_status share_flags(const dd__run *w, uint8_t *flag, size_t n)
+{
+    const dd__shard *sh = w->shard;
+    size_t nb = (n + 7) / 8, i, r, all_cap = 0, *lens;
+    uint8_t *bits;
+    void *all = NULL;
+    dd_status st;
+
+    if (!sh || sh->ranks < 2)
+        return DD_OK;
+    bits = calloc(nb + 1, 1);
+    lens = malloc(sh->ranks * sizeof *lens);
+    st = bits && lens ? DD_OK : DD_ENOMEM;
+    for (i = 0; st == DD_OK && i < n; i++)
+        bits[i / 8] |= (uint8_t)((flag[i] != 0) << (i % 8));
+    if (st == DD_OK)
+        st = sh->allgather(sh->ud, bits, nb, &all, &all_cap, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; r++)
+        if (lens[r] != nb)
+            st = DD_EINVAL;
+    for (i = 0; st == DD_OK && i < n; i++) {
+        uint8_t v = 0;
+        for (r = 0; r < sh->ranks; r++)
+            v |= (uint8_t)(((const uint8_t *)all)[r * nb + i / 8] >> (i % 8) & 1);
+        flag[i] = v;
+    }
+    free(bits);
+    free(lens);
+    free(all);
+    return st;
+}
+
 /* Lines are sorted by (doc, first token), the order strip_boilerplate walks; the grouping
  * by text sorts (hash, index, root) keys instead, so the lines never move.
  * A line text repeated in three or more first-pass clusters is boilerplate where it stands
@@ -142,10 +183,10 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
     struct dd__result_mem *m = res->mem;
     dd__kv *key = NULL;
     uint32_t *roots = NULL;
-    uint8_t *outside = NULL, *extra = NULL;
-    size_t i, j, k, n = m->n_lines;
+    uint8_t *outside = NULL, *extra = NULL, *flag = NULL;
+    size_t i, j, k, n = m->n_lines, n_own = 0;
     bool in_order = true;
-    dd_status st;
+    dd_status st = DD_ENOMEM;
 
     *n_bp = 0;
     if (n == 0)
@@ -157,55 +198,51 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
     key = malloc(n * sizeof *key);
     roots = malloc(n * sizeof *roots);
     outside = malloc(n);
-    if (!key || !roots || !outside || n > UINT32_MAX) {
-        free(key);
-        free(roots);
-        free(outside);
-        return DD_ENOMEM;
-    }
+    flag = calloc(n, 1);
+    if (!key || !roots || !outside || !flag || n > UINT32_MAX)
+        goto out;
     for (i = 0; i < n; i++)
-        key[i] = (dd__kv){m->lines[i].h, (uint32_t)i, dd_uf_find(uf, m->lines[i].doc)};
+        if (owns(w, m->lines[i].h))
+            key[n_own++] = (dd__kv){m->lines[i].h, (uint32_t)i, dd_uf_find(uf, m->lines[i].doc)};
     /* line hashes are XXH3 values; a line's repeats come in index order, as the bucket
      * sort wants (only the grouping by text matters below) */
-    if (dd__bucket_sort_kv(key, n) != DD_OK) {
-        free(key);
-        free(roots);
-        free(outside);
-        return DD_ENOMEM;
-    }
-    if ((st = extra_lines(w, key, n, &extra)) != DD_OK) {
-        free(key);
-        free(roots);
-        free(outside);
-        free(extra);
-        return st;
-    }
-    for (i = 0, k = 0; i < n; i = j, k++) {
+    if ((st = dd__bucket_sort_kv(key, n_own)) != DD_OK ||
+        (st = extra_lines(w, key, n_own, &extra)) != DD_OK)
+        goto out;
+    for (i = 0, k = 0; i < n_own; i = j, k++) {
         size_t r;
-        for (j = i + 1; j < n && key[j].key == key[i].key; j++)
+        for (j = i + 1; j < n_own && key[j].key == key[i].key; j++)
             ;
         r = j - i > 2 || (extra && extra[k]) ? distinct_roots(key + i, j - i, roots) : 0;
         r += extra ? extra[k] : 0;
         for (; i < j; i++)
-            m->lines[key[i].val].bp = r >= 3;
+            flag[key[i].val] = r >= 3;
     }
+    if ((st = share_flags(w, flag, n)) != DD_OK)
+        goto out;
+    for (i = 0; i < n; i++)
+        m->lines[i].bp = flag[i];
     mark_outside(m, outside);
-    for (i = 0; i < n; i = j) {
+    memset(flag, 0, n);
+    for (i = 0; i < n_own; i = j) {
         size_t out = 0, q;
         bool edge;
-        for (j = i; j < n && key[j].key == key[i].key; j++)
+        for (j = i; j < n_own && key[j].key == key[i].key; j++)
             out += outside[key[j].val];
         edge = out * 5 >= (j - i) * 4;
         for (q = i; q < j; q++)
-            outside[key[q].val] = edge && outside[key[q].val];
+            flag[key[q].val] = edge && outside[key[q].val];
     }
-    st = keep_body(res, uf, outside);
+    if ((st = share_flags(w, flag, n)) == DD_OK)
+        st = keep_body(res, uf, flag);
+    for (i = 0; st == DD_OK && i < n; i++)
+        *n_bp += m->lines[i].bp != 0;
+out:
     free(key);
     free(roots);
     free(outside);
     free(extra);
-    for (i = 0; i < n; i++)
-        *n_bp += m->lines[i].bp != 0;
+    free(flag);
     return st;
 }
 

@@ -4,10 +4,9 @@
  * reading order, so every array, diagnostic and document id is the same for any thread
  * count. Reader warnings are held with the item they came with and replayed at its merge.
  * At the stories level the workers also extract content terms; the merge appends them. */
-#include "pipeline_stages.h"
+#include "pipeline_sign.h"
 #include "reader_internal.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,105 +14,6 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
-
-enum { BATCH_DOCS = 256, BATCH_TEXT = 1 << 21, NO_DATE = -1 };
-enum { RANK_BATCH_DOCS = 4096, RANK_BATCH_BYTES = 1 << 19 };
-enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
-
-/* One input item: what the reader said, then what a worker made of it. Strings are offsets
- * into the batch's `str`, text into `txt`, results into the batch's result arrays. */
-typedef struct item {
-    dd_status rst, st;       /* reader status, signing status */
-    size_t warn_lo, warn_hi; /* reader warnings (NUL-separated, in str) */
-    size_t msg;              /* reader error message when rst != DD_OK */
-    size_t id, title, source;
-    long date;               /* offset, or NO_DATE */
-    long note;               /* offset of the reader's repair note, or NO_DATE */
-    size_t line, record_len;
-    long record_off;
-    long record;             /* offset of the record bytes kept for --emit, or NO_DATE */
-    size_t text, len;        /* what is compared: a record's title, a blank line, its text */
-    size_t body, body_len;   /* the document's own text (inside text, or equal to it) */
-    size_t ntok, nseq;
-    size_t set_lo, set_hi, line_lo, line_hi, tok_lo, tok_hi, gset_lo, gset_hi, q_lo, q_hi;
-    size_t sk_word, sk_gram;  /* its bound sketches in the batch's sk (DD__NO_SKETCH: none) */
-    bool keep;               /* its set is kept (else it is read again when needed) */
-    bool rereadable;         /* the reader can read it again */
-    bool lead;               /* its lead signature is in the batch (else: none to make) */
-    bool grams;              /* its OCR signature is in the batch (else: no gram at all) */
-    unsigned noise;          /* unknown words per thousand (dd_vocab_noise) */
-    uint64_t hash;           /* XXH3 of the compared text, checked when it is read again */
-} item;
-
-typedef struct tokref {
-    size_t off, len;
-} tokref;
-
-typedef struct batch {
-    int state;
-    uint64_t seq;
-    item *it;
-    size_t n, it_cap;
-    char *str, *txt, *tokb;
-    size_t str_n, str_cap, txt_n, txt_cap, tokb_n, tokb_cap;
-    uint32_t *sigs, *lead; /* per item: num_perm values; lead_n values */
-    uint32_t *keys;        /* per item: the band keys of its signature (w->bands) */
-    size_t sigs_cap, lead_cap, keys_cap;
-    uint64_t *set, *gset;
-    uint32_t *pos, *gpos;
-    size_t set_n, set_cap, pos_cap, gset_n, gset_cap, gpos_cap;
-    uint8_t *osig; /* per item: OCR_VALUES values */
-    size_t osig_cap;
-    uint8_t *sk;    /* bound sketches of the items whose sets are not kept */
-    size_t sk_n, sk_cap;
-    dd__line *lines;
-    size_t n_lines, lines_cap;
-    tokref *toks;      /* stories: each term's name, bytes in tokb */
-    size_t n_toks, toks_cap;
-    dd_term *terms;    /* stories: the items' content terms, tok_lo..tok_hi each */
-    size_t terms_cap;
-    uint64_t *quotes;  /* stories: the items' quoted-word runs, q_lo..q_hi each */
-    size_t n_quotes, quotes_cap;
-} batch;
-
-/* Per-thread signing buffers: nothing is allocated per shingle or per document. */
-typedef struct signer {
-    dd_normalizer *nz;
-    uint64_t *sh, *gh;
-    uint32_t *gt;
-    size_t sh_cap, gh_cap, gt_cap;
-    dd__setbuf sb;
-    dd__sketchbuf skb;
-    dd_terms *terms; /* stories level: this thread's stemmer and word cache */
-} signer;
-
-typedef struct packer {
-    unsigned char *p;
-    size_t n, cap;
-} packer;
-
-typedef struct signing {
-    dd__run *w;
-    batch *b;
-    size_t nb;
-    signer *sg;
-    pthread_t *tid;
-    size_t n_signers, n_workers, started;
-    pthread_mutex_t mu;
-    pthread_cond_t work, done;
-    bool quit;
-    batch *filling; /* where reader warnings go while dd_reader_next runs */
-    dd_reader *rd;  /* on MPI ranks, for the ids noted at merge (dd__reader_note_id) */
-    dd_reader_warn_fn warn_fn; /* the reader's own callback, replayed at merge */
-    void *warn_ud;
-    dd_status fill_st;
-    size_t text_read; /* compared text bytes copied so far, for opts.keep_text */
-    dd_span *spans; /* merge scratch for stories-level tokens */
-    size_t spans_cap;
-    packer out;     /* on MPI ranks: this rank's packed batches, and every rank's, */
-    void *in;       /* buffers reused round after round */
-    size_t in_cap;
-} signing;
 
 static dd_status put_str(batch *b, const char *s, size_t len, size_t *off)
 {
@@ -330,7 +230,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     return st;
 }
 
-static void sign_batch(const dd__run *w, signer *g, batch *b)
+void dd__sign_batch(const dd__run *w, signer *g, batch *b)
 {
     size_t k;
 
@@ -387,7 +287,7 @@ static void *worker(void *p)
             break;
         b->state = B_BUSY;
         pthread_mutex_unlock(&s->mu);
-        sign_batch(s->w, g, b);
+        dd__sign_batch(s->w, g, b);
         pthread_mutex_lock(&s->mu);
         b->state = B_DONE;
         pthread_cond_broadcast(&s->done);
@@ -644,7 +544,7 @@ static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k
     return DD_OK;
 }
 
-static dd_status merge_batch(signing *s, batch *b)
+dd_status dd__merge_batch(signing *s, batch *b)
 {
     size_t k;
 
@@ -741,7 +641,7 @@ static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
  * item is, not what it holds. On ranks the bytes that fill a batch and --keep-text are counted
  * in input bytes (a record's line, a file's text), which a rank knows of a record it passed
  * over: every rank cuts the same batches and keeps the same sets. */
-static dd_status fill_batch(signing *s, dd_reader *r, batch *b, bool *eof, bool pass)
+dd_status dd__fill_batch(signing *s, dd_reader *r, batch *b, bool *eof, bool pass)
 {
     const bool sharded = s->w->shard != NULL;
     size_t in_n = 0;
@@ -797,7 +697,7 @@ static void signer_free(signer *g)
     dd__sketchbuf_free(&g->skb);
 }
 
-static void batch_free(batch *b)
+void dd__sign_batch_free(batch *b)
 {
     free(b->it);
     free(b->str);
@@ -874,7 +774,7 @@ static void teardown(signing *s)
     for (i = 0; i < s->started; i++)
         pthread_join(s->tid[i], NULL);
     for (i = 0; s->b && i < s->nb; i++)
-        batch_free(&s->b[i]);
+        dd__sign_batch_free(&s->b[i]);
     for (i = 0; s->sg && i < n; i++)
         signer_free(&s->sg[i]);
     free(s->b);
@@ -911,7 +811,7 @@ static dd_status merge_ready(signing *s, uint64_t *next, bool wait)
         pthread_mutex_unlock(&s->mu);
         if (!ready)
             return DD_OK;
-        st = merge_batch(s, b);
+        st = dd__merge_batch(s, b);
         pthread_mutex_lock(&s->mu);
         b->state = B_FREE;
         pthread_mutex_unlock(&s->mu);
@@ -948,11 +848,11 @@ static dd_status pump(signing *s, dd_reader *r)
             st = merge_ready(s, &merged, true);
             continue;
         }
-        st = fill_batch(s, r, b, &eof, false);
+        st = dd__fill_batch(s, r, b, &eof, false);
         if (st != DD_OK)
             break;
         if (!s->n_workers)
-            sign_batch(s->w, &s->sg[0], b);
+            dd__sign_batch(s->w, &s->sg[0], b);
         pthread_mutex_lock(&s->mu);
         b->seq = filled++;
         b->state = s->n_workers ? B_FILLED : B_DONE;
@@ -962,226 +862,6 @@ static dd_status pump(signing *s, dd_reader *r)
     }
     while (st == DD_OK && merged < filled)
         st = merge_ready(s, &merged, true);
-    return st;
-}
-
-/* ---- on MPI ranks ----------------------------------------------------------------------
- * A round is ROUND_BATCHES batches per rank (fewer waits for the slowest rank; a rank signs
- * its batches of a round on up to that many threads). Every rank goes through the whole
- * input, so every rank cuts the same batches (the reader is deterministic, and batches are
- * cut by input bytes, which a rank knows of records it does not parse); but it reads only the
- * batches it signs (batch j of a round is rank j mod N's): the JSON Lines records of the
- * others are passed over, found but not parsed (dd__reader_set_pass). Each rank ships its
- * batches' items with their strings (ids, titles, dates, messages) and what signing added,
- * never texts. After the exchange every rank merges the round's batches in reading order,
- * noting ids as it goes: the state is the one process's, on every rank. */
-
-/* What a rank ships of a batch: its items and their strings, then what sign_batch wrote. */
-enum { ROUND_BATCHES = 4 };
-
-typedef struct packed_head {
-    size_t n, str_n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n, n_quotes;
-} packed_head;
-
-
-static dd_status put(packer *k, const void *src, size_t len)
-{
-    if (dd__grow((void **)&k->p, &k->cap, k->n + len + 1, 1) != DD_OK)
-        return DD_ENOMEM;
-    if (len)
-        memcpy(k->p + k->n, src, len);
-    k->n += len;
-    return DD_OK;
-}
-
-static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
-{
-    packed_head h = {b->n,       b->str_n,  b->set_n,  b->gset_n, b->sk_n,
-                     b->n_lines, b->n_toks, b->tokb_n, b->n_quotes};
-    size_t nb = w->bands, nl = w->lead_n;
-    size_t at = k->n, len;
-    dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
-
-    if (st == DD_OK)
-        st = put(k, &h, sizeof h);
-    if (st == DD_OK)
-        st = put(k, b->it, b->n * sizeof *b->it);
-    if (st == DD_OK) /* the items' strings: ids, titles, dates, messages, warnings */
-        st = put(k, b->str, b->str_n);
-    if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
-        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* the signatures' band keys */
-        if (st == DD_OK)
-            st = put(k, b->lead, b->n * nl * sizeof *b->lead);
-        if (st == DD_OK)
-            st = put(k, b->osig, b->n * OCR_VALUES * sizeof *b->osig);
-    }
-    if (st == DD_OK && b->set_n && (st = put(k, b->set, b->set_n * sizeof *b->set)) == DD_OK)
-        st = put(k, b->pos, b->set_n * sizeof *b->pos);
-    if (st == DD_OK && b->gset_n && (st = put(k, b->gset, b->gset_n * sizeof *b->gset)) == DD_OK)
-        st = put(k, b->gpos, b->gset_n * sizeof *b->gpos);
-    if (st == DD_OK && b->sk_n)
-        st = put(k, b->sk, b->sk_n);
-    if (st == DD_OK && b->n_lines)
-        st = put(k, b->lines, b->n_lines * sizeof *b->lines);
-    if (st == DD_OK && b->n_toks && (st = put(k, b->toks, b->n_toks * sizeof *b->toks)) == DD_OK)
-        st = put(k, b->terms, b->n_toks * sizeof *b->terms);
-    if (st == DD_OK && b->tokb_n)
-        st = put(k, b->tokb, b->tokb_n);
-    if (st == DD_OK && b->n_quotes)
-        st = put(k, b->quotes, b->n_quotes * sizeof *b->quotes);
-    len = k->n - at - sizeof len;
-    if (st == DD_OK)
-        memcpy(k->p + at, &len, sizeof len);
-    return st;
-}
-
-/* Copy len bytes from *src into a grown array. */
-static dd_status take(const unsigned char **src, void **dst, size_t *cap, size_t len)
-{
-    if (dd__grow(dst, cap, len + 1, 1) != DD_OK)
-        return DD_ENOMEM;
-    if (len)
-        memcpy(*dst, *src, len);
-    *src += len;
-    return DD_OK;
-}
-
-/* Capacities of byte-grown arrays are kept in bytes here and converted back. */
-static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_elems,
-                          size_t count, size_t elem)
-{
-    size_t cap = *cap_elems * elem;
-    dd_status st = take(src, dst, &cap, count * elem);
-
-    *cap_elems = cap / elem;
-    return st;
-}
-
-static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
-{
-    packed_head h;
-    size_t nb = w->bands, nl = w->lead_n;
-    dd_status st;
-
-    if (len < sizeof h)
-        return DD_EINVAL;
-    memcpy(&h, src, sizeof h);
-    src += sizeof h;
-    if (h.n != b->n) /* every rank must have read the same input */
-        return DD_EINVAL;
-    /* The whole items and their strings: this rank passed over the records (fill_batch) */
-    memcpy(b->it, src, b->n * sizeof *b->it);
-    src += b->n * sizeof *b->it;
-    st = take_arr(&src, (void **)&b->str, &b->str_cap, h.str_n, 1);
-    b->str_n = h.str_n;
-    if (st == DD_OK && b->n) {
-        st = take_arr(&src, (void **)&b->keys, &b->keys_cap, b->n * nb, sizeof *b->keys);
-        if (st == DD_OK)
-            st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
-        if (st == DD_OK)
-            st = take_arr(&src, (void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, 1);
-    }
-    if (st == DD_OK && h.set_n &&
-        (st = take_arr(&src, (void **)&b->set, &b->set_cap, h.set_n, sizeof *b->set)) == DD_OK)
-        st = take_arr(&src, (void **)&b->pos, &b->pos_cap, h.set_n, sizeof *b->pos);
-    if (st == DD_OK && h.gset_n &&
-        (st = take_arr(&src, (void **)&b->gset, &b->gset_cap, h.gset_n, sizeof *b->gset)) ==
-            DD_OK)
-        st = take_arr(&src, (void **)&b->gpos, &b->gpos_cap, h.gset_n, sizeof *b->gpos);
-    if (st == DD_OK && h.sk_n)
-        st = take_arr(&src, (void **)&b->sk, &b->sk_cap, h.sk_n, 1);
-    if (st == DD_OK && h.n_lines)
-        st = take_arr(&src, (void **)&b->lines, &b->lines_cap, h.n_lines, sizeof *b->lines);
-    if (st == DD_OK && h.n_toks &&
-        (st = take_arr(&src, (void **)&b->toks, &b->toks_cap, h.n_toks, sizeof *b->toks)) ==
-            DD_OK)
-        st = take_arr(&src, (void **)&b->terms, &b->terms_cap, h.n_toks, sizeof *b->terms);
-    if (st == DD_OK && h.tokb_n)
-        st = take_arr(&src, (void **)&b->tokb, &b->tokb_cap, h.tokb_n, 1);
-    if (st == DD_OK && h.n_quotes)
-        st = take_arr(&src, (void **)&b->quotes, &b->quotes_cap, h.n_quotes, sizeof *b->quotes);
-    b->set_n = h.set_n;
-    b->gset_n = h.gset_n;
-    b->sk_n = h.sk_n;
-    b->n_lines = h.n_lines;
-    b->n_toks = h.n_toks;
-    b->tokb_n = h.tokb_n;
-    b->n_quotes = h.n_quotes;
-    return st;
-}
-
-/* The batches of a round this rank signs, one signer per part. */
-typedef struct round_job {
-    signing *s;
-    batch *round;
-} round_job;
-
-static dd_status sign_range(void *ctx, size_t part, size_t lo, size_t hi)
-{
-    round_job *j = ctx;
-    const dd__shard *sh = j->s->w->shard;
-    size_t i;
-
-    for (i = lo; i < hi; i++)
-        sign_batch(j->s->w, &j->s->sg[part], &j->round[sh->rank + i * sh->ranks]);
-    return DD_OK;
-}
-
-/* Sign this rank's batches of the round (batch j is rank j mod N's), exchange, take the
- * others' results. Every rank packs its batches in order, each after its length. */
-static dd_status exchange_round(signing *s, batch *round)
-{
-    const dd__shard *sh = s->w->shard;
-    round_job job = {s, round};
-    packer *k = &s->out;
-    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
-    dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
-                        : DD_ENOMEM;
-
-    for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
-        st = pack_batch(s->w, &round[j], k);
-    if (st == DD_OK)
-        st = sh->allgather(sh->ud, k->p, k->n, &s->in, &s->in_cap, lens);
-    for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
-        const unsigned char *p = (const unsigned char *)s->in + at;
-        for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
-             j += sh->ranks) {
-            size_t len;
-            memcpy(&len, p, sizeof len);
-            st = unpack_batch(s->w, &round[j], p + sizeof len, len);
-            p += sizeof len + len;
-        }
-    }
-    k->n = 0;
-    free(lens);
-    return st;
-}
-
-/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign and
- * exchange, merge in reading order. */
-static dd_status pump_sharded(signing *s, dd_reader *r)
-{
-    size_t n = s->w->shard->ranks * ROUND_BATCHES, j;
-    batch *round = calloc(n, sizeof *round);
-    bool eof = false;
-    dd_status st = round ? DD_OK : DD_ENOMEM;
-
-    while (st == DD_OK && !eof) {
-        for (j = 0; st == DD_OK && j < n; j++) {
-            round[j].n = 0;
-            dd__reader_set_pass(r, j % s->w->shard->ranks != s->w->shard->rank, true);
-            if (!eof)
-                st = fill_batch(s, r, &round[j], &eof, j % s->w->shard->ranks != s->w->shard->rank);
-        }
-        dd__reader_set_pass(r, false, false);
-        if (st == DD_OK)
-            st = exchange_round(s, round);
-        for (j = 0; st == DD_OK && j < n; j++)
-            st = merge_batch(s, &round[j]);
-    }
-    for (j = 0; round && j < n; j++)
-        batch_free(&round[j]);
-    free(round);
     return st;
 }
 
@@ -1197,7 +877,7 @@ dd_status dd__read_all(dd__run *w, dd_reader *r)
         if (!s.warn_fn)
             dd_reader_swap_warning(r, NULL, NULL, NULL, NULL);
         s.rd = r;
-        st = w->shard ? pump_sharded(&s, r) : pump(&s, r);
+        st = w->shard ? dd__pump_sharded(&s, r) : pump(&s, r);
         if (s.warn_fn)
             dd_reader_swap_warning(r, s.warn_fn, s.warn_ud, NULL, NULL);
     }

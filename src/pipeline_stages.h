@@ -1,7 +1,8 @@
 /* The pipeline's stages, in the order data flows. Each hands its output one way, through
  * the run's result (dd__run.res), to the next; none calls a later one:
  *
- *   read+sign   dd__read_all         pipeline_sign.c (+ pipeline_terms.c, pipeline_sets.c)
+ *   read+sign   dd__read_all         pipeline_sign.c (+ pipeline_rounds.c on MPI ranks,
+ *                                    pipeline_terms.c, pipeline_sets.c)
  *   band        dd__ocr_flags,       pipeline_ocr.c
  *               dd__candidates       pipeline_band.c (+ pipeline_ocr.c)
  *   verify      dd__gram_sketches,   pipeline_copies.c (+ pipeline_sets.c, pipeline_ocr.c)

@@ -1,0 +1,226 @@
+/* The signing stage on MPI ranks (src/mpi/pipeline_mpi.c): the batches of pipeline_sign.c,
+ * cut alike on every rank, each signed by one rank, exchanged and merged by all. */
+#include "pipeline_sign.h"
+#include "reader_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- on MPI ranks ----------------------------------------------------------------------
+ * A round is ROUND_BATCHES batches per rank (fewer waits for the slowest rank; a rank signs
+ * its batches of a round on up to that many threads). Every rank goes through the whole
+ * input, so every rank cuts the same batches (the reader is deterministic, and batches are
+ * cut by input bytes, which a rank knows of records it does not parse); but it reads only the
+ * batches it signs (batch j of a round is rank j mod N's): the JSON Lines records of the
+ * others are passed over, found but not parsed (dd__reader_set_pass). Each rank ships its
+ * batches' items with their strings (ids, titles, dates, messages) and what signing added,
+ * never texts. After the exchange every rank merges the round's batches in reading order,
+ * noting ids as it goes: the state is the one process's, on every rank. */
+
+/* What a rank ships of a batch: its items and their strings, then what dd__sign_batch wrote. */
+
+typedef struct packed_head {
+    size_t n, str_n, set_n, gset_n, sk_n, n_lines, n_toks, tokb_n, n_quotes;
+} packed_head;
+
+
+static dd_status put(packer *k, const void *src, size_t len)
+{
+    if (dd__grow((void **)&k->p, &k->cap, k->n + len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    if (len)
+        memcpy(k->p + k->n, src, len);
+    k->n += len;
+    return DD_OK;
+}
+
+static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
+{
+    packed_head h = {b->n,       b->str_n,  b->set_n,  b->gset_n, b->sk_n,
+                     b->n_lines, b->n_toks, b->tokb_n, b->n_quotes};
+    size_t nb = w->bands, nl = w->lead_n;
+    size_t at = k->n, len;
+    dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
+
+    if (st == DD_OK)
+        st = put(k, &h, sizeof h);
+    if (st == DD_OK)
+        st = put(k, b->it, b->n * sizeof *b->it);
+    if (st == DD_OK) /* the items' strings: ids, titles, dates, messages, warnings */
+        st = put(k, b->str, b->str_n);
+    if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
+        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* the signatures' band keys */
+        if (st == DD_OK)
+            st = put(k, b->lead, b->n * nl * sizeof *b->lead);
+        if (st == DD_OK)
+            st = put(k, b->osig, b->n * OCR_VALUES * sizeof *b->osig);
+    }
+    if (st == DD_OK && b->set_n && (st = put(k, b->set, b->set_n * sizeof *b->set)) == DD_OK)
+        st = put(k, b->pos, b->set_n * sizeof *b->pos);
+    if (st == DD_OK && b->gset_n && (st = put(k, b->gset, b->gset_n * sizeof *b->gset)) == DD_OK)
+        st = put(k, b->gpos, b->gset_n * sizeof *b->gpos);
+    if (st == DD_OK && b->sk_n)
+        st = put(k, b->sk, b->sk_n);
+    if (st == DD_OK && b->n_lines)
+        st = put(k, b->lines, b->n_lines * sizeof *b->lines);
+    if (st == DD_OK && b->n_toks && (st = put(k, b->toks, b->n_toks * sizeof *b->toks)) == DD_OK)
+        st = put(k, b->terms, b->n_toks * sizeof *b->terms);
+    if (st == DD_OK && b->tokb_n)
+        st = put(k, b->tokb, b->tokb_n);
+    if (st == DD_OK && b->n_quotes)
+        st = put(k, b->quotes, b->n_quotes * sizeof *b->quotes);
+    len = k->n - at - sizeof len;
+    if (st == DD_OK)
+        memcpy(k->p + at, &len, sizeof len);
+    return st;
+}
+
+/* Copy len bytes from *src into a grown array. */
+static dd_status take(const unsigned char **src, void **dst, size_t *cap, size_t len)
+{
+    if (dd__grow(dst, cap, len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    if (len)
+        memcpy(*dst, *src, len);
+    *src += len;
+    return DD_OK;
+}
+
+/* Capacities of byte-grown arrays are kept in bytes here and converted back. */
+static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_elems,
+                          size_t count, size_t elem)
+{
+    size_t cap = *cap_elems * elem;
+    dd_status st = take(src, dst, &cap, count * elem);
+
+    *cap_elems = cap / elem;
+    return st;
+}
+
+static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
+{
+    packed_head h;
+    size_t nb = w->bands, nl = w->lead_n;
+    dd_status st;
+
+    if (len < sizeof h)
+        return DD_EINVAL;
+    memcpy(&h, src, sizeof h);
+    src += sizeof h;
+    if (h.n != b->n) /* every rank must have read the same input */
+        return DD_EINVAL;
+    /* The whole items and their strings: this rank passed over the records (dd__fill_batch) */
+    memcpy(b->it, src, b->n * sizeof *b->it);
+    src += b->n * sizeof *b->it;
+    st = take_arr(&src, (void **)&b->str, &b->str_cap, h.str_n, 1);
+    b->str_n = h.str_n;
+    if (st == DD_OK && b->n) {
+        st = take_arr(&src, (void **)&b->keys, &b->keys_cap, b->n * nb, sizeof *b->keys);
+        if (st == DD_OK)
+            st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
+        if (st == DD_OK)
+            st = take_arr(&src, (void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, 1);
+    }
+    if (st == DD_OK && h.set_n &&
+        (st = take_arr(&src, (void **)&b->set, &b->set_cap, h.set_n, sizeof *b->set)) == DD_OK)
+        st = take_arr(&src, (void **)&b->pos, &b->pos_cap, h.set_n, sizeof *b->pos);
+    if (st == DD_OK && h.gset_n &&
+        (st = take_arr(&src, (void **)&b->gset, &b->gset_cap, h.gset_n, sizeof *b->gset)) ==
+            DD_OK)
+        st = take_arr(&src, (void **)&b->gpos, &b->gpos_cap, h.gset_n, sizeof *b->gpos);
+    if (st == DD_OK && h.sk_n)
+        st = take_arr(&src, (void **)&b->sk, &b->sk_cap, h.sk_n, 1);
+    if (st == DD_OK && h.n_lines)
+        st = take_arr(&src, (void **)&b->lines, &b->lines_cap, h.n_lines, sizeof *b->lines);
+    if (st == DD_OK && h.n_toks &&
+        (st = take_arr(&src, (void **)&b->toks, &b->toks_cap, h.n_toks, sizeof *b->toks)) ==
+            DD_OK)
+        st = take_arr(&src, (void **)&b->terms, &b->terms_cap, h.n_toks, sizeof *b->terms);
+    if (st == DD_OK && h.tokb_n)
+        st = take_arr(&src, (void **)&b->tokb, &b->tokb_cap, h.tokb_n, 1);
+    if (st == DD_OK && h.n_quotes)
+        st = take_arr(&src, (void **)&b->quotes, &b->quotes_cap, h.n_quotes, sizeof *b->quotes);
+    b->set_n = h.set_n;
+    b->gset_n = h.gset_n;
+    b->sk_n = h.sk_n;
+    b->n_lines = h.n_lines;
+    b->n_toks = h.n_toks;
+    b->tokb_n = h.tokb_n;
+    b->n_quotes = h.n_quotes;
+    return st;
+}
+
+/* The batches of a round this rank signs, one signer per part. */
+typedef struct round_job {
+    signing *s;
+    batch *round;
+} round_job;
+
+static dd_status sign_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    round_job *j = ctx;
+    const dd__shard *sh = j->s->w->shard;
+    size_t i;
+
+    for (i = lo; i < hi; i++)
+        dd__sign_batch(j->s->w, &j->s->sg[part], &j->round[sh->rank + i * sh->ranks]);
+    return DD_OK;
+}
+
+/* Sign this rank's batches of the round (batch j is rank j mod N's), exchange, take the
+ * others' results. Every rank packs its batches in order, each after its length. */
+static dd_status exchange_round(signing *s, batch *round)
+{
+    const dd__shard *sh = s->w->shard;
+    round_job job = {s, round};
+    packer *k = &s->out;
+    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
+    dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
+                        : DD_ENOMEM;
+
+    for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
+        st = pack_batch(s->w, &round[j], k);
+    if (st == DD_OK)
+        st = sh->allgather(sh->ud, k->p, k->n, &s->in, &s->in_cap, lens);
+    for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
+        const unsigned char *p = (const unsigned char *)s->in + at;
+        for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
+             j += sh->ranks) {
+            size_t len;
+            memcpy(&len, p, sizeof len);
+            st = unpack_batch(s->w, &round[j], p + sizeof len, len);
+            p += sizeof len + len;
+        }
+    }
+    k->n = 0;
+    free(lens);
+    return st;
+}
+
+/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign and
+ * exchange, merge in reading order. */
+dd_status dd__pump_sharded(signing *s, dd_reader *r)
+{
+    size_t n = s->w->shard->ranks * ROUND_BATCHES, j;
+    batch *round = calloc(n, sizeof *round);
+    bool eof = false;
+    dd_status st = round ? DD_OK : DD_ENOMEM;
+
+    while (st == DD_OK && !eof) {
+        for (j = 0; st == DD_OK && j < n; j++) {
+            round[j].n = 0;
+            dd__reader_set_pass(r, j % s->w->shard->ranks != s->w->shard->rank, true);
+            if (!eof)
+                st = dd__fill_batch(s, r, &round[j], &eof, j % s->w->shard->ranks != s->w->shard->rank);
+        }
+        dd__reader_set_pass(r, false, false);
+        if (st == DD_OK)
+            st = exchange_round(s, round);
+        for (j = 0; st == DD_OK && j < n; j++)
+            st = dd__merge_batch(s, &round[j]);
+    }
+    for (j = 0; round && j < n; j++)
+        dd__sign_batch_free(&round[j]);
+    free(round);
+    return st;
+}

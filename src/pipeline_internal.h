@@ -332,9 +332,14 @@ void dd__lonely_sig(uint32_t *sig, size_t n, size_t doc);
 #define DD__QUOTES_MAX 4096
 
 /* Stories level: remember one document's content terms (with the name reports give each)
- * and its quoted-word runs, both made on a signing thread, and its date (pipeline_terms.c,
- * from the sign stage's merge). */
-dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
+ * and its quoted-word runs, both made on a signing thread, and its day (dd__doc_days, also
+ * made there: on MPI ranks the merge has no text) (pipeline_terms.c, from the sign stage's
+ * merge). */
+dd_status dd__story_add_terms(dd__run *w, double days, const dd_term *t, const dd_span *names,
                               size_t n, const uint64_t *quotes, size_t n_quotes);
+
+/* A document's day (days since 1970, NAN if none): its date field when it has one (`date`,
+ * NUL-terminated, or NULL), else an ISO date near the top of its text. */
+double dd__doc_days(const char *date, const char *text, size_t len);
 
 #endif

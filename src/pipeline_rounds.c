@@ -110,7 +110,8 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
     if (h.n != b->n) /* every rank must have read the same input */
         return DD_EINVAL;
     /* The whole items and their strings: this rank passed over the records (dd__fill_batch) */
-    memcpy(b->it, src, b->n * sizeof *b->it);
+    if (b->n) /* a round past the end of input has empty batches */
+        memcpy(b->it, src, b->n * sizeof *b->it);
     src += b->n * sizeof *b->it;
     st = take_arr(&src, (void **)&b->str, &b->str_cap, h.str_n, 1);
     b->str_n = h.str_n;

@@ -225,8 +225,11 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
                             &it->sk_word, &it->sk_gram);
     if (it->rereadable) /* checked when it is read again */
         it->hash = XXH3_64bits(b->txt + it->text, it->len);
-    if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
+    if (st == DD_OK && w->o->level == DD_LEVEL_STORIES) {
+        it->days = dd__doc_days(it->date == NO_DATE ? NULL : b->str + it->date, b->txt + it->body,
+                                it->body_len);
         st = store_terms(g, w->o->seed, b, it, toks, ntok);
+    }
     return st;
 }
 
@@ -486,7 +489,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     return DD_OK;
 }
 
-static dd_status story_item(signing *s, const batch *b, const item *it, const dd_doc *d)
+static dd_status story_item(signing *s, const batch *b, const item *it)
 {
     size_t i, n = it->tok_hi - it->tok_lo;
 
@@ -497,7 +500,7 @@ static dd_status story_item(signing *s, const batch *b, const item *it, const dd
         s->spans[i].ptr = b->tokb + t->off;
         s->spans[i].len = t->len;
     }
-    return dd__story_add_terms(s->w, d, n ? b->terms + it->tok_lo : NULL, s->spans, n,
+    return dd__story_add_terms(s->w, it->days, n ? b->terms + it->tok_lo : NULL, s->spans, n,
                                b->quotes ? b->quotes + it->q_lo : NULL, it->q_hi - it->q_lo);
 }
 
@@ -529,7 +532,7 @@ static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k
         diag(w, msg, false);
     }
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
-        st = story_item(s, b, it, &d);
+        st = story_item(s, b, it);
     if (st == DD_OK)
         st = append_item(w, b, it, k);
     if (st == DD_OK)

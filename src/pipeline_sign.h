@@ -9,7 +9,7 @@
 #include <pthread.h>
 
 enum { BATCH_DOCS = 256, BATCH_TEXT = 1 << 21, NO_DATE = -1 };
-enum { RANK_BATCH_DOCS = 4096, RANK_BATCH_BYTES = 1 << 19 };
+enum { RANK_BATCH_DOCS = 256, RANK_BATCH_BYTES = 1 << 19 };
 enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
 
 /* One input item: what the reader said, then what a worker made of it. Strings are offsets
@@ -35,6 +35,7 @@ typedef struct item {
     bool grams;              /* its OCR signature is in the batch (else: no gram at all) */
     unsigned noise;          /* unknown words per thousand (dd_vocab_noise) */
     uint64_t hash;           /* XXH3 of the compared text, checked when it is read again */
+    double days;             /* stories level: its day (dd__doc_days), NAN if none */
 } item;
 
 typedef struct tokref {

@@ -26,16 +26,16 @@ static double iso_date(const char *s, size_t len)
 
 /* The date field when there is one, else an ISO date near the top of the text (a dateline
  * such as "date 2024-12-05"); a date deeper in the body is about something else. */
-static double doc_days(const dd_doc *d)
+double dd__doc_days(const char *date, const char *text, size_t len)
 {
-    size_t i, n = d->len < 300 ? d->len : 300;
+    size_t i, n = len < 300 ? len : 300;
 
-    if (d->date)
-        return iso_date(d->date, strlen(d->date));
+    if (date)
+        return iso_date(date, strlen(date));
     for (i = 0; i + 10 <= n; i++) {
-        if ((i == 0 || d->text[i - 1] < '0' || d->text[i - 1] > '9') &&
-            (i + 10 == d->len || d->text[i + 10] < '0' || d->text[i + 10] > '9')) {
-            double v = iso_date(d->text + i, d->len - i);
+        if ((i == 0 || text[i - 1] < '0' || text[i - 1] > '9') &&
+            (i + 10 == len || text[i + 10] < '0' || text[i + 10] > '9')) {
+            double v = iso_date(text + i, len - i);
             if (!isnan(v))
                 return v;
         }
@@ -83,7 +83,7 @@ static dd_status dict_add(struct dd__result_mem *m, uint64_t h, const dd_span *t
     return DD_OK;
 }
 
-dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, const dd_span *names,
+dd_status dd__story_add_terms(dd__run *w, double days, const dd_term *t, const dd_span *names,
                               size_t n, const uint64_t *quotes, size_t n_quotes)
 {
     struct dd__result_mem *m = w->res->mem;
@@ -110,6 +110,6 @@ dd_status dd__story_add_terms(dd__run *w, const dd_doc *d, const dd_term *t, con
             return DD_ENOMEM;
     }
     m->term_off[idx + 1] = m->n_terms;
-    m->days[idx] = doc_days(d);
+    m->days[idx] = days;
     return DD_OK;
 }

@@ -70,7 +70,7 @@ same "strict" --strict bad/ tiny/
 same "samples-twice/threads" -j2 --format jsonl "${samples[@]}" "${samples[@]}"
 IN=$root/data/jsonl/sample.jsonl same "stdin (rank 0 alone)" --stdin-format jsonl -
 
-# 900 JSON Lines records, four signing batches: a rank passes over the records of the batches
+# 902 JSON Lines records, four signing batches: a rank passes over the records of the batches
 # other ranks sign (it does not parse them), so what only parsing finds (invalid JSON, no text
 # field, repeated ids, repairs) must still come out as one process words it, in its order.
 big=$tmp/big.jsonl
@@ -84,6 +84,13 @@ for i in $(seq 1 900); do
     4) printf '{"id": "latin%d", "text": "caf\xe9 in town %d serves the council after the vote on the road"}\n' "$i" "$k" ;;
     *) echo '{"id": "r'$i'", "title": "Council vote '$k'", "text": "The council of town '$k' voted on the road plan '$k' on Monday after a long debate about costs and traffic in the centre, officials said. The plan '$k' costs '$((k * 3))' million."}' ;;
     esac
+    # two rewrites of one report (one story with --max-days 0) 50 days apart by the dates
+    # their texts open with, in the second batch: apart only when the rank that merges them
+    # knows those days, which the rank that signed them reads
+    if [ "$i" -eq 300 ]; then
+        echo '{"id": "early", "text": "2024-03-01 Portmere harbour authority said on Monday the new container terminal would open next spring after a delay caused by a strike of crane operators and a dispute over dredging costs with the regional government. The terminal, built by Halvorsen Marine for 340 million euros, was due to open in October. Harbour master Ingrid Tollefsen said the Kvalsund dredging contract would be signed within weeks. Unions said the crane operators would return to work on Thursday."}'
+        echo '{"id": "late", "text": "2024-04-20 A strike by crane operators and a row with the regional government over the cost of dredging have pushed back the opening of the Portmere container terminal to next spring, the harbour authority announced Monday. Halvorsen Marine built the 340 million euro terminal, which should have opened in October. The Kvalsund dredging deal will be signed in a few weeks, harbour master Ingrid Tollefsen told reporters, and union leaders said crane operators go back on Thursday."}'
+    fi
 done >"$big"
 for level in copies stories; do
     same "records/$level" -vv --level "$level" --format jsonl "$big"

@@ -397,6 +397,73 @@ dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t
     return candidates(&c, threads, pairs, n_pairs);
 }
 
+uint64_t dd_lsh_mixed_key(size_t band, uint32_t key)
+{
+    return dd__fmix64((uint64_t)band << 32 | key);
+}
+
+static int cmp_val(const void *pa, const void *pb)
+{
+    const entry *a = pa, *b = pb;
+
+    return (a->val > b->val) - (a->val < b->val);
+}
+
+dd_status dd_lsh_candidates_mixed(const dd_lsh *lsh, const uint64_t *keys, const uint32_t *docs,
+                                  size_t n, uint64_t **pairs, size_t *n_pairs)
+{
+    entry *e = malloc((n + 1) * sizeof *e);
+    size_t i;
+    dd_status st;
+
+    *pairs = NULL;
+    *n_pairs = 0;
+    if (!e)
+        return DD_ENOMEM;
+    for (i = 0; i < n; i++)
+        e[i] = (entry){keys[i], docs[i], 0};
+    st = dd__lsh_pairs_inplace(lsh, e, n, pairs, n_pairs);
+    free(e);
+    return st;
+}
+
+dd_status dd__lsh_pairs_inplace(const dd_lsh *lsh, dd__kv *e, size_t n, uint64_t **pairs,
+                                size_t *n_pairs)
+{
+    uint64_t *filt = malloc(((size_t)1 << filter_bits(n)) / 32 * sizeof *filt), *p = NULL;
+    size_t i, j, np = 0, cap = 0;
+    dd_status st = filt ? DD_OK : DD_ENOMEM;
+
+    *pairs = NULL;
+    *n_pairs = 0;
+    if (st == DD_OK) {
+        n = keep_repeats(e, n, filt, filter_bits(n));
+        st = dd__bucket_sort_kv(e, n);
+    }
+    for (i = 0; st == DD_OK && i < n; i = j) {
+        for (j = i + 1; j < n && e[j].key == e[i].key; j++)
+            ;
+        if (j - i < 2)
+            continue;
+        if (j - i > 2) /* a bucket's documents come from several ranks */
+            qsort(e + i, j - i, sizeof *e, cmp_val);
+        else if (e[i].val > e[i + 1].val) {
+            entry t = e[i];
+            e[i] = e[i + 1];
+            e[i + 1] = t;
+        }
+        st = emit_run(lsh, e + i, j - i, &p, &np, &cap);
+    }
+    free(filt);
+    if (st != DD_OK) {
+        free(p);
+        return st;
+    }
+    *pairs = p;
+    *n_pairs = dd__sort_unique_u64(p, np);
+    return DD_OK;
+}
+
 /* ---- SimHash block tables ------------------------------------------------------------ */
 
 /* Same layout and order as banding entries: key = the chosen blocks, other bits cleared. */

@@ -167,6 +167,7 @@ static void finish(dd__run *w)
     free(w->verd.acc);
     free(w->verd.foot);
     dd__sets_pool_free(w);
+    free(w->own);
 }
 
 /* DEDUP_STAGE_TIMES=1 in the environment: each stage's wall and CPU seconds on stderr, one

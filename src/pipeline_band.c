@@ -1,9 +1,11 @@
 /* Band stage: candidate pairs from the signatures the sign stage made. MinHash banding of
  * the shingle signatures (or SimHash tables with --signature simhash at the copies level),
  * the lead signatures' banding, and the OCR signatures' (pipeline_ocr.c), merged into one
- * ascending list of pairs (a << 32 | b, a < b). On MPI ranks (w->shard) every rank holds
- * every signature; rank r bands the bands b = r mod N of all three signatures and the
- * ranks exchange their pairs (a band's buckets are whole on one rank, so the union is
+ * ascending list of pairs (a << 32 | b, a < b). On MPI ranks (w->shard) a rank holds the
+ * band keys of the documents it signed: every (band, key) has one owning rank, to which
+ * the ranks send their entries (MPI_Alltoallv), and which makes that bucket's pairs; the
+ * lead and OCR signatures are on every rank, and rank r bands their bands b = r mod N. The
+ * ranks then exchange their pairs (each bucket is whole on one rank, so the union is
  * exact). */
 #include "pipeline_stages.h"
 
@@ -105,6 +107,101 @@ static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_
     return DD_OK;
 }
 
+/* The shingle bands on MPI ranks, GROUP_BANDS bands a round so that the exchange buffers
+ * stay at 16 bytes x GROUP_BANDS per document a rank signed. */
+enum { GROUP_BANDS = 3 };
+
+typedef struct keyed_buf {
+    dd__kv *send; /* key: dd_lsh_mixed_key (its owner: owner()), val: the document */
+    void *recv;
+    uint64_t *mixed, *out;
+    size_t send_cap, recv_cap, mixed_cap, out_cap, n_out;
+    size_t *lens, *at, *rlens;
+} keyed_buf;
+
+/* The rank that owns a mixed key: its top 32 bits scaled to [0, N) (a multiply, where a
+ * 64-bit modulo by a variable was most of the cost of sending a million keys). */
+static size_t owner(uint64_t mixed, size_t N)
+{
+    return (size_t)((mixed >> 32) * (uint64_t)N >> 32);
+}
+
+/* This rank's entries of bands [b0, b1) to their owners; the pairs of the buckets it owns
+ * appended to kb->out. */
+static dd_status keyed_round(dd__run *w, const dd_lsh *lsh, keyed_buf *kb, size_t b0, size_t b1)
+{
+    const dd__shard *sh = w->shard;
+    const uint32_t *bk = w->res->mem->bkeys;
+    size_t n = w->res->n_docs, nb = w->bands, g = b1 - b0, N = sh->ranks, d, b, r;
+    size_t total = 0, m = 0, np = 0, k = 0;
+    uint64_t *pairs = NULL;
+    dd_status st;
+
+    memset(kb->lens, 0, N * sizeof *kb->lens);
+    for (d = 0; d < n; d++)
+        total += w->own[d];
+    if (dd__grow((void **)&kb->mixed, &kb->mixed_cap, total * g + 1, sizeof *kb->mixed) != DD_OK ||
+        dd__grow((void **)&kb->send, &kb->send_cap, total * g + 1, sizeof *kb->send) != DD_OK)
+        return DD_ENOMEM;
+    for (d = 0; d < n; d++)
+        for (b = b0; w->own[d] && b < b1; b++) {
+            kb->mixed[k] = dd_lsh_mixed_key(b, bk[d * nb + b]);
+            kb->lens[owner(kb->mixed[k++], N)]++;
+        }
+    for (total = 0, r = 0; r < N; r++) {
+        kb->at[r] = total;
+        total += kb->lens[r];
+        kb->lens[r] *= sizeof *kb->send;
+    }
+    for (k = 0, d = 0; d < n; d++)
+        for (b = b0; w->own[d] && b < b1; b++, k++)
+            kb->send[kb->at[owner(kb->mixed[k], N)]++] = (dd__kv){kb->mixed[k], (uint32_t)d, 0};
+    st = sh->alltoall(sh->ud, kb->send, kb->lens, &kb->recv, &kb->recv_cap, kb->rlens);
+    for (r = 0; st == DD_OK && r < N; r++)
+        m += kb->rlens[r] / sizeof *kb->send;
+    /* the receive buffer is malloc'd, and every rank's part whole entries: aligned */
+    if (st == DD_OK)
+        st = dd__lsh_pairs_inplace(lsh, kb->recv, m, &pairs, &np);
+    if (st == DD_OK &&
+        dd__grow((void **)&kb->out, &kb->out_cap, kb->n_out + np + 1, sizeof *kb->out) != DD_OK)
+        st = DD_ENOMEM;
+    if (st == DD_OK && np) {
+        memcpy(kb->out + kb->n_out, pairs, np * sizeof *pairs);
+        kb->n_out += np;
+    }
+    free(pairs);
+    return st;
+}
+
+static dd_status keyed_candidates(dd__run *w, const dd_lsh *lsh, uint64_t **cand, size_t *n_cand)
+{
+    size_t N = w->shard->ranks, b0;
+    keyed_buf kb;
+    dd_status st = DD_OK;
+
+    memset(&kb, 0, sizeof kb);
+    kb.lens = malloc(N * sizeof *kb.lens);
+    kb.at = malloc(N * sizeof *kb.at);
+    kb.rlens = malloc(N * sizeof *kb.rlens);
+    if (!kb.lens || !kb.at || !kb.rlens || (w->res->n_docs && !w->own))
+        st = DD_ENOMEM;
+    for (b0 = 0; st == DD_OK && b0 < w->bands; b0 += GROUP_BANDS)
+        st = keyed_round(w, lsh, &kb, b0, b0 + GROUP_BANDS < w->bands ? b0 + GROUP_BANDS : w->bands);
+    if (st == DD_OK) {
+        *cand = kb.out;
+        *n_cand = dd__sort_unique_u64_mt(kb.out, kb.n_out, dd__thread_count(w->o));
+        kb.out = NULL;
+    }
+    free(kb.send);
+    free(kb.recv);
+    free(kb.mixed);
+    free(kb.out);
+    free(kb.lens);
+    free(kb.at);
+    free(kb.rlens);
+    return st;
+}
+
 dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
@@ -118,10 +215,11 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     st = dd_lsh_new(w->bands, w->rows, 0, &lsh);
     res->bands = w->bands;
     res->rows = w->rows;
-    if (st == DD_OK) /* documents keep their band keys (w->bands, chosen in start) */
+    if (st == DD_OK && w->shard && w->shard->ranks > 1) /* each rank its own documents' keys */
+        st = keyed_candidates(w, lsh, cand, n_cand);
+    else if (st == DD_OK) /* documents keep their band keys (w->bands, chosen in start) */
         st = dd_lsh_candidates_keys(lsh, res->mem->bkeys, res->n_docs, w->bands,
-                                    dd__thread_count(w->o), w->shard ? w->shard->rank : 0,
-                                    w->shard ? w->shard->ranks : 1, cand, n_cand);
+                                    dd__thread_count(w->o), 0, 1, cand, n_cand);
     dd_lsh_free(lsh);
     if (st == DD_OK)
         st = lead_candidates(w, &lead, &n_lead);

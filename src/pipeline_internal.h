@@ -154,6 +154,11 @@ typedef struct dd__shard {
      * the kernel zero its pages each time. */
     dd_status (*allgather)(void *ud, const void *mine, size_t len, void **all, size_t *all_cap,
                            size_t *lens);
+    /* Every rank calls it at the same point: send holds, rank after rank, send_lens[r] bytes
+     * for rank r; *recv gets what each rank sent this one, rank after rank (recv_lens[r]
+     * bytes from rank r), in the caller's buffer of *recv_cap bytes (grown when short). */
+    dd_status (*alltoall)(void *ud, const void *send, const size_t *send_lens, void **recv,
+                          size_t *recv_cap, size_t *recv_lens);
     void *ud;
 } dd__shard;
 
@@ -177,6 +182,9 @@ typedef struct dd__run {
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
     struct dd__setpool *setpool; /* what set loads reuse (pipeline_sets.c); NULL until one */
+    uint8_t *own;        /* on MPI ranks, per document: this rank signed it, and holds its
+                            band keys (the others' are not sent: pipeline_band.c) */
+    size_t own_cap;
     const dd__shard *shard; /* the ranks of an MPI run (src/mpi/); NULL in one process */
 } dd__run;
 

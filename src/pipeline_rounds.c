@@ -38,7 +38,7 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
 {
     packed_head h = {b->n,       b->str_n,  b->set_n,  b->gset_n, b->sk_n,
                      b->n_lines, b->n_toks, b->tokb_n, b->n_quotes};
-    size_t nb = w->bands, nl = w->lead_n;
+    size_t nl = w->lead_n;
     size_t at = k->n, len;
     dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
 
@@ -49,9 +49,9 @@ static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
     if (st == DD_OK) /* the items' strings: ids, titles, dates, messages, warnings */
         st = put(k, b->str, b->str_n);
     if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
-        st = put(k, b->keys, b->n * nb * sizeof *b->keys); /* the signatures' band keys */
-        if (st == DD_OK)
-            st = put(k, b->lead, b->n * nl * sizeof *b->lead);
+        /* not the band keys: they stay with this rank, which sends each to its owner when
+         * banding (pipeline_band.c) */
+        st = put(k, b->lead, b->n * nl * sizeof *b->lead);
         if (st == DD_OK)
             st = put(k, b->osig, b->n * OCR_VALUES * sizeof *b->osig);
     }
@@ -100,7 +100,7 @@ static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_ele
 static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
 {
     packed_head h;
-    size_t nb = w->bands, nl = w->lead_n;
+    size_t nl = w->lead_n;
     dd_status st;
 
     if (len < sizeof h)
@@ -116,9 +116,7 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
     st = take_arr(&src, (void **)&b->str, &b->str_cap, h.str_n, 1);
     b->str_n = h.str_n;
     if (st == DD_OK && b->n) {
-        st = take_arr(&src, (void **)&b->keys, &b->keys_cap, b->n * nb, sizeof *b->keys);
-        if (st == DD_OK)
-            st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
+        st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
         if (st == DD_OK)
             st = take_arr(&src, (void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, 1);
     }
@@ -217,8 +215,10 @@ dd_status dd__pump_sharded(signing *s, dd_reader *r)
         dd__reader_set_pass(r, false, false);
         if (st == DD_OK)
             st = exchange_round(s, round);
-        for (j = 0; st == DD_OK && j < n; j++)
+        for (j = 0; st == DD_OK && j < n; j++) {
+            round[j].mine = j % s->w->shard->ranks == s->w->shard->rank;
             st = dd__merge_batch(s, &round[j]);
+        }
     }
     for (j = 0; round && j < n; j++)
         dd__sign_batch_free(&round[j]);

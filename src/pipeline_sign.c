@@ -457,7 +457,15 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
             DD_OK ||
         append_sketches(m, b, it, idx) != DD_OK)
         return DD_ENOMEM;
-    memcpy(m->bkeys + idx * nb, b->keys + k * nb, nb * sizeof *m->bkeys);
+    /* On ranks the band keys are the signing rank's alone (the banding sends each to the
+     * rank that owns it); the others' stay unwritten. */
+    if (w->shard &&
+        dd__grow((void **)&w->own, &w->own_cap, idx + 1, sizeof *w->own) != DD_OK)
+        return DD_ENOMEM;
+    if (w->shard)
+        w->own[idx] = b->mine;
+    if (!w->shard || b->mine)
+        memcpy(m->bkeys + idx * nb, b->keys + k * nb, nb * sizeof *m->bkeys);
     if (it->lead)
         memcpy(m->lead + idx * nl, b->lead + k * nl, nl * sizeof *m->lead);
     else

@@ -66,6 +66,7 @@ typedef struct batch {
     dd_term *terms;    /* stories: the items' content terms, tok_lo..tok_hi each */
     size_t terms_cap;
     uint64_t *quotes;  /* stories: the items' quoted-word runs, q_lo..q_hi each */
+    bool mine;         /* on MPI ranks: this rank signed it (set before its merge) */
     size_t n_quotes, quotes_cap;
 } batch;
 

@@ -106,6 +106,11 @@ dd_status dd__radix_sort_kv(dd__kv *v, size_t n);
 /** The same order as dd__radix_sort_kv when records come with ascending val for equal keys
  *  (a stable sort), for uniformly distributed keys: about two passes instead of eight. */
 dd_status dd__bucket_sort_kv(dd__kv *v, size_t n);
+
+/** dd_lsh_candidates_mixed on entries (key: the mixed key, val: the document) sorted in
+ *  place (lsh.c; the MPI banding's receive buffer is such entries). */
+dd_status dd__lsh_pairs_inplace(const dd_lsh *lsh, dd__kv *e, size_t n, uint64_t **pairs,
+                                size_t *n_pairs);
 /** Radix sort of uint64_t values; DD_ENOMEM leaves `v` unchanged. */
 dd_status dd__radix_sort_u64(uint64_t *v, size_t n);
 

@@ -76,6 +76,19 @@ dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t
                                  size_t stride, size_t threads, size_t part, size_t parts,
                                  uint64_t **pairs, size_t *n_pairs);
 
+/** A band key made unique across bands: equal for two documents exactly when they share
+ *  band `band`'s 32-bit key `key` (a bijection of band << 32 | key, spread over 64 bits). */
+uint64_t dd_lsh_mixed_key(size_t band, uint32_t key);
+
+/** The pairs of entries (mixed keys, dd_lsh_mixed_key, with their documents) given in any
+ *  order and from any bands: every run of equal keys is one band's bucket, and yields the
+ *  pairs dd_lsh_candidates_keys would (documents ascending in the bucket, the same cap on
+ *  large buckets), as (a << 32 | b), a < b, sorted, each once; `*pairs` is malloc'd. This is
+ *  how MPI ranks band: each key goes to one owning rank, which makes its buckets' pairs.
+ *  Returns DD_OK or DD_ENOMEM. */
+dd_status dd_lsh_candidates_mixed(const dd_lsh *lsh, const uint64_t *keys, const uint32_t *docs,
+                                  size_t n, uint64_t **pairs, size_t *n_pairs);
+
 /** SimHash block-permutation tables (Manku, Jain and Das Sarma, WWW 2007): the 64 bits are
  *  cut into `blocks` blocks; two fingerprints within Hamming distance `max_dist` agree on
  *  at least blocks - max_dist of them (pigeonhole), so one table per choice of that many

@@ -104,6 +104,73 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
     return st;
 }
 
+/* dd__shard.alltoall: counts first (MPI_Ialltoall), then the bytes (MPI_Ialltoallv); MPI
+ * counts are ints, so what one rank sends another in one call stays under 2 GiB. */
+static dd_status alltoall(void *ud, const void *send, const size_t *send_lens, void **recv,
+                          size_t *recv_cap, size_t *recv_lens)
+{
+    mpi_ctx *c = ud;
+    int ranks, r, *scnt = NULL, *sdisp = NULL, *rcnt = NULL, *rdisp = NULL;
+    unsigned long long *sl = NULL, *rl = NULL;
+    size_t stotal = 0, rtotal = 0;
+    MPI_Request req;
+    dd_status st = DD_OK;
+
+    MPI_Comm_size(c->comm, &ranks);
+    sl = malloc((size_t)ranks * sizeof *sl);
+    rl = malloc((size_t)ranks * sizeof *rl);
+    scnt = malloc((size_t)ranks * sizeof *scnt);
+    sdisp = malloc((size_t)ranks * sizeof *sdisp);
+    rcnt = malloc((size_t)ranks * sizeof *rcnt);
+    rdisp = malloc((size_t)ranks * sizeof *rdisp);
+    if (!sl || !rl || !scnt || !sdisp || !rcnt || !rdisp)
+        st = DD_ENOMEM;
+    for (r = 0; st == DD_OK && r < ranks; r++) {
+        sl[r] = send_lens[r];
+        if (send_lens[r] > INT_MAX || stotal > (size_t)INT_MAX - send_lens[r])
+            st = DD_ELIMIT;
+        else {
+            scnt[r] = (int)send_lens[r];
+            sdisp[r] = (int)stotal;
+            stotal += send_lens[r];
+        }
+    }
+    if (st == DD_OK && (MPI_Ialltoall(sl, 1, MPI_UNSIGNED_LONG_LONG, rl, 1,
+                                      MPI_UNSIGNED_LONG_LONG, c->comm, &req) != MPI_SUCCESS ||
+                        wait_for(&req) != MPI_SUCCESS))
+        st = DD_EIO;
+    for (r = 0; st == DD_OK && r < ranks; r++) {
+        if (rl[r] > INT_MAX || rtotal > (size_t)INT_MAX - rl[r])
+            st = DD_ELIMIT;
+        else {
+            recv_lens[r] = (size_t)rl[r];
+            rcnt[r] = (int)rl[r];
+            rdisp[r] = (int)rtotal;
+            rtotal += (size_t)rl[r];
+        }
+    }
+    if (st == DD_OK && dd__grow(recv, recv_cap, rtotal + 1, 1) != DD_OK)
+        st = DD_ENOMEM;
+    if (st == DD_OK) {
+        int me;
+        MPI_Comm_rank(c->comm, &me);
+        c->sent += stotal - send_lens[me];
+        c->received += rtotal - recv_lens[me];
+        c->calls++;
+    }
+    if (st == DD_OK && (MPI_Ialltoallv(send, scnt, sdisp, MPI_BYTE, *recv, rcnt, rdisp, MPI_BYTE,
+                                       c->comm, &req) != MPI_SUCCESS ||
+                        wait_for(&req) != MPI_SUCCESS))
+        st = DD_EIO;
+    free(sl);
+    free(rl);
+    free(scnt);
+    free(sdisp);
+    free(rcnt);
+    free(rdisp);
+    return st;
+}
+
 /* ---- verify ---------------------------------------------------------------------------- */
 
 /* What a rank's slice of the verification gives. */
@@ -222,7 +289,7 @@ dd_status dd_pipeline_run_mpi(const dd_pipeline_opts *opts, dd_reader *r, MPI_Co
     static const dd__stage_ops ops = {dd__read_all, dd__candidates, verify_sharded,
                                       stories_rank0};
     mpi_ctx ctx = {comm, 0, 0, 0};
-    dd__shard sh = {0, 1, allgather, &ctx};
+    dd__shard sh = {0, 1, allgather, alltoall, &ctx};
     const char *times = getenv("DEDUP_STAGE_TIMES");
     int rank, size;
     dd_status st;

@@ -493,6 +493,45 @@ static void test_lsh_band_keys_give_the_same_pairs(void **state)
     free(p1);
     assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, 0, 1, &p1, &n1), DD_EINVAL);
     free(p3);
+    /* As MPI ranks band: every (band, key) entry to one of three owners by its mixed key,
+     * each owner's entries shuffled (documents out of order within a bucket); the union of
+     * the owners' pairs is the pairs above, cap included. */
+    {
+        enum { OWNERS = 3 };
+        uint64_t *mk = malloc(N * BANDS * sizeof *mk), *all = NULL;
+        uint32_t *md = malloc(N * BANDS * sizeof *md);
+        size_t o, n_all = 0, k;
+        assert_non_null(mk);
+        assert_non_null(md);
+        for (o = 0; o < OWNERS; o++) {
+            uint64_t *po = NULL;
+            size_t m = 0, npo = 0;
+            for (i = N; i-- > 0;) /* documents descending: the owner must sort them */
+                for (b = 0; b < BANDS; b++) {
+                    uint64_t key = dd_lsh_mixed_key(b, keys[i * BANDS + b]);
+                    if (key % OWNERS == o) {
+                        mk[m] = key;
+                        md[m++] = (uint32_t)i;
+                    }
+                }
+            assert_int_equal(dd_lsh_candidates_mixed(c->lsh, mk, md, m, &po, &npo), DD_OK);
+            all = realloc(all, (n_all + npo + 1) * sizeof *all);
+            assert_non_null(all);
+            if (npo)
+                memcpy(all + n_all, po, npo * sizeof *po);
+            n_all += npo;
+            free(po);
+        }
+        qsort(all, n_all, sizeof *all, cmp_u64);
+        for (k = i = 0; i < n_all; i++)
+            if (!k || all[i] != all[k - 1])
+                all[k++] = all[i];
+        assert_int_equal(k, c->n_pairs);
+        assert_memory_equal(all, c->pairs, k * sizeof *all);
+        free(all);
+        free(mk);
+        free(md);
+    }
     free(sigs);
     free(keys);
 }

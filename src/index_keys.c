@@ -154,14 +154,21 @@ dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, si
 {
     const struct dd__result_mem *m = res->mem;
     size_t lo = m->term_off ? m->term_off[doc] : 0, cnt = m->term_off ? m->term_off[doc + 1] - lo : 0, i;
-    uint64_t *t = malloc((cnt + 1) * sizeof *t);
+    uint64_t *t;
 
+    /* once the story vectors are made, the terms are gone: a vector holds the document's
+     * distinct terms, sorted */
+    if (m->vh) {
+        lo = m->voff[doc];
+        cnt = m->voff[doc + 1] - lo;
+    }
+    t = malloc((cnt + 1) * sizeof *t);
     *terms = NULL;
     *n = 0;
     if (!t)
         return DD_ENOMEM;
     for (i = 0; i < cnt; i++)
-        t[i] = m->terms[lo + i].hash;
+        t[i] = m->vh ? m->vh[lo + i] : m->terms[lo + i].hash;
     *n = dd__sort_unique_u64(t, cnt);
     *terms = t;
     return DD_OK;

@@ -81,6 +81,7 @@ void dd_result_free(dd_result *res)
         free(res->mem->vh);
         free(res->mem->vw);
         free(res->mem->voff);
+        free(res->mem->vpos);
         free(res->mem->fact_h);
         free(res->mem->fact_k);
         free(res->mem->fact_pos);

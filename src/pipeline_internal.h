@@ -81,6 +81,8 @@ struct dd__result_mem {
     uint64_t *vh;    /* story vectors: hashes and weights, term_off-like offsets */
     float *vw;
     size_t *voff;
+    uint32_t *vpos;  /* each vector entry's first mention: its place among the document's
+                        content terms (the terms themselves are freed once vectors exist) */
     uint64_t *fact_h;   /* facts (names and figures) of each document, sorted, distinct */
     uint8_t *fact_k;    /* DD_TERM_FIGURE or DD_TERM_NAME of each fact */
     uint32_t *fact_pos; /* the token of each fact's first mention */

@@ -662,34 +662,15 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     return st;
 }
 
-/* Document d's distinct terms, sorted by hash, each with the place of its first mention
- * (its index among d's content terms), for dd_story_order. tmp needs room for d's terms. */
-static size_t first_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tmp, uint64_t *h,
-                             uint32_t *pos)
+/* The order test of a pair (dd_story_order over first mentions): each document's distinct
+ * terms, sorted by hash, with the place of each one's first mention among its content terms
+ * (its vector's entries, vh and vpos). */
+static dd_status pair_order(const struct dd__result_mem *m, uint32_t a, uint32_t b, double *out)
 {
-    size_t n = m->term_off[d + 1] - m->term_off[d], i, u = 0;
+    size_t a0 = m->voff[a], b0 = m->voff[b];
 
-    for (i = 0; i < n; i++)
-        tmp[i] = (dd__hw){m->terms[m->term_off[d] + i].hash, (double)i};
-    dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
-    for (i = 0; i < n; i++)
-        if (!u || tmp[i].h != h[u - 1]) {
-            h[u] = tmp[i].h;
-            pos[u++] = (uint32_t)tmp[i].w;
-        } else if ((uint32_t)tmp[i].w < pos[u - 1])
-            pos[u - 1] = (uint32_t)tmp[i].w;
-    return u;
-}
-
-/* The order test of a pair (dd_story_order over first mentions). */
-static dd_status pair_order(const struct dd__result_mem *m, uint32_t a, uint32_t b, dd__hw *tmp,
-                            uint64_t *h, uint32_t *pos, double *out)
-{
-    size_t na = m->term_off[a + 1] - m->term_off[a];
-    size_t ua = first_mentions(m, a, tmp, h, pos);
-    size_t ub = first_mentions(m, b, tmp, h + na, pos + na);
-
-    return dd_story_order(h, pos, ua, h + na, pos + na, ub, out);
+    return dd_story_order(m->vh + a0, m->vpos + a0, m->voff[a + 1] - a0, m->vh + b0,
+                          m->vpos + b0, m->voff[b + 1] - b0, out);
 }
 
 /* Lone documents derived from a cluster's centre join it (dd_story_attach). */
@@ -698,19 +679,12 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
                                 const dd_story_opts *so, uint32_t *label)
 {
     const struct dd__result_mem *m = w->res->mem;
-    size_t i, max = 1;
+    size_t i;
     uint8_t *evid = malloc(n_cand + 1);
-    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size), *pos = NULL;
-    uint64_t *h = NULL;
-    dd__hw *tmp = NULL;
+    uint32_t *size = calloc(w->res->n_docs + 1, sizeof *size);
     dd_status st = DD_OK;
 
-    for (i = 0; i < w->res->n_docs; i++)
-        max = m->term_off[i + 1] - m->term_off[i] > max ? m->term_off[i + 1] - m->term_off[i] : max;
-    tmp = malloc(max * sizeof *tmp);
-    h = malloc(2 * max * sizeof *h);
-    pos = malloc(2 * max * sizeof *pos);
-    if (!evid || !size || !tmp || !h || !pos)
+    if (!evid || !size)
         st = DD_ENOMEM;
     for (i = 0; st == DD_OK && i < w->res->n_docs; i++)
         size[label[i]]++;
@@ -723,14 +697,11 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
             continue;
         f = facts_of_pair(m, idf, a, b);
         if (order_decides(&f))
-            st = pair_order(m, a, b, tmp, h, pos, &order);
+            st = pair_order(m, a, b, &order);
         evid[i] = derivation(&f, order);
     }
     if (st == DD_OK)
         st = dd_story_attach(m->days, w->res->n_docs, cand, sim, evid, n_cand, q, so, label);
-    free(tmp);
-    free(h);
-    free(pos);
     free(size);
     free(evid);
     return st;

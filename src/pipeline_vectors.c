@@ -298,15 +298,16 @@ static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
 static dd_status add_extra_df(dd__run *w, dd_idf *idf)
 {
     const struct dd__result_mem *m = w->res->mem;
-    uint64_t *t = malloc((m->n_terms + 1) * sizeof *t);
+    size_t total = m->voff[w->res->n_docs];
+    uint64_t *t = malloc((total + 1) * sizeof *t);
     uint32_t *df = NULL;
-    size_t i, n = 0, docs = 0;
+    size_t n = 0, docs = 0;
     dd_status st = DD_ENOMEM;
 
-    if (t) {
-        for (i = 0; i < m->n_terms; i++)
-            t[i] = m->terms[i].hash;
-        n = dd__sort_unique_u64(t, m->n_terms);
+    if (t) { /* the run's distinct terms: its vectors' */
+        if (total)
+            memcpy(t, m->vh, total * sizeof *t);
+        n = dd__sort_unique_u64(t, total);
         df = calloc(n + 1, sizeof *df);
     }
     if (df)
@@ -318,39 +319,36 @@ static dd_status add_extra_df(dd__run *w, dd_idf *idf)
     return st;
 }
 
-/* Each document's distinct terms, sorted, written where its terms start in m->vh (a vector
- * has at most as many entries as its document has terms), each term's count in the same
- * place of m->vw; the number of distinct terms goes to voff[d + 1]. */
+/* Each document's distinct terms, sorted, written over its terms in place (a vector has at
+ * most as many entries as its document has terms): the hash, its first mention (its place
+ * among the document's terms) in `token` and its count in `flags`; the number of distinct
+ * terms goes to voff[d + 1]. */
 static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     struct dd__result_mem *m = ctx;
-    size_t d, i, k;
+    dd__hw *tmp = NULL;
+    size_t d, i, k, cap = 0;
 
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; d < hi; d++) {
         size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0, u = 0;
-        uint64_t *h = m->vh + t0;
+        if (dd__grow((void **)&tmp, &cap, n + 1, sizeof *tmp) != DD_OK) {
+            free(tmp);
+            return DD_ENOMEM;
+        }
         for (i = 0; i < n; i++)
-            h[i] = m->terms[t0 + i].hash;
-        dd__sort_u64(h, n);
+            tmp[i] = (dd__hw){m->terms[t0 + i].hash, (double)i};
+        dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
         for (i = 0; i < n; i = k) {
-            for (k = i + 1; k < n && h[k] == h[i]; k++)
-                ;
-            h[u] = h[i];
-            m->vw[t0 + u++] = (float)(k - i); /* its tf, until vec_range weighs it */
+            double first = tmp[i].w;
+            for (k = i + 1; k < n && tmp[k].h == tmp[i].h; k++)
+                first = tmp[k].w < first ? tmp[k].w : first;
+            m->terms[t0 + u++] = (dd_term){tmp[i].h, (uint32_t)first, (uint32_t)(k - i)};
         }
         m->voff[d + 1] = u;
     }
+    free(tmp);
     return DD_OK;
-}
-
-/* Give back the unused tail of an array of n elements (kept as it is when realloc fails). */
-static void shrink(void **p, size_t n, size_t size)
-{
-    void *q = realloc(*p, n * size);
-
-    if (q)
-        *p = q;
 }
 
 /* Document frequencies by parts of the hash space: each task reads every document's
@@ -461,30 +459,41 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
-    size_t d, max = 1, total = 0, threads = dd__thread_count(w->o);
-    dd_status st = DD_OK;
+    size_t d, max = 1, total, threads = dd__thread_count(w->o);
+    dd_status st;
     vec_job job;
 
-    for (d = 0; d < res->n_docs; d++) {
-        size_t n = m->term_off[d + 1] - m->term_off[d];
-        max = n > max ? n : max;
-        total += n;
-    }
-    m->vh = malloc((total + 1) * sizeof *m->vh);
-    m->vw = malloc((total + 1) * sizeof *m->vw);
+    for (d = 0; d < res->n_docs; d++)
+        max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d]
+                                                        : max;
     m->voff = malloc((res->n_docs + 1) * sizeof *m->voff);
-    if (!m->vh || !m->vw || !m->voff)
+    if (!m->voff)
         return DD_ENOMEM;
     m->voff[0] = 0;
-    (void)dd__parallel_for(threads, res->n_docs, distinct_range, m); /* cannot fail */
-    for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
-        size_t n = m->voff[d + 1];
-        memmove(m->vh + m->voff[d], m->vh + m->term_off[d], n * sizeof *m->vh);
-        memmove(m->vw + m->voff[d], m->vw + m->term_off[d], n * sizeof *m->vw);
-        m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
+    if (dd__parallel_for(threads, res->n_docs, distinct_range, m) != DD_OK)
+        return DD_ENOMEM;
+    for (d = 0; d < res->n_docs; d++) /* a vector has one entry per distinct term */
+        m->voff[d + 1] += m->voff[d];
+    total = m->voff[res->n_docs];
+    m->vh = malloc((total + 1) * sizeof *m->vh);
+    m->vw = malloc((total + 1) * sizeof *m->vw);
+    m->vpos = malloc((total + 1) * sizeof *m->vpos);
+    if (!m->vh || !m->vw || !m->vpos)
+        return DD_ENOMEM;
+    for (d = 0; d < res->n_docs; d++) {
+        size_t t0 = m->term_off[d], v0 = m->voff[d], n = m->voff[d + 1] - v0, i;
+        for (i = 0; i < n; i++) {
+            const dd_term *t = &m->terms[t0 + i];
+            m->vh[v0 + i] = t->hash;
+            m->vpos[v0 + i] = t->token;
+            m->vw[v0 + i] = (float)t->flags; /* its tf, until vec_range weighs it */
+        }
     }
-    shrink((void **)&m->vh, m->voff[res->n_docs] + 1, sizeof *m->vh);
-    shrink((void **)&m->vw, m->voff[res->n_docs] + 1, sizeof *m->vw);
+    /* Everything after reads the vectors (first mentions included): the terms, 16 bytes
+     * each and the stories level's largest array, go now. */
+    free(m->terms);
+    m->terms = NULL;
+    m->n_terms = m->terms_cap = 0;
     st = count_df(w, idf);
     if (st == DD_OK && w->o->extra_df)
         st = add_extra_df(w, idf);

@@ -72,29 +72,47 @@ static bool in_window(size_t i, size_t lo, size_t n)
     return i - lo < RUN_HEAD || i - lo + RUN_TAIL >= n;
 }
 
-/* The window positions of a document of n terms: trigrams starting at i with i and i + 2
- * both inside the head or tail window. */
-static size_t window_count(size_t n)
-{
-    size_t i, c = 0;
-
-    for (i = 0; i + 2 < n; i++)
-        c += in_window(i, 0, n) && in_window(i + 2, 0, n);
-    return c;
-}
-
 typedef struct run_job {
     struct dd__result_mem *m;
     const uint32_t *group;
-    const size_t *at; /* where each document's keys start */
+    size_t *at; /* where each document's keys start (counts first) */
     uint64_t *k;
+    unsigned pass; /* common_trigrams: the ids whose top RUN_PASS_BITS bits are this */
     const uint32_t *common;
     size_t n_common, max;
     const uint64_t *seen; /* bit (id >> SEEN_SHIFT) set for each common id: most ids are not */
     size_t *kept; /* per document: terms kept by strip_range */
 } run_job;
 
-/* Keys (trigram id, copies group) of the window positions of documents [lo, hi). */
+/* The trigram ids are counted in 2^RUN_PASS_BITS passes, each over the ids of one part of the
+ * id space, so the keys and their sort hold a quarter of the window positions at a time:
+ * all at once, they were the peak of a stories run (8 + 8 bytes a window position). */
+#define RUN_PASS_BITS 2
+
+static bool in_pass(uint32_t id, unsigned pass)
+{
+    return id >> (32 - RUN_PASS_BITS) == pass;
+}
+
+/* How many keys of this pass documents [lo, hi) have (j->at[d]). */
+static dd_status count_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    run_job *j = ctx;
+    const struct dd__result_mem *m = j->m;
+    size_t d, i;
+
+    (void)part; /* ranges write their own documents' slots */
+    for (d = lo; d < hi; d++) {
+        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], c = 0;
+        for (i = t0; i + 2 < t1; i++)
+            c += in_window(i, t0, t1 - t0) && in_window(i + 2, t0, t1 - t0) &&
+                 in_pass(trigram(m->terms + i), j->pass);
+        j->at[d] = c;
+    }
+    return DD_OK;
+}
+
+/* Keys (trigram id, copies group) of this pass's window positions of documents [lo, hi). */
 static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     run_job *j = ctx;
@@ -104,61 +122,75 @@ static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; d < hi; d++) {
         size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = j->at[d];
-        for (i = t0; i + 2 < t1; i++)
-            if (in_window(i, t0, t1 - t0) && in_window(i + 2, t0, t1 - t0))
-                j->k[n++] = (uint64_t)trigram(m->terms + i) << 32 | j->group[d];
+        for (i = t0; i + 2 < t1; i++) {
+            uint32_t id;
+            if (!in_window(i, t0, t1 - t0) || !in_window(i + 2, t0, t1 - t0))
+                continue;
+            id = trigram(m->terms + i);
+            if (in_pass(id, j->pass))
+                j->k[n++] = (uint64_t)id << 32 | j->group[d];
+        }
     }
     return DD_OK;
 }
 
 /* The trigram ids found in RUN_GROUPS or more copies groups, sorted; *n_out of them. Each
- * (id, group) is one 64-bit value, so one radix sort and one pass count the groups: 8 bytes
- * a window position (at most RUN_HEAD + RUN_TAIL a document), freed before the vectors are
- * built. Every member counts for its group: a copy may carry a footer its first member
- * lacks. The keys are made on the run's threads. */
+ * (id, group) is one 64-bit value, so one sort and one pass count the groups: 8 bytes a
+ * window position (at most RUN_HEAD + RUN_TAIL a document) of one pass at a time, freed
+ * before the vectors are built. Every member counts for its group: a copy may carry a
+ * footer its first member lacks. The keys are made on the run's threads. */
 static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint32_t **out,
                                  size_t *n_out)
 {
-    const struct dd__result_mem *m = j->m;
-    size_t d, i, n = 0, u = 0;
+    size_t d, i, n, u = 0, cap = 0, k_cap = 0;
     size_t *at = malloc((n_docs + 1) * sizeof *at);
     uint64_t *k = NULL;
+    uint32_t *ids = NULL;
+    dd_status st = at ? DD_OK : DD_ENOMEM;
 
     *out = NULL;
     *n_out = 0;
-    if (!at)
-        return DD_ENOMEM;
-    for (d = 0; d < n_docs; d++) {
-        at[d] = n;
-        n += window_count(m->term_off[d + 1] - m->term_off[d]);
-    }
-    k = malloc((n + 1) * sizeof *k);
-    if (!k) {
-        free(at);
-        return DD_ENOMEM;
-    }
     j->at = at;
-    j->k = k;
-    (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
+    for (j->pass = 0; st == DD_OK && j->pass < 1u << RUN_PASS_BITS; j->pass++) {
+        (void)dd__parallel_for(threads, n_docs, count_range, j); /* cannot fail */
+        for (n = 0, d = 0; d < n_docs; d++) {
+            size_t c = at[d];
+            at[d] = n;
+            n += c;
+        }
+        if (dd__grow((void **)&k, &k_cap, n + 1, sizeof *k) != DD_OK) {
+            st = DD_ENOMEM;
+            break;
+        }
+        j->k = k;
+        (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
+        n = dd__sort_unique_u64_mt(k, n, threads);
+        for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups; passes ascend by id */
+            size_t e = i;
+            while (e < n && k[e] >> 32 == k[i] >> 32)
+                e++;
+            if (e - i >= RUN_GROUPS) {
+                if (dd__grow((void **)&ids, &cap, u + 1, sizeof *ids) != DD_OK) {
+                    st = DD_ENOMEM;
+                    break;
+                }
+                ids[u++] = (uint32_t)(k[i] >> 32);
+            }
+            i = e;
+        }
+    }
     free(at);
-    n = dd__sort_unique_u64_mt(k, n, threads);
-    for (i = 0; i < n;) { /* ids of RUN_GROUPS distinct groups, kept in place */
-        size_t e = i;
-        while (e < n && k[e] >> 32 == k[i] >> 32)
-            e++;
-        if (e - i >= RUN_GROUPS)
-            k[u++] = k[i] >> 32;
-        i = e;
-    }
-    *out = malloc((u + 1) * sizeof **out);
-    if (!*out) {
-        free(k);
-        return DD_ENOMEM;
-    }
-    for (i = 0; i < u; i++)
-        (*out)[i] = (uint32_t)k[i];
-    *n_out = u;
     free(k);
+    j->at = NULL;
+    j->k = NULL;
+    if (st != DD_OK) {
+        free(ids);
+        return st;
+    }
+    *out = ids ? ids : malloc(sizeof *ids);
+    if (!*out)
+        return DD_ENOMEM;
+    *n_out = u;
     return DD_OK;
 }
 
@@ -224,7 +256,7 @@ dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t 
 {
     struct dd__result_mem *m = res->mem;
     size_t d, wpos = 0, threads = dd__thread_count(w->o);
-    run_job j = {m, group, NULL, NULL, NULL, 0, 1, NULL, NULL};
+    run_job j = {m, group, NULL, NULL, 0, NULL, 0, 1, NULL, NULL};
     uint64_t *seen = NULL;
     uint32_t *common = NULL;
     dd_status st = common_trigrams(&j, res->n_docs, threads, &common, &j.n_common);
@@ -259,6 +291,15 @@ dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t 
     free(seen);
     free(common);
     return st;
+}
+
+/* Give back the unused tail of an array of n elements (kept as it is when realloc fails). */
+static void shrink(void **p, size_t n, size_t size)
+{
+    void *q = realloc(*p, n * size);
+
+    if (q)
+        *p = q;
 }
 
 typedef struct vec_job {
@@ -472,22 +513,23 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
     m->voff[0] = 0;
     if (dd__parallel_for(threads, res->n_docs, distinct_range, m) != DD_OK)
         return DD_ENOMEM;
-    for (d = 0; d < res->n_docs; d++) /* a vector has one entry per distinct term */
-        m->voff[d + 1] += m->voff[d];
+    for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
+        size_t n = m->voff[d + 1];
+        m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
+        memmove(m->terms + m->voff[d], m->terms + m->term_off[d], n * sizeof *m->terms);
+    }
     total = m->voff[res->n_docs];
+    /* the distinct terms packed, the rest given back before the vectors take their place */
+    shrink((void **)&m->terms, total + 1, sizeof *m->terms);
     m->vh = malloc((total + 1) * sizeof *m->vh);
     m->vw = malloc((total + 1) * sizeof *m->vw);
     m->vpos = malloc((total + 1) * sizeof *m->vpos);
     if (!m->vh || !m->vw || !m->vpos)
         return DD_ENOMEM;
-    for (d = 0; d < res->n_docs; d++) {
-        size_t t0 = m->term_off[d], v0 = m->voff[d], n = m->voff[d + 1] - v0, i;
-        for (i = 0; i < n; i++) {
-            const dd_term *t = &m->terms[t0 + i];
-            m->vh[v0 + i] = t->hash;
-            m->vpos[v0 + i] = t->token;
-            m->vw[v0 + i] = (float)t->flags; /* its tf, until vec_range weighs it */
-        }
+    for (d = 0; d < total; d++) {
+        m->vh[d] = m->terms[d].hash;
+        m->vpos[d] = m->terms[d].token;
+        m->vw[d] = (float)m->terms[d].flags; /* its tf, until vec_range weighs it */
     }
     /* Everything after reads the vectors (first mentions included): the terms, 16 bytes
      * each and the stories level's largest array, go now. */

@@ -6,6 +6,7 @@
 #include "pipeline_stages.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -519,23 +520,29 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
         memmove(m->terms + m->voff[d], m->terms + m->term_off[d], n * sizeof *m->terms);
     }
     total = m->voff[res->n_docs];
-    /* the distinct terms packed, the rest given back before the vectors take their place */
+    /* The distinct terms packed, the rest given back; then the weights and first mentions
+     * copied out, and the hashes packed in place (8 bytes from each 16: a write never
+     * reaches a term not read yet), so the terms become m->vh without a second copy of
+     * them. Everything after reads the vectors (first mentions included). */
     shrink((void **)&m->terms, total + 1, sizeof *m->terms);
-    m->vh = malloc((total + 1) * sizeof *m->vh);
     m->vw = malloc((total + 1) * sizeof *m->vw);
     m->vpos = malloc((total + 1) * sizeof *m->vpos);
-    if (!m->vh || !m->vw || !m->vpos)
+    if (!m->vw || !m->vpos)
         return DD_ENOMEM;
     for (d = 0; d < total; d++) {
-        m->vh[d] = m->terms[d].hash;
         m->vpos[d] = m->terms[d].token;
         m->vw[d] = (float)m->terms[d].flags; /* its tf, until vec_range weighs it */
     }
-    /* Everything after reads the vectors (first mentions included): the terms, 16 bytes
-     * each and the stories level's largest array, go now. */
-    free(m->terms);
+    for (d = 0; d < total; d++) { /* memcpy: the bytes change type as they go */
+        uint64_t h;
+        memcpy(&h, (const char *)m->terms + d * sizeof *m->terms + offsetof(dd_term, hash),
+               sizeof h);
+        memcpy((char *)m->terms + d * sizeof h, &h, sizeof h);
+    }
+    m->vh = (uint64_t *)(void *)m->terms;
     m->terms = NULL;
     m->n_terms = m->terms_cap = 0;
+    shrink((void **)&m->vh, total + 1, sizeof *m->vh);
     st = count_df(w, idf);
     if (st == DD_OK && w->o->extra_df)
         st = add_extra_df(w, idf);

@@ -95,25 +95,8 @@ static bool in_pass(uint32_t id, unsigned pass)
     return id >> (32 - RUN_PASS_BITS) == pass;
 }
 
-/* How many keys of this pass documents [lo, hi) have (j->at[d]). */
-static dd_status count_range(void *ctx, size_t part, size_t lo, size_t hi)
-{
-    run_job *j = ctx;
-    const struct dd__result_mem *m = j->m;
-    size_t d, i;
-
-    (void)part; /* ranges write their own documents' slots */
-    for (d = lo; d < hi; d++) {
-        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], c = 0;
-        for (i = t0; i + 2 < t1; i++)
-            c += in_window(i, t0, t1 - t0) && in_window(i + 2, t0, t1 - t0) &&
-                 in_pass(trigram(m->terms + i), j->pass);
-        j->at[d] = c;
-    }
-    return DD_OK;
-}
-
-/* Keys (trigram id, copies group) of this pass's window positions of documents [lo, hi). */
+/* This pass's window positions of documents [lo, hi): their count to j->at[d] (counting,
+ * j->k NULL), or their keys (trigram id, copies group) from j->at[d] on. */
 static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     run_job *j = ctx;
@@ -122,15 +105,20 @@ static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
 
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; d < hi; d++) {
-        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = j->at[d];
+        size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = j->k ? j->at[d] : 0;
         for (i = t0; i + 2 < t1; i++) {
             uint32_t id;
             if (!in_window(i, t0, t1 - t0) || !in_window(i + 2, t0, t1 - t0))
                 continue;
             id = trigram(m->terms + i);
-            if (in_pass(id, j->pass))
-                j->k[n++] = (uint64_t)id << 32 | j->group[d];
+            if (!in_pass(id, j->pass))
+                continue;
+            if (j->k)
+                j->k[n] = (uint64_t)id << 32 | j->group[d];
+            n++;
         }
+        if (!j->k)
+            j->at[d] = n;
     }
     return DD_OK;
 }
@@ -153,7 +141,8 @@ static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint
     *n_out = 0;
     j->at = at;
     for (j->pass = 0; st == DD_OK && j->pass < 1u << RUN_PASS_BITS; j->pass++) {
-        (void)dd__parallel_for(threads, n_docs, count_range, j); /* cannot fail */
+        j->k = NULL; /* count first */
+        (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
         for (n = 0, d = 0; d < n_docs; d++) {
             size_t c = at[d];
             at[d] = n;

@@ -57,13 +57,34 @@ static int wait_for(MPI_Request *req)
     }
 }
 
+/* Byte counts (one per rank) to MPI's int counts and displacements, the counts to lens too
+ * (when not NULL) and their sum to *total: DD_ELIMIT past 2 GiB, which MPI counts cannot
+ * say in one call. */
+static dd_status to_counts(const unsigned long long *ls, int ranks, int *cnt, int *disp,
+                           size_t *lens, size_t *total)
+{
+    int r;
+
+    *total = 0;
+    for (r = 0; r < ranks; r++) {
+        if (ls[r] > INT_MAX || *total > (size_t)INT_MAX - ls[r])
+            return DD_ELIMIT;
+        if (lens)
+            lens[r] = (size_t)ls[r];
+        cnt[r] = (int)ls[r];
+        disp[r] = (int)*total;
+        *total += (size_t)ls[r];
+    }
+    return DD_OK;
+}
+
 /* dd__shard.allgather: byte counts first, then the bytes (MPI counts are ints: a rank's
  * share of one exchange must stay under 2 GiB). */
 static dd_status allgather(void *ud, const void *mine, size_t len, void **all, size_t *all_cap,
                            size_t *lens)
 {
     mpi_ctx *c = ud;
-    int ranks, r, *cnt = NULL, *disp = NULL;
+    int ranks, *cnt = NULL, *disp = NULL;
     unsigned long long me = len, *ls = NULL;
     size_t total = 0;
     MPI_Request req;
@@ -79,16 +100,8 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
                                        MPI_UNSIGNED_LONG_LONG, c->comm, &req) != MPI_SUCCESS ||
                         wait_for(&req) != MPI_SUCCESS))
         st = DD_EIO;
-    for (r = 0; st == DD_OK && r < ranks; r++) {
-        if (ls[r] > INT_MAX || total > (size_t)INT_MAX - ls[r])
-            st = DD_ELIMIT;
-        else {
-            lens[r] = (size_t)ls[r];
-            cnt[r] = (int)ls[r];
-            disp[r] = (int)total;
-            total += (size_t)ls[r];
-        }
-    }
+    if (st == DD_OK)
+        st = to_counts(ls, ranks, cnt, disp, lens, &total);
     if (st == DD_OK && dd__grow(all, all_cap, total + 1, 1) != DD_OK)
         st = DD_ENOMEM;
     c->sent += len;
@@ -125,30 +138,16 @@ static dd_status alltoall(void *ud, const void *send, const size_t *send_lens, v
     rdisp = malloc((size_t)ranks * sizeof *rdisp);
     if (!sl || !rl || !scnt || !sdisp || !rcnt || !rdisp)
         st = DD_ENOMEM;
-    for (r = 0; st == DD_OK && r < ranks; r++) {
+    for (r = 0; st == DD_OK && r < ranks; r++)
         sl[r] = send_lens[r];
-        if (send_lens[r] > INT_MAX || stotal > (size_t)INT_MAX - send_lens[r])
-            st = DD_ELIMIT;
-        else {
-            scnt[r] = (int)send_lens[r];
-            sdisp[r] = (int)stotal;
-            stotal += send_lens[r];
-        }
-    }
+    if (st == DD_OK)
+        st = to_counts(sl, ranks, scnt, sdisp, NULL, &stotal);
     if (st == DD_OK && (MPI_Ialltoall(sl, 1, MPI_UNSIGNED_LONG_LONG, rl, 1,
                                       MPI_UNSIGNED_LONG_LONG, c->comm, &req) != MPI_SUCCESS ||
                         wait_for(&req) != MPI_SUCCESS))
         st = DD_EIO;
-    for (r = 0; st == DD_OK && r < ranks; r++) {
-        if (rl[r] > INT_MAX || rtotal > (size_t)INT_MAX - rl[r])
-            st = DD_ELIMIT;
-        else {
-            recv_lens[r] = (size_t)rl[r];
-            rcnt[r] = (int)rl[r];
-            rdisp[r] = (int)rtotal;
-            rtotal += (size_t)rl[r];
-        }
-    }
+    if (st == DD_OK)
+        st = to_counts(rl, ranks, rcnt, rdisp, recv_lens, &rtotal);
     if (st == DD_OK && dd__grow(recv, recv_cap, rtotal + 1, 1) != DD_OK)
         st = DD_ENOMEM;
     if (st == DD_OK) {

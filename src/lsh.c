@@ -445,13 +445,7 @@ dd_status dd__lsh_pairs_inplace(const dd_lsh *lsh, dd__kv *e, size_t n, uint64_t
             ;
         if (j - i < 2)
             continue;
-        if (j - i > 2) /* a bucket's documents come from several ranks */
-            qsort(e + i, j - i, sizeof *e, cmp_val);
-        else if (e[i].val > e[i + 1].val) {
-            entry t = e[i];
-            e[i] = e[i + 1];
-            e[i + 1] = t;
-        }
+        qsort(e + i, j - i, sizeof *e, cmp_val); /* documents come from several ranks */
         st = emit_run(lsh, e + i, j - i, &p, &np, &cap);
     }
     free(filt);

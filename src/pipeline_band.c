@@ -112,19 +112,12 @@ static dd_status gather_candidates(const dd__run *w, uint64_t **cand, size_t *n_
 enum { GROUP_BANDS = 3 };
 
 typedef struct keyed_buf {
-    dd__kv *send; /* key: dd_lsh_mixed_key (its owner: owner()), val: the document */
+    dd__kv *send; /* key: dd_lsh_mixed_key (its owner: dd__rank_of), val: the document */
     void *recv;
     uint64_t *mixed, *out;
     size_t send_cap, recv_cap, mixed_cap, out_cap, n_out;
     size_t *lens, *at, *rlens;
 } keyed_buf;
-
-/* The rank that owns a mixed key: its top 32 bits scaled to [0, N) (a multiply, where a
- * 64-bit modulo by a variable was most of the cost of sending a million keys). */
-static size_t owner(uint64_t mixed, size_t N)
-{
-    return (size_t)((mixed >> 32) * (uint64_t)N >> 32);
-}
 
 /* This rank's entries of bands [b0, b1) to their owners; the pairs of the buckets it owns
  * appended to kb->out. */
@@ -146,7 +139,7 @@ static dd_status keyed_round(dd__run *w, const dd_lsh *lsh, keyed_buf *kb, size_
     for (d = 0; d < n; d++)
         for (b = b0; w->own[d] && b < b1; b++) {
             kb->mixed[k] = dd_lsh_mixed_key(b, bk[d * nb + b]);
-            kb->lens[owner(kb->mixed[k++], N)]++;
+            kb->lens[dd__rank_of(kb->mixed[k++], N)]++;
         }
     for (total = 0, r = 0; r < N; r++) {
         kb->at[r] = total;
@@ -155,7 +148,7 @@ static dd_status keyed_round(dd__run *w, const dd_lsh *lsh, keyed_buf *kb, size_
     }
     for (k = 0, d = 0; d < n; d++)
         for (b = b0; w->own[d] && b < b1; b++, k++)
-            kb->send[kb->at[owner(kb->mixed[k], N)]++] = (dd__kv){kb->mixed[k], (uint32_t)d, 0};
+            kb->send[kb->at[dd__rank_of(kb->mixed[k], N)]++] = (dd__kv){kb->mixed[k], (uint32_t)d, 0};
     st = sh->alltoall(sh->ud, kb->send, kb->lens, &kb->recv, &kb->recv_cap, kb->rlens);
     for (r = 0; st == DD_OK && r < N; r++)
         m += kb->rlens[r] / sizeof *kb->send;

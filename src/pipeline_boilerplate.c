@@ -128,12 +128,12 @@ static dd_status keep_body(const dd_result *res, dd_uf *uf, const uint8_t *furni
     return DD_OK;
 }
 
-/* On MPI ranks the grouping by text is shared out: a line text is rank (h >> 32) mod N's,
+/* On MPI ranks the grouping by text is shared out: a line text is rank dd__rank_of(h, N)'s,
  * which sorts and judges only its texts' lines; the per-line flags are then put together
  * (share_flags), so every rank ends with every line's flags, as one process has them. */
 static bool owns(const dd__run *w, uint64_t h)
 {
-    return !w->shard || w->shard->ranks < 2 || (h >> 32) % w->shard->ranks == w->shard->rank;
+    return !w->shard || w->shard->ranks < 2 || dd__rank_of(h, w->shard->ranks) == w->shard->rank;
 }
 
 /* flag[0..n): each line's flag from the rank that owns its text (the others' are 0). */

@@ -208,18 +208,16 @@ dd_status dd__pump_sharded(signing *s, dd_reader *r)
     while (st == DD_OK && !eof) {
         for (j = 0; st == DD_OK && j < n; j++) {
             round[j].n = 0;
-            dd__reader_set_pass(r, j % s->w->shard->ranks != s->w->shard->rank, true);
+            round[j].mine = j % s->w->shard->ranks == s->w->shard->rank;
             if (!eof)
-                st = dd__fill_batch(s, r, &round[j], &eof, j % s->w->shard->ranks != s->w->shard->rank);
+                st = dd__fill_batch(s, r, &round[j], &eof);
         }
-        dd__reader_set_pass(r, false, false);
         if (st == DD_OK)
             st = exchange_round(s, round);
-        for (j = 0; st == DD_OK && j < n; j++) {
-            round[j].mine = j % s->w->shard->ranks == s->w->shard->rank;
+        for (j = 0; st == DD_OK && j < n; j++)
             st = dd__merge_batch(s, &round[j]);
-        }
     }
+    dd__reader_set_pass(r, false, false);
     for (j = 0; round && j < n; j++)
         dd__sign_batch_free(&round[j]);
     free(round);

@@ -459,11 +459,11 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         return DD_ENOMEM;
     /* On ranks the band keys are the signing rank's alone (the banding sends each to the
      * rank that owns it); the others' stay unwritten. */
-    if (w->shard &&
-        dd__grow((void **)&w->own, &w->own_cap, idx + 1, sizeof *w->own) != DD_OK)
-        return DD_ENOMEM;
-    if (w->shard)
+    if (w->shard) {
+        if (dd__grow((void **)&w->own, &w->own_cap, idx + 1, sizeof *w->own) != DD_OK)
+            return DD_ENOMEM;
         w->own[idx] = b->mine;
+    }
     if (!w->shard || b->mine)
         memcpy(m->bkeys + idx * nb, b->keys + k * nb, nb * sizeof *m->bkeys);
     if (it->lead)
@@ -647,20 +647,23 @@ static dd_status copy_doc(batch *b, item *it, const dd_doc *d)
 }
 
 /* Read into `b` until it holds BATCH_DOCS items or BATCH_TEXT bytes. Sets *eof at the end
- * of input; returns DD_ENOMEM only. With `pass` (MPI ranks: a batch another rank signs), the
- * reader passes over JSON Lines records without parsing them, and the batch keeps where each
- * item is, not what it holds. On ranks the bytes that fill a batch and --keep-text are counted
- * in input bytes (a record's line, a file's text), which a rank knows of a record it passed
- * over: every rank cuts the same batches and keeps the same sets. */
-dd_status dd__fill_batch(signing *s, dd_reader *r, batch *b, bool *eof, bool pass)
+ * of input; returns DD_ENOMEM only. On MPI ranks, for a batch another rank signs
+ * (!b->mine), the reader passes over JSON Lines records without parsing them, and the batch
+ * keeps where each item is, not what it holds; and the bytes that fill a batch (at most
+ * RANK_BATCH_BYTES) and --keep-text are counted in input bytes (a record's line, a file's
+ * text), which a rank knows of a record it passed over: every rank cuts the same batches and
+ * keeps the same sets. */
+dd_status dd__fill_batch(signing *s, dd_reader *r, batch *b, bool *eof)
 {
-    const bool sharded = s->w->shard != NULL;
+    const bool sharded = s->w->shard != NULL, pass = sharded && !b->mine;
     size_t in_n = 0;
+
+    if (sharded) /* ids are noted at the merge (dd__merge_batch) */
+        dd__reader_set_pass(r, pass, true);
 
     b->n = b->str_n = b->txt_n = 0;
     s->filling = b;
-    while (sharded ? b->n < RANK_BATCH_DOCS && in_n < RANK_BATCH_BYTES
-                   : b->n < BATCH_DOCS && b->txt_n < BATCH_TEXT) {
+    while (b->n < BATCH_DOCS && (sharded ? in_n < RANK_BATCH_BYTES : b->txt_n < BATCH_TEXT)) {
         dd_doc d;
         item *it;
         size_t warn_lo = b->str_n, size;
@@ -859,7 +862,7 @@ static dd_status pump(signing *s, dd_reader *r)
             st = merge_ready(s, &merged, true);
             continue;
         }
-        st = dd__fill_batch(s, r, b, &eof, false);
+        st = dd__fill_batch(s, r, b, &eof);
         if (st != DD_OK)
             break;
         if (!s->n_workers)

@@ -9,7 +9,7 @@
 #include <pthread.h>
 
 enum { BATCH_DOCS = 256, BATCH_TEXT = 1 << 21, NO_DATE = -1 };
-enum { RANK_BATCH_DOCS = 256, RANK_BATCH_BYTES = 1 << 19 };
+enum { RANK_BATCH_BYTES = 1 << 19 };
 enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
 
 /* One input item: what the reader said, then what a worker made of it. Strings are offsets
@@ -66,7 +66,7 @@ typedef struct batch {
     dd_term *terms;    /* stories: the items' content terms, tok_lo..tok_hi each */
     size_t terms_cap;
     uint64_t *quotes;  /* stories: the items' quoted-word runs, q_lo..q_hi each */
-    bool mine;         /* on MPI ranks: this rank signed it (set before its merge) */
+    bool mine;         /* on MPI ranks: this rank signs it (set before it is filled) */
     size_t n_quotes, quotes_cap;
 } batch;
 
@@ -113,8 +113,9 @@ typedef struct signing {
 void dd__sign_batch(const dd__run *w, signer *g, batch *b);
 
 /* Read into b until it is full (pipeline_sign.c has the rule); *eof at the end of input.
- * With `pass`, JSON Lines records are passed over, not parsed (a batch another rank signs). */
-dd_status dd__fill_batch(signing *s, dd_reader *r, batch *b, bool *eof, bool pass);
+ * On MPI ranks a batch another rank signs (!b->mine) has its JSON Lines records passed
+ * over, not parsed. */
+dd_status dd__fill_batch(signing *s, dd_reader *r, batch *b, bool *eof);
 
 /* Merge b's items into the run, in order (calling thread). */
 dd_status dd__merge_batch(signing *s, batch *b);

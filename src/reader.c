@@ -952,6 +952,13 @@ static dd_status parse_record(dd_reader *r, const char *line, size_t len, long o
     return st;
 }
 
+/* A record at offset `off` (-1: none) can be read again: from its file by offset, or from
+ * standard input's spool. */
+static bool record_rereadable(const dd_reader *r, long off)
+{
+    return off >= 0 && (r->spooling || !r->jcopy);
+}
+
 /* A record passed over (dd__reader_set_pass): where it is, not what it holds. */
 static dd_status pass_record(dd_reader *r, size_t len, long off, dd_doc *doc)
 {
@@ -962,7 +969,7 @@ static dd_status pass_record(dd_reader *r, size_t len, long off, dd_doc *doc)
     doc->line = r->jline;
     doc->record_off = off;
     doc->record_len = len;
-    doc->rereadable = off >= 0 && (r->spooling || !r->jcopy);
+    doc->rereadable = record_rereadable(r, off);
     return DD_OK;
 }
 
@@ -983,7 +990,7 @@ static dd_status next_record(dd_reader *r, dd_doc *doc)
     st = parse_record(r, line, len, off, doc);
     if (st != DD_OK)
         return st;
-    again = off >= 0 && (r->spooling || !r->jcopy);
+    again = record_rereadable(r, off);
     doc->rereadable = again;
     if (!again || r->spooling) /* not by its file name: a copy for --emit */
         doc->record = r->o.keep_records ? line : NULL;

@@ -41,6 +41,13 @@ dd_status dd__strmap_put(dd__strmap *m, const char *key, size_t len, uint32_t va
 bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *out);
 
 /** murmur3's 64-bit finaliser: every input bit reaches every output bit (a bijection). */
+/* The rank of N that owns a well-mixed 64-bit hash (MPI runs): its top 32 bits scaled to
+ * [0, N) by a multiply (a 64-bit modulo by a variable costs more than the work it routes). */
+static inline size_t dd__rank_of(uint64_t h, size_t ranks)
+{
+    return (size_t)((h >> 32) * (uint64_t)ranks >> 32);
+}
+
 static inline uint64_t dd__fmix64(uint64_t x)
 {
     x ^= x >> 33;

@@ -36,7 +36,7 @@ dd_pipeline_opts dd_pipeline_opts_default(void)
     o.seed = 1;
     o.signature = DD_SIGNATURE_MINHASH;
     o.story_threshold = 0.36;
-    o.top_k = 12;
+    o.top_k = 20;
     o.max_days = 4;
     o.story_lsh_threshold = 0.15;
     o.simhash_distance = 10;

@@ -90,7 +90,7 @@ alone() {
 # heavy revisions is one group; independent answers on the same subject stay alone.
 check derivations 0.87 "$root/data/derivations/truth.tsv" "$root/data/derivations/docs"
 alone derivations/independent 2 "$root/data/derivations/truth.tsv" "$tmp/derivations.jsonl"
-check derivations-heldout 0.78 "$root/data/derivations-heldout/truth.tsv" "$root/data/derivations-heldout/docs"
+check derivations-heldout 0.84 "$root/data/derivations-heldout/truth.tsv" "$root/data/derivations-heldout/docs"
 alone derivations-heldout/independent 2 "$root/data/derivations-heldout/truth.tsv" "$tmp/derivations-heldout.jsonl"
 
 if [ ! -d "$shared/data" ]; then
@@ -189,13 +189,13 @@ for f in "$d"/bbc/*/*.txt; do
     ln -s "$f" "$saga/$t-$(basename "$f")"
 done
 ln -s "$root"/data/rewrites-saga/docs/*.txt "$saga/"
-check rewrites-saga/stories 0.82 "$root/data/rewrites-saga/truth.tsv" "$saga"
+check rewrites-saga/stories 0.84 "$root/data/rewrites-saga/truth.tsv" "$saga"
 # Its halves (data/rewrites-saga/README.md): the quote test was set on the even groups (tune);
 # the odd ones (held-out) were scored, not tuned on. The other half's documents are distractors.
 for half in tune:0 heldout:1; do
     awk -F'\t' -v h=${half#*:} 'NR == 1 || substr($2, 2) % 2 == h' "$root/data/rewrites-saga/truth.tsv" >"$tmp/saga-${half%:*}.tsv"
     f1=$("$DEDUP" eval --truth "$tmp/saga-${half%:*}.tsv" "$tmp/rewrites-saga_stories.jsonl" | awk '$1 == "f1" { print $2 }')
-    floor "$f1" "$([ ${half%:*} = tune ] && echo 0.85 || echo 0.79)" "rewrites-saga/${half%:*}: f1 $f1" "rewrites-saga/${half%:*}: f1 $f1 below its floor"
+    floor "$f1" "$([ ${half%:*} = tune ] && echo 0.85 || echo 0.81)" "rewrites-saga/${half%:*}: f1 $f1" "rewrites-saga/${half%:*}: f1 $f1 below its floor"
 done
 followups bbc/followups 0.10 "$root/data/stories-dev/bbc-followups.tsv" "$d/bbc"
 followups reuters/followups 0.40 "$root/data/stories-dev/reuters-followups.tsv" "$d/reuters21578/reuters21578.jsonl"

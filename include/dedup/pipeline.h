@@ -51,7 +51,7 @@ typedef struct dd_pipeline_opts {
     /* stories level */
     dd_signature signature;  /**< story candidates: MinHash banding or SimHash tables */
     double story_threshold;  /**< mean pair similarity two story clusters need to merge (0.36) */
-    size_t top_k;            /**< heaviest terms per document in the story signature (12) */
+    size_t top_k;            /**< heaviest terms per document in the story signature (20) */
     double max_days;         /**< dated documents further apart stay apart (4; 0 off) */
     double story_lsh_threshold; /**< Jaccard of top-term sets the story banding targets (0.15) */
     unsigned simhash_distance;  /**< Hamming radius of SimHash candidates (10) */

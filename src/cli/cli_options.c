@@ -38,7 +38,7 @@ static const char usage_text[] =
     "\n"
     "Stories (rewrites of one report):\n"
     "  -s, --story-threshold=F   mean story similarity two clusters need to merge (0.36)\n"
-    "      --top-terms=N         heaviest terms per document in the story signature (12)\n"
+    "      --top-terms=N         heaviest terms per document in the story signature (20)\n"
     "      --max-days=N          dated documents further apart never merge (4; 0 off)\n"
     "      --signature=SIG       candidate pairs: minhash (default) or simhash\n"
     "      --simhash-distance=N  Hamming radius for simhash candidates (10; 1-15)\n"

@@ -211,6 +211,38 @@ static dd_status number(dd_terms *t, size_t *m, const char *s, size_t len, size_
     return emit(t, m, s, len, token);
 }
 
+/* The value of a token of digits only, between lo and hi of them; -1 if it is not one. */
+static long digits(const dd_span *tok, size_t lo, size_t hi)
+{
+    long v = 0;
+    size_t j;
+
+    if (tok->len < lo || tok->len > hi)
+        return -1;
+    for (j = 0; j < tok->len; j++) {
+        if (!(tok->ptr[j] >= '0' && tok->ptr[j] <= '9'))
+            return -1;
+        v = v * 10 + (tok->ptr[j] - '0');
+    }
+    return v;
+}
+
+/* Tokens i..i+2 are a numeric date ("2024-12-05", "2024/12/05": the normaliser keeps
+ * neither separator, so a year of 1900-2099 then a two-digit month and a two-digit day).
+ * A date is one fact; its parts alone are not ("05" and "12" would match any other day's
+ * figures, and a dateline's year every report of that year). */
+static bool numeric_date(const dd_span *toks, size_t n, size_t i)
+{
+    long y, mo, d;
+
+    if (i + 2 >= n)
+        return false;
+    y = digits(&toks[i], 4, 4);
+    mo = digits(&toks[i + 1], 2, 2);
+    d = digits(&toks[i + 2], 2, 2);
+    return y >= 1900 && y <= 2099 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31;
+}
+
 /* The first 8 bytes of s (len bytes), zero padded. */
 static uint64_t word_head(const char *s, size_t len)
 {
@@ -337,6 +369,15 @@ dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_
                 memcpy(t->pair + k->len, toks[i + 1].ptr, toks[i + 1].len);
                 st = emit(t, &m, t->pair, k->len + toks[i + 1].len, i);
             }
+        } else if (numeric_date(toks, n, i)) {
+            /* "2024-12-05", whatever the separator; 11 bytes with the NUL, in t->pair */
+            memcpy(t->pair, s, 4);
+            t->pair[4] = t->pair[7] = '-';
+            memcpy(t->pair + 5, toks[i + 1].ptr, 2);
+            memcpy(t->pair + 8, toks[i + 2].ptr, 2);
+            st = emit_hashed(t, &m, t->pair, 10, i, XXH3_64bits_withSeed(t->pair, 10, t->seed),
+                             true);
+            i += 2;
         } else if (is_number(k)) {
             st = number(t, &m, s, len, i);
         } else if (len > 1) {

@@ -228,6 +228,12 @@ static void test_terms_names_and_figures(void **state)
     /* A code or link fragment is not a figure; a decade and an ordinal are. */
     assert_string_equal(facts_of(c, "t\nsee 5t9ns5xw8a in the 1980s, the 3rd of 12.5"),
                         "FIG:1980s FIG:3rd FIG:12.5");
+    /* A numeric date is one figure, not a year, a month and a day, whatever its separator;
+     * a season ("2024-25"), a score ("3-1") and a year before a count stay numbers. */
+    assert_string_equal(facts_of(c, "t\ndate 2024-12-05, 2024/12/05 the 2024-25 season, 3-1, "
+                                    "2024 13 05, in 2024 10 died"),
+                        "FIG:2024-12-05 FIG:2024-12-05 FIG:2024 FIG:25 FIG:3 FIG:1 FIG:2024 "
+                        "FIG:13 FIG:05 FIG:2024 FIG:10");
 }
 
 /* The quoted-word runs of `text`, at most 64. */

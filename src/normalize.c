@@ -23,6 +23,10 @@ struct dd_normalizer {
     size_t toks_cap;
     size_t *lines; /* index of the first token of each line */
     size_t n_lines, lines_cap;
+    char *map; /* NFKC-casefolded text, for split() */
+    size_t map_cap;
+    utf8proc_int32_t *u32; /* one run of non-ASCII characters, decomposed */
+    size_t u32_cap;
 };
 
 dd_status dd_normalizer_new(dd_normalizer **out)
@@ -40,6 +44,8 @@ void dd_normalizer_free(dd_normalizer *nz)
     free(nz->offs);
     free(nz->toks);
     free(nz->lines);
+    free(nz->map);
+    free(nz->u32);
     free(nz);
 }
 
@@ -587,22 +593,89 @@ static bool is_ascii(const char *s, size_t len)
     return (acc & 0x8080808080808080ULL) == 0;
 }
 
-/* NFKC + casefold + strip marks + drop ignorables with utf8proc, then split(). */
-static dd_status split_unicode(dd_normalizer *nz, const char *src, size_t len, size_t *ntok)
+#define MAP_OPTIONS                                                                          \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |                \
+     UTF8PROC_STRIPMARK | UTF8PROC_IGNORE)
+
+/* utf8proc_map(MAP_OPTIONS) of one run of non-ASCII bytes, appended to nz->map at *n. */
+static dd_status map_run(dd_normalizer *nz, const char *s, size_t len, size_t *n)
 {
-    utf8proc_uint8_t *mapped = NULL;
-    utf8proc_ssize_t m = utf8proc_map((const utf8proc_uint8_t *)src, (utf8proc_ssize_t)len,
-                                      &mapped,
-                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-                                          UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
-                                          UTF8PROC_IGNORE);
+    utf8proc_ssize_t m;
+
+    for (;;) {
+        m = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, nz->u32,
+                               (utf8proc_ssize_t)nz->u32_cap, MAP_OPTIONS);
+        if (m < 0)
+            return m == UTF8PROC_ERROR_NOMEM ? DD_ENOMEM : DD_EUTF8;
+        if (m == 0) /* all ignorable: nothing to append */
+            return DD_OK;
+        if ((size_t)m < nz->u32_cap)
+            break;
+        /* one more: utf8proc_reencode ends its output with a NUL, which may need it */
+        if (dd__grow((void **)&nz->u32, &nz->u32_cap, (size_t)m + 1, sizeof *nz->u32) != DD_OK)
+            return DD_ENOMEM;
+    }
+    m = utf8proc_reencode(nz->u32, m, MAP_OPTIONS); /* in place: 4 bytes a code point hold it */
+    if (m < 0)
+        return DD_EUTF8;
+    if (dd__grow((void **)&nz->map, &nz->map_cap, *n + (size_t)m, 1) != DD_OK)
+        return DD_ENOMEM;
+    memcpy(nz->map + *n, nz->u32, (size_t)m);
+    *n += (size_t)m;
+    return DD_OK;
+}
+
+/* NFKC + casefold + strip marks + drop ignorables with utf8proc, then split(). Only the runs
+ * of non-ASCII bytes go through utf8proc: news text with a few curly quotes, a pound sign or
+ * an accented name is mostly ASCII, and decomposing every ASCII letter was a quarter of a
+ * run. The result is utf8proc_map's over the whole text, byte for byte: an ASCII character
+ * maps to itself (split() lowercases it), no character's mapping depends on its neighbours
+ * but for canonical reordering and composition, and neither reaches across an ASCII
+ * character (a starter that composes with nothing after it, since STRIPMARK drops the
+ * combining marks while decomposing). A differential unit test compares both. */
+static dd_status map_runs(dd_normalizer *nz, const char *src, size_t len, size_t *n_out)
+{
+    size_t i = 0, n = 0;
     dd_status st;
 
-    if (m < 0)
-        return m == UTF8PROC_ERROR_NOMEM ? DD_ENOMEM : DD_EUTF8;
-    st = split(nz, mapped, (size_t)m, ntok);
-    free(mapped);
+    if (dd__grow((void **)&nz->map, &nz->map_cap, len + 1, 1) != DD_OK)
+        return DD_ENOMEM;
+    while (i < len) {
+        size_t j = i;
+        if ((unsigned char)src[i] < 0x80) {
+            while (j < len && (unsigned char)src[j] < 0x80)
+                j++;
+            if (dd__grow((void **)&nz->map, &nz->map_cap, n + (j - i), 1) != DD_OK)
+                return DD_ENOMEM;
+            memcpy(nz->map + n, src + i, j - i);
+            n += j - i;
+        } else {
+            while (j < len && (unsigned char)src[j] >= 0x80)
+                j++;
+            if ((st = map_run(nz, src + i, j - i, &n)) != DD_OK)
+                return st;
+        }
+        i = j;
+    }
+    *n_out = n;
+    return DD_OK;
+}
+
+dd_status dd__normalize_map(dd_normalizer *nz, const char *src, size_t len, const char **out,
+                            size_t *n)
+{
+    dd_status st = map_runs(nz, src, len, n);
+
+    *out = nz->map;
     return st;
+}
+
+static dd_status split_unicode(dd_normalizer *nz, const char *src, size_t len, size_t *ntok)
+{
+    size_t n;
+    dd_status st = map_runs(nz, src, len, &n);
+
+    return st == DD_OK ? split(nz, (const unsigned char *)nz->map, n, ntok) : st;
 }
 
 dd_status dd_normalize(dd_normalizer *nz, const char *text, size_t len, const dd_span **toks,

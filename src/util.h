@@ -67,6 +67,10 @@ void dd__token_hashes_padded(const dd_span *toks, size_t n, uint64_t seed, uint6
 /** Test seam (normalize.c): nonzero makes the ASCII tokenizer use its byte loop even where
  *  the 64-bytes-a-step path could run, so tests can compare the two. */
 extern int dd__normalize_scalar_only;
+/* Test seam: the NFKC-casefolded text split() reads for non-ASCII input (utf8proc over the
+ * runs of non-ASCII bytes only), in nz's buffer. */
+dd_status dd__normalize_map(dd_normalizer *nz, const char *src, size_t len, const char **out,
+                            size_t *n);
 
 /** A term hash with a weight. */
 typedef struct dd__hw {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <dedup/dedup.h>
+#include <utf8proc.h>
 
 #include "helpers.h"
 #include "../../src/util.h"
@@ -357,6 +358,64 @@ static void test_normalize_ascii_paths_agree(void **state)
     dd_normalizer_free(other);
 }
 
+/* split_unicode maps only the runs of non-ASCII bytes through utf8proc; the result must be
+ * utf8proc_map over the whole text, byte for byte. Pieces that could reach across a run's
+ * edge: a combining mark after an ASCII letter ("e" + U+0301, "<" + U+0338), marks alone,
+ * Hangul jamo that compose, halfwidth katakana with a voiced mark, ligatures, fullwidth and
+ * Greek letters (final sigma), ignorables (soft hyphen, zero-width space), U+0345 (a mark
+ * that casefolds), curly quotes, and a truncated sequence (both must fail). */
+static void test_normalize_runs_match_whole_text(void **state)
+{
+    static const char *const pieces[] = {
+        "a", "Z", " ", "\n", "'", "1", ".", "e\xcc\x81", "\xcc\x81", "<\xcc\xb8", "\xc3\xa9",
+        "\xe1\x84\x80\xe1\x85\xa1\xe1\x86\xa8", "\xea\xb0\x80", "\xef\xbd\xb6\xef\xbe\x9e",
+        "\xef\xac\x81", "\xef\xbc\xa1", "\xc3\x9f", "\xce\xa3", "\xcf\x82", "\xc2\xad",
+        "\xe2\x80\x8b", "\xcd\x85", "\xe2\x80\x99", "\xe2\x80\x9c", "\xc2\xa3", "\xc4\xb0",
+        "\xc7\x85", "\xe4\xb8\xad", "\xd9\x85", "\xc3",
+    };
+    ctx *c = *state;
+    char text[256];
+    uint64_t seed = 99;
+    int it;
+
+    for (it = 0; it < 5000; it++) {
+        size_t len = 0, k, np, n = 0;
+        const char *got = NULL;
+        utf8proc_uint8_t *want = NULL;
+        utf8proc_ssize_t m;
+        dd_status st;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        np = 1 + (seed >> 33) % 40;
+        for (k = 0; k < np; k++) {
+            const char *p;
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            /* the truncated sequence only now and then, so most texts are valid */
+            p = pieces[(seed >> 33) % (sizeof pieces / sizeof pieces[0] - (it % 10 ? 1 : 0))];
+            if (len + strlen(p) > sizeof text)
+                break;
+            memcpy(text + len, p, strlen(p));
+            len += strlen(p);
+        }
+        m = utf8proc_map((const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &want,
+                         UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                             UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+        st = dd__normalize_map(c->nz, text, len, &got, &n);
+        if (m < 0) {
+            assert_int_not_equal(st, DD_OK);
+            continue;
+        }
+        assert_int_equal(st, DD_OK);
+        /* utf8proc casefolds ASCII; the run mapper leaves it to split(), which lowercases */
+        for (k = 0; k < (size_t)m; k++)
+            if (got[k] >= 'A' && got[k] <= 'Z' && k < n)
+                assert_int_equal(got[k] + 32, want[k]);
+            else
+                assert_true(k < n && (unsigned char)got[k] == want[k]);
+        assert_int_equal(n, (size_t)m);
+        free(want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_normalize_ignorables_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_cjk_one_token_per_char, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_arabic_stays_words, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_runs_match_whole_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_empty_gives_no_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_invalid_utf8_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_typographic_variants_identical, setup,

@@ -265,6 +265,20 @@ static bool next_is_word(const unsigned char *s, size_t len, size_t i)
     return !apostrophe(c) && !unspaced_script(c) && word_char(c);
 }
 
+/* ASCII letters and digits lowercased; 0 for every other byte. A constant table: the
+ * signing threads read it at once, so it must not be filled lazily. */
+static const unsigned char ascii_word_table[256] = {
+        ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+        ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+        ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+        ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a', ['B'] = 'b',
+        ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i',
+        ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p',
+        ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w',
+        ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3',
+        ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+};
+
 /* Split NFKC-casefolded UTF-8 `s` into tokens written NUL-separated into nz->buf. */
 static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, size_t *ntok)
 {
@@ -279,6 +293,15 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
         utf8proc_int32_t c;
         utf8proc_ssize_t k = 1;
 
+        if (s[i] < 0x80 && ascii_word_table[s[i]]) {
+            /* the common case, a run of ASCII letters and digits: the same steps as below */
+            if (!in_word && push_tok(nz, ntok, n, &new_line) != DD_OK)
+                return DD_ENOMEM;
+            while (i < len && ascii_word_table[s[i]])
+                nz->buf[n++] = (char)ascii_word_table[s[i++]];
+            in_word = true;
+            continue;
+        }
         if (s[i] < 0x80)
             c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
         else if ((k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &c)) < 0)
@@ -321,20 +344,6 @@ static dd_status split(dd_normalizer *nz, const unsigned char *s, size_t len, si
     nz->buf_n = n;
     return DD_OK;
 }
-
-/* ASCII letters and digits lowercased; 0 for every other byte. A constant table: the
- * signing threads read it at once, so it must not be filled lazily. */
-static const unsigned char ascii_word_table[256] = {
-        ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
-        ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
-        ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
-        ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['A'] = 'a', ['B'] = 'b',
-        ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g', ['H'] = 'h', ['I'] = 'i',
-        ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n', ['O'] = 'o', ['P'] = 'p',
-        ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u', ['V'] = 'v', ['W'] = 'w',
-        ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3',
-        ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
-};
 
 static const unsigned char *ascii_word(void)
 {

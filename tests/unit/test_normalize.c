@@ -416,6 +416,47 @@ static void test_normalize_runs_match_whole_text(void **state)
     }
 }
 
+/* The Unicode path's split() takes ASCII words a run at a time; it must cut ASCII text as
+ * the ASCII path does: text + "\n\u00e9" (Unicode path) and text + "\ne" (ASCII path) give
+ * the same tokens and lines. */
+static void test_normalize_unicode_path_cuts_ascii_alike(void **state)
+{
+    static const char al[] = "ab1 9'.,\n\r-AZ\t";
+    ctx *c = *state;
+    dd_normalizer *other = NULL;
+    char a[300], u[300];
+    uint64_t seed = 777;
+    int it;
+
+    assert_int_equal(dd_normalizer_new(&other), DD_OK);
+    for (it = 0; it < 5000; it++) {
+        const dd_span *ta, *tu;
+        const size_t *la, *lu;
+        size_t len, i, na, nu, nla, nlu;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        len = (size_t)(seed >> 33) % 250;
+        for (i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            a[i] = u[i] = al[(seed >> 33) % (sizeof al - 1)];
+        }
+        memcpy(a + len, "\ne", 2);
+        memcpy(u + len, "\n\xc3\xa9", 3);
+        assert_int_equal(dd_normalize(c->nz, a, len + 2, &ta, &na), DD_OK);
+        la = dd_normalizer_lines(c->nz, &nla);
+        assert_int_equal(dd_normalize(other, u, len + 3, &tu, &nu), DD_OK);
+        lu = dd_normalizer_lines(other, &nlu);
+        assert_int_equal(na, nu);
+        for (i = 0; i < na; i++) {
+            assert_int_equal(ta[i].len, tu[i].len);
+            assert_memory_equal(ta[i].ptr, tu[i].ptr, ta[i].len + 1);
+        }
+        assert_int_equal(nla, nlu);
+        for (i = 0; i < nla; i++)
+            assert_int_equal(la[i], lu[i]);
+    }
+    dd_normalizer_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +475,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_normalize_cjk_one_token_per_char, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_arabic_stays_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_runs_match_whole_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_unicode_path_cuts_ascii_alike, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_normalize_empty_gives_no_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_invalid_utf8_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_typographic_variants_identical, setup,

@@ -205,6 +205,47 @@ static bool needs_prepass(const char *s, size_t len, bool ascii)
            (!ascii && (memchr(s, 0xC3, len) || memchr(s, 0xC2, len) || memchr(s, 0xC5, len)));
 }
 
+/* Bytes a pre-pass rule can start at: '&' (an entity), '<' (a tag), a UTF-8 lead byte from
+ * 0xC2 (mojibake). */
+static const unsigned char prepass_start[256] = {
+    ['&'] = 1,  ['<'] = 1,  [0xC2] = 1, [0xC3] = 1, [0xC4] = 1, [0xC5] = 1, [0xC6] = 1,
+    [0xC7] = 1, [0xC8] = 1, [0xC9] = 1, [0xCA] = 1, [0xCB] = 1, [0xCC] = 1, [0xCD] = 1,
+    [0xCE] = 1, [0xCF] = 1, [0xD0] = 1, [0xD1] = 1, [0xD2] = 1, [0xD3] = 1, [0xD4] = 1,
+    [0xD5] = 1, [0xD6] = 1, [0xD7] = 1, [0xD8] = 1, [0xD9] = 1, [0xDA] = 1, [0xDB] = 1,
+    [0xDC] = 1, [0xDD] = 1, [0xDE] = 1, [0xDF] = 1, [0xE0] = 1, [0xE1] = 1, [0xE2] = 1,
+    [0xE3] = 1, [0xE4] = 1, [0xE5] = 1, [0xE6] = 1, [0xE7] = 1, [0xE8] = 1, [0xE9] = 1,
+    [0xEA] = 1, [0xEB] = 1, [0xEC] = 1, [0xED] = 1, [0xEE] = 1, [0xEF] = 1, [0xF0] = 1,
+    [0xF1] = 1, [0xF2] = 1, [0xF3] = 1, [0xF4] = 1, [0xF5] = 1, [0xF6] = 1, [0xF7] = 1,
+    [0xF8] = 1, [0xF9] = 1, [0xFA] = 1, [0xFB] = 1, [0xFC] = 1, [0xFD] = 1, [0xFE] = 1,
+    [0xFF] = 1,
+};
+
+/* The first byte at or after i that a rule starts at (len if none). Eight bytes a step: a
+ * block with no '&', no '<' and no byte from 0x80 holds none (the has-a-zero-byte test on
+ * the block xor each character); a block with one is looked at byte by byte. */
+static size_t plain_run(const char *s, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+    while (i < len) {
+        size_t end = i + 8 <= len ? i + 8 : len;
+        if (end - i == 8) {
+            uint64_t x, amp, lt;
+            memcpy(&x, s + i, sizeof x);
+            amp = x ^ ('&' * ones);
+            lt = x ^ ('<' * ones);
+            if (!((((amp - ones) & ~amp) | ((lt - ones) & ~lt) | x) & highs)) {
+                i = end;
+                continue;
+            }
+        }
+        for (; i < end; i++)
+            if (prepass_start[(unsigned char)s[i]])
+                return i;
+    }
+    return len;
+}
+
 static dd_status prepass(dd_normalizer *nz, const char *s, size_t len, size_t *out_len)
 {
     size_t i = 0, n = 0;
@@ -213,7 +254,12 @@ static dd_status prepass(dd_normalizer *nz, const char *s, size_t len, size_t *o
         return DD_ENOMEM;
     while (i < len) {
         utf8proc_int32_t cp;
-        size_t k;
+        size_t k, j = plain_run(s, i, len);
+        /* copy the plain stretch up to the next byte a rule starts at, whole */
+        memcpy(nz->pre + n, s + i, j - i);
+        n += j - i;
+        if ((i = j) >= len)
+            break;
         if (s[i] == '&' && (k = entity(s + i, len - i, &cp)) > 0) {
             n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)nz->pre + n);
             i += k;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <string.h>
@@ -457,6 +458,34 @@ static void test_normalize_unicode_path_cuts_ascii_alike(void **state)
     dd_normalizer_free(other);
 }
 
+/* The pre-pass skips plain text eight bytes a step: an entity, a tag or mojibake found at
+ * every offset against those steps, next to a byte from 0x80, reads as the plain text. */
+static void test_normalize_prepass_at_every_offset(void **state)
+{
+    ctx *c = *state;
+    dd_normalizer *other = NULL;
+    char a[128], b[128];
+    size_t k;
+
+    assert_int_equal(dd_normalizer_new(&other), DD_OK);
+    for (k = 0; k < 24; k++) {
+        const dd_span *ta, *tb;
+        size_t na, nb, i, la, lb;
+        memset(a, 'x', k);
+        memset(b, 'x', k);
+        la = k + (size_t)sprintf(a + k, " caf&eacute; <b>r\xc3\x83\xc2\xa9sum\xc3\x83\xc2\xa9</b> \xc2\xa3" "5");
+        lb = k + (size_t)sprintf(b + k, " caf\xc3\xa9  r\xc3\xa9sum\xc3\xa9  \xc2\xa3" "5");
+        assert_int_equal(dd_normalize(c->nz, a, la, &ta, &na), DD_OK);
+        assert_int_equal(dd_normalize(other, b, lb, &tb, &nb), DD_OK);
+        assert_int_equal(na, nb);
+        for (i = 0; i < na; i++) {
+            assert_int_equal(ta[i].len, tb[i].len);
+            assert_memory_equal(ta[i].ptr, tb[i].ptr, ta[i].len);
+        }
+    }
+    dd_normalizer_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +504,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_normalize_cjk_one_token_per_char, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_arabic_stays_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_runs_match_whole_text, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_normalize_prepass_at_every_offset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalize_unicode_path_cuts_ascii_alike, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_normalize_empty_gives_no_tokens, setup, teardown),

@@ -1,7 +1,8 @@
 /* Normalizer stage: text -> tokens. Two paths give identical tokens: pure ASCII text without
  * markup is lowercased byte by byte (the common case for English news, and about ten times
- * faster), everything else goes through utf8proc (NFKC + casefold + strip marks + drop
- * default-ignorables such as soft hyphens and zero-width spaces). See docs/ALGORITHMS.md. */
+ * faster); in other text the runs of non-ASCII characters go through utf8proc (NFKC +
+ * casefold + strip marks + drop default-ignorables such as soft hyphens and zero-width
+ * spaces), the ASCII between them is copied. See docs/ALGORITHMS.md. */
 #include <dedup/dedup.h>
 
 #include <stdint.h>

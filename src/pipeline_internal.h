@@ -164,6 +164,15 @@ typedef struct dd__shard {
     void *ud;
 } dd__shard;
 
+/* This rank's slice [*lo, *hi) of n items: all of them in one process (sh NULL); on MPI
+ * ranks rank r takes the r-th of equal contiguous slices, so the slices in rank order are
+ * the whole. */
+static inline void dd__rank_slice(const dd__shard *sh, size_t n, size_t *lo, size_t *hi)
+{
+    *lo = sh ? n * sh->rank / sh->ranks : 0;
+    *hi = sh ? n * (sh->rank + 1) / sh->ranks : n;
+}
+
 /* Working state of one run. Signing buffers are per thread, in pipeline_sign.c. */
 typedef struct dd__run {
     const dd_pipeline_opts *o;

@@ -531,20 +531,39 @@ static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
 }
 
 /* Score the pairs p[0..n) on the run's threads (sim has room for n) and keep those above 0,
- * in order, with their similarity; returns how many were kept. */
-static size_t score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n)
+ * in order, with their similarity; *kept says how many. On MPI ranks each rank scores its
+ * slice and the similarities are gathered: every rank ends with the same list. */
+static dd_status score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n,
+                             size_t *kept)
 {
     score_job job = {w->res->mem, p, sim};
-    size_t i, k = 0;
+    size_t i, k = 0, lo, hi;
 
-    (void)dd__parallel_for(dd__thread_count(w->o), n, score_range, &job); /* cannot fail */
+    dd__rank_slice(w->shard, n, &lo, &hi);
+    job.p = p + lo;
+    job.sim = sim + lo;
+    (void)dd__parallel_for(dd__thread_count(w->o), hi - lo, score_range, &job); /* no fail */
+    if (w->shard && w->shard->ranks > 1) {
+        void *all = NULL;
+        size_t cap = 0, *lens = calloc(w->shard->ranks, sizeof *lens);
+        dd_status st = lens ? w->shard->allgather(w->shard->ud, sim + lo, (hi - lo) * sizeof *sim,
+                                                  &all, &cap, lens)
+                            : DD_ENOMEM;
+        if (st == DD_OK) /* rank after rank: the slices in order, the whole list */
+            memcpy(sim, all, n * sizeof *sim);
+        free(all);
+        free(lens);
+        if (st != DD_OK)
+            return st;
+    }
     for (i = 0; i < n; i++) {
         if (sim[i] > 0) {
             sim[k] = sim[i];
             p[k++] = p[i];
         }
     }
-    return k;
+    *kept = k;
+    return DD_OK;
 }
 
 /* A document's strong neighbours (pairs with a similarity of at least half the threshold),
@@ -626,10 +645,9 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
     memcpy(p + *n_cand, add, n_new * sizeof *add);
     free(add);
     *n_cand = dd__sort_unique_u64_mt(p, *n_cand + n_new, dd__thread_count(w->o));
-    *n_cand = score_pairs(w, p, ns, *n_cand);
     free(*sim);
     *sim = ns;
-    return DD_OK;
+    return score_pairs(w, p, ns, *n_cand, n_cand);
 }
 
 /* Candidate pairs for stories: the signature family's, plus every verified copy pair, plus
@@ -656,8 +674,9 @@ static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, siz
     *sim = malloc((*n_cand + 1) * sizeof **sim);
     if (!*sim)
         return DD_ENOMEM;
-    *n_cand = score_pairs(w, p, *sim, *n_cand);
-    st = close_triangles(w, cand, sim, n_cand);
+    st = score_pairs(w, p, *sim, *n_cand, n_cand);
+    if (st == DD_OK)
+        st = close_triangles(w, cand, sim, n_cand);
     res->n_story_scored = *n_cand;
     return st;
 }
@@ -763,7 +782,8 @@ dd_status dd__story_run(dd__run *w)
     if (st == DD_OK)
         st = story_candidates(w, &cand, &sim, &n_cand);
     step_tick(&t, "candidates");
-    if (st == DD_OK) {
+    /* on MPI ranks every rank has the scored pairs; rank 0 clusters them and reports */
+    if (st == DD_OK && !(w->shard && w->shard->rank != 0)) {
         uint32_t *label = malloc((res->n_docs + 1) * sizeof *label);
         st = label ? DD_OK : DD_ENOMEM;
         if (label) {

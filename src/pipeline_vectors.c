@@ -396,7 +396,7 @@ typedef struct df_part {
 
 typedef struct df_job {
     const struct dd__result_mem *m;
-    size_t n_docs;
+    size_t lo, hi; /* the documents counted: this rank's slice */
     df_part *part;
 } df_job;
 
@@ -440,7 +440,7 @@ static dd_status df_range(void *ctx, size_t task, size_t lo, size_t hi)
     size_t part, d, i;
 
     (void)task; /* tasks fill their own parts */
-    for (d = 0; d < j->n_docs; d++)
+    for (d = j->lo; d < j->hi; d++)
         for (i = m->voff[d]; i < m->voff[d + 1]; i++) {
             uint64_t h = m->vh[i] ? m->vh[i] : 1;
             size_t k;
@@ -461,20 +461,67 @@ static dd_status df_range(void *ctx, size_t task, size_t lo, size_t hi)
     return DD_OK;
 }
 
-/* Add the corpus document frequencies of the documents' distinct terms to idf. */
+/* One counted term, as the ranks exchange them. */
+typedef struct df_entry {
+    uint64_t h;
+    uint64_t c;
+} df_entry;
+
+/* On MPI ranks: every rank's counts (of its slice of the documents) to every rank, summed
+ * into idf in rank order. Counts add, so the sums are the one process's counts. */
+static dd_status share_df(const dd__run *w, const df_job *j, dd_idf *idf)
+{
+    const dd__shard *sh = w->shard;
+    df_entry *mine = NULL;
+    void *all = NULL;
+    size_t n = 0, cap = 0, all_cap = 0, p, i, *lens = calloc(sh->ranks, sizeof *lens);
+    dd_status st = lens ? DD_OK : DD_ENOMEM;
+
+    for (p = 0; st == DD_OK && p < DF_PARTS; p++)
+        for (i = 0; st == DD_OK && i < j->part[p].cap; i++) {
+            if (!j->part[p].c[i])
+                continue;
+            st = dd__grow((void **)&mine, &cap, n + 1, sizeof *mine);
+            if (st == DD_OK)
+                mine[n++] = (df_entry){j->part[p].h[i], j->part[p].c[i]};
+        }
+    if (st == DD_OK)
+        st = sh->allgather(sh->ud, mine, n * sizeof *mine, &all, &all_cap, lens);
+    for (p = 0, i = 0; st == DD_OK && p < sh->ranks; i += lens[p++] / sizeof *mine) {
+        size_t k;
+        for (k = 0; st == DD_OK && k < lens[p] / sizeof *mine; k++) {
+            df_entry e;
+            uint32_t c;
+            memcpy(&e, (const char *)all + (i + k) * sizeof e, sizeof e);
+            c = (uint32_t)e.c;
+            st = dd_idf_add_counts(idf, &e.h, &c, 1, 0);
+        }
+    }
+    free(mine);
+    free(all);
+    free(lens);
+    return st;
+}
+
+/* Add the corpus document frequencies of the documents' distinct terms to idf. On MPI ranks
+ * each rank counts its slice of the documents and the counts are summed across the ranks. */
 static dd_status count_df(const dd__run *w, dd_idf *idf)
 {
-    df_job j = {w->res->mem, w->res->n_docs, calloc(DF_PARTS, sizeof *j.part)};
+    df_job j = {w->res->mem, 0, 0, calloc(DF_PARTS, sizeof *j.part)};
     dd_status st = j.part ? DD_OK : DD_ENOMEM;
     size_t p;
 
+    dd__rank_slice(w->shard, w->res->n_docs, &j.lo, &j.hi);
     if (st == DD_OK)
         st = dd__parallel_for(dd__thread_count(w->o), DF_PARTS, df_range, &j);
-    for (p = 0; st == DD_OK && p < DF_PARTS; p++)
-        if (j.part[p].cap)
-            st = dd_idf_add_counts(idf, j.part[p].h, j.part[p].c, j.part[p].cap, 0);
+    if (st == DD_OK && w->shard && w->shard->ranks > 1)
+        st = share_df(w, &j, idf);
+    else
+        for (p = 0; st == DD_OK && p < DF_PARTS; p++)
+            if (j.part[p].cap)
+                st = dd_idf_add_counts(idf, j.part[p].h, j.part[p].c, j.part[p].cap, 0);
     if (st == DD_OK)
-        st = dd_idf_add_counts(idf, NULL, NULL, 0, j.n_docs);
+        st = dd_idf_add_counts(idf, NULL, NULL, 0, w->res->n_docs);
     for (p = 0; j.part && p < DF_PARTS; p++) {
         free(j.part[p].h);
         free(j.part[p].c);

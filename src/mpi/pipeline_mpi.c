@@ -9,7 +9,10 @@
  *   strip      rank r reads again and strips the r-th slice of the documents with
  *              boilerplate; their new signatures and sketches are exchanged
  *              (pipeline_copies.c)
- *   cluster    copies: union-find on every rank; stories: rank 0 alone
+ *   cluster    copies: union-find on every rank. Stories: every rank counts the document
+ *              frequencies of its slice of the documents, summed across the ranks, and
+ *              scores its slice of the candidate pairs, the scores gathered; rank 0
+ *              clusters (pipeline_story.c, pipeline_vectors.c)
  *
  * The stages see the ranks only through dd__shard (pipeline_internal.h): this file is the
  * one that calls MPI.
@@ -273,20 +276,11 @@ static dd_status verify_sharded(dd__run *w, const uint64_t *cand, size_t n_cand)
     return st;
 }
 
-/* ---- stories --------------------------------------------------------------------------- */
-
-/* The story stage on rank 0, which writes the report; the copies state it starts from is the
- * same on every rank. */
-static dd_status stories_rank0(dd__run *w)
-{
-    return w->shard->rank == 0 ? dd__story_run(w) : DD_OK;
-}
-
 dd_status dd_pipeline_run_mpi(const dd_pipeline_opts *opts, dd_reader *r, MPI_Comm comm,
                               dd_result **out)
 {
     static const dd__stage_ops ops = {dd__read_all, dd__candidates, verify_sharded,
-                                      stories_rank0};
+                                      dd__story_run};
     mpi_ctx ctx = {comm, 0, 0, 0};
     dd__shard sh = {0, 1, allgather, alltoall, &ctx};
     const char *times = getenv("DEDUP_STAGE_TIMES");

@@ -3,12 +3,16 @@
  * around them) and valid input always gives DD_OK; every token is non-empty valid UTF-8; the line
  * index starts at 0, ascends and stays inside the tokens; the same text normalized again
  * (after something else in between) gives the same tokens; the ASCII tokenizer's byte loop
- * gives the same tokens and lines as its vector path; and every token hashes to the same
- * value read over the normalizer's padding as read from its own bytes. */
+ * gives the same tokens and lines as its vector path; every token hashes to the same
+ * value read over the normalizer's padding as read from its own bytes; and the Unicode
+ * mapping done a run of non-ASCII bytes at a time is utf8proc_map's over the whole text
+ * (ASCII letters aside, which utf8proc case-folds and split() lowercases later). */
 #include <dedup/dedup.h>
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <utf8proc.h>
 
 #include "fuzz_common.h"
 #include "../../src/util.h"
@@ -36,6 +40,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dd_status st;
 
     FUZZ_CHECK(dd_normalizer_new(&nz) == DD_OK);
+    {
+        utf8proc_uint8_t *want = NULL;
+        const char *got = NULL;
+        size_t got_n = 0;
+        utf8proc_ssize_t m = utf8proc_map(data, (utf8proc_ssize_t)size, &want,
+                                          UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+                                              UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK |
+                                              UTF8PROC_IGNORE);
+        st = dd__normalize_map(nz, text, size, &got, &got_n);
+        FUZZ_CHECK((m < 0) == (st != DD_OK));
+        if (m >= 0) {
+            FUZZ_CHECK(got_n == (size_t)m);
+            for (size_t i = 0; i < got_n; i++)
+                FUZZ_CHECK((unsigned char)got[i] == want[i] ||
+                           (got[i] >= 'A' && got[i] <= 'Z' && got[i] + 32 == want[i]));
+        }
+        free(want);
+    }
     st = dd_normalize(nz, text, size, &toks, &n);
     FUZZ_CHECK(st == DD_OK || st == DD_EUTF8);
     if (fuzz_valid_utf8(text, size))

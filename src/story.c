@@ -86,13 +86,15 @@ double dd_story_cosine(dd_vec a, dd_vec b)
     size_t i = 0, j = 0;
     double dot = 0;
 
+    /* Most terms are not shared, so the merge steps without a branch on which side is
+     * smaller (a mispredicted one each step was a fifth of a stories run on Reuters);
+     * shared terms add in ascending hash order as before, so the sum is the same. */
     while (i < a.n && j < b.n) {
-        if (a.h[i] < b.h[j])
-            i++;
-        else if (a.h[i] > b.h[j])
-            j++;
-        else
-            dot += (double)a.w[i++] * b.w[j++];
+        uint64_t x = a.h[i], y = b.h[j];
+        if (x == y)
+            dot += (double)a.w[i] * b.w[j];
+        i += x <= y;
+        j += y <= x;
     }
     return dot;
 }

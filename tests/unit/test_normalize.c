@@ -315,6 +315,31 @@ static void test_normalize_apostrophe_before_non_ascii_letter(void **state)
 }
 
 
+/* The next value of a 64-bit linear congruential sequence (Knuth's MMIX constants). */
+static uint64_t lcg(uint64_t *seed)
+{
+    *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *seed >> 33;
+}
+
+/* What x and y hold from their last dd_normalize (tx[0..nx), ty[0..ny)): the same tokens,
+ * each with its NUL, and the same line starts. */
+static void assert_same_cut(const dd_normalizer *x, const dd_span *tx, size_t nx,
+                            const dd_normalizer *y, const dd_span *ty, size_t ny)
+{
+    size_t i, nlx, nly;
+    const size_t *lx = dd_normalizer_lines(x, &nlx), *ly = dd_normalizer_lines(y, &nly);
+
+    assert_int_equal(nx, ny);
+    for (i = 0; i < nx; i++) {
+        assert_int_equal(tx[i].len, ty[i].len);
+        assert_memory_equal(tx[i].ptr, ty[i].ptr, tx[i].len + 1); /* and its NUL */
+    }
+    assert_int_equal(nlx, nly);
+    for (i = 0; i < nlx; i++)
+        assert_int_equal(lx[i], ly[i]);
+}
+
 /* The ASCII tokenizer's two paths (64 bytes a step where AVX2 runs, the byte loop elsewhere)
  * must give the same tokens and lines, byte for byte: random texts over an alphabet rich in
  * the rule characters (apostrophes, points, commas between digits, line breaks), of every
@@ -331,30 +356,21 @@ static void test_normalize_ascii_paths_agree(void **state)
     assert_int_equal(dd_normalizer_new(&other), DD_OK);
     for (it = 0; it < 20000; it++) {
         const dd_span *ta, *tb;
-        const size_t *la, *lb;
-        size_t len, i, na, nb, nla, nlb;
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        len = it < 300 ? (size_t)it : (size_t)(seed >> 33) % sizeof text;
+        size_t len, i, na, nb;
+        len = it < 300 ? (size_t)it : (size_t)lcg(&seed) % sizeof text;
+        if (it < 300)
+            (void)lcg(&seed);
         for (i = 0; i < len; i++) {
-            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            text[i] = it % 3 ? al[(seed >> 33) % (sizeof al - 1)]
+            uint64_t r = lcg(&seed);
+            text[i] = it % 3 ? al[r % (sizeof al - 1)]
                              : "Shares rose 1,270 points, or 19.25%, Reuters' data don't lie.\n"
                                    [i % 63];
         }
         dd__normalize_scalar_only = 1;
         assert_int_equal(dd_normalize(other, text, len, &tb, &nb), DD_OK);
-        lb = dd_normalizer_lines(other, &nlb);
         dd__normalize_scalar_only = 0;
         assert_int_equal(dd_normalize(c->nz, text, len, &ta, &na), DD_OK);
-        la = dd_normalizer_lines(c->nz, &nla);
-        assert_int_equal(na, nb);
-        for (i = 0; i < na; i++) {
-            assert_int_equal(ta[i].len, tb[i].len);
-            assert_memory_equal(ta[i].ptr, tb[i].ptr, ta[i].len + 1); /* and its NUL */
-        }
-        assert_int_equal(nla, nlb);
-        for (i = 0; i < nla; i++)
-            assert_int_equal(la[i], lb[i]);
+        assert_same_cut(c->nz, ta, na, other, tb, nb);
     }
     dd_normalizer_free(other);
 }
@@ -432,28 +448,14 @@ static void test_normalize_unicode_path_cuts_ascii_alike(void **state)
     assert_int_equal(dd_normalizer_new(&other), DD_OK);
     for (it = 0; it < 5000; it++) {
         const dd_span *ta, *tu;
-        const size_t *la, *lu;
-        size_t len, i, na, nu, nla, nlu;
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        len = (size_t)(seed >> 33) % 250;
-        for (i = 0; i < len; i++) {
-            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-            a[i] = u[i] = al[(seed >> 33) % (sizeof al - 1)];
-        }
+        size_t len = (size_t)lcg(&seed) % 250, i, na, nu;
+        for (i = 0; i < len; i++)
+            a[i] = u[i] = al[lcg(&seed) % (sizeof al - 1)];
         memcpy(a + len, "\ne", 2);
         memcpy(u + len, "\n\xc3\xa9", 3);
         assert_int_equal(dd_normalize(c->nz, a, len + 2, &ta, &na), DD_OK);
-        la = dd_normalizer_lines(c->nz, &nla);
         assert_int_equal(dd_normalize(other, u, len + 3, &tu, &nu), DD_OK);
-        lu = dd_normalizer_lines(other, &nlu);
-        assert_int_equal(na, nu);
-        for (i = 0; i < na; i++) {
-            assert_int_equal(ta[i].len, tu[i].len);
-            assert_memory_equal(ta[i].ptr, tu[i].ptr, ta[i].len + 1);
-        }
-        assert_int_equal(nla, nlu);
-        for (i = 0; i < nla; i++)
-            assert_int_equal(la[i], lu[i]);
+        assert_same_cut(c->nz, ta, na, other, tu, nu);
     }
     dd_normalizer_free(other);
 }

@@ -34,41 +34,55 @@ static dd_status put(packer *k, const void *src, size_t len)
     return DD_OK;
 }
 
-static dd_status pack_batch(const dd__run *w, const batch *b, packer *k)
+/* One array a signed batch ships after its items: where it is, its capacity (in elements),
+ * how many elements and of what size. */
+typedef struct shipped {
+    void **p;
+    size_t *cap;
+    size_t n, size;
+} shipped;
+
+/* The arrays batch b ships, in shipping order, with the counts of header h (b's own when
+ * packing, the sender's when unpacking into b): one list for both sides, so they cannot
+ * disagree. Not the band keys: they stay with the signing rank, which sends each to its
+ * owner when banding (pipeline_band.c). Returns how many (at most SHIPPED). */
+#define SHIPPED 13
+static size_t shipped_arrays(const dd__run *w, batch *b, const packed_head *h, shipped *a)
+{
+    size_t n = 0;
+
+#define SHIP(arr, cap_, count) (a[n++] = (shipped){(void **)&(arr), &(cap_), (count), sizeof *(arr)})
+    SHIP(b->str, b->str_cap, h->str_n); /* ids, titles, dates, messages, warnings */
+    SHIP(b->lead, b->lead_cap, h->n * w->lead_n);
+    SHIP(b->osig, b->osig_cap, h->n * OCR_VALUES);
+    SHIP(b->set, b->set_cap, h->set_n);
+    SHIP(b->pos, b->pos_cap, h->set_n);
+    SHIP(b->gset, b->gset_cap, h->gset_n);
+    SHIP(b->gpos, b->gpos_cap, h->gset_n);
+    SHIP(b->sk, b->sk_cap, h->sk_n);
+    SHIP(b->lines, b->lines_cap, h->n_lines);
+    SHIP(b->toks, b->toks_cap, h->n_toks);
+    SHIP(b->terms, b->terms_cap, h->n_toks);
+    SHIP(b->tokb, b->tokb_cap, h->tokb_n);
+    SHIP(b->quotes, b->quotes_cap, h->n_quotes);
+#undef SHIP
+    return n;
+}
+
+static dd_status pack_batch(const dd__run *w, batch *b, packer *k)
 {
     packed_head h = {b->n,       b->str_n,  b->set_n,  b->gset_n, b->sk_n,
                      b->n_lines, b->n_toks, b->tokb_n, b->n_quotes};
-    size_t nl = w->lead_n;
-    size_t at = k->n, len;
+    shipped a[SHIPPED];
+    size_t at = k->n, len, i, na = shipped_arrays(w, b, &h, a);
     dd_status st = put(k, &at, sizeof at); /* its length, filled in below */
 
     if (st == DD_OK)
         st = put(k, &h, sizeof h);
     if (st == DD_OK)
         st = put(k, b->it, b->n * sizeof *b->it);
-    if (st == DD_OK) /* the items' strings: ids, titles, dates, messages, warnings */
-        st = put(k, b->str, b->str_n);
-    if (st == DD_OK && b->n) { /* a round past the end of input has empty batches */
-        /* not the band keys: they stay with this rank, which sends each to its owner when
-         * banding (pipeline_band.c) */
-        st = put(k, b->lead, b->n * nl * sizeof *b->lead);
-        if (st == DD_OK)
-            st = put(k, b->osig, b->n * OCR_VALUES * sizeof *b->osig);
-    }
-    if (st == DD_OK && b->set_n && (st = put(k, b->set, b->set_n * sizeof *b->set)) == DD_OK)
-        st = put(k, b->pos, b->set_n * sizeof *b->pos);
-    if (st == DD_OK && b->gset_n && (st = put(k, b->gset, b->gset_n * sizeof *b->gset)) == DD_OK)
-        st = put(k, b->gpos, b->gset_n * sizeof *b->gpos);
-    if (st == DD_OK && b->sk_n)
-        st = put(k, b->sk, b->sk_n);
-    if (st == DD_OK && b->n_lines)
-        st = put(k, b->lines, b->n_lines * sizeof *b->lines);
-    if (st == DD_OK && b->n_toks && (st = put(k, b->toks, b->n_toks * sizeof *b->toks)) == DD_OK)
-        st = put(k, b->terms, b->n_toks * sizeof *b->terms);
-    if (st == DD_OK && b->tokb_n)
-        st = put(k, b->tokb, b->tokb_n);
-    if (st == DD_OK && b->n_quotes)
-        st = put(k, b->quotes, b->n_quotes * sizeof *b->quotes);
+    for (i = 0; st == DD_OK && i < na; i++)
+        st = put(k, *a[i].p, a[i].n * a[i].size);
     len = k->n - at - sizeof len;
     if (st == DD_OK)
         memcpy(k->p + at, &len, sizeof len);
@@ -100,8 +114,9 @@ static dd_status take_arr(const unsigned char **src, void **dst, size_t *cap_ele
 static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *src, size_t len)
 {
     packed_head h;
-    size_t nl = w->lead_n;
-    dd_status st;
+    shipped a[SHIPPED];
+    size_t i, na;
+    dd_status st = DD_OK;
 
     if (len < sizeof h)
         return DD_EINVAL;
@@ -113,32 +128,10 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
     if (b->n) /* a round past the end of input has empty batches */
         memcpy(b->it, src, b->n * sizeof *b->it);
     src += b->n * sizeof *b->it;
-    st = take_arr(&src, (void **)&b->str, &b->str_cap, h.str_n, 1);
+    na = shipped_arrays(w, b, &h, a);
+    for (i = 0; st == DD_OK && i < na; i++)
+        st = take_arr(&src, a[i].p, a[i].cap, a[i].n, a[i].size);
     b->str_n = h.str_n;
-    if (st == DD_OK && b->n) {
-        st = take_arr(&src, (void **)&b->lead, &b->lead_cap, b->n * nl, sizeof *b->lead);
-        if (st == DD_OK)
-            st = take_arr(&src, (void **)&b->osig, &b->osig_cap, b->n * OCR_VALUES, 1);
-    }
-    if (st == DD_OK && h.set_n &&
-        (st = take_arr(&src, (void **)&b->set, &b->set_cap, h.set_n, sizeof *b->set)) == DD_OK)
-        st = take_arr(&src, (void **)&b->pos, &b->pos_cap, h.set_n, sizeof *b->pos);
-    if (st == DD_OK && h.gset_n &&
-        (st = take_arr(&src, (void **)&b->gset, &b->gset_cap, h.gset_n, sizeof *b->gset)) ==
-            DD_OK)
-        st = take_arr(&src, (void **)&b->gpos, &b->gpos_cap, h.gset_n, sizeof *b->gpos);
-    if (st == DD_OK && h.sk_n)
-        st = take_arr(&src, (void **)&b->sk, &b->sk_cap, h.sk_n, 1);
-    if (st == DD_OK && h.n_lines)
-        st = take_arr(&src, (void **)&b->lines, &b->lines_cap, h.n_lines, sizeof *b->lines);
-    if (st == DD_OK && h.n_toks &&
-        (st = take_arr(&src, (void **)&b->toks, &b->toks_cap, h.n_toks, sizeof *b->toks)) ==
-            DD_OK)
-        st = take_arr(&src, (void **)&b->terms, &b->terms_cap, h.n_toks, sizeof *b->terms);
-    if (st == DD_OK && h.tokb_n)
-        st = take_arr(&src, (void **)&b->tokb, &b->tokb_cap, h.tokb_n, 1);
-    if (st == DD_OK && h.n_quotes)
-        st = take_arr(&src, (void **)&b->quotes, &b->quotes_cap, h.n_quotes, sizeof *b->quotes);
     b->set_n = h.set_n;
     b->gset_n = h.gset_n;
     b->sk_n = h.sk_n;

@@ -60,6 +60,13 @@ static int wait_for(MPI_Request *req)
     }
 }
 
+/* A non-blocking collective, started with result `started`, run to its end: DD_EIO if it
+ * did not start or failed. */
+static dd_status finish(int started, MPI_Request *req)
+{
+    return started == MPI_SUCCESS && wait_for(req) == MPI_SUCCESS ? DD_OK : DD_EIO;
+}
+
 /* Byte counts (one per rank) to MPI's int counts and displacements, the counts to lens too
  * (when not NULL) and their sum to *total: DD_ELIMIT past 2 GiB, which MPI counts cannot
  * say in one call. */
@@ -99,10 +106,10 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
     disp = malloc((size_t)ranks * sizeof *disp);
     if (!ls || !cnt || !disp)
         st = DD_ENOMEM;
-    if (st == DD_OK && (MPI_Iallgather(&me, 1, MPI_UNSIGNED_LONG_LONG, ls, 1,
-                                       MPI_UNSIGNED_LONG_LONG, c->comm, &req) != MPI_SUCCESS ||
-                        wait_for(&req) != MPI_SUCCESS))
-        st = DD_EIO;
+    if (st == DD_OK)
+        st = finish(MPI_Iallgather(&me, 1, MPI_UNSIGNED_LONG_LONG, ls, 1, MPI_UNSIGNED_LONG_LONG,
+                                   c->comm, &req),
+                    &req);
     if (st == DD_OK)
         st = to_counts(ls, ranks, cnt, disp, lens, &total);
     if (st == DD_OK && dd__grow(all, all_cap, total + 1, 1) != DD_OK)
@@ -110,10 +117,10 @@ static dd_status allgather(void *ud, const void *mine, size_t len, void **all, s
     c->sent += len;
     c->received += total - len;
     c->calls++;
-    if (st == DD_OK && (MPI_Iallgatherv(mine, (int)len, MPI_BYTE, *all, cnt, disp, MPI_BYTE,
-                                        c->comm, &req) != MPI_SUCCESS ||
-                        wait_for(&req) != MPI_SUCCESS))
-        st = DD_EIO;
+    if (st == DD_OK)
+        st = finish(MPI_Iallgatherv(mine, (int)len, MPI_BYTE, *all, cnt, disp, MPI_BYTE, c->comm,
+                                    &req),
+                    &req);
     free(ls);
     free(cnt);
     free(disp);
@@ -145,10 +152,10 @@ static dd_status alltoall(void *ud, const void *send, const size_t *send_lens, v
         sl[r] = send_lens[r];
     if (st == DD_OK)
         st = to_counts(sl, ranks, scnt, sdisp, NULL, &stotal);
-    if (st == DD_OK && (MPI_Ialltoall(sl, 1, MPI_UNSIGNED_LONG_LONG, rl, 1,
-                                      MPI_UNSIGNED_LONG_LONG, c->comm, &req) != MPI_SUCCESS ||
-                        wait_for(&req) != MPI_SUCCESS))
-        st = DD_EIO;
+    if (st == DD_OK)
+        st = finish(MPI_Ialltoall(sl, 1, MPI_UNSIGNED_LONG_LONG, rl, 1, MPI_UNSIGNED_LONG_LONG,
+                                  c->comm, &req),
+                    &req);
     if (st == DD_OK)
         st = to_counts(rl, ranks, rcnt, rdisp, recv_lens, &rtotal);
     if (st == DD_OK && dd__grow(recv, recv_cap, rtotal + 1, 1) != DD_OK)
@@ -160,10 +167,10 @@ static dd_status alltoall(void *ud, const void *send, const size_t *send_lens, v
         c->received += rtotal - recv_lens[me];
         c->calls++;
     }
-    if (st == DD_OK && (MPI_Ialltoallv(send, scnt, sdisp, MPI_BYTE, *recv, rcnt, rdisp, MPI_BYTE,
-                                       c->comm, &req) != MPI_SUCCESS ||
-                        wait_for(&req) != MPI_SUCCESS))
-        st = DD_EIO;
+    if (st == DD_OK)
+        st = finish(MPI_Ialltoallv(send, scnt, sdisp, MPI_BYTE, *recv, rcnt, rdisp, MPI_BYTE,
+                                   c->comm, &req),
+                    &req);
     free(sl);
     free(rl);
     free(scnt);

@@ -351,6 +351,7 @@ static dd_status run(dd_store *s, const dd_pipeline_opts *base, dd_level level, 
     o.extra_lines = run_lines;
     o.extra_lines_ud = &c;
     o.keep_ocr_sigs = only_batch; /* the batch alone is signed for its keys */
+    o.keep_lines = true;          /* their hashes are stored (dd__index_lines) */
     ro.keep_records = false;
     if (st == DD_OK)
         st = dd_reader_new(&ro, &r);

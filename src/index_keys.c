@@ -31,9 +31,10 @@ dd__key_plan dd__index_key_plan(const dd_pipeline_opts *o)
     double t = o->lsh_threshold > 0 ? o->lsh_threshold : o->threshold;
 
     p.num_perm = o->num_perm;
-    p.lead_n = o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES;
     p.copy = dd_lsh_optimal(t, o->num_perm, 0.25, 0.75);   /* as dd__candidates bands */
-    p.lead = dd_lsh_optimal(0.4, p.lead_n, 0.25, 0.75);    /* as lead_candidates */
+    p.lead = dd_lsh_optimal(0.4, o->num_perm < LEAD_VALUES ? o->num_perm : LEAD_VALUES, 0.25,
+                            0.75);                         /* as lead_candidates */
+    p.lead_n = p.lead.bands * p.lead.rows;                 /* as dd__run.lead_n */
     p.ocr = dd_lsh_optimal(OCR_KEY_T, OCR_VALUES, 0.25, 0.75);
     return p;
 }
@@ -190,7 +191,7 @@ static int cmp_line_dh(const void *pa, const void *pb)
 
     if (a->doc != b->doc)
         return a->doc < b->doc ? -1 : 1;
-    return (a->h > b->h) - (a->h < b->h);
+    return (dd__line_hash(a) > dd__line_hash(b)) - (dd__line_hash(a) < dd__line_hash(b));
 }
 
 dd_status dd__index_lines(const dd_result *res, uint64_t **h, size_t **off)
@@ -215,8 +216,8 @@ dd_status dd__index_lines(const dd_result *res, uint64_t **h, size_t **off)
     for (i = 0; i < m->n_lines; i++) {
         while (d <= l[i].doc && d <= res->n_docs)
             (*off)[d++] = k;
-        if (k == (*off)[l[i].doc] || (*h)[k - 1] != l[i].h)
-            (*h)[k++] = l[i].h;
+        if (k == (*off)[l[i].doc] || (*h)[k - 1] != dd__line_hash(&l[i]))
+            (*h)[k++] = dd__line_hash(&l[i]);
     }
     while (d <= res->n_docs)
         (*off)[d++] = k;

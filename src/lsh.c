@@ -287,8 +287,10 @@ static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint3
 /* One part's pairs: the bands of one contiguous range. */
 typedef struct band_job {
     uint64_t *p;
-    size_t np, cap;
+    size_t np, cap, n_unique; /* n_unique: np when the pairs were last made distinct */
 } band_job;
+
+enum { COMPACT_MIN = 1 << 16 };
 
 typedef struct band_ctx {
     const dd_lsh *lsh;
@@ -308,37 +310,43 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     dd_status st = e && filt ? DD_OK : DD_ENOMEM;
     size_t b;
 
-    for (b = lo; st == DD_OK && b < hi; b++)
+    for (b = lo; st == DD_OK && b < hi; b++) {
         st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, c->part + b * c->parts, e,
                         filt, &j->p, &j->np, &j->cap);
+        /* A pair of near copies meets in most bands: kept as emitted, the pairs of every band
+         * at once were the band stage's peak memory on a corpus of shared sentences. Each
+         * time the list has doubled since it was last made distinct, it is made distinct
+         * again (amortised: each pair is sorted a bounded number of times). */
+        if (st == DD_OK && j->np > j->n_unique + j->n_unique / 4 + COMPACT_MIN)
+            j->n_unique = j->np = dd__sort_unique_u64(j->p, j->np);
+    }
+    if (st == DD_OK && j->np != j->n_unique) /* sorted and distinct, for join_jobs */
+        j->n_unique = j->np = dd__sort_unique_u64(j->p, j->np);
     free(e);
     free(filt);
     return st;
 }
 
-/* Concatenate the jobs' pairs, sort, drop repeats. */
+/* The union of the jobs' pairs (each sorted and distinct), merged into the first job's
+ * array one job at a time: never a copy of them all beside a sort's buffer of them all. */
 static dd_status join_jobs(band_job *job, size_t nt, uint64_t **pairs, size_t *n_pairs)
 {
-    size_t t, total = 0, at = 0;
-    uint64_t *p;
+    uint64_t *p = job[0].p;
+    size_t t, n = job[0].np;
+    dd_status st = DD_OK;
 
-    for (t = 0; t < nt; t++)
-        total += job[t].np;
-    if (nt == 1) {
-        p = job[0].p;
-        job[0].p = NULL;
-    } else {
-        p = malloc((total ? total : 1) * sizeof *p);
-        if (!p)
-            return DD_ENOMEM;
-        for (t = 0; t < nt; t++) {
-            if (job[t].np)
-                memcpy(p + at, job[t].p, job[t].np * sizeof *p);
-            at += job[t].np;
-        }
+    job[0].p = NULL;
+    for (t = 1; st == DD_OK && t < nt; t++) {
+        st = dd__merge_unique_u64(&p, &n, job[t].p, job[t].np);
+        free(job[t].p);
+        job[t].p = NULL;
+    }
+    if (st != DD_OK) {
+        free(p);
+        return st;
     }
     *pairs = p;
-    *n_pairs = dd__sort_unique_u64_mt(p, total, nt);
+    *n_pairs = n;
     return DD_OK;
 }
 

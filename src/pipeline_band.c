@@ -54,7 +54,7 @@ static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     size_t n = w->res->n_docs, nl = w->lead_n;
-    dd_lsh_params p = dd_lsh_optimal(0.4, nl, 0.25, 0.75);
+    dd_lsh_params p = w->lead_lsh;
     dd_lsh *lsh = NULL;
     dd_status st = dd_lsh_new(p.bands, p.rows, 0, &lsh);
 
@@ -66,13 +66,27 @@ static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     return st;
 }
 
+static bool sorted_distinct(const uint64_t *v, size_t n)
+{
+    size_t i;
+
+    for (i = 1; i < n; i++)
+        if (v[i - 1] >= v[i])
+            return false;
+    return true;
+}
+
+/* Every candidate list is sorted and distinct (dd_lsh's, the OCR bands', the union of
+ * ranks'), so the union is a merge in place; the sort is the fallback for any other. */
 dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *more,
-                                size_t n_more)
+                             size_t n_more)
 {
     uint64_t *all;
 
     if (!n_more)
         return DD_OK;
+    if (sorted_distinct(*cand, *n_cand) && sorted_distinct(more, n_more))
+        return dd__merge_unique_u64(cand, n_cand, more, n_more);
     all = realloc(*cand, (*n_cand + n_more) * sizeof *all);
     if (!all)
         return DD_ENOMEM;

@@ -169,6 +169,70 @@ static dd_status share_flags(const dd__run *w, uint8_t *flag, size_t n)
     return st;
 }
 
+/* The grouping by text goes a share of the line texts at a time (a line's share: the low
+ * bits of its hash), so the sort keys are a quarter of the lines, not all of them: 16 bytes a
+ * line at once were the boilerplate pass's peak on a million articles. */
+enum { LINE_SHARES = 4 };
+
+static unsigned share_of(uint64_t h)
+{
+    return (unsigned)(h % LINE_SHARES);
+}
+
+/* key[0..*n_key): this rank's lines whose text is in `share`, as (hash, line, first-pass
+ * root), grouped by text. Line hashes are XXH3 values; a line's repeats come in index order,
+ * as the bucket sort wants (only the grouping by text matters). */
+static dd_status share_keys(const dd__run *w, dd_uf *uf, unsigned share, dd__kv *key,
+                            size_t *n_key)
+{
+    const struct dd__result_mem *m = w->res->mem;
+    size_t i, k = 0;
+
+    for (i = 0; i < m->n_lines; i++)
+        if (share_of(dd__line_hash(&m->lines[i])) == share && owns(w, dd__line_hash(&m->lines[i])))
+            key[k++] = (dd__kv){dd__line_hash(&m->lines[i]), (uint32_t)i,
+                                dd_uf_find(uf, m->lines[i].doc)};
+    *n_key = k;
+    return dd__bucket_sort_kv(key, k);
+}
+
+/* flag[line] = its text is in 3 or more first-pass clusters, for the lines of key[0..n). */
+static dd_status flag_repeats(const dd__run *w, const dd__kv *key, size_t n, uint32_t *roots,
+                              uint8_t *flag)
+{
+    uint8_t *extra = NULL;
+    size_t i, j, k;
+    dd_status st = extra_lines(w, key, n, &extra);
+
+    for (i = 0, k = 0; st == DD_OK && i < n; i = j, k++) {
+        size_t r;
+        for (j = i + 1; j < n && key[j].key == key[i].key; j++)
+            ;
+        r = j - i > 2 || (extra && extra[k]) ? distinct_roots(key + i, j - i, roots) : 0;
+        r += extra ? extra[k] : 0;
+        for (; i < j; i++)
+            flag[key[i].val] = r >= 3;
+    }
+    free(extra);
+    return st;
+}
+
+/* flag[line] = it lies outside its body, as at least 4 in 5 of its text's occurrences do. */
+static void flag_edges(const dd__kv *key, size_t n, const uint8_t *outside, uint8_t *flag)
+{
+    size_t i, j, q;
+
+    for (i = 0; i < n; i = j) {
+        size_t out = 0;
+        bool edge;
+        for (j = i; j < n && key[j].key == key[i].key; j++)
+            out += outside[key[j].val];
+        edge = out * 5 >= (j - i) * 4;
+        for (q = i; q < j; q++)
+            flag[key[q].val] = edge && outside[key[q].val];
+    }
+}
+
 /* Lines are sorted by (doc, first token), the order strip_boilerplate walks; the grouping
  * by text sorts (hash, index, root) keys instead, so the lines never move.
  * A line text repeated in three or more first-pass clusters is boilerplate where it stands
@@ -183,8 +247,9 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
     struct dd__result_mem *m = res->mem;
     dd__kv *key = NULL;
     uint32_t *roots = NULL;
-    uint8_t *outside = NULL, *extra = NULL, *flag = NULL;
-    size_t i, j, k, n = m->n_lines, n_own = 0;
+    uint8_t *outside = NULL, *flag = NULL;
+    size_t i, n = m->n_lines, n_key, most = 0, count[LINE_SHARES] = {0};
+    unsigned sh;
     bool in_order = true;
     dd_status st = DD_ENOMEM;
 
@@ -195,45 +260,30 @@ static dd_status mark_boilerplate(const dd__run *w, dd_uf *uf, size_t *n_bp)
         in_order = cmp_line_doc(&m->lines[i - 1], &m->lines[i]) < 0;
     if (!in_order)
         qsort(m->lines, n, sizeof *m->lines, cmp_line_doc);
-    key = malloc(n * sizeof *key);
-    roots = malloc(n * sizeof *roots);
+    for (i = 0; i < n; i++)
+        count[share_of(dd__line_hash(&m->lines[i]))]++;
+    for (sh = 0; sh < LINE_SHARES; sh++)
+        most = count[sh] > most ? count[sh] : most;
+    key = malloc((most + 1) * sizeof *key);
+    roots = malloc((most + 1) * sizeof *roots);
     outside = malloc(n);
     flag = calloc(n, 1);
     if (!key || !roots || !outside || !flag || n > UINT32_MAX)
         goto out;
-    for (i = 0; i < n; i++)
-        if (owns(w, m->lines[i].h))
-            key[n_own++] = (dd__kv){m->lines[i].h, (uint32_t)i, dd_uf_find(uf, m->lines[i].doc)};
-    /* line hashes are XXH3 values; a line's repeats come in index order, as the bucket
-     * sort wants (only the grouping by text matters below) */
-    if ((st = dd__bucket_sort_kv(key, n_own)) != DD_OK ||
-        (st = extra_lines(w, key, n_own, &extra)) != DD_OK)
-        goto out;
-    for (i = 0, k = 0; i < n_own; i = j, k++) {
-        size_t r;
-        for (j = i + 1; j < n_own && key[j].key == key[i].key; j++)
-            ;
-        r = j - i > 2 || (extra && extra[k]) ? distinct_roots(key + i, j - i, roots) : 0;
-        r += extra ? extra[k] : 0;
-        for (; i < j; i++)
-            flag[key[i].val] = r >= 3;
-    }
-    if ((st = share_flags(w, flag, n)) != DD_OK)
+    st = DD_OK;
+    for (sh = 0; st == DD_OK && sh < LINE_SHARES; sh++)
+        if ((st = share_keys(w, uf, sh, key, &n_key)) == DD_OK)
+            st = flag_repeats(w, key, n_key, roots, flag);
+    if (st != DD_OK || (st = share_flags(w, flag, n)) != DD_OK)
         goto out;
     for (i = 0; i < n; i++)
-        m->lines[i].bp = flag[i];
+        m->lines[i].bp = flag[i] != 0;
     mark_outside(m, outside);
     memset(flag, 0, n);
-    for (i = 0; i < n_own; i = j) {
-        size_t out = 0, q;
-        bool edge;
-        for (j = i; j < n_own && key[j].key == key[i].key; j++)
-            out += outside[key[j].val];
-        edge = out * 5 >= (j - i) * 4;
-        for (q = i; q < j; q++)
-            flag[key[q].val] = edge && outside[key[q].val];
-    }
-    if ((st = share_flags(w, flag, n)) == DD_OK)
+    for (sh = 0; st == DD_OK && sh < LINE_SHARES; sh++)
+        if ((st = share_keys(w, uf, sh, key, &n_key)) == DD_OK)
+            flag_edges(key, n_key, outside, flag);
+    if (st == DD_OK && (st = share_flags(w, flag, n)) == DD_OK)
         st = keep_body(res, uf, flag);
     for (i = 0; st == DD_OK && i < n; i++)
         *n_bp += m->lines[i].bp != 0;
@@ -241,7 +291,6 @@ out:
     free(key);
     free(roots);
     free(outside);
-    free(extra);
     free(flag);
     return st;
 }
@@ -558,6 +607,31 @@ static dd_status strip_boilerplate(dd__run *w, size_t *n_changed)
  * first-pass clusters. *again tells whether any set changed, so the driver bands the changed
  * documents again and verifies the union of both passes' candidates on the stripped sets
  * (dd__verify_again first). */
+/* After the pass, only the lines it marked are read (the sets of documents read again are
+ * stripped by them, and so are the story terms): the others go, a fifth of the run's memory
+ * on a million articles. */
+static void keep_marked_lines(const dd__run *w)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t i, k = 0;
+    dd__line *p;
+
+    if (w->o->keep_lines)
+        return;
+    for (i = 0; i < m->n_lines; i++)
+        if (m->lines[i].bp)
+            m->lines[k++] = m->lines[i];
+    m->n_lines = k;
+    if (k == 0) {
+        free(m->lines);
+        m->lines = NULL;
+        m->lines_cap = 0;
+    } else if ((p = realloc(m->lines, k * sizeof *p)) != NULL) {
+        m->lines = p;
+        m->lines_cap = k;
+    }
+}
+
 dd_status dd__boilerplate_strip(dd__run *w, bool *again)
 {
     dd_result *res = w->res;
@@ -569,9 +643,10 @@ dd_status dd__boilerplate_strip(dd__run *w, bool *again)
         return st;
     st = mark_boilerplate(w, uf, &res->n_boilerplate_lines);
     dd_uf_free(uf);
-    if (st != DD_OK || res->n_boilerplate_lines == 0)
-        return st;
-    st = strip_boilerplate(w, &res->n_stripped);
+    if (st == DD_OK && res->n_boilerplate_lines > 0)
+        st = strip_boilerplate(w, &res->n_stripped);
+    if (st == DD_OK)
+        keep_marked_lines(w);
     *again = st == DD_OK && res->n_stripped > 0;
     return st;
 }

@@ -11,12 +11,27 @@
 #include "util.h"
 
 /* A line of >= 3 tokens, hashed for boilerplate detection: tokens [a, b) of document doc;
- * bp once the boilerplate pass marks it. 24 bytes: a million articles hold 14 million. */
+ * bp once the boilerplate pass marks it. The hash is kept as two 32-bit halves (h_lo, h_hi;
+ * dd__line_hash) so the line is 20 bytes, not 24 with a 64-bit member's alignment: a
+ * million articles hold 10 to 14 million. */
 typedef struct dd__line {
-    uint64_t h;
-    uint32_t doc, a, b;
-    uint8_t bp;
+    uint32_t h_lo, h_hi;
+    uint32_t doc, a;
+    uint32_t b : 31;
+    uint32_t bp : 1;
 } dd__line;
+_Static_assert(sizeof(dd__line) == 20, "a line is 20 bytes");
+
+static inline uint64_t dd__line_hash(const dd__line *ln)
+{
+    return (uint64_t)ln->h_hi << 32 | ln->h_lo;
+}
+
+static inline dd__line dd__line_make(uint64_t h, uint32_t a, uint32_t b)
+{
+    dd__line ln = {(uint32_t)h, (uint32_t)(h >> 32), 0, a, b & 0x7fffffffu, 0};
+    return ln;
+}
 
 /* Per-document flags (dd__result_mem.flags). */
 enum {
@@ -187,7 +202,10 @@ typedef struct dd__run {
     dd__verdicts verd;   /* every first-pass verdict, for the second pass */
     int kept_sketched;   /* the pass (1, 2) whose kept-set sketches are made, 0: none yet */
     bool grams_only;     /* loads make gram sets only (dd__gram_sketches), not shingle sets */
-    size_t lead_n;       /* values per lead signature: min(num_perm, LEAD_VALUES) */
+    dd_lsh_params lead_lsh; /* the lead signatures' banding, chosen for min(num_perm,
+                               LEAD_VALUES) values (lead_candidates) */
+    size_t lead_n;       /* values per lead signature: the banding's bands x rows (18 of
+                            32), the values no band reads never made or kept */
     size_t bands, rows;  /* the banding of document signatures (dd_lsh_optimal), chosen first:
                             documents keep their band keys, not their signatures */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */

@@ -60,6 +60,21 @@ bool dd__ocr_pair(const dd__run *w, uint32_t a, uint32_t b)
  * when one of the two is noisy. Runs without a noisy member cost one pass. */
 enum { MAX_BUCKET = 100 };
 
+/* Whether two documents' signatures agree on a quarter of their values or more (an
+ * estimated gram similarity of 0.25). Tested as a pair comes out of a bucket, not once the
+ * bands' pairs are joined: the pairs of chance agreements in one band of 8-bit values were
+ * most of the band stage's memory on a million articles. */
+static bool similar(const dd__run *w, uint32_t x, uint32_t y)
+{
+    const uint8_t *a = w->res->mem->osig + (size_t)x * OCR_VALUES;
+    const uint8_t *b = w->res->mem->osig + (size_t)y * OCR_VALUES;
+    size_t j, eq = 0;
+
+    for (j = 0; j < OCR_VALUES; j++)
+        eq += a[j] == b[j];
+    return eq * 4 >= OCR_VALUES;
+}
+
 static dd_status run_pairs(const dd__run *w, const dd__kv *e, size_t i, size_t j,
                            uint64_t **out, size_t *n_out, size_t *cap)
 {
@@ -68,7 +83,7 @@ static dd_status run_pairs(const dd__run *w, const dd__kv *e, size_t i, size_t j
     for (b = i + 1; b < j; b++) {
         for (a = b - i > MAX_BUCKET ? b - MAX_BUCKET : i; a < b; a++) {
             uint32_t x = e[a].val, y = e[b].val;
-            if (!dd__ocr_pair(w, x, y))
+            if (!dd__ocr_pair(w, x, y) || !similar(w, x, y))
                 continue;
             if (*n_out == *cap && dd__grow((void **)out, cap, *n_out + 1, sizeof **out))
                 return DD_ENOMEM;
@@ -150,32 +165,16 @@ static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, band_scr
     return st;
 }
 
-/* The pairs whose signatures agree on a quarter of their values or more. */
-static size_t keep_similar(const dd__run *w, uint64_t *cand, size_t n)
-{
-    const uint8_t *os = w->res->mem->osig;
-    size_t i, j, k = 0;
-
-    for (i = 0; i < n; i++) {
-        const uint8_t *x = os + (size_t)(cand[i] >> 32) * OCR_VALUES;
-        const uint8_t *y = os + (size_t)(uint32_t)cand[i] * OCR_VALUES;
-        size_t eq = 0;
-        for (j = 0; j < OCR_VALUES; j++)
-            eq += x[j] == y[j];
-        if (eq * 4 >= OCR_VALUES) /* an estimated gram similarity of 0.25 */
-            cand[k++] = cand[i];
-    }
-    return k;
-}
-
 /* The bands are shared out over the threads (dd__parallel_for), each with its own entries
  * and pairs; the pairs are joined, sorted and kept once, so they do not depend on the
  * thread count. */
 typedef struct band_part {
     band_scratch s;
     uint64_t *pairs;
-    size_t n, cap;
+    size_t n, cap, n_unique; /* n_unique: n when the pairs were last made distinct */
 } band_part;
+
+enum { COMPACT_MIN = 1 << 16 };
 
 typedef struct band_job {
     const dd__run *w;
@@ -198,9 +197,19 @@ static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
     p->s.t = malloc(((size_t)1 << p->s.bits) * sizeof *p->s.t);
     if (!p->s.e || !p->s.t)
         return DD_ENOMEM;
-    for (band = lo; st == DD_OK && band < hi; band++)
+    for (band = lo; st == DD_OK && band < hi; band++) {
         st = band_pairs(j->w, j->first + band * j->step, j->rows, &p->s, &p->pairs, &p->n,
                         &p->cap);
+        /* made distinct each time they have doubled, as the shingle bands' (lsh.c) */
+        if (st == DD_OK && p->n > p->n_unique + p->n_unique / 4 + COMPACT_MIN)
+            p->n_unique = p->n = dd__sort_unique_u64(p->pairs, p->n);
+    }
+    if (st == DD_OK && p->n != p->n_unique) /* sorted and distinct, to be merged */
+        p->n_unique = p->n = dd__sort_unique_u64(p->pairs, p->n);
+    free(p->s.e); /* the scratch goes before the parts' pairs are joined */
+    free(p->s.t);
+    p->s.e = NULL;
+    p->s.t = NULL;
     return st;
 }
 
@@ -218,7 +227,7 @@ static void release(struct dd__result_mem *m)
 dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_lsh_params p = dd_lsh_optimal(OCR_LSH_T, OCR_VALUES, 0.25, 0.75);
-    size_t nt = dd__thread_count(w->o), t, total = 0;
+    size_t nt = dd__thread_count(w->o), t;
     band_part part[DD__MAX_RANGE_THREADS];
     band_job job = {w, p.rows, 0, part, w->shard ? w->shard->rank : 0,
                     w->shard ? w->shard->ranks : 1};
@@ -238,14 +247,13 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     nt = nt > nb ? nb : nt;
     memset(part, 0, sizeof part);
     st = dd__parallel_for(nt, nb, band_range, &job);
-    for (t = 0; t < nt; t++)
-        total += part[t].n;
-    if (st == DD_OK && total && !(*cand = malloc(total * sizeof **cand)))
-        st = DD_ENOMEM;
-    for (t = 0; t < nt; t++) {
-        if (st == DD_OK && part[t].n)
-            memcpy(*cand + *n_cand, part[t].pairs, part[t].n * sizeof **cand);
-        *n_cand += st == DD_OK ? part[t].n : 0;
+    for (t = 0; t < nt; t++) { /* the union, merged part by part into the first's array */
+        if (st == DD_OK && t == 0) {
+            *cand = part[0].pairs;
+            *n_cand = part[0].n;
+            part[0].pairs = NULL;
+        } else if (st == DD_OK)
+            st = dd__merge_unique_u64(cand, n_cand, part[t].pairs, part[t].n);
         free(part[t].s.e);
         free(part[t].s.t);
         free(part[t].pairs);
@@ -256,8 +264,6 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
         *n_cand = 0;
         return st;
     }
-    if (*n_cand) /* each pair once: the estimate is made once */
-        *n_cand = keep_similar(w, *cand, dd__sort_unique_u64(*cand, *n_cand));
     if (!w->o->keep_ocr_sigs)
         release(w->res->mem);
     return DD_OK;

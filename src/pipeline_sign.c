@@ -127,9 +127,9 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, si
         size_t a = starts[i], e = i + 1 < n_lines ? starts[i + 1] : ntok;
         if (e - a < 3)
             continue;
-        b->lines[b->n_lines++] =
-            (dd__line){XXH3_64bits_withSeed(g->sh + a, (e - a) * sizeof *g->sh, w->o->seed), 0,
-                       (uint32_t)a, (uint32_t)e, 0};
+        b->lines[b->n_lines++] = dd__line_make(
+            XXH3_64bits_withSeed(g->sh + a, (e - a) * sizeof *g->sh, w->o->seed), (uint32_t)a,
+            (uint32_t)e);
     }
     it->line_hi = b->n_lines;
     return DD_OK;
@@ -377,7 +377,10 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
     memset(info, 0, sizeof *info);
     info->id = dd__arena_strndup(&m->strings, d->id, strlen(d->id));
     info->title = dd__arena_strndup(&m->strings, d->title, strlen(d->title));
-    info->source = dd__arena_strndup(&m->strings, d->source, strlen(d->source));
+    /* a file's records share its path: kept once, not once a record */
+    info->source = idx > 0 && strcmp(res->docs[idx - 1].source, d->source) == 0
+                       ? res->docs[idx - 1].source
+                       : dd__arena_strndup(&m->strings, d->source, strlen(d->source));
     info->date = d->date ? dd__arena_strndup(&m->strings, d->date, strlen(d->date)) : NULL;
     if (!info->id || !info->title || !info->source || (d->date && !info->date))
         return DD_ENOMEM;

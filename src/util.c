@@ -245,6 +245,25 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n)
     return j + 1;
 }
 
+dd_status dd__merge_unique_u64(uint64_t **a, size_t *na, const uint64_t *b, size_t nb)
+{
+    size_t i = *na, j = nb, k = *na + nb, r, w;
+    uint64_t *p;
+
+    if (nb == 0)
+        return DD_OK;
+    if (k > SIZE_MAX / sizeof *p || !(p = realloc(*a, k * sizeof *p)))
+        return DD_ENOMEM;
+    while (j > 0) /* from the back: a write never passes a value of a not yet read */
+        p[--k] = i > 0 && p[i - 1] > b[j - 1] ? p[--i] : b[--j];
+    for (r = 1, w = 1; r < *na + nb; r++)
+        if (p[r] != p[w - 1])
+            p[w++] = p[r];
+    *a = p;
+    *na = w;
+    return DD_OK;
+}
+
 /* Buckets of dd__sort_unique_u64_mt: keys spread by their place in [min, max]. */
 #define SORT_BUCKETS 256
 

@@ -102,6 +102,10 @@ int dd__cmp_u32(const void *a, const void *b);
 int dd__cmp_u64(const void *a, const void *b);
 /** Sort and remove duplicates in place; returns the new length. */
 size_t dd__sort_unique_u64(uint64_t *v, size_t n);
+/* Merge the sorted distinct values b[0..nb) into the sorted distinct values (*a)[0..*na):
+ * *a grows by realloc and the merge runs in place from the back, so no second array of the
+ * union is made; values both held are kept once. DD_ENOMEM leaves *a and *na as they were. */
+dd_status dd__merge_unique_u64(uint64_t **a, size_t *na, const uint64_t *b, size_t nb);
 /** The same on `threads` threads for large arrays: keys are spread over buckets by value
  *  (one pass), the buckets sorted in parallel. Same result as dd__sort_unique_u64. */
 size_t dd__sort_unique_u64_mt(uint64_t *v, size_t n, size_t threads);

@@ -79,6 +79,10 @@ typedef struct dd_pipeline_opts {
     /** Keep each document's OCR signature in the result (a stored index keys them); a
      *  batch run gives them back before verification. */
     bool keep_ocr_sigs;
+    /** Keep every line of every document in the result (a stored index stores their
+     *  hashes). Otherwise only the boilerplate lines outlive the boilerplate pass: they are
+     *  all that the later stages read. */
+    bool keep_lines;
 } dd_pipeline_opts;
 
 /** The text the pipeline compares for `d`, malloc'd and NUL-terminated (`*len` bytes): its

@@ -154,6 +154,44 @@ static void test_sort_unique_u64_mt_matches(void **state)
     free(b);
 }
 
+/* Merging two sorted distinct lists in place gives the sort-unique of their concatenation:
+ * every split of every pattern, with empty sides, overlaps, one side inside the other and
+ * all of one side before the other. */
+static void test_merge_unique_u64_matches(void **state)
+{
+    uint64_t *all = malloc(2 * MAXN * sizeof *all), *b = malloc(MAXN * sizeof *b), s = 7;
+    size_t lens[] = {0, 1, 2, 17, 511, 4999};
+    int p;
+
+    (void)state;
+    assert_non_null(all);
+    assert_non_null(b);
+    for (p = 0; p < 8; p++) {
+        size_t x, y, i;
+        for (x = 0; x < 6; x++)
+            for (y = 0; y < 6; y++) {
+                size_t na = lens[x], nb = lens[y], n_all;
+                uint64_t *a = malloc((na ? na : 1) * sizeof *a);
+                assert_non_null(a);
+                for (i = 0; i < na; i++)
+                    a[i] = p < 6 ? value(p, i, na, &s) % 1000 : p == 6 ? i : 10000 + i;
+                for (i = 0; i < nb; i++)
+                    b[i] = p < 6 ? value(p, i, nb, &s) % 1000 : p == 6 ? 5000 + i : i;
+                memcpy(all, a, na * sizeof *a);
+                memcpy(all + na, b, nb * sizeof *b);
+                n_all = dd__sort_unique_u64(all, na + nb);
+                na = dd__sort_unique_u64(a, na);
+                nb = dd__sort_unique_u64(b, nb);
+                assert_int_equal(dd__merge_unique_u64(&a, &na, b, nb), DD_OK);
+                assert_int_equal(na, n_all);
+                assert_memory_equal(a, all, n_all * sizeof *a);
+                free(a);
+            }
+    }
+    free(all);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_select_hw_desc_matches_sort),
         cmocka_unit_test(test_sort_unique_u64),
         cmocka_unit_test(test_sort_unique_u64_mt_matches),
+        cmocka_unit_test(test_merge_unique_u64_matches),
     };
     return cmocka_run_group_tests_name("sort", tests, NULL, NULL);
 }

@@ -287,10 +287,8 @@ static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint3
 /* One part's pairs: the bands of one contiguous range. */
 typedef struct band_job {
     uint64_t *p;
-    size_t np, cap, n_unique; /* n_unique: np when the pairs were last made distinct */
+    size_t np, cap, n_unique; /* n_unique: dd__pairs_distinct's */
 } band_job;
-
-enum { COMPACT_MIN = 1 << 16 };
 
 typedef struct band_ctx {
     const dd_lsh *lsh;
@@ -313,15 +311,9 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     for (b = lo; st == DD_OK && b < hi; b++) {
         st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, c->part + b * c->parts, e,
                         filt, &j->p, &j->np, &j->cap);
-        /* A pair of near copies meets in most bands: kept as emitted, the pairs of every band
-         * at once were the band stage's peak memory on a corpus of shared sentences. Each
-         * time the list has doubled since it was last made distinct, it is made distinct
-         * again (amortised: each pair is sorted a bounded number of times). */
-        if (st == DD_OK && j->np > j->n_unique + j->n_unique / 4 + COMPACT_MIN)
-            j->n_unique = j->np = dd__sort_unique_u64(j->p, j->np);
+        if (st == DD_OK) /* sorted and distinct after the last band, for join_jobs */
+            j->np = dd__pairs_distinct(j->p, j->np, &j->n_unique, b + 1 == hi);
     }
-    if (st == DD_OK && j->np != j->n_unique) /* sorted and distinct, for join_jobs */
-        j->n_unique = j->np = dd__sort_unique_u64(j->p, j->np);
     free(e);
     free(filt);
     return st;

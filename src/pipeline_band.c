@@ -66,34 +66,12 @@ static dd_status lead_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     return st;
 }
 
-static bool sorted_distinct(const uint64_t *v, size_t n)
-{
-    size_t i;
-
-    for (i = 1; i < n; i++)
-        if (v[i - 1] >= v[i])
-            return false;
-    return true;
-}
-
 /* Every candidate list is sorted and distinct (dd_lsh's, the OCR bands', the union of
- * ranks'), so the union is a merge in place; the sort is the fallback for any other. */
+ * ranks'), so the union is a merge in place. */
 dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *more,
                              size_t n_more)
 {
-    uint64_t *all;
-
-    if (!n_more)
-        return DD_OK;
-    if (sorted_distinct(*cand, *n_cand) && sorted_distinct(more, n_more))
-        return dd__merge_unique_u64(cand, n_cand, more, n_more);
-    all = realloc(*cand, (*n_cand + n_more) * sizeof *all);
-    if (!all)
-        return DD_ENOMEM;
-    memcpy(all + *n_cand, more, n_more * sizeof *more);
-    *cand = all;
-    *n_cand = dd__sort_unique_u64(all, *n_cand + n_more);
-    return DD_OK;
+    return dd__merge_unique_u64(cand, n_cand, more, n_more);
 }
 
 /* On MPI ranks each rank banded its share of the bands: every rank takes the union. */

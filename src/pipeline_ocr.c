@@ -166,15 +166,13 @@ static dd_status band_pairs(const dd__run *w, size_t band, size_t rows, band_scr
 }
 
 /* The bands are shared out over the threads (dd__parallel_for), each with its own entries
- * and pairs; the pairs are joined, sorted and kept once, so they do not depend on the
- * thread count. */
+ * and pairs, kept distinct as they grow; the threads' lists are merged in place, so the
+ * pairs do not depend on the thread count. */
 typedef struct band_part {
     band_scratch s;
     uint64_t *pairs;
-    size_t n, cap, n_unique; /* n_unique: n when the pairs were last made distinct */
+    size_t n, cap, n_unique; /* n_unique: dd__pairs_distinct's */
 } band_part;
-
-enum { COMPACT_MIN = 1 << 16 };
 
 typedef struct band_job {
     const dd__run *w;
@@ -200,12 +198,9 @@ static dd_status band_range(void *ctx, size_t part, size_t lo, size_t hi)
     for (band = lo; st == DD_OK && band < hi; band++) {
         st = band_pairs(j->w, j->first + band * j->step, j->rows, &p->s, &p->pairs, &p->n,
                         &p->cap);
-        /* made distinct each time they have doubled, as the shingle bands' (lsh.c) */
-        if (st == DD_OK && p->n > p->n_unique + p->n_unique / 4 + COMPACT_MIN)
-            p->n_unique = p->n = dd__sort_unique_u64(p->pairs, p->n);
+        if (st == DD_OK) /* sorted and distinct after the last band, to be merged */
+            p->n = dd__pairs_distinct(p->pairs, p->n, &p->n_unique, band + 1 == hi);
     }
-    if (st == DD_OK && p->n != p->n_unique) /* sorted and distinct, to be merged */
-        p->n_unique = p->n = dd__sort_unique_u64(p->pairs, p->n);
     free(p->s.e); /* the scratch goes before the parts' pairs are joined */
     free(p->s.t);
     p->s.e = NULL;

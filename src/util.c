@@ -264,6 +264,13 @@ dd_status dd__merge_unique_u64(uint64_t **a, size_t *na, const uint64_t *b, size
     return DD_OK;
 }
 
+size_t dd__pairs_distinct(uint64_t *v, size_t n, size_t *n_unique, bool last)
+{
+    if (n > *n_unique + *n_unique / 4 + ((size_t)1 << 16) || (last && n != *n_unique))
+        n = *n_unique = dd__sort_unique_u64(v, n);
+    return n;
+}
+
 /* Buckets of dd__sort_unique_u64_mt: keys spread by their place in [min, max]. */
 #define SORT_BUCKETS 256
 

@@ -106,6 +106,12 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n);
  * *a grows by realloc and the merge runs in place from the back, so no second array of the
  * union is made; values both held are kept once. DD_ENOMEM leaves *a and *na as they were. */
 dd_status dd__merge_unique_u64(uint64_t **a, size_t *na, const uint64_t *b, size_t nb);
+/* A list of pairs that grows band by band: made distinct (sorted, each once) when it has
+ * grown by a quarter since it last was (*n_unique: its length then), or whenever `last` is
+ * set and it is not distinct yet. A pair of near copies meets in most bands, so kept as
+ * emitted the pairs of every band at once were the band stage's peak memory; each pair is
+ * sorted a bounded number of times. Returns the list's new length. */
+size_t dd__pairs_distinct(uint64_t *v, size_t n, size_t *n_unique, bool last);
 /** The same on `threads` threads for large arrays: keys are spread over buckets by value
  *  (one pass), the buckets sorted in parallel. Same result as dd__sort_unique_u64. */
 size_t dd__sort_unique_u64_mt(uint64_t *v, size_t n, size_t threads);

@@ -16,8 +16,9 @@ extern "C" {
 /** Run the pipeline on the ranks of `comm` (collective: every rank must call it). The
  *  reader must yield the same documents on every rank: PATHs, not standard input. On
  *  DD_OK rank 0's `*out` is the full result; the other ranks' results hold the documents
- *  and copies pairs but no story clusters, and are only to be freed. A rank that returns an
- *  error leaves the others waiting: call MPI_Abort. */
+ *  (their paths, but empty ids and titles and no dates or records) and copies pairs but no
+ *  story clusters, and are only to be freed. Reader warnings about repeated ids are rank 0's
+ *  alone. A rank that returns an error leaves the others waiting: call MPI_Abort. */
 dd_status dd_pipeline_run_mpi(const dd_pipeline_opts *opts, dd_reader *r, MPI_Comm comm,
                               dd_result **out);
 

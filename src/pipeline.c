@@ -95,6 +95,7 @@ void dd_result_free(dd_result *res)
         free(res->mem->quote_off);
         free(res->mem->dict_h);
         free(res->mem->dict_s);
+        free(res->mem->dict_front);
         free(res->mem);
     }
     free(res->docs);

@@ -108,6 +108,7 @@ struct dd__result_mem {
     dd__strmap surface; /* unused key space: see pipeline_story.c */
     uint64_t *dict_h;   /* term hash -> first surface form, for key terms in reports */
     const char **dict_s;
+    uint64_t *dict_front; /* pipeline_terms.c: hashes known to be in the dictionary */
     size_t dict_n, dict_cap;
 };
 

@@ -23,7 +23,15 @@ void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs)
         while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
             n_ln++;
         for (first_bp = li; first_bp < li + n_ln && !m->lines[first_bp].bp; first_bp++)
-            ; /* most documents have no boilerplate line: then every term stays */
+            ;
+        if (first_bp == li + n_ln) { /* most documents have none: every term stays, in one move */
+            if (wpos != lo)
+                memmove(m->terms + wpos, m->terms + lo, (hi - lo) * sizeof *m->terms);
+            li += n_ln;
+            m->term_off[d] = wpos;
+            wpos += hi - lo;
+            continue;
+        }
         for (i = lo; i < hi; i++) {
             size_t j;
             bool bp = false;
@@ -76,7 +84,8 @@ static bool in_window(size_t i, size_t lo, size_t n)
 typedef struct run_job {
     struct dd__result_mem *m;
     const uint32_t *group;
-    size_t *at; /* where each document's keys start (counts first) */
+    size_t *at; /* where each document's keys of this pass start */
+    uint32_t *cnt; /* per document and pass: its window positions in that pass */
     uint64_t *k;
     unsigned pass; /* common_trigrams: the ids whose top RUN_PASS_BITS bits are this */
     const uint32_t *common;
@@ -85,9 +94,11 @@ typedef struct run_job {
     size_t *kept; /* per document: terms kept by strip_range */
 } run_job;
 
-/* The trigram ids are counted in 2^RUN_PASS_BITS passes, each over the ids of one part of the
+/* The trigram ids are grouped in 2^RUN_PASS_BITS passes, each over the ids of one part of the
  * id space, so the keys and their sort hold a quarter of the window positions at a time:
- * all at once, they were the peak of a stories run (8 + 8 bytes a window position). */
+ * all at once, they were the peak of a stories run (8 + 8 bytes a window position). One
+ * sweep first counts each document's positions in every pass (4 bytes a document and pass),
+ * so each pass makes the ids once more, not twice (8 % of a stories run's instructions). */
 #define RUN_PASS_BITS 2
 
 static bool in_pass(uint32_t id, unsigned pass)
@@ -95,8 +106,9 @@ static bool in_pass(uint32_t id, unsigned pass)
     return id >> (32 - RUN_PASS_BITS) == pass;
 }
 
-/* This pass's window positions of documents [lo, hi): their count to j->at[d] (counting,
- * j->k NULL), or their keys (trigram id, copies group) from j->at[d] on. */
+/* The window positions of documents [lo, hi): counted by pass into j->cnt (counting, j->k
+ * NULL: one sweep for every pass), or this pass's keys (trigram id, copies group) written
+ * from j->at[d] on. */
 static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     run_job *j = ctx;
@@ -106,19 +118,17 @@ static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; d < hi; d++) {
         size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = j->k ? j->at[d] : 0;
+        uint32_t *cnt = j->cnt + (d << RUN_PASS_BITS);
         for (i = t0; i + 2 < t1; i++) {
             uint32_t id;
             if (!in_window(i, t0, t1 - t0) || !in_window(i + 2, t0, t1 - t0))
                 continue;
             id = trigram(m->terms + i);
-            if (!in_pass(id, j->pass))
-                continue;
-            if (j->k)
-                j->k[n] = (uint64_t)id << 32 | j->group[d];
-            n++;
+            if (!j->k)
+                cnt[id >> (32 - RUN_PASS_BITS)]++;
+            else if (in_pass(id, j->pass))
+                j->k[n++] = (uint64_t)id << 32 | j->group[d];
         }
-        if (!j->k)
-            j->at[d] = n;
     }
     return DD_OK;
 }
@@ -133,20 +143,22 @@ static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint
 {
     size_t d, i, n, u = 0, cap = 0, k_cap = 0;
     size_t *at = malloc((n_docs + 1) * sizeof *at);
+    uint32_t *cnt = calloc((n_docs + 1) << RUN_PASS_BITS, sizeof *cnt);
     uint64_t *k = NULL;
     uint32_t *ids = NULL;
-    dd_status st = at ? DD_OK : DD_ENOMEM;
+    dd_status st = at && cnt ? DD_OK : DD_ENOMEM;
 
     *out = NULL;
     *n_out = 0;
     j->at = at;
-    for (j->pass = 0; st == DD_OK && j->pass < 1u << RUN_PASS_BITS; j->pass++) {
-        j->k = NULL; /* count first */
+    j->cnt = cnt;
+    j->k = NULL; /* count every pass's keys first, in one sweep */
+    if (st == DD_OK)
         (void)dd__parallel_for(threads, n_docs, key_range, j); /* cannot fail */
+    for (j->pass = 0; st == DD_OK && j->pass < 1u << RUN_PASS_BITS; j->pass++) {
         for (n = 0, d = 0; d < n_docs; d++) {
-            size_t c = at[d];
             at[d] = n;
-            n += c;
+            n += cnt[(d << RUN_PASS_BITS) + j->pass];
         }
         if (dd__grow((void **)&k, &k_cap, n + 1, sizeof *k) != DD_OK) {
             st = DD_ENOMEM;
@@ -170,8 +182,10 @@ static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint
         }
     }
     free(at);
+    free(cnt);
     free(k);
     j->at = NULL;
+    j->cnt = NULL;
     j->k = NULL;
     if (st != DD_OK) {
         free(ids);
@@ -246,7 +260,7 @@ dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t 
 {
     struct dd__result_mem *m = res->mem;
     size_t d, wpos = 0, threads = dd__thread_count(w->o);
-    run_job j = {m, group, NULL, NULL, 0, NULL, 0, 1, NULL, NULL};
+    run_job j = {m, group, NULL, NULL, NULL, 0, NULL, 0, 1, NULL, NULL};
     uint64_t *seen = NULL;
     uint32_t *common = NULL;
     dd_status st = common_trigrams(&j, res->n_docs, threads, &common, &j.n_common);

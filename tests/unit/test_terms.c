@@ -236,6 +236,26 @@ static void test_terms_names_and_figures(void **state)
                         "FIG:13 FIG:05 FIG:2024 FIG:10");
 }
 
+/* The scans for capitals and quotation marks skip eight bytes at a time: a name or a quote
+ * found at one offset is found at every other, next to bytes with the high bit set (UTF-8)
+ * and to the characters just outside 'A'..'Z' ('@', '[', '`', '{'). */
+static void test_terms_scans_at_every_offset(void **state)
+{
+    ctx *c = *state;
+    char text[256];
+    uint64_t q[64];
+    int k;
+
+    for (k = 0; k < 17; k++) {
+        snprintf(text, sizeof text, "t\n@[`{ \xc3\xa9%*swe met Zed and Hama at %*s\xc3\x89.", k,
+                 "", 16 - k, "");
+        assert_string_equal(facts_of(c, text), "NAME:zed NAME:hama");
+        snprintf(text, sizeof text, "\xc3\xa9%*s\"alpha beta gamma delta\" %*s\xe2\x80\x9c"
+                                    "alpha beta gamma delta\xe2\x80\x9d", k, "", 16 - k, "");
+        assert_int_equal(dd_terms_quotes(text, strlen(text), 1, q, 64), 2);
+    }
+}
+
 /* The quoted-word runs of `text`, at most 64. */
 static size_t quotes(const char *text, uint64_t *out)
 {
@@ -281,6 +301,7 @@ int main(void)
         T(test_terms_character_pairs),
         T(test_terms_cache_gives_same_terms),
         T(test_terms_names_and_figures),
+        T(test_terms_scans_at_every_offset),
         cmocka_unit_test(test_terms_quotes),
         T(test_idf_background_and_corpus),
         cmocka_unit_test(test_idf_load_errors),

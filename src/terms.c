@@ -524,10 +524,11 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
             continue;
         if (a >= line_end) { /* one look at each line that holds a candidate */
             size_t line_start = a;
+            const char *nl;
             while (line_start > 0 && text[line_start - 1] != '\n')
                 line_start--;
-            for (line_end = a; line_end < len && text[line_end] != '\n'; line_end++)
-                ;
+            nl = memchr(text + a, '\n', len - a);
+            line_end = nl ? (size_t)(nl - text) : len;
             shouting = !has_lower(text, line_start, line_end);
         }
         if (shouting)

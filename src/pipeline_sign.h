@@ -1,6 +1,6 @@
 /* What the signing stage shares between its files: pipeline_sign.c (reading, signing on
- * threads, the in-order merge) and pipeline_rounds.c (the same batches signed on MPI ranks,
- * round by round). Internal to those two files. */
+ * threads), pipeline_merge.c (the in-order merge) and pipeline_rounds.c (the same batches
+ * signed on MPI ranks, round by round). Internal to those three files. */
 #ifndef DEDUP_PIPELINE_SIGN_H
 #define DEDUP_PIPELINE_SIGN_H
 
@@ -109,6 +109,20 @@ typedef struct signing {
     size_t in_cap;
 } signing;
 
+/* Whether the set of an item is kept in memory (else it is read again when needed). */
+static inline bool keeps_set(const dd__run *w, const item *it)
+{
+    return w->keep_sets || it->keep;
+}
+
+/* Whether the gram set of an item is made at signing: only where the shingle set is kept and
+ * the document cannot be read again. Grams are needed for OCR pairs only, a few documents:
+ * the others are read again for them, which costs less than hashing every text twice. */
+static inline bool keeps_grams(const dd__run *w, const item *it)
+{
+    return keeps_set(w, it) && !it->rereadable;
+}
+
 /* Sign every item of b (any thread). */
 void dd__sign_batch(const dd__run *w, signer *g, batch *b);
 
@@ -117,7 +131,7 @@ void dd__sign_batch(const dd__run *w, signer *g, batch *b);
  * over, not parsed. */
 dd_status dd__fill_batch(signing *s, dd_reader *r, batch *b, bool *eof);
 
-/* Merge b's items into the run, in order (calling thread). */
+/* Merge b's items into the run, in order (calling thread; pipeline_merge.c). */
 dd_status dd__merge_batch(signing *s, batch *b);
 
 void dd__sign_batch_free(batch *b);

@@ -1,8 +1,8 @@
 /* The pipeline's stages, in the order data flows. Each hands its output one way, through
  * the run's result (dd__run.res), to the next; none calls a later one:
  *
- *   read+sign   dd__read_all         pipeline_sign.c (+ pipeline_rounds.c on MPI ranks,
- *                                    pipeline_terms.c, pipeline_sets.c)
+ *   read+sign   dd__read_all         pipeline_sign.c, pipeline_merge.c (+ pipeline_rounds.c
+ *                                    on MPI ranks, pipeline_terms.c, pipeline_sets.c)
  *   band        dd__ocr_flags,       pipeline_ocr.c
  *               dd__candidates       pipeline_band.c (+ pipeline_ocr.c)
  *   verify      dd__gram_sketches,   pipeline_copies.c (+ pipeline_sets.c, pipeline_ocr.c)
@@ -10,9 +10,10 @@
  *               dd__boilerplate_strip  pipeline_boilerplate.c (then band and verify again,
  *                                    when a set changed)
  *   cluster     dd__cluster_pairs    pipeline_cluster.c (copies level)
- *               dd__story_run        pipeline_story.c (stories level: vectors from
- *                                    pipeline_vectors.c, story candidates, scores,
- *                                    average linkage)
+ *               dd__story_run        pipeline_story.c (stories level: terms stripped in
+ *                                    pipeline_story_strip.c, vectors from
+ *                                    pipeline_vectors.c, candidates and scores from
+ *                                    pipeline_story_cand.c, average linkage)
  *   report      dd_report_write      report.c, after dd_pipeline_run returns
  *
  * dd__pipeline_drive (pipeline.c) calls them in that order through a dd__stage_ops table:
@@ -59,7 +60,8 @@ dd_status dd__boilerplate_strip(dd__run *w, bool *again);
 /* Reset the verified pairs and counters for the second verification. */
 void dd__verify_again(dd__run *w);
 
-/* ---- cluster (pipeline_cluster.c, pipeline_story.c, pipeline_vectors.c) ---- */
+/* ---- cluster (pipeline_cluster.c, pipeline_story.c, pipeline_story_cand.c,
+ *      pipeline_story_strip.c, pipeline_vectors.c) ---- */
 
 /* Union-find over res->pairs (*out freed with dd_uf_free, also on failure). */
 dd_status dd__pairs_uf(const dd_result *res, dd_uf **out);
@@ -70,8 +72,20 @@ dd_status dd__cluster_pairs(dd_result *res);
 /* Stories level: vectors, candidates, average-linkage clusters into res->clusters. */
 dd_status dd__story_run(dd__run *w);
 
-/* Its per-document steps (pipeline_vectors.c), in this order: drop the terms on boilerplate
- * lines; drop boilerplate runs (term trigrams in RUN_GROUPS copies groups, `group` the copies
+/* Its candidate pairs (pipeline_story_cand.c): the signature family's, every verified copy
+ * pair and the closed triangles of the strong ones, sorted, each with its story similarity
+ * in (*sim)[i]; pairs scoring 0 are dropped. */
+dd_status dd__story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand);
+
+/* Document d's story vector. */
+static inline dd_vec dd__vec_of(const struct dd__result_mem *m, size_t d)
+{
+    dd_vec v = {m->vh + m->voff[d], m->vw + m->voff[d], m->voff[d + 1] - m->voff[d]};
+    return v;
+}
+
+/* Its per-document steps (pipeline_story_strip.c, then pipeline_vectors.c), in this order:
+ * drop the terms on boilerplate lines; drop boilerplate runs (term trigrams in RUN_GROUPS copies groups, `group` the copies
  * label of each document); each document's facts; document frequencies into idf (the
  * background already loaded) and every document's tf-idf vector. */
 void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs);

@@ -1,7 +1,7 @@
-/* Stories level: content terms -> tf-idf vectors -> story candidates (MinHash banding over
- * each vector's term set, or SimHash tables) plus every verified copy pair -> exact cosine
- * -> average-linkage clusters seeded with the copies groups. Boilerplate lines found by the
- * copies pass are dropped from the terms first, so a shared footer adds no weight. */
+/* Stories level: content terms -> tf-idf vectors -> story candidates (pipeline_story_cand.c)
+ * -> exact cosine -> average-linkage clusters seeded with the copies groups -> derivations
+ * attached, facts and key terms for the report. Boilerplate lines found by the copies pass
+ * are dropped from the terms first, so a shared footer adds no weight. */
 #include "pipeline_stages.h"
 
 #include <math.h>
@@ -34,12 +34,6 @@ static dd_status load_idf(const dd_pipeline_opts *o, dd_idf *idf)
         return dd_idf_load_builtin(idf);
     return dd_idf_load(idf, o->idf_text, o->idf_len, o->idf_name ? o->idf_name : "idf", err,
                        sizeof err);
-}
-
-static dd_vec vec_of(const struct dd__result_mem *m, size_t d)
-{
-    dd_vec v = {m->vh + m->voff[d], m->vw + m->voff[d], m->voff[d + 1] - m->voff[d]};
-    return v;
 }
 
 /* The weight of term h in document d's story vector (0 when it has none). */
@@ -127,91 +121,6 @@ static uint8_t derivation(const pair_facts *f, double order)
     if (f->cover_b >= DERIVE_COVER || (ordered && f->cover_b >= DERIVE_COVER_ORDERED))
         e |= DD_STORY_B_IN_A;
     return e;
-}
-
-/* ---- candidates ------------------------------------------------------------------------ */
-
-typedef struct topsig_job {
-    const dd__run *w;
-    uint32_t *sigs;
-    size_t max;
-} topsig_job;
-
-/* Signatures of documents [lo, hi). A document without terms gets values of its own, so
- * the empty ones do not all share one bucket. */
-static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
-{
-    topsig_job *j = ctx;
-    size_t np = j->w->o->num_perm, k = j->w->o->top_k, d;
-    uint64_t *top = malloc((j->max < k ? j->max : k) * sizeof *top);
-    dd_status st = top ? DD_OK : DD_ENOMEM;
-
-    (void)part; /* ranges write their own documents' slots */
-    for (d = lo; st == DD_OK && d < hi; d++) {
-        size_t n = 0;
-        uint32_t *sig = j->sigs + d * np;
-        st = dd_story_top_terms(vec_of(j->w->res->mem, d), k, top, &n);
-        if (st == DD_OK && n)
-            dd_minhash_sign(j->w->mh_terms, top, n, sig);
-        else
-            dd__lonely_sig(sig, np, d);
-    }
-    free(top);
-    return st;
-}
-
-/* MinHash banding over each document's top-K term set: rewrites share their heaviest
- * names and figures even when most of their wording differs. Signing and banding run on
- * the run's threads. A bucket of many documents sharing a band of two top-term values is a
- * topic, not a story: each member is paired with its STORY_BUCKET predecessors in it (by
- * document order), where copies banding takes 100. Measured (docs/ALGORITHMS.md,
- * Candidates): the same output on every labelled set, BBC, Reuters-21578 and 300,000
- * sentence-pool articles at 16, 32 and 100; at 8 the pool's output changes. */
-#define STORY_BUCKET 32
-
-static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
-{
-    dd_result *res = w->res;
-    size_t np = w->o->num_perm, d, max = 1, threads = dd__thread_count(w->o);
-    dd_lsh_params p = dd_lsh_optimal(w->o->story_lsh_threshold, np, 0.25, 0.75);
-    uint32_t *sigs = malloc((res->n_docs + 1) * np * sizeof *sigs);
-    dd_lsh *lsh = NULL;
-    topsig_job job;
-    dd_status st;
-
-    for (d = 0; d < res->n_docs; d++)
-        max = vec_of(res->mem, d).n > max ? vec_of(res->mem, d).n : max;
-    job = (topsig_job){w, sigs, max};
-    st = sigs ? dd_lsh_new(p.bands, p.rows, STORY_BUCKET, &lsh) : DD_ENOMEM;
-    res->story_bands = p.bands;
-    res->story_rows = p.rows;
-    if (st == DD_OK)
-        st = dd__parallel_for(threads, res->n_docs, topsig_range, &job);
-    if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, sigs, res->n_docs, np, threads, cand, n_cand);
-    dd_lsh_free(lsh);
-    free(sigs);
-    return st;
-}
-
-static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
-{
-    dd_result *res = w->res;
-    uint64_t *fp = malloc((res->n_docs + 1) * sizeof *fp);
-    unsigned dist = w->o->simhash_distance;
-    size_t d;
-    dd_status st;
-
-    if (!fp)
-        return DD_ENOMEM;
-    for (d = 0; d < res->n_docs; d++) {
-        dd_vec v = vec_of(res->mem, d);
-        fp[d] = dd_simhash(v.h, v.w, v.n);
-    }
-    st = dd_simhash_candidates(fp, res->n_docs, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand,
-                               n_cand);
-    free(fp);
-    return st;
 }
 
 /* ---- clusters and evidence -------------------------------------------------------------- */
@@ -517,176 +426,6 @@ static dd_status extract(dd_result *res, const uint32_t *label)
     return st == DD_OK ? name_clusters(res) : st;
 }
 
-typedef struct score_job {
-    const struct dd__result_mem *m;
-    const uint64_t *p;
-    double *sim;
-} score_job;
-
-static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
-{
-    score_job *j = ctx;
-    size_t i;
-
-    (void)part; /* ranges write their own documents' slots */
-    for (i = lo; i < hi; i++) {
-        uint32_t a = (uint32_t)(j->p[i] >> 32), b = (uint32_t)j->p[i];
-        j->sim[i] = dd_story_similarity(vec_of(j->m, a), vec_of(j->m, b), DD_STORY_PENALTY);
-    }
-    return DD_OK;
-}
-
-/* Score the pairs p[0..n) on the run's threads (sim has room for n) and keep those above 0,
- * in order, with their similarity; *kept says how many. On MPI ranks each rank scores its
- * slice and the similarities are gathered: every rank ends with the same list. */
-static dd_status score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n,
-                             size_t *kept)
-{
-    score_job job = {w->res->mem, p, sim};
-    size_t i, k = 0, lo, hi;
-
-    dd__rank_slice(w->shard, n, &lo, &hi);
-    job.p = p + lo;
-    job.sim = sim + lo;
-    (void)dd__parallel_for(dd__thread_count(w->o), hi - lo, score_range, &job); /* no fail */
-    if (w->shard && w->shard->ranks > 1) {
-        void *all = NULL;
-        size_t cap = 0, *lens = calloc(w->shard->ranks, sizeof *lens);
-        dd_status st = lens ? w->shard->allgather(w->shard->ud, sim + lo, (hi - lo) * sizeof *sim,
-                                                  &all, &cap, lens)
-                            : DD_ENOMEM;
-        if (st == DD_OK) /* rank after rank: the slices in order, the whole list */
-            memcpy(sim, all, n * sizeof *sim);
-        free(all);
-        free(lens);
-        if (st != DD_OK)
-            return st;
-    }
-    for (i = 0; i < n; i++) {
-        if (sim[i] > 0) {
-            sim[k] = sim[i];
-            p[k++] = p[i];
-        }
-    }
-    *kept = k;
-    return DD_OK;
-}
-
-/* A document's strong neighbours (pairs with a similarity of at least half the threshold),
- * at most STRONG_CAP per document, best first. */
-#define STRONG_CAP 32
-
-typedef struct nb {
-    uint32_t doc, other;
-    double s;
-} nb;
-
-static int cmp_nb(const void *pa, const void *pb)
-{
-    const nb *a = pa, *b = pb;
-
-    if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    if (a->s != b->s)
-        return a->s > b->s ? -1 : 1;
-    return (a->other > b->other) - (a->other < b->other);
-}
-
-/* Close the triangles of the strong-neighbour graph: when A and B both resemble C, the pair
- * A-B is scored too. Signatures miss some pairs of rewrites that share the original's facts
- * but few words with each other, and average linkage counts a missing pair as 0, which
- * would keep the third version of a story out of its cluster. */
-static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
-{
-    double floor = 0.5 * w->o->story_threshold;
-    size_t i, j, k, n_nb = 0, n_new = 0, cap_new = 0;
-    nb *nbs = malloc((2 * *n_cand + 1) * sizeof *nbs);
-    uint64_t *add = NULL, *p;
-    double *ns;
-
-    if (!nbs)
-        return DD_ENOMEM;
-    for (i = 0; i < *n_cand; i++) {
-        uint32_t a = (uint32_t)((*cand)[i] >> 32), b = (uint32_t)(*cand)[i];
-        if ((*sim)[i] < floor)
-            continue;
-        nbs[n_nb++] = (nb){a, b, (*sim)[i]};
-        nbs[n_nb++] = (nb){b, a, (*sim)[i]};
-    }
-    if (n_nb > 1)
-        qsort(nbs, n_nb, sizeof *nbs, cmp_nb);
-    for (i = 0; i < n_nb; i = j) {
-        size_t deg;
-        for (j = i; j < n_nb && nbs[j].doc == nbs[i].doc; j++)
-            ;
-        deg = j - i < STRONG_CAP ? j - i : STRONG_CAP;
-        for (k = 0; k < deg; k++) {
-            size_t l;
-            for (l = k + 1; l < deg; l++) {
-                uint32_t a = nbs[i + k].other, b = nbs[i + l].other;
-                if (dd__grow((void **)&add, &cap_new, n_new + 1, sizeof *add) != DD_OK) {
-                    free(nbs);
-                    free(add);
-                    return DD_ENOMEM;
-                }
-                add[n_new++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
-            }
-        }
-    }
-    free(nbs);
-    if (n_new == 0) {
-        free(add);
-        return DD_OK;
-    }
-    n_new = dd__sort_unique_u64_mt(add, n_new, dd__thread_count(w->o));
-    p = realloc(*cand, (*n_cand + n_new + 1) * sizeof *p);
-    if (p)
-        *cand = p;
-    ns = malloc((*n_cand + n_new + 1) * sizeof *ns);
-    if (!p || !ns) {
-        free(add);
-        free(ns);
-        return DD_ENOMEM;
-    }
-    memcpy(p + *n_cand, add, n_new * sizeof *add);
-    free(add);
-    *n_cand = dd__sort_unique_u64_mt(p, *n_cand + n_new, dd__thread_count(w->o));
-    free(*sim);
-    *sim = ns;
-    return score_pairs(w, p, ns, *n_cand, n_cand);
-}
-
-/* Candidate pairs for stories: the signature family's, plus every verified copy pair, plus
- * the closed triangles of the strong ones, each with its story similarity; pairs scoring 0
- * add nothing to an average and are dropped. */
-static dd_status story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand)
-{
-    dd_result *res = w->res;
-    dd_status st = w->o->signature == DD_SIGNATURE_SIMHASH ? simhash_candidates(w, cand, n_cand)
-                                                           : minhash_candidates(w, cand, n_cand);
-    uint64_t *p;
-    size_t i;
-
-    if (st != DD_OK)
-        return st;
-    res->n_story_candidates = *n_cand;
-    p = realloc(*cand, (*n_cand + res->n_pairs + 1) * sizeof *p);
-    if (!p)
-        return DD_ENOMEM;
-    *cand = p;
-    for (i = 0; i < res->n_pairs; i++)
-        p[*n_cand + i] = (uint64_t)res->pairs[i].a << 32 | res->pairs[i].b;
-    *n_cand = dd__sort_unique_u64_mt(p, *n_cand + res->n_pairs, dd__thread_count(w->o));
-    *sim = malloc((*n_cand + 1) * sizeof **sim);
-    if (!*sim)
-        return DD_ENOMEM;
-    st = score_pairs(w, p, *sim, *n_cand, n_cand);
-    if (st == DD_OK)
-        st = close_triangles(w, cand, sim, n_cand);
-    res->n_story_scored = *n_cand;
-    return st;
-}
-
 /* The order test of a pair (dd_story_order over first mentions): each document's distinct
  * terms, sorted by hash, with the place of each one's first mention among its content terms
  * (its vector's entries, vh and vpos). */
@@ -786,7 +525,7 @@ dd_status dd__story_run(dd__run *w)
         st = dd__story_vectors(w, idf);
     step_tick(&t, "vectors");
     if (st == DD_OK)
-        st = story_candidates(w, &cand, &sim, &n_cand);
+        st = dd__story_candidates(w, &cand, &sim, &n_cand);
     step_tick(&t, "candidates");
     /* on MPI ranks every rank has the scored pairs; rank 0 clusters them and reports */
     if (st == DD_OK && !(w->shard && w->shard->rank != 0)) {

@@ -116,6 +116,7 @@ static dd_status store_meta(dd__run *w, const dd_doc *d, size_t ntok, size_t nse
     if (d->record && reports(w) &&
         !(info->record = dd__arena_strndup(&m->strings, d->record, d->record_len)))
         return DD_ENOMEM;
+    dd__populate_ahead(res->docs, m->docs_cap, idx, idx + 1, sizeof *res->docs);
     m->seq_len[idx] = nseq;
     m->set_off[idx + 1] = m->set_n;
     m->goff[idx + 1] = m->gset_n;
@@ -154,6 +155,7 @@ static dd_status append_sketches(struct dd__result_mem *m, const batch *b, const
     if (dd__grow((void **)&m->sk, &m->sk_cap, m->sk_n + n, 1) != DD_OK)
         return DD_ENOMEM;
     memcpy(m->sk + m->sk_n, b->sk + lo, n);
+    dd__populate_ahead(m->sk, m->sk_cap, m->sk_n, m->sk_n + n, 1);
     m->sk_off[2 * idx] = m->sk_n;
     if (it->sk_gram != DD__NO_SKETCH)
         m->sk_off[2 * idx + 1] = m->sk_n + (it->sk_gram - lo);
@@ -192,8 +194,10 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
             return DD_ENOMEM;
         w->own[idx] = b->mine;
     }
-    if (!w->shard || b->mine)
+    if (!w->shard || b->mine) {
         memcpy(m->bkeys + idx * nb, b->keys + k * nb, nb * sizeof *m->bkeys);
+        dd__populate_ahead(m->bkeys, m->bkeys_cap, idx * nb, (idx + 1) * nb, sizeof *m->bkeys);
+    }
     if (it->lead)
         memcpy(m->lead + idx * nl, b->lead + k * nl, nl * sizeof *m->lead);
     else
@@ -222,6 +226,14 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         m->lines[m->n_lines] = b->lines[it->line_lo + i];
         m->lines[m->n_lines++].doc = (uint32_t)idx;
     }
+    /* The arrays a million documents make large: their next pages faulted in by the step */
+    dd__populate_ahead(m->lines, m->lines_cap, m->n_lines - nlines, m->n_lines, sizeof *m->lines);
+    dd__populate_ahead(m->lead, m->lead_cap, idx * nl, (idx + 1) * nl, sizeof *m->lead);
+    dd__populate_ahead(m->osig, m->osig_cap, idx * OCR_VALUES, (idx + 1) * OCR_VALUES,
+                       sizeof *m->osig);
+    dd__populate_ahead(m->hash, m->hash_cap, idx, idx + 1, sizeof *m->hash);
+    dd__populate_ahead(m->set, m->set_cap, m->set_n - n, m->set_n, sizeof *m->set);
+    dd__populate_ahead(m->pos, m->pos_cap, m->set_n - n, m->set_n, sizeof *m->pos);
     return DD_OK;
 }
 

@@ -4,8 +4,10 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include <xxhash.h>
@@ -31,6 +33,25 @@ dd_status dd__grow(void **buf, size_t *cap, size_t need, size_t elem)
     *buf = p;
     *cap = ncap;
     return DD_OK;
+}
+
+void dd__populate_ahead(void *buf, size_t cap, size_t from, size_t to, size_t elem)
+{
+#ifdef MADV_POPULATE_WRITE
+    enum { STEP = 1 << 21, PAGE = 4096 };
+    uintptr_t base = (uintptr_t)buf, lo, hi, end;
+
+    if (!buf || elem == 0 || (from * elem) / STEP == (to * elem) / STEP)
+        return;
+    end = base + cap * elem;
+    lo = (base + to * elem + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    hi = (base + ((to * elem) / STEP + 2) * (uintptr_t)STEP) & ~(uintptr_t)(PAGE - 1);
+    hi = hi < (end & ~(uintptr_t)(PAGE - 1)) ? hi : (end & ~(uintptr_t)(PAGE - 1));
+    if (lo < hi) /* a failure (an old kernel: EINVAL) only leaves the faults to come */
+        (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+#else
+    (void)buf, (void)cap, (void)from, (void)to, (void)elem;
+#endif
 }
 
 struct dd__arena_block {

@@ -1,5 +1,5 @@
 /* Internal to the index files: what index_keys.c takes from a pipeline result, and the
- * batch engine of index.c that index_query.c and index_stream.c share. */
+ * batch engine of index.c that index_add.c, index_query.c and index_stream.c share. */
 #ifndef DEDUP_INDEX_INTERNAL_H
 #define DEDUP_INDEX_INTERNAL_H
 
@@ -44,8 +44,8 @@ uint32_t dd__index_copy_group(const dd_result *res, size_t doc);
  * (*h)[(*off)[d] .. (*off)[d + 1]), ascending; both malloc'd. */
 dd_status dd__index_lines(const dd_result *res, uint64_t **h, size_t **off);
 
-/* ---- the batch engine (index.c), shared by add, query (index_query.c) and stream
- * (index_stream.c) ---- */
+/* ---- the batch engine (index.c), shared by add (index_add.c), query (index_query.c) and
+ * stream (index_stream.c) ---- */
 
 /* One document of the batch, as the user's input gave it. */
 typedef struct bdoc {
@@ -107,7 +107,7 @@ dd_status dd__prepare(dd_store *s, const dd_index_opts *io, dd_level level, batc
 /* The batch document of run-file line `line` (SIZE_MAX: stored candidate *cand_i). */
 size_t dd__doc_of_line(const batch *b, size_t line, bool only_batch, size_t *cand_i);
 
-/* Store the batch's documents of run result res and move the groups' roots. */
+/* Store the batch's documents of run result res and move the groups' roots (index_add.c). */
 dd_status dd__store_batch(dd_store *s, batch *b, const dd_result *res, size_t *added);
 
 #endif

@@ -5,7 +5,7 @@
  * libarchive's decompressed stream rather than with libarchive's WARC reader, which names
  * records by URL path only (two hosts' /index.html collide) and drops every record whose
  * URL ends in '/', which is most article URLs. Member streams use fopencookie (glibc), so the
- * JSON Lines reader in reader.c reads an archived .jsonl exactly like a file. */
+ * JSON Lines reader in reader_jsonl.c reads an archived .jsonl exactly like a file. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
-/* Internal to the reader files: reader.c walks paths and reads JSON Lines, reader_archive.c
- * opens compressed files, archives and WARC crawls (libarchive), reader_html.c turns HTML into
- * text (libxml2). Nothing here is public API. */
+/* Internal to the reader files: reader.c, reader_walk.c and reader_jsonl.c walk paths and read
+ * JSON Lines (their own shared state is in reader_state.h), reader_archive.c opens compressed
+ * files, archives and WARC crawls (libarchive), reader_html.c turns HTML into text (libxml2).
+ * Nothing here is public API. */
 #ifndef DEDUP_READER_INTERNAL_H
 #define DEDUP_READER_INTERNAL_H
 

@@ -256,7 +256,8 @@ static void defaults(cli_opts *o)
     o->busy_ms = 10000;
 }
 
-static int parse_number_opt(int c, const char *arg, cli_opts *o)
+/* Options that name one of a few words. */
+static int parse_word_opt(int c, const char *arg, cli_opts *o)
 {
     static const char *const levels[] = {"copies", "stories"};
     static const char *const formats[] = {"text", "jsonl", "csv"};
@@ -264,7 +265,6 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
     static const char *const signatures[] = {"minhash", "simhash"};
     static const char *const emits[] = {"unique", "dropped"};
     static const char *const keeps[] = {"first", "longest", "earliest"};
-    size_t v;
     int rc, choice = 0;
 
     switch (c) {
@@ -280,6 +280,28 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_choice("stdin-format", arg, stdin_formats, 2, &choice);
         o->reader.stdin_format = (dd_stdin_format)choice;
         return rc;
+    case OPT_EMIT:
+        rc = parse_choice("emit", arg, emits, 2, &choice);
+        o->emit = true;
+        o->emit_opts.what = (dd_emit_what)choice;
+        return rc;
+    case OPT_KEEP:
+        rc = parse_choice("keep", arg, keeps, 3, &choice);
+        o->emit_opts.keep = (dd_keep)choice;
+        return rc;
+    case OPT_SIGNATURE:
+        rc = parse_choice("signature", arg, signatures, 2, &choice);
+        o->pipe.signature = (dd_signature)choice;
+        return rc;
+    default:
+        return cli_usage_error("internal: unhandled option %d", c);
+    }
+}
+
+/* Options whose value is a real number: the fractions and --max-age. */
+static int parse_real_opt(int c, const char *arg, cli_opts *o)
+{
+    switch (c) {
     case 't':
         return parse_fraction("threshold", arg, 0.0, &o->pipe.threshold);
     case 'c':
@@ -290,6 +312,29 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         return parse_fraction("containment", arg, 0.0, &o->pipe.containment);
     case OPT_LSH_THRESHOLD:
         return parse_fraction("lsh-threshold", arg, 0.0, &o->pipe.lsh_threshold);
+    case 's':
+        return parse_fraction("story-threshold", arg, 0.0, &o->pipe.story_threshold);
+    case OPT_MAX_AGE: {
+        char *end;
+        errno = 0;
+        o->max_age = strtod(arg, &end);
+        if (errno || end == arg || *end || !(o->max_age >= 0))
+            return cli_usage_error("invalid --max-age '%s': expected a number of days", arg);
+        o->has_max_age = true;
+        return -1;
+    }
+    default:
+        return cli_usage_error("internal: unhandled option %d", c);
+    }
+}
+
+/* Options whose value is a whole number (some with a K, M or G suffix). */
+static int parse_whole_opt(int c, const char *arg, cli_opts *o)
+{
+    size_t v;
+    int rc;
+
+    switch (c) {
     case 'k':
         rc = parse_size("shingle", arg, 1, 64, false, &v);
         o->pipe.shingle_k = v;
@@ -306,8 +351,6 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("seed", arg, 0, UINT64_MAX, false, &v);
         o->pipe.seed = v;
         return rc;
-    case 's':
-        return parse_fraction("story-threshold", arg, 0.0, &o->pipe.story_threshold);
     case OPT_TOP_TERMS:
         rc = parse_size("top-terms", arg, 1, 10000, false, &v);
         o->pipe.top_k = v;
@@ -319,19 +362,6 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
     case OPT_SIMHASH_DISTANCE:
         rc = parse_size("simhash-distance", arg, 1, 15, false, &v);
         o->pipe.simhash_distance = (unsigned)v;
-        return rc;
-    case OPT_EMIT:
-        rc = parse_choice("emit", arg, emits, 2, &choice);
-        o->emit = true;
-        o->emit_opts.what = (dd_emit_what)choice;
-        return rc;
-    case OPT_KEEP:
-        rc = parse_choice("keep", arg, keeps, 3, &choice);
-        o->emit_opts.keep = (dd_keep)choice;
-        return rc;
-    case OPT_SIGNATURE:
-        rc = parse_choice("signature", arg, signatures, 2, &choice);
-        o->pipe.signature = (dd_signature)choice;
         return rc;
     case OPT_MIN_DF:
         rc = parse_size("min-df", arg, 1, UINT32_MAX, false, &v);
@@ -349,21 +379,34 @@ static int parse_number_opt(int c, const char *arg, cli_opts *o)
         rc = parse_size("busy-timeout", arg, 0, 86400000, false, &v);
         o->busy_ms = (unsigned)v;
         return rc;
-    case OPT_MAX_AGE: {
-        char *end;
-        errno = 0;
-        o->max_age = strtod(arg, &end);
-        if (errno || end == arg || *end || !(o->max_age >= 0))
-            return cli_usage_error("invalid --max-age '%s': expected a number of days", arg);
-        o->has_max_age = true;
-        return -1;
-    }
     case OPT_MAX_DOC_BYTES:
         rc = parse_size("max-doc-bytes", arg, 1, (unsigned long long)SIZE_MAX / 2, true, &v);
         o->reader.max_doc_bytes = v;
         return rc;
     default:
         return cli_usage_error("internal: unhandled option %d", c);
+    }
+}
+
+/* An option with a value to check: a word, a real number or a whole number. */
+static int parse_number_opt(int c, const char *arg, cli_opts *o)
+{
+    switch (c) {
+    case 'l':
+    case 'f':
+    case OPT_STDIN_FORMAT:
+    case OPT_EMIT:
+    case OPT_KEEP:
+    case OPT_SIGNATURE:
+        return parse_word_opt(c, arg, o);
+    case 't':
+    case 'c':
+    case OPT_LSH_THRESHOLD:
+    case 's':
+    case OPT_MAX_AGE:
+        return parse_real_opt(c, arg, o);
+    default:
+        return parse_whole_opt(c, arg, o);
     }
 }
 

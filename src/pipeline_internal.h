@@ -1,8 +1,9 @@
 /* Internal to the pipeline files: what a run keeps per document, the working state and the
  * helpers the stages share. The stage entry points, in the order data flows, are declared in
- * pipeline_stages.h. pipeline_sets.c (shingle sets, sketches, thread count) is used by every
- * stage; pipeline_terms.c keeps the story terms at signing; pipeline_ocr.c is the OCR
- * signatures' banding and verdict memo. */
+ * pipeline_stages.h. pipeline_sets.c (shingle sets, sketches, thread count) and
+ * pipeline_sets_load.c (a block's sets, read again) are used by every stage; pipeline_terms.c
+ * keeps the story terms at signing; pipeline_ocr.c is the OCR signatures' banding and verdict
+ * memo. */
 #ifndef DEDUP_PIPELINE_INTERNAL_H
 #define DEDUP_PIPELINE_INTERNAL_H
 
@@ -44,9 +45,9 @@ enum {
 };
 
 /* Bound sketches (dd_sketch_make) of the sets of documents that are read again, so most
- * candidate pairs are rejected without reading them (pipeline_copies.c): 2^2 bits an element
- * or so, and at least 2^11 bits for a shingle set (256 bytes: a news article of up to 500
- * shingles), 2^9 for a gram set. Alike widths matter more than bits per element: a pair
+ * candidate pairs are rejected without reading them (pipeline_copies_bound.c): 2^2 bits an
+ * element or so, and at least 2^11 bits for a shingle set (256 bytes: a news article of up to
+ * 500 shingles), 2^9 for a gram set. Alike widths matter more than bits per element: a pair
  * meets at the smaller width, where the longer set is dense (docs/ALGORITHMS.md). */
 enum { SKETCH_WORD_BITS = 2, SKETCH_WORD_WIDTH = 11, SKETCH_GRAM_BITS = 2, SKETCH_GRAM_WIDTH = 9 };
 #define DD__NO_SKETCH SIZE_MAX
@@ -211,7 +212,7 @@ typedef struct dd__run {
                             documents keep their band keys, not their signatures */
     bool keep_sets;      /* keep every set in memory (stories level, SimHash candidates) */
     dd_reader *reader;   /* what the documents came from, to read them again */
-    struct dd__setpool *setpool; /* what set loads reuse (pipeline_sets.c); NULL until one */
+    struct dd__setpool *setpool; /* what set loads reuse (pipeline_sets_load.c); NULL until one */
     uint8_t *own;        /* on MPI ranks, per document: this rank signed it, and holds its
                             band keys (the others' are not sent: pipeline_band.c) */
     size_t own_cap;
@@ -221,7 +222,7 @@ typedef struct dd__run {
 /* The skip counter a signing failure counts under (pipeline_sign.c; index.c too). */
 dd_skip_reason dd__skip_reason(dd_status st);
 
-/* ---- shingle sets (pipeline_sets.c) ---- */
+/* ---- shingle sets (pipeline_sets.c; loading a block's sets: pipeline_sets_load.c) ---- */
 
 /* Scratch for turning a document's shingles into its set. */
 typedef struct dd__setbuf {
@@ -330,6 +331,12 @@ dd_status dd__make_gram_set(dd__setbuf *sb, uint64_t *gh, uint32_t *gt, size_t n
 enum { OCR_MIN_TOKENS = 40 };
 bool dd__ocr_pair(const dd__run *w, uint32_t a, uint32_t b);
 
+/* The OCR rule (gram_rule, pipeline_copies.c) accepts a pair whose smaller gram set is
+ * contained at OCR_C or more, if they share OCR_MIN_SHARED word shingles or more; the bound
+ * sketches (pipeline_copies_bound.c) reject on the same figures. */
+#define OCR_C 0.8
+enum { OCR_MIN_SHARED = 3 };
+
 /* Whether a document with `noise` unknown words per thousand (dd_vocab_noise) looks misread
  * (pipeline_ocr.c): an OCR pair needs one such document. */
 bool dd__ocr_noisy(unsigned noise);
@@ -342,6 +349,17 @@ dd_status dd__ocr_candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
 
 /* Seal the first pass's verdicts (pipeline_copies.c, with dd__verify_again). */
 void dd__verdicts_seal(dd__run *w);
+
+/* The candidates the bound sketches cannot reject, in order, into *out (n_out of them); NULL
+ * when every set is kept (verifying them costs less than the bounds). bound[i] (when not
+ * NULL) is set to DD__V_BOUND for each candidate rejected (pipeline_copies_bound.c). */
+dd_status dd__filter_candidates(dd__run *w, const uint64_t *cand, size_t n_cand, uint64_t **out,
+                                size_t *n_out, uint8_t *bound);
+
+/* The boilerplate pass's stripping (pipeline_boilerplate_strip.c), once the lines are marked:
+ * every set loses the shingles that touch a boilerplate line (a set left with nothing keeps
+ * what it had), and the sets that changed are signed again; *n_changed counts them. */
+dd_status dd__strip_boilerplate(dd__run *w, size_t *n_changed);
 
 /* Note the OCR rule's verdict on pair (a << 32 | b, a < b) before the memo is sealed. */
 void dd__ocr_memo_add(dd__ocr_memo *m, uint64_t pair, bool accepted, bool footer);

@@ -5,10 +5,10 @@
  *                                    on MPI ranks, pipeline_terms.c, pipeline_sets.c)
  *   band        dd__ocr_flags,       pipeline_ocr.c
  *               dd__candidates       pipeline_band.c (+ pipeline_ocr.c)
- *   verify      dd__gram_sketches,   pipeline_copies.c (+ pipeline_sets.c, pipeline_ocr.c)
- *               dd__verify_copies
- *               dd__boilerplate_strip  pipeline_boilerplate.c (then band and verify again,
- *                                    when a set changed)
+ *   verify      dd__gram_sketches,   pipeline_copies.c, pipeline_copies_bound.c (+
+ *               dd__verify_copies    pipeline_sets.c, pipeline_ocr.c)
+ *               dd__boilerplate_strip  pipeline_boilerplate.c, pipeline_boilerplate_strip.c
+ *                                    (then band and verify again, when a set changed)
  *   cluster     dd__cluster_pairs    pipeline_cluster.c (copies level)
  *               dd__story_run        pipeline_story.c (stories level: terms stripped in
  *                                    pipeline_story_strip.c, vectors from
@@ -45,7 +45,7 @@ dd_status dd__candidates(dd__run *w, uint64_t **cand, size_t *n_cand);
 dd_status dd__candidates_add(uint64_t **cand, size_t *n_cand, const uint64_t *more,
                              size_t n_more);
 
-/* ---- verify (pipeline_copies.c; the boilerplate pass: pipeline_boilerplate.c) ---- */
+/* ---- verify (pipeline_copies*.c; the boilerplate pass: pipeline_boilerplate*.c) ---- */
 
 /* Verify copies candidates into res->pairs. */
 dd_status dd__verify_copies(dd__run *w, const uint64_t *cand, size_t n_cand);

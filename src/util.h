@@ -69,8 +69,8 @@ uint64_t dd__token_hash(const char *p, size_t len, uint64_t seed);
 enum { DD__TOKEN_PAD = 16 };
 void dd__token_hashes_padded(const dd_span *toks, size_t n, uint64_t seed, uint64_t *out);
 
-/** Test seam (normalize.c): nonzero makes the ASCII tokenizer use its byte loop even where
- *  the 64-bytes-a-step path could run, so tests can compare the two. */
+/** Test seam (normalize_ascii.c): nonzero makes the ASCII tokenizer use its byte loop even
+ *  where the 64-bytes-a-step path could run, so tests can compare the two. */
 extern int dd__normalize_scalar_only;
 /* Test seam: the NFKC-casefolded text split() reads for non-ASCII input (utf8proc over the
  * runs of non-ASCII bytes only), in nz's buffer. */

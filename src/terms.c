@@ -1,7 +1,7 @@
-/* Terms stage: stop words out, Snowball stems in. The stop list is Snowball's English list
- * in the normalizer's spelling (apostrophes dropped: "dont", "its") plus a few words every
- * news report carries ("said", "told", "mr", "year", "new", "per cent"), which say nothing
- * about which story it is. */
+/* Terms stage: stop words out, Snowball stems in, names flagged. The stop list is Snowball's
+ * English list in the normalizer's spelling (apostrophes dropped: "dont", "its") plus a few
+ * words every news report carries ("said", "told", "mr", "year", "new", "per cent"), which
+ * say nothing about which story it is. Quoted words: terms_quotes.c. */
 #include <dedup/dedup.h>
 
 #include <stdlib.h>
@@ -393,54 +393,6 @@ dd_status dd_terms_extract(dd_terms *t, const dd_span *toks, size_t n, const dd_
 
 /* ---- names ---------------------------------------------------------------------------- */
 
-static bool ascii_upper(char c)
-{
-    return c >= 'A' && c <= 'Z';
-}
-
-/* Eight bytes at a time (SWAR): the scans for names and quotes look at every byte of every
- * text, and most bytes are none of what they look for. */
-#define ONES8 0x0101010101010101ULL
-#define HIGH8 0x8080808080808080ULL
-
-static uint64_t load8(const char *s)
-{
-    uint64_t v;
-
-    memcpy(&v, s, sizeof v);
-    return v;
-}
-
-/* Has v a zero byte? (exact: a borrow can only follow a zero byte) */
-static bool has_zero8(uint64_t v)
-{
-    return ((v - ONES8) & ~v & HIGH8) != 0;
-}
-
-/* Has v a byte in 'A'..'Z'? The high bits are masked off first so no sum carries into the
- * next byte; a byte with its high bit set is no capital. */
-static bool has_upper8(uint64_t v)
-{
-    uint64_t low = v & ~HIGH8;
-    uint64_t ge_a = low + (0x80 - 'A') * ONES8, gt_z = low + (0x80 - 'Z' - 1) * ONES8;
-
-    return (ge_a & ~gt_z & ~v & HIGH8) != 0;
-}
-
-/* Could a quotation mark or a newline start in v ('"', the lead bytes 0xC2 and 0xE2)? */
-static bool has_quote_lead8(uint64_t v)
-{
-    return has_zero8(v ^ ('"' * ONES8)) || has_zero8(v ^ (0xC2 * ONES8)) ||
-           has_zero8(v ^ (0xE2 * ONES8)) || has_zero8(v ^ ('\n' * ONES8));
-}
-
-static bool ascii_alnum(char c)
-{
-    return ascii_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* Does the word at s[i] open a sentence? Looking back over spaces, quotes and brackets: the
- * start of the text, a paragraph break (blank line) or a full stop, ! or ? before it. */
 /* Whether a list bullet (*, U+2022 bullet, U+2023, U+00B7 middle dot, U+2013/2014 dashes)
  * ends at s[i - 1]; its length in bytes, else 0. */
 static size_t bullet_before(const char *s, size_t i)
@@ -465,6 +417,8 @@ static bool at_line_start(const char *s, size_t i)
     return i == 0 || s[i - 1] == '\n';
 }
 
+/* Does the word at s[i] open a sentence? Looking back over spaces, quotes and brackets: the
+ * start of the text, a paragraph break (blank line) or a full stop, ! or ? before it. */
 static bool sentence_start(const char *s, size_t i)
 {
     int newlines = 0;
@@ -507,17 +461,17 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
         i++;
     while (i < len) {
         size_t a, m = 0, w;
-        while (i + 8 <= len && !has_upper8(load8(text + i)))
+        while (i + 8 <= len && !dd__has_upper8(dd__load8(text + i)))
             i += 8;
         if (i >= len)
             break;
         a = i;
         /* only a capital starting a word can start a name: skip to the next capital */
-        if (!ascii_upper(text[i]) || (i > 0 && ascii_alnum(text[i - 1]))) {
+        if (!dd__ascii_upper(text[i]) || (i > 0 && dd__ascii_alnum(text[i - 1]))) {
             i++;
             continue;
         }
-        while (i < len && ascii_alnum(text[i]))
+        while (i < len && dd__ascii_alnum(text[i]))
             i++;
         w = i - a;
         if (w < 2 || w > CACHE_MAX_WORD || sentence_start(text, a))
@@ -534,7 +488,7 @@ dd_status dd_terms_mark_names(dd_terms *t, const char *text, size_t len, dd_term
         if (shouting)
             continue;
         for (k = 0; k < w; k++)
-            low[k] = ascii_upper(text[a + k]) ? (char)(text[a + k] + 32) : text[a + k];
+            low[k] = dd__ascii_upper(text[a + k]) ? (char)(text[a + k] + 32) : text[a + k];
         t->text_len = 0;
         if (word(t, &m, low, w, 0) != DD_OK) {
             free(names);
@@ -566,82 +520,4 @@ const char *dd_terms_text(const dd_terms *t, size_t i, size_t *len)
 {
     *len = t->text_off[i + 1] - t->text_off[i];
     return t->text + t->text_off[i];
-}
-
-/* ---- quoted words ----------------------------------------------------------------------- */
-
-/* The quotation mark at s (n bytes left): 0 none, else its byte length; *kind gets 'o'
- * (opens), 'c' (closes) or 't' (a straight quote, which toggles). */
-static size_t quote_mark(const unsigned char *s, size_t n, char *kind)
-{
-    if (s[0] == '"') {
-        *kind = 't';
-        return 1;
-    }
-    if (n >= 2 && s[0] == 0xC2 && (s[1] == 0xAB || s[1] == 0xBB)) { /* << >> */
-        *kind = s[1] == 0xAB ? 'o' : 'c';
-        return 2;
-    }
-    if (n >= 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0x9C || s[2] == 0x9D || s[2] == 0x9E)) {
-        *kind = s[2] == 0x9D ? 'c' : 'o'; /* left and low-9 open, right closes */
-        return 3;
-    }
-    return 0;
-}
-
-/* Does a blank line start at the newline s[0] (n bytes left)? */
-static bool blank_line(const char *s, size_t n)
-{
-    size_t i;
-
-    for (i = 1; i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r'); i++)
-        ;
-    return i < n && s[i] == '\n';
-}
-
-size_t dd_terms_quotes(const char *text, size_t len, uint64_t seed, uint64_t *out, size_t cap)
-{
-    const unsigned char *u = (const unsigned char *)text;
-    uint64_t w[3] = {0, 0, 0};
-    size_t i = 0, n = 0, words = 0;
-    bool in = false;
-
-    while (i < len && n < cap) {
-        char kind = 0, low[CACHE_MAX_WORD];
-        size_t a, k, q;
-        if (!in) { /* outside a quote only a mark or a newline can matter */
-            while (i + 8 <= len && !has_quote_lead8(load8(text + i)))
-                i += 8;
-            while (i < len && u[i] != '"' && u[i] != 0xC2 && u[i] != 0xE2 && u[i] != '\n')
-                i++;
-        }
-        if (i >= len)
-            break;
-        a = i;
-        q = quote_mark(u + i, len - i, &kind);
-        if (q || (text[i] == '\n' && blank_line(text + i, len - i))) {
-            in = q ? (kind == 't' ? !in : kind == 'o') : false;
-            words = 0; /* runs of words do not cross a quotation mark */
-            i += q ? q : 1;
-            continue;
-        }
-        if (!ascii_alnum(text[i])) {
-            i++;
-            continue;
-        }
-        while (i < len && ascii_alnum(text[i]))
-            i++;
-        if (!in || i - a < 2 || i - a > CACHE_MAX_WORD)
-            continue;
-        for (k = 0; k < i - a; k++)
-            low[k] = ascii_upper(text[a + k]) ? (char)(text[a + k] + 32) : text[a + k];
-        if (dd_terms_is_stop(low, i - a))
-            continue;
-        w[0] = w[1];
-        w[1] = w[2];
-        w[2] = XXH3_64bits_withSeed(low, i - a, seed);
-        if (++words >= 3)
-            out[n++] = XXH3_64bits_withSeed(w, sizeof w, seed);
-    }
-    return dd__sort_unique_u64(out, n);
 }

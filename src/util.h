@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <dedup/dedup.h>
 
@@ -51,6 +52,46 @@ bool dd__strmap_get(const dd__strmap *m, const char *key, size_t len, uint32_t *
 static inline size_t dd__rank_of(uint64_t h, size_t ranks)
 {
     return (size_t)((h >> 32) * (uint64_t)ranks >> 32);
+}
+
+/* ASCII classes, for scans that look only at ASCII (names, quotes). */
+static inline bool dd__ascii_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+static inline bool dd__ascii_alnum(char c)
+{
+    return dd__ascii_upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Eight bytes at a time (SWAR): the scans for names and quotes look at every byte of every
+ * text, and most bytes are none of what they look for. */
+#define DD__ONES8 0x0101010101010101ULL
+#define DD__HIGH8 0x8080808080808080ULL
+
+static inline uint64_t dd__load8(const char *s)
+{
+    uint64_t v;
+
+    memcpy(&v, s, sizeof v);
+    return v;
+}
+
+/* Has v a zero byte? (exact: a borrow can only follow a zero byte) */
+static inline bool dd__has_zero8(uint64_t v)
+{
+    return ((v - DD__ONES8) & ~v & DD__HIGH8) != 0;
+}
+
+/* Has v a byte in 'A'..'Z'? The high bits are masked off first so no sum carries into the
+ * next byte; a byte with its high bit set is no capital. */
+static inline bool dd__has_upper8(uint64_t v)
+{
+    uint64_t low = v & ~DD__HIGH8;
+    uint64_t ge_a = low + (0x80 - 'A') * DD__ONES8, gt_z = low + (0x80 - 'Z' - 1) * DD__ONES8;
+
+    return (ge_a & ~gt_z & ~v & DD__HIGH8) != 0;
 }
 
 static inline uint64_t dd__fmix64(uint64_t x)

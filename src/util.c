@@ -41,7 +41,10 @@ void dd__populate_ahead(void *buf, size_t cap, size_t from, size_t to, size_t el
     enum { STEP = 1 << 21, PAGE = 4096 };
     uintptr_t base = (uintptr_t)buf, lo, hi, end;
 
-    if (!buf || elem == 0 || (from * elem) / STEP == (to * elem) / STEP)
+    /* Small arrays fault page by page: the 2 MiB ahead would be a tenth of a small run's
+     * memory (Reuters-21578: 66 -> 78 MB) for a few milliseconds. */
+    if (!buf || elem == 0 || to * elem < (size_t)16 << 20 ||
+        (from * elem) / STEP == (to * elem) / STEP)
         return;
     end = base + cap * elem;
     lo = (base + to * elem + PAGE - 1) & ~(uintptr_t)(PAGE - 1);

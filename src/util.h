@@ -15,7 +15,7 @@ dd_status dd__grow(void **buf, size_t *cap, size_t need, size_t elem);
 /* An array of `cap` elements of `elem` bytes was just filled from element `from` to `to`:
  * when that crossed into a new 2 MiB step, the pages of the next step are faulted in by one
  * call (Linux's MADV_POPULATE_WRITE; nothing elsewhere) instead of one fault a page, at most
- * 2 MiB past what is used. */
+ * 2 MiB past what is used, once the array holds 16 MiB. */
 void dd__populate_ahead(void *buf, size_t cap, size_t from, size_t to, size_t elem);
 
 /** Append-only arena of NUL-terminated strings; pointers stay valid until the arena is freed. */

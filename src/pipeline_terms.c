@@ -1,7 +1,7 @@
 /* Sign stage, stories level: what the merge keeps of each document for the story stage, in
  * reading order: its content terms (extracted on a signing thread), the first surface form
  * of each term (to name key terms in reports), its quoted-word trigrams and its date. Called
- * by pipeline_sign.c's merge; pipeline_story.c reads what it leaves in res->mem. */
+ * by the merge (pipeline_merge.c); pipeline_story.c reads what it leaves in res->mem. */
 #include "pipeline_internal.h"
 
 #define XXH_INLINE_ALL

@@ -20,15 +20,7 @@ void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs)
             n_ln++;
         for (first_bp = li; first_bp < li + n_ln && !m->lines[first_bp].bp; first_bp++)
             ;
-        if (first_bp == li + n_ln) { /* most documents have none: every term stays, in one move */
-            if (wpos != lo)
-                memmove(m->terms + wpos, m->terms + lo, (hi - lo) * sizeof *m->terms);
-            li += n_ln;
-            m->term_off[d] = wpos;
-            wpos += hi - lo;
-            continue;
-        }
-        for (i = lo; i < hi; i++) {
+        for (i = lo; first_bp < li + n_ln && i < hi; i++) { /* most documents have none */
             size_t j;
             bool bp = false;
             for (j = first_bp; j < li + n_ln && !bp; j++)
@@ -37,8 +29,9 @@ void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs)
             if (!bp)
                 m->terms[wpos + kept++] = m->terms[i];
         }
-        if (kept == 0) { /* all boilerplate: keep what there was */
-            memmove(m->terms + wpos, m->terms + lo, (hi - lo) * sizeof *m->terms);
+        if (kept == 0) { /* no boilerplate line, or all boilerplate: every term stays */
+            if (wpos != lo)
+                memmove(m->terms + wpos, m->terms + lo, (hi - lo) * sizeof *m->terms);
             kept = hi - lo;
         }
         li += n_ln;

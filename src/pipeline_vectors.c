@@ -321,9 +321,8 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
     job.m = m;
     job.idf = idf;
     job.max = max;
-    for (d = 1; d < LTF_N; d++)
+    for (d = 0; d < LTF_N; d++)
         job.ltf[d] = 1.0 + log((double)d);
-    job.ltf[0] = 1.0 + log(0.0); /* never used: a vector's counts are 1 or more */
     return st == DD_OK ? dd__parallel_for(threads, res->n_docs, vec_range, &job) : st;
 }
 

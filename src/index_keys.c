@@ -169,7 +169,7 @@ dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, si
     if (!t)
         return DD_ENOMEM;
     for (i = 0; i < cnt; i++)
-        t[i] = m->vh ? m->vh[lo + i] : m->terms[lo + i].hash;
+        t[i] = m->vh ? m->vh[lo + i] : m->term_hash[m->terms[lo + i].id];
     *n = dd__sort_unique_u64(t, cnt);
     *terms = t;
     return DD_OK;

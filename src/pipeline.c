@@ -96,6 +96,9 @@ void dd_result_free(dd_result *res)
         free(res->mem->dict_h);
         free(res->mem->dict_s);
         free(res->mem->dict_front);
+        free(res->mem->dict_front_id);
+        free(res->mem->dict_id);
+        free(res->mem->term_hash);
         free(res->mem);
     }
     free(res->docs);

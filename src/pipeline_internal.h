@@ -52,6 +52,28 @@ enum {
 enum { SKETCH_WORD_BITS = 2, SKETCH_WORD_WIDTH = 11, SKETCH_GRAM_BITS = 2, SKETCH_GRAM_WIDTH = 9 };
 #define DD__NO_SKETCH SIZE_MAX
 
+/* A content term as the merge keeps it for the stories level: 8 bytes, not dd_term's 16. The
+ * 64-bit hash is the dictionary's (term_hash[id]); every step that orders or sums terms looks
+ * it up, so results are those of the hashes. `tok` is the source token << 2 | the DD_TERM_*
+ * flags (tokens past DD__CTERM_MAX_TOKEN, a document of a billion words, share the last). */
+typedef struct dd__cterm {
+    uint32_t id;
+    uint32_t tok;
+} dd__cterm;
+
+#define DD__CTERM_MAX_TOKEN 0x3FFFFFFFu
+_Static_assert(sizeof(dd__cterm) == sizeof(uint64_t), "a term's slot holds its vector hash");
+
+static inline uint32_t dd__cterm_token(dd__cterm t)
+{
+    return t.tok >> 2;
+}
+
+static inline uint32_t dd__cterm_flags(dd__cterm t)
+{
+    return t.tok & 3u;
+}
+
 struct dd__result_mem {
     dd__arena strings;
     uint8_t *flags;  /* DD__DOC_* per document */
@@ -89,7 +111,8 @@ struct dd__result_mem {
     size_t n_lines, lines_cap;
     size_t docs_cap, pairs_cap;
     /* stories level */
-    dd_term *terms;  /* content terms in text order, document after document */
+    dd__cterm *terms; /* content terms in text order, document after document, as
+                         dictionary ids (term_hash[id] is the hash) */
     size_t n_terms, terms_cap;
     size_t *term_off, term_off_cap;
     double *days;    /* date of each document in days since 1970, NaN if unknown */
@@ -109,7 +132,12 @@ struct dd__result_mem {
     dd__strmap surface; /* unused key space: see pipeline_story.c */
     uint64_t *dict_h;   /* term hash -> first surface form, for key terms in reports */
     const char **dict_s;
-    uint64_t *dict_front; /* pipeline_terms.c: hashes known to be in the dictionary */
+    uint32_t *dict_id;  /* each dictionary slot's term id: ids count distinct terms in the
+                           order they are first met */
+    uint64_t *term_hash; /* term id -> its hash */
+    size_t term_hash_cap;
+    uint64_t *dict_front; /* pipeline_terms.c: hashes known to be in the dictionary, */
+    uint32_t *dict_front_id; /* and their ids */
     size_t dict_n, dict_cap;
 };
 

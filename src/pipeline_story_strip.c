@@ -24,8 +24,8 @@ void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs)
             size_t j;
             bool bp = false;
             for (j = first_bp; j < li + n_ln && !bp; j++)
-                bp = m->lines[j].bp && m->terms[i].token >= m->lines[j].a &&
-                     m->terms[i].token < m->lines[j].b;
+                bp = m->lines[j].bp && dd__cterm_token(m->terms[i]) >= m->lines[j].a &&
+                     dd__cterm_token(m->terms[i]) < m->lines[j].b;
             if (!bp)
                 m->terms[wpos + kept++] = m->terms[i];
         }
@@ -55,12 +55,13 @@ void dd__story_strip_lines(struct dd__result_mem *m, size_t n_docs)
 #define RUN_MIN 10
 #define RUN_GROUPS 4
 
-/* A trigram's 32-bit id: the high half of its hash. Two trigrams sharing an id (about one
- * pair in 2^32) count as one, which can only make a run a little likelier. */
-static uint32_t trigram(const dd_term *t)
+/* A trigram's 32-bit id: the high half of its hash (from the terms' hashes, th[id]). Two
+ * trigrams sharing an id (about one pair in 2^32) count as one, which can only make a run a
+ * little likelier. */
+static uint32_t trigram(const uint64_t *th, const dd__cterm *t)
 {
-    uint64_t h = t[0].hash * 0x9E3779B97F4A7C15ULL ^ t[1].hash * 0xC2B2AE3D27D4EB4FULL ^
-                 t[2].hash * 0x165667B19E3779F9ULL; /* the term hashes are already XXH3 */
+    uint64_t h = th[t[0].id] * 0x9E3779B97F4A7C15ULL ^ th[t[1].id] * 0xC2B2AE3D27D4EB4FULL ^
+                 th[t[2].id] * 0x165667B19E3779F9ULL; /* the term hashes are already XXH3 */
     return (uint32_t)(dd__fmix64(h) >> 32);
 }
 
@@ -112,7 +113,7 @@ static dd_status key_range(void *ctx, size_t part, size_t lo, size_t hi)
             uint32_t id;
             if (!in_window(i, t0, t1 - t0) || !in_window(i + 2, t0, t1 - t0))
                 continue;
-            id = trigram(m->terms + i);
+            id = trigram(m->term_hash, m->terms + i);
             if (!j->k)
                 cnt[id >> (32 - RUN_PASS_BITS)]++;
             else if (in_pass(id, j->pass))
@@ -206,7 +207,7 @@ static size_t mark_runs(const struct dd__result_mem *m, size_t lo, size_t hi, co
     memset(drop, 0, hi - lo);
     for (i = lo; i + 2 < hi; i++) { /* trigram i covers terms i..i+2 */
         bool c = in_window(i, lo, hi - lo) && in_window(i + 2, lo, hi - lo) &&
-                 is_common(j, trigram(m->terms + i));
+                 is_common(j, trigram(m->term_hash, m->terms + i));
         run = c ? run + 1 : 0;
         if (run && run + 2 >= RUN_MIN) { /* mark the whole run so far */
             size_t e;

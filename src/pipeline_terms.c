@@ -43,52 +43,74 @@ double dd__doc_days(const char *date, const char *text, size_t len)
     return NAN;
 }
 
-/* Remember the first surface form of each term, to name key terms in reports. Every term
- * of every document comes here, on the merging thread, and most are words seen before: a
- * small table of the last hash met in each of DICT_FRONT slots answers those without a probe
- * of the dictionary (two arrays of a vocabulary's size, so a cache miss or two each). */
+/* Remember the first surface form of each term, to name key terms in reports, and give each
+ * distinct term its 32-bit id (in the order terms are first met, so the same for any thread
+ * count: the merge takes documents in order). Every term of every document comes here, on
+ * the merging thread, and most are words seen before: a small table of the last hash met in
+ * each of DICT_FRONT slots answers those without a probe of the dictionary (two arrays of a
+ * vocabulary's size, so a cache miss or two each). */
 enum { DICT_FRONT = 4096 };
 
-static dd_status dict_add(struct dd__result_mem *m, uint64_t h, const dd_span *tok)
+static dd_status dict_grow(struct dd__result_mem *m)
+{
+    size_t cap = m->dict_cap ? m->dict_cap * 2 : 4096, i, j;
+    uint64_t *nh = calloc(cap, sizeof *nh);
+    const char **ns = calloc(cap, sizeof *ns);
+    uint32_t *ni = calloc(cap, sizeof *ni);
+
+    if (!nh || !ns || !ni) {
+        free(nh);
+        free(ns);
+        free(ni);
+        return DD_ENOMEM;
+    }
+    for (j = 0; j < m->dict_cap; j++) {
+        if (!m->dict_s[j])
+            continue;
+        for (i = (size_t)(m->dict_h[j] >> 7) & (cap - 1); ns[i]; i = (i + 1) & (cap - 1))
+            ;
+        nh[i] = m->dict_h[j];
+        ns[i] = m->dict_s[j];
+        ni[i] = m->dict_id[j];
+    }
+    free(m->dict_h);
+    free(m->dict_s);
+    free(m->dict_id);
+    m->dict_h = nh;
+    m->dict_s = ns;
+    m->dict_id = ni;
+    m->dict_cap = cap;
+    return DD_OK;
+}
+
+static dd_status dict_add(struct dd__result_mem *m, uint64_t h, const dd_span *tok, uint32_t *id)
 {
     size_t i, mask, f = (size_t)(h >> 20) & (DICT_FRONT - 1);
 
-    if (m->dict_front[f] == h && h != 0) /* 0: an empty slot (a real 0 takes the probe) */
+    if (m->dict_front[f] == h && h != 0) { /* 0: an empty slot (a real 0 takes the probe) */
+        *id = m->dict_front_id[f];
         return DD_OK;
-    m->dict_front[f] = h;
-
-    if ((m->dict_n + 1) * 2 > m->dict_cap) {
-        size_t cap = m->dict_cap ? m->dict_cap * 2 : 4096, j;
-        uint64_t *nh = calloc(cap, sizeof *nh);
-        const char **ns = calloc(cap, sizeof *ns);
-        if (!nh || !ns) {
-            free(nh);
-            free(ns);
-            return DD_ENOMEM;
-        }
-        for (j = 0; j < m->dict_cap; j++) {
-            if (!m->dict_s[j])
-                continue;
-            for (i = (size_t)(m->dict_h[j] >> 7) & (cap - 1); ns[i]; i = (i + 1) & (cap - 1))
-                ;
-            nh[i] = m->dict_h[j];
-            ns[i] = m->dict_s[j];
-        }
-        free(m->dict_h);
-        free(m->dict_s);
-        m->dict_h = nh;
-        m->dict_s = ns;
-        m->dict_cap = cap;
     }
+    if ((m->dict_n + 1) * 2 > m->dict_cap && dict_grow(m) != DD_OK)
+        return DD_ENOMEM;
     mask = m->dict_cap - 1;
     for (i = (size_t)(h >> 7) & mask; m->dict_s[i]; i = (i + 1) & mask)
         if (m->dict_h[i] == h)
-            return DD_OK;
-    m->dict_s[i] = dd__arena_strndup(&m->strings, tok->ptr, tok->len < 40 ? tok->len : 40);
-    if (!m->dict_s[i])
-        return DD_ENOMEM;
-    m->dict_h[i] = h;
-    m->dict_n++;
+            break;
+    if (!m->dict_s[i]) { /* a new term */
+        if (m->dict_n >= UINT32_MAX ||
+            dd__grow((void **)&m->term_hash, &m->term_hash_cap, m->dict_n + 1,
+                     sizeof *m->term_hash) != DD_OK)
+            return DD_ENOMEM;
+        m->dict_s[i] = dd__arena_strndup(&m->strings, tok->ptr, tok->len < 40 ? tok->len : 40);
+        if (!m->dict_s[i])
+            return DD_ENOMEM;
+        m->dict_h[i] = h;
+        m->dict_id[i] = (uint32_t)m->dict_n;
+        m->term_hash[m->dict_n++] = h;
+    }
+    m->dict_front[f] = h;
+    *id = m->dict_front_id[f] = m->dict_id[i];
     return DD_OK;
 }
 
@@ -109,6 +131,9 @@ dd_status dd__story_add_terms(dd__run *w, double days, const dd_term *t, const d
         return DD_ENOMEM;
     if (!m->dict_front && !(m->dict_front = calloc(DICT_FRONT, sizeof *m->dict_front)))
         return DD_ENOMEM;
+    if (!m->dict_front_id &&
+        !(m->dict_front_id = calloc(DICT_FRONT, sizeof *m->dict_front_id)))
+        return DD_ENOMEM;
     if (idx == 0)
         m->term_off[0] = m->quote_off[0] = 0;
     if (n_quotes)
@@ -116,9 +141,10 @@ dd_status dd__story_add_terms(dd__run *w, double days, const dd_term *t, const d
     m->n_quote += n_quotes;
     m->quote_off[idx + 1] = m->n_quote;
     for (i = 0; i < n; i++) {
-        m->terms[m->n_terms++] = t[i];
-        if (dict_add(m, t[i].hash, &names[i]) != DD_OK)
+        uint32_t id, tok = t[i].token < DD__CTERM_MAX_TOKEN ? t[i].token : DD__CTERM_MAX_TOKEN;
+        if (dict_add(m, t[i].hash, &names[i], &id) != DD_OK)
             return DD_ENOMEM;
+        m->terms[m->n_terms++] = (dd__cterm){id, tok << 2 | (t[i].flags & 3u)};
     }
     m->term_off[idx + 1] = m->n_terms;
     m->days[idx] = days;

@@ -86,10 +86,11 @@ static dd_status add_extra_df(dd__run *w, dd_idf *idf)
     return st;
 }
 
-/* Each document's distinct terms, sorted, written over its terms in place (a vector has at
- * most as many entries as its document has terms): the hash, its first mention (its place
- * among the document's terms) in `token` and its count in `flags`; the number of distinct
- * terms goes to voff[d + 1]. */
+/* Each document's distinct terms, sorted by hash, written from its first term's slot on (a
+ * vector has at most as many entries as its document has terms): the hash over the terms
+ * themselves (8 bytes a slot either way; the document's terms are all read first), its first
+ * mention (its place among the document's terms) to vpos and its count to vw; the number of
+ * distinct terms goes to voff[d + 1]. */
 static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     struct dd__result_mem *m = ctx;
@@ -104,13 +105,15 @@ static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
             return DD_ENOMEM;
         }
         for (i = 0; i < n; i++)
-            tmp[i] = (dd__hw){m->terms[t0 + i].hash, (double)i};
+            tmp[i] = (dd__hw){m->term_hash[m->terms[t0 + i].id], (double)i};
         dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
-        for (i = 0; i < n; i = k) {
+        for (i = 0; i < n; i = k, u++) {
             double first = tmp[i].w;
             for (k = i + 1; k < n && tmp[k].h == tmp[i].h; k++)
                 first = tmp[k].w < first ? tmp[k].w : first;
-            m->terms[t0 + u++] = (dd_term){tmp[i].h, (uint32_t)first, (uint32_t)(k - i)};
+            memcpy((char *)m->terms + (t0 + u) * sizeof tmp[i].h, &tmp[i].h, sizeof tmp[i].h);
+            m->vpos[t0 + u] = (uint32_t)first;
+            m->vw[t0 + u] = (float)(k - i); /* its tf, until vec_range weighs it */
         }
         m->voff[d + 1] = u;
     }
@@ -284,36 +287,28 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
     if (!m->voff)
         return DD_ENOMEM;
     m->voff[0] = 0;
-    if (dd__parallel_for(threads, res->n_docs, distinct_range, m) != DD_OK)
-        return DD_ENOMEM;
-    for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
-        size_t n = m->voff[d + 1];
-        m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
-        memmove(m->terms + m->voff[d], m->terms + m->term_off[d], n * sizeof *m->terms);
-    }
-    total = m->voff[res->n_docs];
-    /* The distinct terms packed, the rest given back; then the weights and first mentions
-     * copied out, and the hashes packed in place (8 bytes from each 16: a write never
-     * reaches a term not read yet), so the terms become m->vh without a second copy of
-     * them. Everything after reads the vectors (first mentions included). */
-    shrink((void **)&m->terms, total + 1, sizeof *m->terms);
-    m->vw = malloc((total + 1) * sizeof *m->vw);
-    m->vpos = malloc((total + 1) * sizeof *m->vpos);
+    /* The vectors take the terms' place: each hash over the 8 bytes of a term (so no second
+     * copy of them), first mentions and counts in arrays as long as the terms until packed.
+     * Everything after reads the vectors (first mentions included). */
+    m->vw = malloc((m->n_terms + 1) * sizeof *m->vw);
+    m->vpos = malloc((m->n_terms + 1) * sizeof *m->vpos);
     if (!m->vw || !m->vpos)
         return DD_ENOMEM;
-    for (d = 0; d < total; d++) {
-        m->vpos[d] = m->terms[d].token;
-        m->vw[d] = (float)m->terms[d].flags; /* its tf, until vec_range weighs it */
-    }
-    for (d = 0; d < total; d++) { /* memcpy: the bytes change type as they go */
-        uint64_t h;
-        memcpy(&h, (const char *)m->terms + d * sizeof *m->terms + offsetof(dd_term, hash),
-               sizeof h);
-        memcpy((char *)m->terms + d * sizeof h, &h, sizeof h);
-    }
+    if (dd__parallel_for(threads, res->n_docs, distinct_range, m) != DD_OK)
+        return DD_ENOMEM;
     m->vh = (uint64_t *)(void *)m->terms;
     m->terms = NULL;
     m->n_terms = m->terms_cap = 0;
+    for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
+        size_t n = m->voff[d + 1], from = m->term_off[d];
+        m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
+        memmove(m->vh + m->voff[d], m->vh + from, n * sizeof *m->vh);
+        memmove(m->vpos + m->voff[d], m->vpos + from, n * sizeof *m->vpos);
+        memmove(m->vw + m->voff[d], m->vw + from, n * sizeof *m->vw);
+    }
+    total = m->voff[res->n_docs];
+    shrink((void **)&m->vw, total + 1, sizeof *m->vw);
+    shrink((void **)&m->vpos, total + 1, sizeof *m->vpos);
     shrink((void **)&m->vh, total + 1, sizeof *m->vh);
     st = count_df(w, idf);
     if (st == DD_OK && w->o->extra_df)
@@ -337,9 +332,9 @@ typedef struct fact_job {
     size_t *n; /* per document: its distinct facts, written from fact_off[d] */
 } fact_job;
 
-static bool is_fact(const dd_term *t)
+static bool is_fact(dd__cterm t)
 {
-    return (t->flags & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
+    return (dd__cterm_flags(t) & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
 }
 
 /* The distinct facts of documents [lo, hi), each written from its fact_off: sorted by hash
@@ -359,10 +354,11 @@ static dd_status fact_range(void *ctx, size_t part, size_t lo, size_t hi)
     for (d = lo; d < hi; d++) {
         size_t n = 0, w = m->fact_off[d];
         for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
-            if (is_fact(&m->terms[i]))
-                tmp[n++] = (dd__hw){m->terms[i].hash,
-                                    4.0 * m->terms[i].token +
-                                        (m->terms[i].flags & (DD_TERM_FIGURE | DD_TERM_NAME))};
+            if (is_fact(m->terms[i]))
+                tmp[n++] = (dd__hw){m->term_hash[m->terms[i].id],
+                                    4.0 * dd__cterm_token(m->terms[i]) +
+                                        (dd__cterm_flags(m->terms[i]) &
+                                         (DD_TERM_FIGURE | DD_TERM_NAME))};
         dd__sort_hw_hash(tmp, n);
         for (k = 0; k < n; k = e) {
             double first = tmp[k].w;
@@ -395,7 +391,7 @@ dd_status dd__story_facts(const dd__run *w, struct dd__result_mem *m, size_t n_d
     for (d = 0; d < n_docs; d++) { /* room for every flagged term; repeats close up below */
         size_t c = 0;
         for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
-            c += is_fact(&m->terms[i]);
+            c += is_fact(m->terms[i]);
         m->fact_off[d] = total;
         total += c;
         j.max = c > j.max ? c : j.max;

@@ -147,6 +147,56 @@ static dd_status score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t 
     return DD_OK;
 }
 
+/* Add the pairs add[0..n_add) (sorted, distinct; freed here) to the scored list (*cand,
+ * *sim, *n_cand; sorted): those not in it yet are scored, and the ones above 0 merged in
+ * order. A pair in the list keeps its score, which scoring it again would give again. */
+static dd_status add_scored(const dd__run *w, uint64_t **cand, double **sim, size_t *n_cand,
+                            uint64_t *add, size_t n_add)
+{
+    size_t i, j = 0, n = 0, k;
+    double *as, *ns;
+    uint64_t *p;
+    dd_status st;
+
+    for (i = 0; i < n_add; i++) { /* both sorted: drop what the list has */
+        while (j < *n_cand && (*cand)[j] < add[i])
+            j++;
+        if (j == *n_cand || (*cand)[j] != add[i])
+            add[n++] = add[i];
+    }
+    as = malloc((n + 1) * sizeof *as);
+    st = as ? score_pairs(w, add, as, n, &n) : DD_ENOMEM;
+    if (st != DD_OK) {
+        free(add);
+        free(as);
+        return st;
+    }
+    p = realloc(*cand, (*n_cand + n + 1) * sizeof *p);
+    if (p)
+        *cand = p;
+    ns = p ? realloc(*sim, (*n_cand + n + 1) * sizeof *ns) : NULL;
+    if (ns)
+        *sim = ns;
+    if (!p || !ns) {
+        free(add);
+        free(as);
+        return DD_ENOMEM;
+    }
+    for (i = *n_cand, j = n, k = *n_cand + n; j > 0;) { /* merge from the back, in place */
+        if (i > 0 && (*cand)[i - 1] > add[j - 1]) {
+            (*cand)[--k] = (*cand)[--i];
+            (*sim)[k] = (*sim)[i];
+        } else {
+            (*cand)[--k] = add[--j];
+            (*sim)[k] = as[j];
+        }
+    }
+    *n_cand += n;
+    free(add);
+    free(as);
+    return DD_OK;
+}
+
 /* A document's strong neighbours (pairs with a similarity of at least half the threshold),
  * at most STRONG_CAP per document, best first. */
 #define STRONG_CAP 32
@@ -176,8 +226,7 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
     double floor = 0.5 * w->o->story_threshold;
     size_t i, j, k, n_nb = 0, n_new = 0, cap_new = 0;
     nb *nbs = malloc((2 * *n_cand + 1) * sizeof *nbs);
-    uint64_t *add = NULL, *p;
-    double *ns;
+    uint64_t *add = NULL;
 
     if (!nbs)
         return DD_ENOMEM;
@@ -214,21 +263,7 @@ static dd_status close_triangles(dd__run *w, uint64_t **cand, double **sim, size
         return DD_OK;
     }
     n_new = dd__sort_unique_u64_mt(add, n_new, dd__thread_count(w->o));
-    p = realloc(*cand, (*n_cand + n_new + 1) * sizeof *p);
-    if (p)
-        *cand = p;
-    ns = malloc((*n_cand + n_new + 1) * sizeof *ns);
-    if (!p || !ns) {
-        free(add);
-        free(ns);
-        return DD_ENOMEM;
-    }
-    memcpy(p + *n_cand, add, n_new * sizeof *add);
-    free(add);
-    *n_cand = dd__sort_unique_u64_mt(p, *n_cand + n_new, dd__thread_count(w->o));
-    free(*sim);
-    *sim = ns;
-    return score_pairs(w, p, ns, *n_cand, n_cand);
+    return add_scored(w, cand, sim, n_cand, add, n_new);
 }
 
 /* Candidate pairs for stories: the signature family's, plus every verified copy pair, plus

@@ -217,6 +217,14 @@ void dd_lsh_band_keys(size_t bands, size_t rows, const uint32_t *sig, uint32_t *
         keys[b] = (uint32_t)XXH3_64bits_withSeed(sig + b * rows, rows * sizeof *sig, b);
 }
 
+void dd_lsh_band_hashes(size_t bands, size_t rows, const uint32_t *sig, uint64_t *hashes)
+{
+    size_t b;
+
+    for (b = 0; b < bands; b++)
+        hashes[b] = XXH3_64bits_withSeed(sig + b * rows, rows * sizeof *sig, b);
+}
+
 /* A band's keys are mostly distinct: only keys seen twice can make a pair. Two bitmaps of
  * FILTER_SPREAD bits per entry (at most 2^FILTER_MAX_BITS) mark the keys seen once and
  * twice by their top bits; the entries whose key is marked twice (every repeated key and a
@@ -258,15 +266,16 @@ static size_t keep_repeats(entry *e, size_t n, uint64_t *filt, unsigned fb)
  * exactly as in dd_lsh_insert, so the pairs are the same. With `keys` (dd_lsh_band_keys),
  * the band's 32-bit key spread over 64 bits (bijectively: equal keys stay equal) instead. */
 static dd_status band_pairs(const dd_lsh *lsh, const uint32_t *sigs, const uint32_t *keys,
-                            size_t n, size_t stride, size_t band, entry *e, uint64_t *filt,
-                            uint64_t **p, size_t *np, size_t *cap)
+                            const uint64_t *hashes, size_t n, size_t stride, size_t band,
+                            entry *e, uint64_t *filt, uint64_t **p, size_t *np, size_t *cap)
 {
     size_t i = 0, rows = lsh->rows;
 
     for (i = 0; i < n; i++) {
-        e[i].key = keys ? dd__fmix64(keys[i * stride + band])
-                        : XXH3_64bits_withSeed(sigs + i * stride + band * rows,
-                                               rows * sizeof *sigs, band);
+        e[i].key = hashes ? hashes[i * stride + band]
+                   : keys ? dd__fmix64(keys[i * stride + band])
+                          : XXH3_64bits_withSeed(sigs + i * stride + band * rows,
+                                                 rows * sizeof *sigs, band);
         e[i].val = (uint32_t)i;
         e[i].aux = 0;
     }
@@ -292,7 +301,8 @@ typedef struct band_job {
 
 typedef struct band_ctx {
     const dd_lsh *lsh;
-    const uint32_t *sigs, *keys; /* one of them: keys when by_keys */
+    const uint32_t *sigs, *keys; /* one of them (or hashes): keys or hashes when by_keys */
+    const uint64_t *hashes;
     bool by_keys;
     size_t n, stride;
     band_job *job;
@@ -309,8 +319,8 @@ static dd_status band_range(void *arg, size_t part, size_t lo, size_t hi)
     size_t b;
 
     for (b = lo; st == DD_OK && b < hi; b++) {
-        st = band_pairs(c->lsh, c->sigs, c->keys, c->n, c->stride, c->part + b * c->parts, e,
-                        filt, &j->p, &j->np, &j->cap);
+        st = band_pairs(c->lsh, c->sigs, c->keys, c->hashes, c->n, c->stride,
+                        c->part + b * c->parts, e, filt, &j->p, &j->np, &j->cap);
         if (st == DD_OK) /* sorted and distinct after the last band, for join_jobs */
             j->np = dd__pairs_distinct(j->p, j->np, &j->n_unique, b + 1 == hi);
     }
@@ -374,7 +384,7 @@ static dd_status candidates(const band_ctx *cc, size_t threads, uint64_t **pairs
 dd_status dd_lsh_candidates_of(const dd_lsh *lsh, const uint32_t *sigs, size_t n, size_t stride,
                                size_t threads, uint64_t **pairs, size_t *n_pairs)
 {
-    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL, 0, 1};
+    band_ctx c = {lsh, sigs, NULL, NULL, false, n, stride, NULL, 0, 1};
 
     return candidates(&c, threads, pairs, n_pairs);
 }
@@ -383,7 +393,7 @@ dd_status dd_lsh_candidates_part(const dd_lsh *lsh, const uint32_t *sigs, size_t
                                  size_t stride, size_t threads, size_t part, size_t parts,
                                  uint64_t **pairs, size_t *n_pairs)
 {
-    band_ctx c = {lsh, sigs, NULL, false, n, stride, NULL, part, parts};
+    band_ctx c = {lsh, sigs, NULL, NULL, false, n, stride, NULL, part, parts};
 
     return candidates(&c, threads, pairs, n_pairs);
 }
@@ -392,7 +402,16 @@ dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t
                                  size_t stride, size_t threads, size_t part, size_t parts,
                                  uint64_t **pairs, size_t *n_pairs)
 {
-    band_ctx c = {lsh, NULL, keys, true, n, stride, NULL, part, parts};
+    band_ctx c = {lsh, NULL, keys, NULL, true, n, stride, NULL, part, parts};
+
+    return candidates(&c, threads, pairs, n_pairs);
+}
+
+dd_status dd_lsh_candidates_hashes(const dd_lsh *lsh, const uint64_t *hashes, size_t n,
+                                   size_t stride, size_t threads, uint64_t **pairs,
+                                   size_t *n_pairs)
+{
+    band_ctx c = {lsh, NULL, NULL, hashes, true, n, stride, NULL, 0, 1};
 
     return candidates(&c, threads, pairs, n_pairs);
 }

@@ -10,30 +10,35 @@
 
 typedef struct topsig_job {
     const dd__run *w;
-    uint32_t *sigs;
+    size_t bands, rows;
+    uint64_t *keys; /* bands a document: dd_lsh_band_hashes */
     size_t max;
 } topsig_job;
 
-/* Signatures of documents [lo, hi). A document without terms gets values of its own, so
- * the empty ones do not all share one bucket. */
+/* Band hashes of documents [lo, hi), from the MinHash of each one's top terms: the hashes,
+ * not the signatures, are kept (bands x 8 bytes a document, 280 at 35 bands, not num_perm x 4,
+ * 512), and they give the signatures' pairs exactly. A document without
+ * terms gets values of its own, so the empty ones do not all share one bucket. */
 static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     topsig_job *j = ctx;
     size_t np = j->w->o->num_perm, k = j->w->o->top_k, d;
     uint64_t *top = malloc((j->max < k ? j->max : k) * sizeof *top);
-    dd_status st = top ? DD_OK : DD_ENOMEM;
+    uint32_t *sig = malloc(np * sizeof *sig);
+    dd_status st = top && sig ? DD_OK : DD_ENOMEM;
 
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; st == DD_OK && d < hi; d++) {
         size_t n = 0;
-        uint32_t *sig = j->sigs + d * np;
         st = dd_story_top_terms(dd__vec_of(j->w->res->mem, d), k, top, &n);
         if (st == DD_OK && n)
             dd_minhash_sign(j->w->mh_terms, top, n, sig);
         else
             dd__lonely_sig(sig, np, d);
+        dd_lsh_band_hashes(j->bands, j->rows, sig, j->keys + d * j->bands);
     }
     free(top);
+    free(sig);
     return st;
 }
 
@@ -51,23 +56,23 @@ static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_result *res = w->res;
     size_t np = w->o->num_perm, d, max = 1, threads = dd__thread_count(w->o);
     dd_lsh_params p = dd_lsh_optimal(w->o->story_lsh_threshold, np, 0.25, 0.75);
-    uint32_t *sigs = malloc((res->n_docs + 1) * np * sizeof *sigs);
+    uint64_t *keys = malloc((res->n_docs + 1) * p.bands * sizeof *keys);
     dd_lsh *lsh = NULL;
     topsig_job job;
     dd_status st;
 
     for (d = 0; d < res->n_docs; d++)
         max = dd__vec_of(res->mem, d).n > max ? dd__vec_of(res->mem, d).n : max;
-    job = (topsig_job){w, sigs, max};
-    st = sigs ? dd_lsh_new(p.bands, p.rows, STORY_BUCKET, &lsh) : DD_ENOMEM;
+    job = (topsig_job){w, p.bands, p.rows, keys, max};
+    st = keys ? dd_lsh_new(p.bands, p.rows, STORY_BUCKET, &lsh) : DD_ENOMEM;
     res->story_bands = p.bands;
     res->story_rows = p.rows;
     if (st == DD_OK)
         st = dd__parallel_for(threads, res->n_docs, topsig_range, &job);
     if (st == DD_OK)
-        st = dd_lsh_candidates_of(lsh, sigs, res->n_docs, np, threads, cand, n_cand);
+        st = dd_lsh_candidates_hashes(lsh, keys, res->n_docs, p.bands, threads, cand, n_cand);
     dd_lsh_free(lsh);
-    free(sigs);
+    free(keys);
     return st;
 }
 

@@ -76,6 +76,17 @@ dd_status dd_lsh_candidates_keys(const dd_lsh *lsh, const uint32_t *keys, size_t
                                  size_t stride, size_t threads, size_t part, size_t parts,
                                  uint64_t **pairs, size_t *n_pairs);
 
+/** The 64-bit hashes dd_lsh_insert files the bands of one signature under (bands * rows
+ *  values): 8 x bands bytes a document where the signature is 4 x num_perm, and the pairs
+ *  are exactly the signatures' (no chance collisions beyond theirs). */
+void dd_lsh_band_hashes(size_t bands, size_t rows, const uint32_t *sig, uint64_t *hashes);
+
+/** dd_lsh_candidates_of over band hashes (dd_lsh_band_hashes; document i's at
+ *  `hashes + i * stride`, stride >= bands): the same pairs. DD_OK, DD_EINVAL or DD_ENOMEM. */
+dd_status dd_lsh_candidates_hashes(const dd_lsh *lsh, const uint64_t *hashes, size_t n,
+                                   size_t stride, size_t threads, uint64_t **pairs,
+                                   size_t *n_pairs);
+
 /** A band key made unique across bands: equal for two documents exactly when they share
  *  band `band`'s 32-bit key `key` (a bijection of band << 32 | key, spread over 64 bits). */
 uint64_t dd_lsh_mixed_key(size_t band, uint32_t key);

@@ -459,11 +459,12 @@ static void test_lsh_band_keys_give_the_same_pairs(void **state)
 {
     /* 300 documents in 30 families: each a base signature with some bands replaced at random,
      * so families share some bands; the buckets' cap (8) is reached too. Banding the kept
-     * 32-bit band keys gives the pairs dd_lsh_insert gives from the signatures, on 1 and 3
-     * threads; keys shorter than the bands are refused. */
+     * 32-bit band keys, or the 64-bit band hashes, gives the pairs dd_lsh_insert gives from
+     * the signatures, on 1 and 3 threads; keys shorter than the bands are refused. */
     ctx *c = *state;
     enum { N = 300, BANDS = 16, ROWS = 8 };
     uint32_t *sigs = malloc(N * NP * sizeof *sigs), *keys = malloc(N * BANDS * sizeof *keys);
+    uint64_t *hashes = malloc(N * BANDS * sizeof *hashes);
     uint32_t base[30][NP];
     uint64_t st = 11, *p1 = NULL, *p3 = NULL;
     size_t i, b, n1 = 0, n3 = 0;
@@ -480,6 +481,7 @@ static void test_lsh_band_keys_give_the_same_pairs(void **state)
             if (test_rand64(&st) % 4 == 0)
                 random_sig(sig + b * ROWS, ROWS, &st);
         dd_lsh_band_keys(BANDS, ROWS, sig, keys + i * BANDS);
+        dd_lsh_band_hashes(BANDS, ROWS, sig, hashes + i * BANDS);
         assert_int_equal(dd_lsh_insert(c->lsh, (uint32_t)i, sig, NP), DD_OK);
     }
     candidates(c);
@@ -493,6 +495,16 @@ static void test_lsh_band_keys_give_the_same_pairs(void **state)
     free(p1);
     assert_int_equal(dd_lsh_candidates_keys(c->lsh, keys, N, BANDS - 1, 1, 0, 1, &p1, &n1), DD_EINVAL);
     free(p3);
+    assert_int_equal(dd_lsh_candidates_hashes(c->lsh, hashes, N, BANDS, 1, &p1, &n1), DD_OK);
+    assert_int_equal(dd_lsh_candidates_hashes(c->lsh, hashes, N, BANDS, 3, &p3, &n3), DD_OK);
+    assert_int_equal(n1, c->n_pairs);
+    assert_int_equal(n3, c->n_pairs);
+    assert_memory_equal(p1, c->pairs, n1 * sizeof *p1);
+    assert_memory_equal(p3, c->pairs, n3 * sizeof *p3);
+    free(p1);
+    free(p3);
+    assert_int_equal(dd_lsh_candidates_hashes(c->lsh, hashes, N, BANDS - 1, 1, &p1, &n1), DD_EINVAL);
+    free(hashes);
     /* As MPI ranks band: every (band, key) entry to one of three owners by its mixed key,
      * each owner's entries shuffled (documents out of order within a bucket); the union of
      * the owners' pairs is the pairs above, cap included. */

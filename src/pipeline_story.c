@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 
 /* ---- key-term names (written at signing by pipeline_terms.c) ------------------- */
 
@@ -471,19 +472,22 @@ static dd_status attach_derived(const dd__run *w, const dd_idf *idf, const uint6
     return st;
 }
 
-/* DEDUP_STAGE_TIMES: the story stage's steps too, each one's wall seconds on stderr. */
+/* DEDUP_STAGE_TIMES: the story stage's steps too, each one's wall seconds and the peak memory
+ * so far on stderr. */
 static void step_tick(double *t, const char *step)
 {
     const char *on = getenv("DEDUP_STAGE_TIMES");
     struct timespec now;
+    struct rusage ru;
     double x;
 
     if (!on || !*on || strcmp(on, "0") == 0)
         return;
     clock_gettime(CLOCK_MONOTONIC, &now);
     x = (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-    if (step)
-        fprintf(stderr, "dedup: story step %s: %.2f s wall\n", step, x - *t);
+    if (step && getrusage(RUSAGE_SELF, &ru) == 0)
+        fprintf(stderr, "dedup: story step %s: %.2f s wall, peak %ld MiB\n", step, x - *t,
+                ru.ru_maxrss / 1024);
     *t = x;
 }
 

@@ -116,14 +116,12 @@ static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
     return DD_OK;
 }
 
-/* Score the pairs p[0..n) on the run's threads (sim has room for n) and keep those above 0,
- * in order, with their similarity; *kept says how many. On MPI ranks each rank scores its
- * slice and the similarities are gathered: every rank ends with the same list. */
-static dd_status score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t n,
-                             size_t *kept)
+/* Score the block p[0..n) on the run's threads into sim (room for n). On MPI ranks each rank
+ * scores its slice and the similarities are gathered: every rank ends with the whole block. */
+static dd_status score_block(const dd__run *w, const uint64_t *p, double *sim, size_t n)
 {
     score_job job = {w->res->mem, p, sim};
-    size_t i, k = 0, lo, hi;
+    size_t lo, hi;
 
     dd__rank_slice(w->shard, n, &lo, &hi);
     job.p = p + lo;
@@ -135,19 +133,47 @@ static dd_status score_pairs(const dd__run *w, uint64_t *p, double *sim, size_t 
         dd_status st = lens ? w->shard->allgather(w->shard->ud, sim + lo, (hi - lo) * sizeof *sim,
                                                   &all, &cap, lens)
                             : DD_ENOMEM;
-        if (st == DD_OK) /* rank after rank: the slices in order, the whole list */
+        if (st == DD_OK) /* rank after rank: the slices in order, the whole block */
             memcpy(sim, all, n * sizeof *sim);
         free(all);
         free(lens);
-        if (st != DD_OK)
-            return st;
+        return st;
     }
-    for (i = 0; i < n; i++) {
-        if (sim[i] > 0) {
-            sim[k] = sim[i];
-            p[k++] = p[i];
+    return DD_OK;
+}
+
+/* Score the pairs p[0..n) a block at a time and keep those above 0, in order, in p; *sim
+ * gets their similarities (allocated here) and *kept their count. Only the kept pairs' scores
+ * are held: on articles built from shared sentences most candidates score 0. */
+enum { SCORE_BLOCK = 1 << 20 };
+
+static dd_status score_pairs(const dd__run *w, uint64_t *p, size_t n, double **sim,
+                             size_t *kept)
+{
+    size_t i, b, k = 0, cap = 0, bn = n < SCORE_BLOCK ? n : SCORE_BLOCK;
+    double *blk = malloc((bn + 1) * sizeof *blk), *out = NULL;
+    dd_status st = blk ? DD_OK : DD_ENOMEM;
+
+    for (b = 0; st == DD_OK && b < n; b += bn) {
+        size_t m = n - b < bn ? n - b : bn;
+        st = score_block(w, p + b, blk, m);
+        for (i = 0; st == DD_OK && i < m; i++) {
+            if (!(blk[i] > 0))
+                continue;
+            if ((st = dd__grow((void **)&out, &cap, k + 1, sizeof *out)) != DD_OK)
+                break;
+            out[k] = blk[i];
+            p[k++] = p[b + i];
         }
     }
+    free(blk);
+    if (st == DD_OK && !out && !(out = malloc(sizeof *out)))
+        st = DD_ENOMEM;
+    if (st != DD_OK) {
+        free(out);
+        return st;
+    }
+    *sim = out;
     *kept = k;
     return DD_OK;
 }
@@ -169,11 +195,9 @@ static dd_status add_scored(const dd__run *w, uint64_t **cand, double **sim, siz
         if (j == *n_cand || (*cand)[j] != add[i])
             add[n++] = add[i];
     }
-    as = malloc((n + 1) * sizeof *as);
-    st = as ? score_pairs(w, add, as, n, &n) : DD_ENOMEM;
+    st = score_pairs(w, add, n, &as, &n);
     if (st != DD_OK) {
         free(add);
-        free(as);
         return st;
     }
     p = realloc(*cand, (*n_cand + n + 1) * sizeof *p);
@@ -292,10 +316,9 @@ dd_status dd__story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t
     for (i = 0; i < res->n_pairs; i++)
         p[*n_cand + i] = (uint64_t)res->pairs[i].a << 32 | res->pairs[i].b;
     *n_cand = dd__sort_unique_u64_mt(p, *n_cand + res->n_pairs, dd__thread_count(w->o));
-    *sim = malloc((*n_cand + 1) * sizeof **sim);
-    if (!*sim)
-        return DD_ENOMEM;
-    st = score_pairs(w, p, *sim, *n_cand, n_cand);
+    st = score_pairs(w, p, *n_cand, sim, n_cand);
+    if (st == DD_OK && (p = realloc(*cand, (*n_cand + 1) * sizeof *p)) != NULL)
+        *cand = p; /* the pairs scoring 0 given back */
     if (st == DD_OK)
         st = close_triangles(w, cand, sim, n_cand);
     res->n_story_scored = *n_cand;

@@ -90,6 +90,7 @@ void dd_result_free(dd_result *res)
         free(res->mem->fact_h);
         free(res->mem->fact_k);
         free(res->mem->fact_pos);
+        free(res->mem->fact_aside);
         free(res->mem->fact_off);
         free(res->mem->quote_h);
         free(res->mem->quote_off);

@@ -54,25 +54,32 @@ enum { SKETCH_WORD_BITS = 2, SKETCH_WORD_WIDTH = 11, SKETCH_GRAM_BITS = 2, SKETC
 
 /* A content term as the merge keeps it for the stories level: 8 bytes, not dd_term's 16. The
  * 64-bit hash is the dictionary's (term_hash[id]); every step that orders or sums terms looks
- * it up, so results are those of the hashes. `tok` is the source token << 2 | the DD_TERM_*
- * flags (tokens past DD__CTERM_MAX_TOKEN, a document of a billion words, share the last). */
+ * it up, so results are those of the hashes. `tok` is the source token << 3 | the DD_TERM_*
+ * flags | DD__TERM_LINE (tokens past DD__CTERM_MAX_TOKEN, a document of half a billion words,
+ * share the last). */
 typedef struct dd__cterm {
     uint32_t id;
     uint32_t tok;
 } dd__cterm;
 
-#define DD__CTERM_MAX_TOKEN 0x3FFFFFFFu
-_Static_assert(sizeof(dd__cterm) == sizeof(uint64_t), "a term's slot holds its vector hash");
+/* dd_term.flags, set by the sign stage: the first content term of its line (a report's
+ * fact lists look for the lead's facts on a fact's line, pipeline_vectors.c). */
+#define DD__TERM_LINE 4u
+
+#define DD__CTERM_MAX_TOKEN 0x1FFFFFFFu
 
 static inline uint32_t dd__cterm_token(dd__cterm t)
 {
-    return t.tok >> 2;
+    return t.tok >> 3;
 }
 
+/* DD_TERM_FIGURE, DD_TERM_NAME and DD__TERM_LINE */
 static inline uint32_t dd__cterm_flags(dd__cterm t)
 {
-    return t.tok & 3u;
+    return t.tok & 7u;
 }
+
+_Static_assert(sizeof(dd__cterm) == sizeof(uint64_t), "a term's slot holds its vector hash");
 
 struct dd__result_mem {
     dd__arena strings;
@@ -125,6 +132,7 @@ struct dd__result_mem {
     uint64_t *fact_h;   /* facts (names and figures) of each document, sorted, distinct */
     uint8_t *fact_k;    /* DD_TERM_FIGURE or DD_TERM_NAME of each fact */
     uint32_t *fact_pos; /* the token of each fact's first mention */
+    uint8_t *fact_aside; /* 1: first mentioned away from the lead's terms (not shown) */
     size_t *fact_off;   /* document i: fact_h[fact_off[i] .. fact_off[i+1]) */
     uint64_t *quote_h;  /* quoted-word trigrams of each document (dd_terms_quotes), sorted */
     size_t *quote_off;  /* document i: quote_h[quote_off[i] .. quote_off[i+1]) */

@@ -120,6 +120,22 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, si
     return DD_OK;
 }
 
+/* Flag DD__TERM_LINE on each term that is the first of its line (terms come in text order;
+ * the normaliser's lines are the first token of each). */
+static void mark_line_starts(const signer *g, dd_term *t, size_t n)
+{
+    size_t nl = 0, li = 0, prev = SIZE_MAX, i;
+    const size_t *starts = dd_normalizer_lines(g->nz, &nl);
+
+    for (i = 0; i < n; i++) {
+        while (li + 1 < nl && starts[li + 1] <= t[i].token)
+            li++;
+        if (li != prev)
+            t[i].flags |= DD__TERM_LINE;
+        prev = li;
+    }
+}
+
 /* Stories level: extract the content terms here, on the worker, and keep each with the
  * name reports show for it (the word as written, or the term when it is longer: a
  * character pair, "million" from "960m") for the merge. */
@@ -166,6 +182,7 @@ static dd_status store_terms(signer *g, uint64_t seed, batch *b, item *it, const
      * without content terms has none to mark (and no term buffer yet). */
     if (n == 0)
         return DD_OK;
+    mark_line_starts(g, b->terms + it->tok_lo, n);
     return dd_terms_mark_names(g->terms, b->txt + it->text, it->len, b->terms + it->tok_lo, n);
 }
 

@@ -195,6 +195,8 @@ static void place_fact(const dd_result *res, uint32_t d, uint32_t other, size_t 
     uint64_t h = res->mem->fact_h[x];
     double wo = vec_weight(res->mem, other, h), wx = prominence(res, d, x);
 
+    if (res->mem->fact_aside[x])
+        return; /* away from the story's lead: a page's furniture, not a fact of the news */
     if (wo > 0)
         both[(*nb)++] = (weighted){h, wx + wo};
     else
@@ -219,8 +221,9 @@ static dd_status pair_fact_lists(const dd_result *res, dd_pair_score *p)
         } else if (i >= ie || m->fact_h[j] < m->fact_h[i]) {
             place_fact(res, p->b, p->a, j++, both, &nb, ob, &no);
         } else {
-            both[nb++] = (weighted){m->fact_h[i], prominence(res, p->a, i) +
-                                                      prominence(res, p->b, j)};
+            if (!m->fact_aside[i] || !m->fact_aside[j])
+                both[nb++] = (weighted){m->fact_h[i], prominence(res, p->a, i) +
+                                                          prominence(res, p->b, j)};
             i++;
             j++;
         }

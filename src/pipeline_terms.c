@@ -144,7 +144,7 @@ dd_status dd__story_add_terms(dd__run *w, double days, const dd_term *t, const d
         uint32_t id, tok = t[i].token < DD__CTERM_MAX_TOKEN ? t[i].token : DD__CTERM_MAX_TOKEN;
         if (dict_add(m, t[i].hash, &names[i], &id) != DD_OK)
             return DD_ENOMEM;
-        m->terms[m->n_terms++] = (dd__cterm){id, tok << 2 | (t[i].flags & 3u)};
+        m->terms[m->n_terms++] = (dd__cterm){id, tok << 3 | (t[i].flags & 7u)};
     }
     m->term_off[idx + 1] = m->n_terms;
     m->days[idx] = days;

@@ -337,35 +337,101 @@ static bool is_fact(dd__cterm t)
     return (dd__cterm_flags(t) & (DD_TERM_FIGURE | DD_TERM_NAME)) != 0;
 }
 
+/* Which facts a report shows (pipeline_story.c, pair_fact_lists): a fact first mentioned
+ * where none of the document's lead facts (the names and figures among its first FACT_LEAD
+ * content terms: the headline and the opening sentence; all those terms when fewer than
+ * FACT_LEAD_MIN are facts) follows within FACT_NEAR terms is set aside, on a web page's
+ * promotion block, a subscription offer or a menu rather than in the news ("What is
+ * AAPNews?"); the report still tells the development by the facts of its story. Display
+ * only: the evidence of the clusters counts every fact. */
+#define FACT_LEAD 40
+#define FACT_NEAR 40
+#define FACT_LEAD_MIN 3
+
+static bool in_lead(const uint32_t *lead, size_t n, uint32_t id)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lead[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && lead[lo] == id;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+    return (a > b) - (a < b);
+}
+
+/* The facts of document d, one entry a mention, into tmp (returns how many): the hash, and
+ * 8 x token + 4 x set aside + kind packed in the weight, so the smallest of a hash's entries
+ * is its first mention. A mention stays when a lead fact comes earlier on its line (walking
+ * forward) or within FACT_NEAR terms after it (walking back). */
+static size_t fact_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tmp)
+{
+    size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], nl = 0, n = 0, i, next = SIZE_MAX;
+    uint32_t lead[FACT_LEAD];
+    bool lead_on_line = false;
+
+    for (i = t0; i < t1 && i - t0 < FACT_LEAD; i++) /* the lead's names and figures */
+        if (is_fact(m->terms[i]))
+            lead[nl++] = m->terms[i].id;
+    if (nl < FACT_LEAD_MIN) /* too few to tell the story by: all its terms */
+        for (nl = 0, i = t0; i < t1 && nl < FACT_LEAD; i++)
+            lead[nl++] = m->terms[i].id;
+    qsort(lead, nl, sizeof *lead, cmp_u32);
+    for (i = t0; i < t1; i++) {
+        dd__cterm t = m->terms[i];
+        bool lead_here = in_lead(lead, nl, t.id);
+        if (dd__cterm_flags(t) & DD__TERM_LINE)
+            lead_on_line = false;
+        lead_on_line = lead_on_line || lead_here;
+        if (is_fact(t))
+            tmp[n++] = (dd__hw){m->term_hash[t.id],
+                                8.0 * dd__cterm_token(t) + (lead_on_line ? 0 : 4) +
+                                    (dd__cterm_flags(t) & (DD_TERM_FIGURE | DD_TERM_NAME))};
+    }
+    for (i = t1; i-- > t0;) { /* the same mentions, last first: is a lead fact just ahead? */
+        dd__cterm t = m->terms[i];
+        if (in_lead(lead, nl, t.id))
+            next = i;
+        if (is_fact(t) && --n < SIZE_MAX && next != SIZE_MAX && next - i <= FACT_NEAR)
+            tmp[n].w = (double)((uint64_t)tmp[n].w & ~(uint64_t)4);
+    }
+    for (i = t0; i < t1; i++)
+        n += is_fact(m->terms[i]);
+    return n;
+}
+
 /* The distinct facts of documents [lo, hi), each written from its fact_off: sorted by hash
  * (the inlined introsort, not qsort's merge sort through a comparator: 2.4 % of a stories
- * run), each with its first mention and kind, packed as 4 x token + kind in the sort's
- * weight; the smallest of a hash's repeats is its first mention. */
+ * run), each with its first mention, kind and whether it is set aside. */
 static dd_status fact_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     fact_job *j = ctx;
     struct dd__result_mem *m = j->m;
     dd__hw *tmp = malloc(j->max * sizeof *tmp);
-    size_t d, i, k, e;
+    size_t d, k, e;
 
     (void)part; /* ranges write their own documents' slots */
     if (!tmp)
         return DD_ENOMEM;
     for (d = lo; d < hi; d++) {
-        size_t n = 0, w = m->fact_off[d];
-        for (i = m->term_off[d]; i < m->term_off[d + 1]; i++)
-            if (is_fact(m->terms[i]))
-                tmp[n++] = (dd__hw){m->term_hash[m->terms[i].id],
-                                    4.0 * dd__cterm_token(m->terms[i]) +
-                                        (dd__cterm_flags(m->terms[i]) &
-                                         (DD_TERM_FIGURE | DD_TERM_NAME))};
+        size_t n = fact_mentions(m, d, tmp), w = m->fact_off[d];
         dd__sort_hw_hash(tmp, n);
         for (k = 0; k < n; k = e) {
             double first = tmp[k].w;
             for (e = k + 1; e < n && tmp[e].h == tmp[k].h; e++)
                 first = tmp[e].w < first ? tmp[e].w : first;
             m->fact_h[w] = tmp[k].h;
-            m->fact_pos[w] = (uint32_t)(first / 4);
+            m->fact_pos[w] = (uint32_t)(first / 8);
+            m->fact_aside[w] = (uint8_t)((uint64_t)first >> 2 & 1);
             m->fact_k[w++] = (uint8_t)((uint64_t)first & 3);
         }
         j->n[d] = w - m->fact_off[d];
@@ -399,7 +465,8 @@ dd_status dd__story_facts(const dd__run *w, struct dd__result_mem *m, size_t n_d
     m->fact_h = malloc((total + 1) * sizeof *m->fact_h);
     m->fact_k = malloc(total + 1);
     m->fact_pos = malloc((total + 1) * sizeof *m->fact_pos);
-    st = m->fact_h && m->fact_k && m->fact_pos ? DD_OK : DD_ENOMEM;
+    m->fact_aside = malloc(total + 1);
+    st = m->fact_h && m->fact_k && m->fact_pos && m->fact_aside ? DD_OK : DD_ENOMEM;
     if (st == DD_OK)
         st = dd__parallel_for(dd__thread_count(w->o), n_docs, fact_range, &j);
     for (d = 0; st == DD_OK && d < n_docs; d++) { /* in order: at <= fact_off[d] */
@@ -407,6 +474,7 @@ dd_status dd__story_facts(const dd__run *w, struct dd__result_mem *m, size_t n_d
         memmove(m->fact_h + at, m->fact_h + from, j.n[d] * sizeof *m->fact_h);
         memmove(m->fact_pos + at, m->fact_pos + from, j.n[d] * sizeof *m->fact_pos);
         memmove(m->fact_k + at, m->fact_k + from, j.n[d]);
+        memmove(m->fact_aside + at, m->fact_aside + from, j.n[d]);
         m->fact_off[d] = at;
         at += j.n[d];
     }

@@ -82,7 +82,7 @@ static size_t story_keys(const struct dd__result_mem *m, size_t doc, uint64_t *k
     size_t nt = 0;
 
     for (i = 0; i < n; i++) { /* keep the STORY_TOP heaviest by insertion */
-        dd__hw x = {m->vh[lo + i], (double)m->vw[lo + i]};
+        dd__hw x = {m->vhash[m->vid[lo + i]], (double)m->vw[lo + i]};
         if (nt < STORY_TOP)
             top[nt++] = x;
         else if (cmp_weight_desc(&x, &top[nt - 1]) < 0)
@@ -159,7 +159,7 @@ dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, si
 
     /* once the story vectors are made, the terms are gone: a vector holds the document's
      * distinct terms, sorted */
-    if (m->vh) {
+    if (m->vid) {
         lo = m->voff[doc];
         cnt = m->voff[doc + 1] - lo;
     }
@@ -169,7 +169,7 @@ dd_status dd__index_terms(const dd_result *res, size_t doc, uint64_t **terms, si
     if (!t)
         return DD_ENOMEM;
     for (i = 0; i < cnt; i++)
-        t[i] = m->vh ? m->vh[lo + i] : m->term_hash[m->terms[lo + i].id];
+        t[i] = m->vid ? m->vhash[m->vid[lo + i]] : m->term_hash[m->terms[lo + i].id];
     *n = dd__sort_unique_u64(t, cnt);
     *terms = t;
     return DD_OK;

@@ -83,7 +83,8 @@ void dd_result_free(dd_result *res)
         free(res->mem->terms);
         free(res->mem->term_off);
         free(res->mem->days);
-        free(res->mem->vh);
+        free(res->mem->vid);
+        free(res->mem->vhash);
         free(res->mem->vw);
         free(res->mem->voff);
         free(res->mem->vpos);

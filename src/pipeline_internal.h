@@ -124,7 +124,9 @@ struct dd__result_mem {
     size_t *term_off, term_off_cap;
     double *days;    /* date of each document in days since 1970, NaN if unknown */
     size_t days_cap;
-    uint64_t *vh;    /* story vectors: hashes and weights, term_off-like offsets */
+    uint32_t *vid;   /* story vectors: each entry's term as its rank in vhash, and weights
+                        (vw), term_off-like offsets (voff) */
+    uint64_t *vhash; /* the run's distinct term hashes, ascending: vid's order is theirs */
     float *vw;
     size_t *voff;
     uint32_t *vpos;  /* each vector entry's first mention: its place among the document's

@@ -24,6 +24,8 @@
 
 #include "pipeline_internal.h"
 
+#include <math.h>
+
 /* ---- read + sign (pipeline_sign.c) ---- */
 
 /* Read, sign and keep every document, on opts.threads threads. On MPI ranks (w->shard set):
@@ -77,11 +79,51 @@ dd_status dd__story_run(dd__run *w);
  * in (*sim)[i]; pairs scoring 0 are dropped. */
 dd_status dd__story_candidates(dd__run *w, uint64_t **cand, double **sim, size_t *n_cand);
 
-/* Document d's story vector. */
-static inline dd_vec dd__vec_of(const struct dd__result_mem *m, size_t d)
+/* Document d's story vector as term ranks (m->vid: ascending, as the hashes they stand for)
+ * and weights. */
+typedef struct dd__ivec {
+    const uint32_t *id;
+    const float *w;
+    size_t n;
+} dd__ivec;
+
+static inline dd__ivec dd__ivec_of(const struct dd__result_mem *m, size_t d)
 {
-    dd_vec v = {m->vh + m->voff[d], m->vw + m->voff[d], m->voff[d + 1] - m->voff[d]};
+    dd__ivec v = {m->vid + m->voff[d], m->vw + m->voff[d], m->voff[d + 1] - m->voff[d]};
     return v;
+}
+
+/* Document d's story vector with its hashes (written to h, room for its length): the form
+ * the public dd_story_* functions take. */
+static inline dd_vec dd__vec_of(const struct dd__result_mem *m, size_t d, uint64_t *h)
+{
+    dd__ivec v = dd__ivec_of(m, d);
+    dd_vec x = {h, v.w, v.n};
+    size_t i;
+
+    for (i = 0; i < v.n; i++)
+        h[i] = m->vhash[v.id[i]];
+    return x;
+}
+
+/* dd_story_similarity over term ranks: the same cosine, summed in the same (hash) order, so
+ * the same bits. */
+static inline double dd__ivec_similarity(dd__ivec a, dd__ivec b, double penalty)
+{
+    size_t i = 0, j = 0, n = a.n < b.n ? a.n : b.n;
+    double dot = 0, s;
+
+    while (i < a.n && j < b.n) { /* branch-free steps, as dd_story_cosine */
+        uint32_t x = a.id[i], y = b.id[j];
+        if (x == y)
+            dot += (double)a.w[i] * b.w[j];
+        i += x <= y;
+        j += y <= x;
+    }
+    if (dot < DD_STORY_MIN_COSINE || n == 0)
+        return 0;
+    s = dot - penalty / sqrt((double)n);
+    return s > 0 ? s : 0;
 }
 
 /* Its per-document steps (pipeline_story_strip.c, then pipeline_vectors.c), in this order:

@@ -44,12 +44,12 @@ static double vec_weight(const struct dd__result_mem *m, size_t d, uint64_t h)
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->vh[mid] < h)
+        if (m->vhash[m->vid[mid]] < h)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < m->voff[d + 1] && m->vh[lo] == h ? m->vw[lo] : 0;
+    return lo < m->voff[d + 1] && m->vhash[m->vid[lo]] == h ? m->vw[lo] : 0;
 }
 
 typedef struct pair_facts {
@@ -341,7 +341,7 @@ static size_t sum_terms(const struct dd__result_mem *m, const uint32_t *mem, siz
 
     for (i = 0; i < n_mem; i++)
         for (j = m->voff[mem[i]]; j < m->voff[mem[i] + 1]; j++) {
-            uint64_t h = m->vh[j];
+            uint64_t h = m->vhash[m->vid[j]];
             size_t s = (size_t)(h ^ h >> 31) & (cap - 1);
             while (slot[s] && kt[slot[s] - 1].h != h)
                 s = (s + 1) & (cap - 1);
@@ -432,13 +432,21 @@ static dd_status extract(dd_result *res, const uint32_t *label)
 
 /* The order test of a pair (dd_story_order over first mentions): each document's distinct
  * terms, sorted by hash, with the place of each one's first mention among its content terms
- * (its vector's entries, vh and vpos). */
+ * (its vector's entries, vid and vpos). */
 static dd_status pair_order(const struct dd__result_mem *m, uint32_t a, uint32_t b, double *out)
 {
-    size_t a0 = m->voff[a], b0 = m->voff[b];
+    size_t a0 = m->voff[a], na = m->voff[a + 1] - a0, b0 = m->voff[b],
+           nb = m->voff[b + 1] - b0;
+    uint64_t *h = malloc((na + nb + 1) * sizeof *h);
+    dd_status st;
 
-    return dd_story_order(m->vh + a0, m->vpos + a0, m->voff[a + 1] - a0, m->vh + b0,
-                          m->vpos + b0, m->voff[b + 1] - b0, out);
+    if (!h)
+        return DD_ENOMEM;
+    (void)dd__vec_of(m, a, h);
+    (void)dd__vec_of(m, b, h + na);
+    st = dd_story_order(h, m->vpos + a0, na, h + na, m->vpos + b0, nb, out);
+    free(h);
+    return st;
 }
 
 /* Lone documents derived from a cluster's centre join it (dd_story_attach). */

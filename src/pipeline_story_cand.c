@@ -24,13 +24,14 @@ static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
     topsig_job *j = ctx;
     size_t np = j->w->o->num_perm, k = j->w->o->top_k, d;
     uint64_t *top = malloc((j->max < k ? j->max : k) * sizeof *top);
+    uint64_t *h = malloc(j->max * sizeof *h);
     uint32_t *sig = malloc(np * sizeof *sig);
-    dd_status st = top && sig ? DD_OK : DD_ENOMEM;
+    dd_status st = top && h && sig ? DD_OK : DD_ENOMEM;
 
     (void)part; /* ranges write their own documents' slots */
     for (d = lo; st == DD_OK && d < hi; d++) {
         size_t n = 0;
-        st = dd_story_top_terms(dd__vec_of(j->w->res->mem, d), k, top, &n);
+        st = dd_story_top_terms(dd__vec_of(j->w->res->mem, d, h), k, top, &n);
         if (st == DD_OK && n)
             dd_minhash_sign(j->w->mh_terms, top, n, sig);
         else
@@ -38,6 +39,7 @@ static dd_status topsig_range(void *ctx, size_t part, size_t lo, size_t hi)
         dd_lsh_band_hashes(j->bands, j->rows, sig, j->keys + d * j->bands);
     }
     free(top);
+    free(h);
     free(sig);
     return st;
 }
@@ -62,7 +64,7 @@ static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     dd_status st;
 
     for (d = 0; d < res->n_docs; d++)
-        max = dd__vec_of(res->mem, d).n > max ? dd__vec_of(res->mem, d).n : max;
+        max = dd__ivec_of(res->mem, d).n > max ? dd__ivec_of(res->mem, d).n : max;
     job = (topsig_job){w, p.bands, p.rows, keys, max};
     st = keys ? dd_lsh_new(p.bands, p.rows, STORY_BUCKET, &lsh) : DD_ENOMEM;
     res->story_bands = p.bands;
@@ -79,16 +81,23 @@ static dd_status minhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
 {
     dd_result *res = w->res;
-    uint64_t *fp = malloc((res->n_docs + 1) * sizeof *fp);
+    uint64_t *fp = malloc((res->n_docs + 1) * sizeof *fp), *h = NULL;
     unsigned dist = w->o->simhash_distance;
-    size_t d;
-    dd_status st;
+    size_t d, cap = 0;
+    dd_status st = fp ? DD_OK : DD_ENOMEM;
 
-    if (!fp)
-        return DD_ENOMEM;
-    for (d = 0; d < res->n_docs; d++) {
-        dd_vec v = dd__vec_of(res->mem, d);
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
+        dd_vec v;
+        if ((st = dd__grow((void **)&h, &cap, dd__ivec_of(res->mem, d).n + 1, sizeof *h)) !=
+            DD_OK)
+            break;
+        v = dd__vec_of(res->mem, d, h);
         fp[d] = dd_simhash(v.h, v.w, v.n);
+    }
+    free(h);
+    if (st != DD_OK) {
+        free(fp);
+        return st;
     }
     st = dd_simhash_candidates(fp, res->n_docs, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand,
                                n_cand);
@@ -111,7 +120,8 @@ static dd_status score_range(void *ctx, size_t part, size_t lo, size_t hi)
     (void)part; /* ranges write their own documents' slots */
     for (i = lo; i < hi; i++) {
         uint32_t a = (uint32_t)(j->p[i] >> 32), b = (uint32_t)j->p[i];
-        j->sim[i] = dd_story_similarity(dd__vec_of(j->m, a), dd__vec_of(j->m, b), DD_STORY_PENALTY);
+        j->sim[i] = dd__ivec_similarity(dd__ivec_of(j->m, a), dd__ivec_of(j->m, b),
+                                        DD_STORY_PENALTY);
     }
     return DD_OK;
 }

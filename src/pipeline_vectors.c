@@ -49,7 +49,7 @@ static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
         for (i = 0; i < n; i++) {
             float tf = m->vw[v0 + i];
             w[i] = (tf < LTF_N ? j->ltf[(size_t)tf] : 1.0 + log((double)tf)) *
-                   dd_idf_weight(j->idf, m->vh[v0 + i]);
+                   dd_idf_weight(j->idf, m->vhash[m->vid[v0 + i]]);
             norm += w[i] * w[i];
         }
         norm = norm > 0 ? sqrt(norm) : 1;
@@ -72,8 +72,8 @@ static dd_status add_extra_df(dd__run *w, dd_idf *idf)
     dd_status st = DD_ENOMEM;
 
     if (t) { /* the run's distinct terms: its vectors' */
-        if (total)
-            memcpy(t, m->vh, total * sizeof *t);
+        for (n = 0; n < total; n++)
+            t[n] = m->vhash[m->vid[n]];
         n = dd__sort_unique_u64(t, total);
         df = calloc(n + 1, sizeof *df);
     }
@@ -87,13 +87,20 @@ static dd_status add_extra_df(dd__run *w, dd_idf *idf)
 }
 
 /* Each document's distinct terms, sorted by hash, written from its first term's slot on (a
- * vector has at most as many entries as its document has terms): the hash over the terms
- * themselves (8 bytes a slot either way; the document's terms are all read first), its first
- * mention (its place among the document's terms) to vpos and its count to vw; the number of
- * distinct terms goes to voff[d + 1]. */
+ * vector has at most as many entries as its document has terms; the document's terms are all
+ * read first): in each slot the term's rank in hash order (vid) and its first mention (its
+ * place among the document's terms), and its count in vw; the number of distinct terms goes
+ * to voff[d + 1]. Ranks keep the hashes' order, so sorting, merging and summing by rank do
+ * what they did by hash. */
+typedef struct distinct_job {
+    struct dd__result_mem *m;
+    uint32_t *rank; /* term id -> rank of its hash */
+} distinct_job;
+
 static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
-    struct dd__result_mem *m = ctx;
+    distinct_job *j = ctx;
+    struct dd__result_mem *m = j->m;
     dd__hw *tmp = NULL;
     size_t d, i, k, cap = 0;
 
@@ -105,20 +112,44 @@ static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
             return DD_ENOMEM;
         }
         for (i = 0; i < n; i++)
-            tmp[i] = (dd__hw){m->term_hash[m->terms[t0 + i].id], (double)i};
+            tmp[i] = (dd__hw){j->rank[m->terms[t0 + i].id], (double)i};
         dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
         for (i = 0; i < n; i = k, u++) {
             double first = tmp[i].w;
             for (k = i + 1; k < n && tmp[k].h == tmp[i].h; k++)
                 first = tmp[k].w < first ? tmp[k].w : first;
-            memcpy((char *)m->terms + (t0 + u) * sizeof tmp[i].h, &tmp[i].h, sizeof tmp[i].h);
-            m->vpos[t0 + u] = (uint32_t)first;
+            m->terms[t0 + u] = (dd__cterm){(uint32_t)tmp[i].h, (uint32_t)first};
             m->vw[t0 + u] = (float)(k - i); /* its tf, until vec_range weighs it */
         }
         m->voff[d + 1] = u;
     }
     free(tmp);
     return DD_OK;
+}
+
+/* The run's distinct term hashes ascending into m->vhash, and each term id's rank among them
+ * (returned; NULL when out of memory). */
+static uint32_t *rank_terms(struct dd__result_mem *m)
+{
+    size_t n = m->dict_n, i;
+    dd__hw *t = malloc((n + 1) * sizeof *t);
+    uint32_t *rank = malloc((n + 1) * sizeof *rank);
+
+    m->vhash = malloc((n + 1) * sizeof *m->vhash);
+    if (!t || !rank || !m->vhash) {
+        free(t);
+        free(rank);
+        return NULL;
+    }
+    for (i = 0; i < n; i++)
+        t[i] = (dd__hw){m->term_hash[i], (double)i};
+    dd__sort_hw_hash(t, n); /* the dictionary's hashes are distinct */
+    for (i = 0; i < n; i++) {
+        m->vhash[i] = t[i].h;
+        rank[(size_t)t[i].w] = (uint32_t)i;
+    }
+    free(t);
+    return rank;
 }
 
 /* Document frequencies by parts of the hash space: each task reads every document's
@@ -181,7 +212,7 @@ static dd_status df_range(void *ctx, size_t task, size_t lo, size_t hi)
     (void)task; /* tasks fill their own parts */
     for (d = j->lo; d < j->hi; d++)
         for (i = m->voff[d]; i < m->voff[d + 1]; i++) {
-            uint64_t h = m->vh[i] ? m->vh[i] : 1;
+            uint64_t h = m->vhash[m->vid[i]] ? m->vhash[m->vid[i]] : 1;
             size_t k;
             df_part *p;
             part = (h >> 60) % DF_PARTS;
@@ -279,6 +310,7 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
     size_t d, max = 1, total, threads = dd__thread_count(w->o);
     dd_status st;
     vec_job job;
+    distinct_job dj;
 
     for (d = 0; d < res->n_docs; d++)
         max = m->term_off[d + 1] - m->term_off[d] > max ? m->term_off[d + 1] - m->term_off[d]
@@ -287,29 +319,40 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
     if (!m->voff)
         return DD_ENOMEM;
     m->voff[0] = 0;
-    /* The vectors take the terms' place: each hash over the 8 bytes of a term (so no second
-     * copy of them), first mentions and counts in arrays as long as the terms until packed.
-     * Everything after reads the vectors (first mentions included). */
+    /* The vectors take the terms' place: each distinct term's rank and first mention in the
+     * 8 bytes of a term (so no second copy of them), counts in an array as long as the terms
+     * until packed; then the first mentions are copied out and the ranks packed in place
+     * (4 bytes from each 8: a write never reaches a slot not read yet). Everything after
+     * reads the vectors (first mentions included). */
     m->vw = malloc((m->n_terms + 1) * sizeof *m->vw);
-    m->vpos = malloc((m->n_terms + 1) * sizeof *m->vpos);
-    if (!m->vw || !m->vpos)
+    dj.m = m;
+    dj.rank = m->vw ? rank_terms(m) : NULL;
+    if (!dj.rank || dd__parallel_for(threads, res->n_docs, distinct_range, &dj) != DD_OK) {
+        free(dj.rank);
         return DD_ENOMEM;
-    if (dd__parallel_for(threads, res->n_docs, distinct_range, m) != DD_OK)
-        return DD_ENOMEM;
-    m->vh = (uint64_t *)(void *)m->terms;
-    m->terms = NULL;
-    m->n_terms = m->terms_cap = 0;
+    }
+    free(dj.rank);
     for (d = 0; d < res->n_docs; d++) { /* in order: voff[d] <= term_off[d] */
         size_t n = m->voff[d + 1], from = m->term_off[d];
         m->voff[d + 1] = m->voff[d] + n; /* a vector has one entry per distinct term */
-        memmove(m->vh + m->voff[d], m->vh + from, n * sizeof *m->vh);
-        memmove(m->vpos + m->voff[d], m->vpos + from, n * sizeof *m->vpos);
+        memmove(m->terms + m->voff[d], m->terms + from, n * sizeof *m->terms);
         memmove(m->vw + m->voff[d], m->vw + from, n * sizeof *m->vw);
     }
     total = m->voff[res->n_docs];
     shrink((void **)&m->vw, total + 1, sizeof *m->vw);
-    shrink((void **)&m->vpos, total + 1, sizeof *m->vpos);
-    shrink((void **)&m->vh, total + 1, sizeof *m->vh);
+    shrink((void **)&m->terms, total + 1, sizeof *m->terms);
+    if (!(m->vpos = malloc((total + 1) * sizeof *m->vpos)))
+        return DD_ENOMEM;
+    for (d = 0; d < total; d++)
+        m->vpos[d] = m->terms[d].tok;
+    for (d = 0; d < total; d++) { /* memcpy: the bytes change type as they go */
+        uint32_t r = m->terms[d].id;
+        memcpy((char *)m->terms + d * sizeof r, &r, sizeof r);
+    }
+    m->vid = (uint32_t *)(void *)m->terms;
+    m->terms = NULL;
+    m->n_terms = m->terms_cap = 0;
+    shrink((void **)&m->vid, total + 1, sizeof *m->vid);
     st = count_df(w, idf);
     if (st == DD_OK && w->o->extra_df)
         st = add_extra_df(w, idf);

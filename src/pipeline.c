@@ -271,6 +271,26 @@ static dd_status second_pass(dd__run *w, const dd__stage_ops *ops, uint64_t **ca
     return st;
 }
 
+/* After the copies stages nothing reads a document's band keys, lead signature or bound
+ * sketches at the stories level: they go before its terms become vectors (about 0.6 KB a
+ * document read again, 0.3 KB another). A stored index (keep_lines) stores them. */
+static void release_copies_keys(dd__run *w)
+{
+    struct dd__result_mem *m = w->res->mem;
+
+    if (w->o->keep_lines)
+        return;
+    free(m->bkeys);
+    free(m->lead);
+    free(m->sk);
+    free(m->sk_off);
+    m->bkeys = NULL;
+    m->lead = NULL;
+    m->sk = NULL;
+    m->sk_off = NULL;
+    m->bkeys_cap = m->lead_cap = m->sk_n = m->sk_cap = m->sk_off_cap = 0;
+}
+
 dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,
                              const dd__shard *shard, dd_result **out)
 {
@@ -306,8 +326,10 @@ dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const d
         w.res->n_candidates = n_cand;
     free(cand);
     dd__sets_pool_free(&w); /* the verification's buffers, before the clusters' memory */
-    if (st == DD_OK && opts->level == DD_LEVEL_STORIES)
+    if (st == DD_OK && opts->level == DD_LEVEL_STORIES) {
+        release_copies_keys(&w);
         st = ops->stories(&w);
+    }
     else if (st == DD_OK)
         st = dd__cluster_pairs(w.res);
     stage_tick(&w, &c, "cluster");

@@ -81,6 +81,9 @@ typedef struct run_job {
     const uint32_t *common;
     size_t n_common, max;
     const uint64_t *seen; /* bit (id >> SEEN_SHIFT) set for each common id: most ids are not */
+    uint32_t *set;        /* the common ids, hashed (common_set) */
+    size_t set_mask;
+    bool has_zero;
     size_t *kept; /* per document: terms kept by strip_range */
 } run_job;
 
@@ -190,11 +193,44 @@ static dd_status common_trigrams(run_job *j, size_t n_docs, size_t threads, uint
 
 #define SEEN_SHIFT 6 /* a bitmap of 2^26 bits, 8 MB */
 
+/* The common ids as an open-addressing set (ids are the high halves of mixed hashes, so
+ * their low bits spread; 0 marks an empty slot and has_zero stands for the id 0): a probe,
+ * not a binary search over millions of ids, for each window position the bitmap lets by. */
 static bool is_common(const run_job *j, uint32_t id)
 {
     uint32_t b = id >> SEEN_SHIFT;
+    size_t i;
 
-    return (j->seen[b / 64] >> (b % 64) & 1) && dd__has_u32(j->common, j->n_common, id);
+    if (!(j->seen[b / 64] >> (b % 64) & 1))
+        return false;
+    if (id == 0)
+        return j->has_zero;
+    for (i = id & j->set_mask; j->set[i]; i = (i + 1) & j->set_mask)
+        if (j->set[i] == id)
+            return true;
+    return false;
+}
+
+static dd_status common_set(run_job *j)
+{
+    size_t cap = 16, i, k;
+
+    while (cap < 2 * j->n_common)
+        cap *= 2;
+    if (!(j->set = calloc(cap, sizeof *j->set)))
+        return DD_ENOMEM;
+    j->set_mask = cap - 1;
+    for (k = 0; k < j->n_common; k++) {
+        uint32_t id = j->common[k];
+        if (id == 0) {
+            j->has_zero = true;
+            continue;
+        }
+        for (i = id & j->set_mask; j->set[i]; i = (i + 1) & j->set_mask)
+            ;
+        j->set[i] = id;
+    }
+    return DD_OK;
 }
 
 /* Mark the terms of document [lo, hi) that lie in a boilerplate run (drop[i - lo]); returns
@@ -250,7 +286,7 @@ dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t 
 {
     struct dd__result_mem *m = res->mem;
     size_t d, wpos = 0, threads = dd__thread_count(w->o);
-    run_job j = {m, group, NULL, NULL, NULL, 0, NULL, 0, 1, NULL, NULL};
+    run_job j = {m, group, NULL, NULL, NULL, 0, NULL, 0, 1, NULL, NULL, 0, false, NULL};
     uint64_t *seen = NULL;
     uint32_t *common = NULL;
     dd_status st = common_trigrams(&j, res->n_docs, threads, &common, &j.n_common);
@@ -268,7 +304,9 @@ dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t 
     for (d = 0; seen && d < j.n_common; d++)
         seen[(common[d] >> SEEN_SHIFT) / 64] |= (uint64_t)1 << ((common[d] >> SEEN_SHIFT) % 64);
     j.seen = seen;
-    st = j.kept && seen ? dd__parallel_for(threads, res->n_docs, strip_range, &j) : DD_ENOMEM;
+    st = j.kept && seen ? common_set(&j) : DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd__parallel_for(threads, res->n_docs, strip_range, &j);
     for (d = 0; st == DD_OK && d < res->n_docs; d++) { /* in order: wpos <= term_off[d] */
         size_t t0 = m->term_off[d], n = m->term_off[d + 1] - t0;
         res->n_story_stripped += j.kept[d] < n;
@@ -282,6 +320,7 @@ dd_status dd__story_strip_runs(const dd__run *w, dd_result *res, const uint32_t 
         m->n_terms = wpos;
     }
     free(j.kept);
+    free(j.set);
     free(seen);
     free(common);
     return st;

@@ -13,6 +13,8 @@
 
 #include <dedup/dedup.h>
 
+#include "../../src/pipeline_stages.h"
+
 #define P(a, b) ((uint64_t)(a) << 32 | (uint64_t)(b))
 
 static const uint64_t hashes[] = {11, 22, 33, 44, 55, 66, 77, 88, 99, 110, 121, 132, 143, 154,
@@ -378,6 +380,49 @@ static void test_story_attach_dates_and_mean(void **state)
     assert_int_equal(label[3], 0);
 }
 
+/* The story stage scores candidates on term ranks (dd__ivec_similarity, four ranks a step):
+ * on random vectors of every length from 0 to 70 over a small vocabulary (many shared terms,
+ * runs of them inside one block and across blocks), the dot product and the similarity have
+ * the same bits as dd_story_cosine and dd_story_similarity over hashes in the same order. */
+static void test_story_rank_vectors_same_bits(void **state)
+{
+    enum { VOCAB = 160, MAXN = 70, TRIALS = 3000 };
+    uint32_t ia[MAXN], ib[MAXN];
+    uint64_t ha[MAXN], hb[MAXN], st = 12345;
+    float wa[MAXN], wb[MAXN];
+    size_t t, shared = 0;
+
+    (void)state;
+    for (t = 0; t < TRIALS; t++) {
+        size_t na = 0, nb = 0, r;
+        uint32_t keep_a = (uint32_t)(t % 7) + 1, keep_b = (uint32_t)(t % 5) + 1;
+        for (r = 0; r < VOCAB; r++) { /* each rank kept with chance keep/8 */
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            if ((st >> 33) % 8 < keep_a && na < MAXN) {
+                ia[na] = (uint32_t)r;
+                ha[na] = 1000 + 7 * (uint64_t)r; /* hashes ascend with the ranks */
+                wa[na++] = (float)((st >> 40) % 1000) / 997.0f;
+            }
+            if ((st >> 20) % 8 < keep_b && nb < MAXN) {
+                ib[nb] = (uint32_t)r;
+                hb[nb] = 1000 + 7 * (uint64_t)r;
+                wb[nb++] = (float)((st >> 8) % 1000) / 991.0f;
+            }
+        }
+        {
+            dd_vec va = {ha, wa, na}, vb = {hb, wb, nb};
+            dd__ivec xa = {ia, wa, na}, xb = {ib, wb, nb};
+            double c1 = dd_story_cosine(va, vb), c2 = dd__ivec_dot(xa, xb);
+            double s1 = dd_story_similarity(va, vb, DD_STORY_PENALTY);
+            double s2 = dd__ivec_similarity(xa, xb, DD_STORY_PENALTY);
+            assert_memory_equal(&c1, &c2, sizeof c1);
+            assert_memory_equal(&s1, &s2, sizeof s1);
+            shared += c1 > 0;
+        }
+    }
+    assert_true(shared > TRIALS / 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_story_cluster_pair_order_irrelevant),
         cmocka_unit_test(test_story_cluster_empty),
         cmocka_unit_test(test_story_cluster_quotes),
+        cmocka_unit_test(test_story_rank_vectors_same_bits),
     };
     return cmocka_run_group_tests_name("story", tests, NULL, NULL);
 }

@@ -288,10 +288,51 @@ dd_status dd__merge_unique_u64(uint64_t **a, size_t *na, const uint64_t *b, size
     return DD_OK;
 }
 
+/* v[0..u) sorted and distinct, the tail t[0..nt) too: their union, sorted and distinct, into
+ * v (room for u + nt); returns its length. Merged from the back (a write never passes a
+ * value not yet read: the distance is the tail left plus the repeats dropped), then moved to
+ * the front when repeats left a gap there. */
+static size_t merge_tail(uint64_t *v, size_t u, const uint64_t *t, size_t nt)
+{
+    size_t i = u, j = nt, k = u + nt, len;
+
+    while (j > 0) {
+        if (i > 0 && v[i - 1] > t[j - 1]) {
+            v[--k] = v[--i];
+        } else {
+            if (i > 0 && v[i - 1] == t[j - 1])
+                i--; /* held by both: once */
+            v[--k] = t[--j];
+        }
+    }
+    if (k > i) /* the prefix v[0..i) goes just before what was merged */
+        memmove(v + k - i, v, i * sizeof *v);
+    len = u + nt - (k - i);
+    if (k > i)
+        memmove(v, v + (k - i), len * sizeof *v);
+    return len;
+}
+
 size_t dd__pairs_distinct(uint64_t *v, size_t n, size_t *n_unique, bool last)
 {
-    if (n > *n_unique + *n_unique / 4 + ((size_t)1 << 16) || (last && n != *n_unique))
-        n = *n_unique = dd__sort_unique_u64(v, n);
+    uint64_t *tail;
+    size_t nt;
+
+    if (!(n > *n_unique + *n_unique / 4 + ((size_t)1 << 16) || (last && n != *n_unique)))
+        return n;
+    /* The first n_unique are sorted and distinct from last time: sort the new ones alone and
+     * merge (sorting all again each time was half of the story candidates on a million
+     * articles). Without memory for the tail, everything is sorted as before. */
+    nt = n - *n_unique;
+    tail = malloc((nt + 1) * sizeof *tail);
+    if (!tail || *n_unique == 0) {
+        free(tail);
+        return *n_unique = dd__sort_unique_u64(v, n);
+    }
+    memcpy(tail, v + *n_unique, nt * sizeof *tail);
+    nt = dd__sort_unique_u64(tail, nt);
+    n = *n_unique = merge_tail(v, *n_unique, tail, nt);
+    free(tail);
     return n;
 }
 

@@ -192,6 +192,38 @@ static void test_merge_unique_u64_matches(void **state)
     free(b);
 }
 
+/* A pair list grown band by band (dd__pairs_distinct): values from a small range, so the
+ * new ones repeat each other and the sorted prefix, in chunks of every size, the last call
+ * with `last`. After each call that sorted, the list equals the sorted distinct union of
+ * everything appended so far (a reference kept by sorting all of it each time). */
+static void test_pairs_distinct_matches_full_sort(void **state)
+{
+    enum { CAP = 400000 };
+    uint64_t *v = malloc(CAP * sizeof *v), *ref = malloc(CAP * sizeof *ref), st = 99;
+    size_t n = 0, nref = 0, u = 0, round;
+
+    (void)state;
+    assert_non_null(v);
+    assert_non_null(ref);
+    for (round = 0; round < 40; round++) {
+        size_t add = (round * 7919) % 30000 + 1 + (round % 5 == 0 ? 70000 : 0), i;
+        bool last = round == 39;
+        for (i = 0; i < add && n < CAP && nref < CAP; i++) {
+            st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+            v[n++] = ref[nref++] = (st >> 20) % 150000;
+        }
+        n = dd__pairs_distinct(v, n, &u, last);
+        if (n == u) { /* it sorted: compare with the reference */
+            nref = dd__sort_unique_u64(ref, nref);
+            assert_int_equal(n, nref);
+            assert_memory_equal(v, ref, n * sizeof *v);
+        }
+    }
+    assert_int_equal(n, u); /* the last call leaves it distinct */
+    free(v);
+    free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_sort_unique_u64),
         cmocka_unit_test(test_sort_unique_u64_mt_matches),
         cmocka_unit_test(test_merge_unique_u64_matches),
+        cmocka_unit_test(test_pairs_distinct_matches_full_sort),
     };
     return cmocka_run_group_tests_name("sort", tests, NULL, NULL);
 }

@@ -391,18 +391,29 @@ static bool is_fact(dd__cterm t)
 #define FACT_NEAR 40
 #define FACT_LEAD_MIN 3
 
-static bool in_lead(const uint32_t *lead, size_t n, uint32_t id)
+/* A lead fact's ids: a 256-bit filter on the id's low bits first (most terms are not lead
+ * facts: one test, not a binary search, for them), then the sorted ids. */
+typedef struct lead_set {
+    uint32_t id[FACT_LEAD];
+    size_t n;
+    uint64_t filter[4];
+} lead_set;
+
+static bool in_lead(const lead_set *l, uint32_t id)
 {
-    size_t lo = 0, hi = n;
+    size_t lo = 0, hi = l->n;
+
+    if (!(l->filter[(id >> 6) & 3] >> (id & 63) & 1))
+        return false;
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (lead[mid] < id)
+        if (l->id[mid] < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && lead[lo] == id;
+    return lo < l->n && l->id[lo] == id;
 }
 
 static int cmp_u32(const void *pa, const void *pb)
@@ -418,20 +429,22 @@ static int cmp_u32(const void *pa, const void *pb)
  * forward) or within FACT_NEAR terms after it (walking back). */
 static size_t fact_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tmp)
 {
-    size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], nl = 0, n = 0, i, next = SIZE_MAX;
-    uint32_t lead[FACT_LEAD];
+    size_t t0 = m->term_off[d], t1 = m->term_off[d + 1], n = 0, i, k, next = SIZE_MAX;
+    lead_set lead = {{0}, 0, {0, 0, 0, 0}};
     bool lead_on_line = false;
 
     for (i = t0; i < t1 && i - t0 < FACT_LEAD; i++) /* the lead's names and figures */
         if (is_fact(m->terms[i]))
-            lead[nl++] = m->terms[i].id;
-    if (nl < FACT_LEAD_MIN) /* too few to tell the story by: all its terms */
-        for (nl = 0, i = t0; i < t1 && nl < FACT_LEAD; i++)
-            lead[nl++] = m->terms[i].id;
-    qsort(lead, nl, sizeof *lead, cmp_u32);
+            lead.id[lead.n++] = m->terms[i].id;
+    if (lead.n < FACT_LEAD_MIN) /* too few to tell the story by: all its terms */
+        for (lead.n = 0, i = t0; i < t1 && lead.n < FACT_LEAD; i++)
+            lead.id[lead.n++] = m->terms[i].id;
+    qsort(lead.id, lead.n, sizeof *lead.id, cmp_u32);
+    for (i = 0; i < lead.n; i++)
+        lead.filter[(lead.id[i] >> 6) & 3] |= (uint64_t)1 << (lead.id[i] & 63);
     for (i = t0; i < t1; i++) {
         dd__cterm t = m->terms[i];
-        bool lead_here = in_lead(lead, nl, t.id);
+        bool lead_here = in_lead(&lead, t.id);
         if (dd__cterm_flags(t) & DD__TERM_LINE)
             lead_on_line = false;
         lead_on_line = lead_on_line || lead_here;
@@ -440,15 +453,13 @@ static size_t fact_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tm
                                 8.0 * dd__cterm_token(t) + (lead_on_line ? 0 : 4) +
                                     (dd__cterm_flags(t) & (DD_TERM_FIGURE | DD_TERM_NAME))};
     }
-    for (i = t1; i-- > t0;) { /* the same mentions, last first: is a lead fact just ahead? */
+    for (k = n, i = t1; i-- > t0;) { /* the same mentions, last first: a lead fact ahead? */
         dd__cterm t = m->terms[i];
-        if (in_lead(lead, nl, t.id))
+        if (in_lead(&lead, t.id))
             next = i;
-        if (is_fact(t) && --n < SIZE_MAX && next != SIZE_MAX && next - i <= FACT_NEAR)
-            tmp[n].w = (double)((uint64_t)tmp[n].w & ~(uint64_t)4);
+        if (is_fact(t) && --k < n && next != SIZE_MAX && next - i <= FACT_NEAR)
+            tmp[k].w = (double)((uint64_t)tmp[k].w & ~(uint64_t)4);
     }
-    for (i = t0; i < t1; i++)
-        n += is_fact(m->terms[i]);
     return n;
 }
 

@@ -120,72 +120,6 @@ static dd_status store_lines(const dd__run *w, signer *g, batch *b, item *it, si
     return DD_OK;
 }
 
-/* Flag DD__TERM_LINE on each term that is the first of its line (terms come in text order;
- * the normaliser's lines are the first token of each). */
-static void mark_line_starts(const signer *g, dd_term *t, size_t n)
-{
-    size_t nl = 0, li = 0, prev = SIZE_MAX, i;
-    const size_t *starts = dd_normalizer_lines(g->nz, &nl);
-
-    for (i = 0; i < n; i++) {
-        while (li + 1 < nl && starts[li + 1] <= t[i].token)
-            li++;
-        if (li != prev)
-            t[i].flags |= DD__TERM_LINE;
-        prev = li;
-    }
-}
-
-/* Stories level: extract the content terms here, on the worker, and keep each with the
- * name reports show for it (the word as written, or the term when it is longer: a
- * character pair, "million" from "960m") for the merge. */
-static dd_status store_terms(signer *g, uint64_t seed, batch *b, item *it, const dd_span *toks,
-                             size_t ntok)
-{
-    const dd_term *t;
-    size_t n = 0, i, bytes = 0;
-    dd_status st = dd_terms_extract(g->terms, toks, ntok, &t, &n);
-
-    if (st != DD_OK)
-        return st;
-    if (dd__grow((void **)&b->quotes, &b->quotes_cap, b->n_quotes + DD__QUOTES_MAX,
-                 sizeof *b->quotes) != DD_OK)
-        return DD_ENOMEM;
-    it->q_lo = b->n_quotes;
-    b->n_quotes += dd_terms_quotes(b->txt + it->body, it->body_len, seed,
-                                   b->quotes + b->n_quotes, DD__QUOTES_MAX);
-    it->q_hi = b->n_quotes;
-    for (i = 0; i < n; i++) {
-        size_t len;
-        (void)dd_terms_text(g->terms, i, &len);
-        bytes += len > toks[t[i].token].len ? len : toks[t[i].token].len;
-    }
-    if (dd__grow((void **)&b->toks, &b->toks_cap, b->n_toks + n, sizeof *b->toks) != DD_OK ||
-        dd__grow((void **)&b->terms, &b->terms_cap, b->n_toks + n, sizeof *b->terms) != DD_OK ||
-        dd__grow((void **)&b->tokb, &b->tokb_cap, b->tokb_n + bytes + 1, 1) != DD_OK)
-        return DD_ENOMEM;
-    it->tok_lo = b->n_toks;
-    for (i = 0; i < n; i++) {
-        size_t len;
-        const char *name = dd_terms_text(g->terms, i, &len);
-        if (len <= toks[t[i].token].len) {
-            name = toks[t[i].token].ptr;
-            len = toks[t[i].token].len;
-        }
-        memcpy(b->tokb + b->tokb_n, name, len);
-        b->terms[b->n_toks] = t[i];
-        b->toks[b->n_toks++] = (tokref){b->tokb_n, len};
-        b->tokb_n += len;
-    }
-    it->tok_hi = b->n_toks;
-    /* Names and figures are the facts that tell one development from the next. A document
-     * without content terms has none to mark (and no term buffer yet). */
-    if (n == 0)
-        return DD_OK;
-    mark_line_starts(g, b->terms + it->tok_lo, n);
-    return dd_terms_mark_names(g->terms, b->txt + it->text, it->len, b->terms + it->tok_lo, n);
-}
-
 static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size_t k)
 {
     size_t ntok = 0, nsh = 0, np = w->o->num_perm;
@@ -230,7 +164,7 @@ static dd_status sign_item(const dd__run *w, signer *g, batch *b, item *it, size
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES) {
         it->days = dd__doc_days(it->date == NO_DATE ? NULL : b->str + it->date, b->txt + it->body,
                                 it->body_len);
-        st = store_terms(g, w->o->seed, b, it, toks, ntok);
+        st = dd__sign_story_terms(g, w->o->seed, b, it, toks, ntok);
     }
     return st;
 }

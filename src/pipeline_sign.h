@@ -126,6 +126,12 @@ static inline bool keeps_grams(const dd__run *w, const item *it)
 /* Sign every item of b (any thread). */
 void dd__sign_batch(const dd__run *w, signer *g, batch *b);
 
+/* Stories level, on the signing thread: item it's content terms (toks, ntok its tokens)
+ * into b, with the names reports give them, its quoted-word trigrams, its names and figures
+ * flagged and the first term of each line (pipeline_terms.c). */
+dd_status dd__sign_story_terms(signer *g, uint64_t seed, batch *b, item *it, const dd_span *toks,
+                               size_t ntok);
+
 /* Read into b until it is full (pipeline_sign.c has the rule); *eof at the end of input.
  * On MPI ranks a batch another rank signs (!b->mine) has its JSON Lines records passed
  * over, not parsed. */

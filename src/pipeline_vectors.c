@@ -401,26 +401,7 @@ typedef struct lead_set {
 
 static bool in_lead(const lead_set *l, uint32_t id)
 {
-    size_t lo = 0, hi = l->n;
-
-    if (!(l->filter[(id >> 6) & 3] >> (id & 63) & 1))
-        return false;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (l->id[mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < l->n && l->id[lo] == id;
-}
-
-static int cmp_u32(const void *pa, const void *pb)
-{
-    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-    return (a > b) - (a < b);
+    return (l->filter[(id >> 6) & 3] >> (id & 63) & 1) && dd__has_u32(l->id, l->n, id);
 }
 
 /* The facts of document d, one entry a mention, into tmp (returns how many): the hash, and
@@ -439,7 +420,7 @@ static size_t fact_mentions(const struct dd__result_mem *m, size_t d, dd__hw *tm
     if (lead.n < FACT_LEAD_MIN) /* too few to tell the story by: all its terms */
         for (lead.n = 0, i = t0; i < t1 && lead.n < FACT_LEAD; i++)
             lead.id[lead.n++] = m->terms[i].id;
-    qsort(lead.id, lead.n, sizeof *lead.id, cmp_u32);
+    qsort(lead.id, lead.n, sizeof *lead.id, dd__cmp_u32);
     for (i = 0; i < lead.n; i++)
         lead.filter[(lead.id[i] >> 6) & 3] |= (uint64_t)1 << (lead.id[i] & 63);
     for (i = t0; i < t1; i++) {

@@ -269,48 +269,35 @@ size_t dd__sort_unique_u64(uint64_t *v, size_t n)
     return j + 1;
 }
 
+/* p[0..na) and b[0..nb), each sorted and distinct, merged into p (room for na + nb), sorted
+ * and distinct; returns the length. From the back, so a write never passes a value of p not
+ * yet read; then the values both held are closed up. */
+static size_t merge_unique_into(uint64_t *p, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = na, j = nb, k = na + nb, r, w;
+
+    if (nb == 0)
+        return na;
+    while (j > 0)
+        p[--k] = i > 0 && p[i - 1] > b[j - 1] ? p[--i] : b[--j];
+    for (r = 1, w = 1; r < na + nb; r++)
+        if (p[r] != p[w - 1])
+            p[w++] = p[r];
+    return w;
+}
+
 dd_status dd__merge_unique_u64(uint64_t **a, size_t *na, const uint64_t *b, size_t nb)
 {
-    size_t i = *na, j = nb, k = *na + nb, r, w;
+    size_t k = *na + nb;
     uint64_t *p;
 
     if (nb == 0)
         return DD_OK;
     if (k > SIZE_MAX / sizeof *p || !(p = realloc(*a, k * sizeof *p)))
         return DD_ENOMEM;
-    while (j > 0) /* from the back: a write never passes a value of a not yet read */
-        p[--k] = i > 0 && p[i - 1] > b[j - 1] ? p[--i] : b[--j];
-    for (r = 1, w = 1; r < *na + nb; r++)
-        if (p[r] != p[w - 1])
-            p[w++] = p[r];
+    *na = merge_unique_into(p, *na, b, nb);
     *a = p;
-    *na = w;
     return DD_OK;
-}
-
-/* v[0..u) sorted and distinct, the tail t[0..nt) too: their union, sorted and distinct, into
- * v (room for u + nt); returns its length. Merged from the back (a write never passes a
- * value not yet read: the distance is the tail left plus the repeats dropped), then moved to
- * the front when repeats left a gap there. */
-static size_t merge_tail(uint64_t *v, size_t u, const uint64_t *t, size_t nt)
-{
-    size_t i = u, j = nt, k = u + nt, len;
-
-    while (j > 0) {
-        if (i > 0 && v[i - 1] > t[j - 1]) {
-            v[--k] = v[--i];
-        } else {
-            if (i > 0 && v[i - 1] == t[j - 1])
-                i--; /* held by both: once */
-            v[--k] = t[--j];
-        }
-    }
-    if (k > i) /* the prefix v[0..i) goes just before what was merged */
-        memmove(v + k - i, v, i * sizeof *v);
-    len = u + nt - (k - i);
-    if (k > i)
-        memmove(v, v + (k - i), len * sizeof *v);
-    return len;
 }
 
 size_t dd__pairs_distinct(uint64_t *v, size_t n, size_t *n_unique, bool last)
@@ -331,7 +318,7 @@ size_t dd__pairs_distinct(uint64_t *v, size_t n, size_t *n_unique, bool last)
     }
     memcpy(tail, v + *n_unique, nt * sizeof *tail);
     nt = dd__sort_unique_u64(tail, nt);
-    n = *n_unique = merge_tail(v, *n_unique, tail, nt);
+    n = *n_unique = merge_unique_into(v, *n_unique, tail, nt);
     free(tail);
     return n;
 }

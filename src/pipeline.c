@@ -60,17 +60,22 @@ size_t dd_result_skipped(const dd_result *res)
 
 void dd_result_free(dd_result *res)
 {
+    size_t i;
+
     if (!res)
         return;
     if (res->mem) {
         dd__arena_free(&res->mem->strings);
-        free(res->mem->set);
-        free(res->mem->pos);
+        for (i = 0; i < res->mem->n_chunks; i++) {
+            free(res->mem->chunks[i].set);
+            free(res->mem->chunks[i].pos);
+            free(res->mem->chunks[i].gset);
+            free(res->mem->chunks[i].gpos);
+        }
+        free(res->mem->chunks);
         free(res->mem->set_off);
         free(res->mem->seq_len);
         free(res->mem->bkeys);
-        free(res->mem->gset);
-        free(res->mem->gpos);
         free(res->mem->goff);
         free(res->mem->osig);
         free(res->mem->sk);

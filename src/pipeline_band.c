@@ -35,7 +35,8 @@ static dd_status simhash_candidates(dd__run *w, uint64_t **cand, size_t *n_cand)
     for (i = 0; i < max; i++)
         ones[i] = 1.0f;
     for (i = 0; i < n; i++)
-        fp[i] = dd_simhash(m->set + m->set_off[i], ones, m->set_off[i + 1] - m->set_off[i]);
+        fp[i] = dd_simhash(dd__kept_set(m, (uint32_t)i).set, ones,
+                           m->set_off[i + 1] - m->set_off[i]);
     st = dd_simhash_candidates(fp, n, dist, dist + 1 > 16 ? 16 : dist + 1, 0, cand, n_cand);
     free(fp);
     free(ones);

@@ -253,10 +253,31 @@ static dd_status strip_scratch(const dd_result *res, size_t **acc, size_t **keep
     return DD_OK;
 }
 
+/* Where doc's kept sets are compacted to: its chunk's buffers from the chunk's start, so
+ * sets move only towards the front of the chunk they were signed into. */
+typedef struct compactor {
+    const dd__set_chunk *c; /* the chunk of the documents being compacted */
+    size_t next;            /* index of the chunk after it */
+    size_t old_lo, old_glo; /* set_off and goff of the chunk's first document, before */
+    size_t new_lo, new_glo; /* and after */
+} compactor;
+
+static void compactor_at(compactor *k, const struct dd__result_mem *m, size_t d, size_t wpos,
+                         size_t gwpos)
+{
+    if (k->next < m->n_chunks && m->chunks[k->next].doc_lo == d) {
+        k->c = &m->chunks[k->next++];
+        k->old_lo = m->set_off[d];
+        k->old_glo = m->goff[d];
+        k->new_lo = wpos;
+        k->new_glo = gwpos;
+    }
+}
+
 /* Shrink each document's set to its non-boilerplate shingles (unless that would leave
  * nothing: a page that is all boilerplate keeps its set) and re-sign the ones that changed.
- * Kept sets only shrink, so they are compacted in place, document after document; the
- * others are flagged to be stripped whenever they are read again. */
+ * Kept sets only shrink, so they are compacted in place, document after document, each
+ * within its chunk; the others are flagged to be stripped whenever they are read again. */
 dd_status dd__strip_boilerplate(dd__run *w, size_t *n_changed)
 {
     dd_result *res = w->res;
@@ -265,6 +286,7 @@ dd_status dd__strip_boilerplate(dd__run *w, size_t *n_changed)
     size_t gwpos = 0;
     uint32_t *reread = NULL;
     size_t n_reread = 0;
+    compactor k = {NULL, 0, 0, 0, 0, 0};
     dd_status st;
 
     if (strip_scratch(res, &acc, &keep, &reread) != DD_OK)
@@ -272,35 +294,50 @@ dd_status dd__strip_boilerplate(dd__run *w, size_t *n_changed)
     *n_changed = 0;
     for (d = 0; d < res->n_docs; d++) {
         size_t lo = m->set_off[d], hi = m->set_off[d + 1], n_ln = 0, kept = hi - lo;
-        size_t glo = m->goff[d], gkept = m->goff[d + 1] - glo;
+        size_t gkept = m->goff[d + 1] - m->goff[d];
+        uint64_t *set = NULL, *gset = NULL, *from = NULL, *gfrom = NULL;
+        uint32_t *pos = NULL, *gpos = NULL, *pfrom = NULL, *gpfrom = NULL;
         bool any_bp = false;
+        compactor_at(&k, m, d, wpos, gwpos);
+        if (kept) { /* from: where the set is; set: where it goes */
+            from = k.c->set + (lo - k.old_lo);
+            pfrom = k.c->pos + (lo - k.old_lo);
+            set = k.c->set + (wpos - k.new_lo);
+            pos = k.c->pos + (wpos - k.new_lo);
+        }
+        if (gkept) {
+            gfrom = k.c->gset + (m->goff[d] - k.old_glo);
+            gpfrom = k.c->gpos + (m->goff[d] - k.old_glo);
+            gset = k.c->gset + (gwpos - k.new_glo);
+            gpos = k.c->gpos + (gwpos - k.new_glo);
+        }
         while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
             any_bp |= m->lines[li + n_ln++].bp != 0;
         li += n_ln;
         if (any_bp && (m->flags[d] & DD__DOC_REREAD))
             reread[n_reread++] = (uint32_t)d;
-        else if (any_bp) {
-            dd__setview v = dd__kept_set(m, (uint32_t)d);
+        else if (any_bp) { /* not dd__kept_set: the offsets before d are rewritten */
+            dd__setview v = {from,  pfrom, kept, m->seq_len[d], gfrom, gpfrom, gkept,
+                             !(m->flags[d] & DD__DOC_NOGRAMS)};
             kept = dd__filter_boilerplate(w, (uint32_t)d, &v, acc, keep);
         }
         if (kept == 0 || kept == hi - lo) {
             kept = hi - lo;
-            if (kept && wpos != lo) { /* no set kept at all: m->set is NULL */
-                memmove(m->set + wpos, m->set + lo, kept * sizeof *m->set);
-                memmove(m->pos + wpos, m->pos + lo, kept * sizeof *m->pos);
+            if (kept && set != from) {
+                memmove(set, from, kept * sizeof *set);
+                memmove(pos, pfrom, kept * sizeof *pos);
             }
         } else {
-            dd__setview gv = {NULL, NULL, 0, 0, m->gset + glo, m->gpos + glo, gkept, true};
+            dd__setview gv = {NULL, NULL, 0, 0, gfrom, gpfrom, gkept, true};
             for (i = 0; i < kept; i++) {
-                m->set[wpos + i] = m->set[lo + keep[i]]; /* lo + keep[i] >= wpos + i */
-                m->pos[wpos + i] = m->pos[lo + keep[i]];
+                set[i] = from[keep[i]]; /* from + keep[i] >= set + i */
+                pos[i] = pfrom[keep[i]];
             }
-            if (gkept) /* gwpos <= glo: compacted in place */
-                gkept = strip_grams(w, (uint32_t)d, &gv, acc, keep, m->gset + gwpos,
-                                    m->gpos + gwpos);
+            if (gkept) /* gset <= gfrom: compacted in place */
+                gkept = strip_grams(w, (uint32_t)d, &gv, acc, keep, gset, gpos);
             if (resign(w, (uint32_t)d,
-                       &(dd__setview){m->set + wpos, m->pos + wpos, kept, m->seq_len[d],
-                                      m->gset + gwpos, m->gpos + gwpos, gkept, true}) != DD_OK) {
+                       &(dd__setview){set, pos, kept, m->seq_len[d], gset, gpos, gkept, true}) !=
+                DD_OK) {
                 free(acc);
                 free(keep);
                 free(reread);
@@ -308,11 +345,12 @@ dd_status dd__strip_boilerplate(dd__run *w, size_t *n_changed)
             }
             m->flags[d] |= DD__DOC_STRIPPED;
             (*n_changed)++;
-            glo = gwpos; /* already in place */
+            gfrom = gset; /* already in place */
+            gpfrom = gpos;
         }
-        if (gkept && gwpos != glo) {
-            memmove(m->gset + gwpos, m->gset + glo, gkept * sizeof *m->gset);
-            memmove(m->gpos + gwpos, m->gpos + glo, gkept * sizeof *m->gpos);
+        if (gkept && gset != gfrom) {
+            memmove(gset, gfrom, gkept * sizeof *gset);
+            memmove(gpos, gpfrom, gkept * sizeof *gpos);
         }
         m->set_off[d] = wpos;
         wpos += kept;

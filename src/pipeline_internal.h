@@ -87,20 +87,21 @@ struct dd__result_mem {
     uint64_t *hash;  /* XXH3 of each re-read document's compared text, checked on reading */
     uint32_t *lead;  /* lead signature (LEAD_VALUES values) per document */
     size_t flags_cap, hash_cap, lead_cap;
-    uint64_t *set;   /* shingle sets kept in memory, document after document, each sorted
-                        (empty for DD__DOC_REREAD documents) */
-    uint32_t *pos;   /* first position in the text of each set element */
-    size_t set_n, set_cap, pos_cap;
-    size_t *set_off; /* document i: set[set_off[i] .. set_off[i+1]) */
+    /* Kept sets (shingles and OCR grams) stay in the buffers their batch was signed into:
+     * the merge takes a batch's buffers instead of copying them (dd__set_chunk below), so
+     * document i's set is set_off[i + 1] - set_off[i] elements at dd__kept_set(m, i).
+     * DD__DOC_REREAD documents have none. */
+    struct dd__set_chunk *chunks;
+    size_t n_chunks, chunks_cap;
+    size_t set_n;    /* elements of every kept set, as set_off counts them */
+    size_t *set_off; /* document i's set: set_off[i + 1] - set_off[i] elements */
     size_t *seq_len; /* shingles in text order, repeats included */
     size_t off_cap, seq_cap;
     uint32_t *bkeys; /* band keys per document (dd__run.bands of them, dd_lsh_band_keys): the
                         MinHash signature itself is not kept (168 bytes a document, not 512) */
     size_t bkeys_cap;
-    uint64_t *gset;  /* OCR-robust gram sets (dd_gram_hash), sorted, like set */
-    uint32_t *gpos;  /* the token each element first starts in */
-    size_t gset_n, gset_cap, gpos_cap;
-    size_t *goff;    /* document i: gset[goff[i] .. goff[i+1]) */
+    size_t gset_n;   /* OCR-robust gram sets (dd_gram_hash), sorted, kept like sets */
+    size_t *goff;    /* document i's gram set: goff[i + 1] - goff[i] elements */
     size_t goff_cap;
     uint8_t *osig;   /* OCR_VALUES one-permutation MinHash values of the lead's grams per
                         document, their top 8 bits (b-bit MinHash, Li and Koenig 2010: two
@@ -150,6 +151,17 @@ struct dd__result_mem {
     uint32_t *dict_front_id; /* and their ids */
     size_t dict_n, dict_cap;
 };
+
+/* One signed batch's kept sets, taken by the merge as they were signed: the sets of
+ * documents doc_lo, doc_lo + 1, ... (up to the next chunk's doc_lo) one after another, each
+ * with its elements' first positions; the same for the gram sets. Document d's set starts
+ * at set + (set_off[d] - set_off[doc_lo]); stripping boilerplate compacts each chunk in
+ * place. A pointer is NULL when the batch kept no such set. */
+typedef struct dd__set_chunk {
+    size_t doc_lo;
+    uint64_t *set, *gset;
+    uint32_t *pos, *gpos; /* first position in the text / token of each element */
+} dd__set_chunk;
 
 /* A shingle hash and its first position in the text, sorted to build a document's set. */
 struct dd__hp {
@@ -348,6 +360,10 @@ void dd__sets_free(dd__setblock *b);
 
 /* The view of a document whose set is kept in memory. */
 dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc);
+
+/* The chunk that holds doc's kept sets (the last one starting at or before doc), or NULL
+ * when no batch up to doc's kept any. */
+const dd__set_chunk *dd__set_chunk_of(const struct dd__result_mem *m, uint32_t doc);
 
 /* Indexes (into v) of doc's shingles that touch no boilerplate line; returns how many.
  * acc needs tokens + 1 slots, out v->n. */

@@ -163,6 +163,25 @@ static dd_status append_sketches(struct dd__result_mem *m, const batch *b, const
     return DD_OK;
 }
 
+/* The item's kept set and gram set stay where signing put them, packed after the batch's
+ * sets merged before it: the merge hands the buffers over whole (take_sets). Only an item
+ * that was signed and then skipped leaves a gap to close. */
+static void pack_sets(signing *s, batch *b, const item *it)
+{
+    size_t n = it->set_hi - it->set_lo, gn = it->gset_hi - it->gset_lo;
+
+    if (n && it->set_lo != s->set_w) {
+        memmove(b->set + s->set_w, b->set + it->set_lo, n * sizeof *b->set);
+        memmove(b->pos + s->set_w, b->pos + it->set_lo, n * sizeof *b->pos);
+    }
+    if (gn && it->gset_lo != s->gset_w) {
+        memmove(b->gset + s->gset_w, b->gset + it->gset_lo, gn * sizeof *b->gset);
+        memmove(b->gpos + s->gset_w, b->gpos + it->gset_lo, gn * sizeof *b->gpos);
+    }
+    s->set_w += n;
+    s->gset_w += gn;
+}
+
 /* Append one signed item's signatures, set (or what reading it again needs) and lines. */
 static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
 {
@@ -176,13 +195,9 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         dd__grow((void **)&m->lead, &m->lead_cap, (idx + 1) * nl, sizeof *m->lead) != DD_OK ||
         dd__grow((void **)&m->flags, &m->flags_cap, idx + 1, sizeof *m->flags) != DD_OK ||
         dd__grow((void **)&m->hash, &m->hash_cap, idx + 1, sizeof *m->hash) != DD_OK ||
-        dd__grow((void **)&m->set, &m->set_cap, m->set_n + n, sizeof *m->set) != DD_OK ||
-        dd__grow((void **)&m->pos, &m->pos_cap, m->set_n + n, sizeof *m->pos) != DD_OK ||
         dd__grow((void **)&m->osig, &m->osig_cap, (idx + 1) * OCR_VALUES, sizeof *m->osig) !=
             DD_OK ||
         dd__grow((void **)&m->noise, &m->noise_cap, idx + 1, sizeof *m->noise) != DD_OK ||
-        dd__grow((void **)&m->gset, &m->gset_cap, m->gset_n + gn + 1, sizeof *m->gset) != DD_OK ||
-        dd__grow((void **)&m->gpos, &m->gpos_cap, m->gset_n + gn + 1, sizeof *m->gpos) != DD_OK ||
         dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nlines, sizeof *m->lines) !=
             DD_OK ||
         append_sketches(m, b, it, idx) != DD_OK)
@@ -205,15 +220,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     m->flags[idx] = keeps_set(w, it) ? (keeps_grams(w, it) ? 0 : DD__DOC_NOGRAMS)
                                      : DD__DOC_REREAD;
     m->hash[idx] = it->hash;
-    if (n) {
-        memcpy(m->set + m->set_n, b->set + it->set_lo, n * sizeof *m->set);
-        memcpy(m->pos + m->set_n, b->pos + it->set_lo, n * sizeof *m->pos);
-    }
     m->set_n += n;
-    if (it->gset_hi > it->gset_lo) {
-        memcpy(m->gset + m->gset_n, b->gset + it->gset_lo, gn * sizeof *m->gset);
-        memcpy(m->gpos + m->gset_n, b->gpos + it->gset_lo, gn * sizeof *m->gpos);
-    }
     m->gset_n += gn;
     m->noise[idx] = (uint16_t)it->noise;
 
@@ -232,8 +239,6 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
     dd__populate_ahead(m->osig, m->osig_cap, idx * OCR_VALUES, (idx + 1) * OCR_VALUES,
                        sizeof *m->osig);
     dd__populate_ahead(m->hash, m->hash_cap, idx, idx + 1, sizeof *m->hash);
-    dd__populate_ahead(m->set, m->set_cap, m->set_n - n, m->set_n, sizeof *m->set);
-    dd__populate_ahead(m->pos, m->pos_cap, m->set_n - n, m->set_n, sizeof *m->pos);
     return DD_OK;
 }
 
@@ -252,7 +257,7 @@ static dd_status story_item(signing *s, const batch *b, const item *it)
                                b->quotes ? b->quotes + it->q_lo : NULL, it->q_hi - it->q_lo);
 }
 
-static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k)
+static dd_status merge_item(signing *s, batch *b, const item *it, size_t k)
 {
     dd__run *w = s->w;
     char loc[1100], msg[1200];
@@ -284,6 +289,8 @@ static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k
     if (st == DD_OK)
         st = append_item(w, b, it, k);
     if (st == DD_OK)
+        pack_sets(s, b, it);
+    if (st == DD_OK)
         st = store_meta(w, &d, it->ntok, it->nseq);
     if (st == DD_ENOMEM)
         return st;
@@ -295,14 +302,54 @@ static dd_status merge_item(signing *s, const batch *b, const item *it, size_t k
     return DD_OK;
 }
 
+/* Give *p (n elements of `size` used, room for *cap) to the caller, trimmed to n, and leave
+ * in its place a buffer of the same room, not yet written (so not yet in memory): the next
+ * batch signed into it faults its pages in on the signing thread. */
+static void *hand_over(void **p, size_t *cap, size_t n, size_t size)
+{
+    void *taken = *p, *t = realloc(taken, n * size);
+
+    *p = malloc(*cap * size);
+    if (!*p)
+        *cap = 0;
+    return t ? t : taken;
+}
+
+/* The batch's kept sets, packed by pack_sets, become the result's chunk for the documents
+ * from doc_lo on: the merge copies no set. */
+static dd_status take_sets(signing *s, batch *b, size_t doc_lo)
+{
+    struct dd__result_mem *m = s->w->res->mem;
+    dd__set_chunk *c;
+
+    if (!s->set_w && !s->gset_w)
+        return DD_OK;
+    if (dd__grow((void **)&m->chunks, &m->chunks_cap, m->n_chunks + 1, sizeof *m->chunks) !=
+        DD_OK)
+        return DD_ENOMEM;
+    c = &m->chunks[m->n_chunks++];
+    memset(c, 0, sizeof *c);
+    c->doc_lo = doc_lo;
+    if (s->set_w) {
+        c->set = hand_over((void **)&b->set, &b->set_cap, s->set_w, sizeof *b->set);
+        c->pos = hand_over((void **)&b->pos, &b->pos_cap, s->set_w, sizeof *b->pos);
+    }
+    if (s->gset_w) {
+        c->gset = hand_over((void **)&b->gset, &b->gset_cap, s->gset_w, sizeof *b->gset);
+        c->gpos = hand_over((void **)&b->gpos, &b->gpos_cap, s->gset_w, sizeof *b->gpos);
+    }
+    return DD_OK;
+}
+
 dd_status dd__merge_batch(signing *s, batch *b)
 {
-    size_t k;
+    size_t k, doc_lo = s->w->res->n_docs;
 
+    s->set_w = s->gset_w = 0;
     for (k = 0; k < b->n; k++) {
         dd_status st = merge_item(s, b, &b->it[k], k);
         if (st != DD_OK)
             return st;
     }
-    return DD_OK;
+    return take_sets(s, b, doc_lo);
 }

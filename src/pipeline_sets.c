@@ -141,12 +141,35 @@ void dd__setbuf_free(dd__setbuf *sb)
 
 /* ---- views, boilerplate, lead signatures --------------------------------------------- */
 
+const dd__set_chunk *dd__set_chunk_of(const struct dd__result_mem *m, uint32_t doc)
+{
+    size_t a = 0, b = m->n_chunks;
+
+    while (a < b) { /* the first chunk starting after doc */
+        size_t mid = a + (b - a) / 2;
+        if (m->chunks[mid].doc_lo <= doc)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a ? &m->chunks[a - 1] : NULL;
+}
+
 dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc)
 {
-    dd__setview v = {m->set + m->set_off[doc], m->pos + m->set_off[doc],
-                     m->set_off[doc + 1] - m->set_off[doc], m->seq_len[doc],
-                     m->gset + m->goff[doc], m->gpos + m->goff[doc],
-                     m->goff[doc + 1] - m->goff[doc], !(m->flags[doc] & DD__DOC_NOGRAMS)};
+    const dd__set_chunk *c = dd__set_chunk_of(m, doc);
+    size_t n = m->set_off[doc + 1] - m->set_off[doc], gn = m->goff[doc + 1] - m->goff[doc];
+    dd__setview v = {NULL, NULL, n, m->seq_len[doc], NULL, NULL, gn,
+                     !(m->flags[doc] & DD__DOC_NOGRAMS)};
+
+    if (n) {
+        v.set = c->set + (m->set_off[doc] - m->set_off[c->doc_lo]);
+        v.pos = c->pos + (m->set_off[doc] - m->set_off[c->doc_lo]);
+    }
+    if (gn) {
+        v.gset = c->gset + (m->goff[doc] - m->goff[c->doc_lo]);
+        v.gpos = c->gpos + (m->goff[doc] - m->goff[c->doc_lo]);
+    }
     return v;
 }
 

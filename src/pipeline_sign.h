@@ -102,6 +102,7 @@ typedef struct signing {
     void *warn_ud;
     dd_status fill_st;
     size_t text_read; /* compared text bytes copied so far, for opts.keep_text */
+    size_t set_w, gset_w; /* merge: where the next kept set goes in its batch's buffers */
     dd_span *spans; /* merge scratch for stories-level tokens */
     size_t spans_cap;
     packer out;     /* on MPI ranks: this rank's packed batches, and every rank's, */

@@ -28,9 +28,22 @@ enum { LTF_N = 64 };
 typedef struct vec_job {
     struct dd__result_mem *m;
     const dd_idf *idf;
+    double *idfw; /* each distinct term's idf weight, by rank: looked up once, not per use */
     size_t max;
     double ltf[LTF_N];
 } vec_job;
+
+/* The idf weights of ranks [lo, hi). */
+static dd_status idf_range(void *ctx, size_t part, size_t lo, size_t hi)
+{
+    vec_job *j = ctx;
+    size_t r;
+
+    (void)part;
+    for (r = lo; r < hi; r++)
+        j->idfw[r] = dd_idf_weight(j->idf, j->m->vhash[r]);
+    return DD_OK;
+}
 
 /* Vectors of documents [lo, hi): each writes only its own slots, at offsets fixed before. */
 static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
@@ -49,7 +62,7 @@ static dd_status vec_range(void *ctx, size_t part, size_t lo, size_t hi)
         for (i = 0; i < n; i++) {
             float tf = m->vw[v0 + i];
             w[i] = (tf < LTF_N ? j->ltf[(size_t)tf] : 1.0 + log((double)tf)) *
-                   dd_idf_weight(j->idf, m->vhash[m->vid[v0 + i]]);
+                   j->idfw[m->vid[v0 + i]];
             norm += w[i] * w[i];
         }
         norm = norm > 0 ? sqrt(norm) : 1;
@@ -361,7 +374,15 @@ dd_status dd__story_vectors(dd__run *w, dd_idf *idf)
     job.max = max;
     for (d = 0; d < LTF_N; d++)
         job.ltf[d] = 1.0 + log((double)d);
-    return st == DD_OK ? dd__parallel_for(threads, res->n_docs, vec_range, &job) : st;
+    job.idfw = st == DD_OK ? malloc((m->dict_n + 1) * sizeof *job.idfw) : NULL;
+    if (st == DD_OK && !job.idfw)
+        st = DD_ENOMEM;
+    if (st == DD_OK)
+        st = dd__parallel_for(threads, m->dict_n, idf_range, &job);
+    if (st == DD_OK)
+        st = dd__parallel_for(threads, res->n_docs, vec_range, &job);
+    free(job.idfw);
+    return st;
 }
 
 /* ---- facts ------------------------------------------------------------------------------ */

@@ -12,7 +12,7 @@
 
 #include <xxhash.h>
 
-dd_status dd__grow(void **buf, size_t *cap, size_t need, size_t elem)
+dd_status dd__grow_slow(void **buf, size_t *cap, size_t need, size_t elem)
 {
     size_t ncap;
     void *p;

@@ -108,6 +108,8 @@ typedef struct keyed_buf {
     dd__kv *send; /* key: dd_lsh_mixed_key (its owner: dd__rank_of), val: the document */
     void *recv;
     uint64_t *mixed, *out;
+    uint32_t *mine; /* the documents this rank signed, ascending: their keys are here */
+    size_t n_mine;
     size_t send_cap, recv_cap, mixed_cap, out_cap, n_out;
     size_t *lens, *at, *rlens;
 } keyed_buf;
@@ -118,30 +120,34 @@ static dd_status keyed_round(dd__run *w, const dd_lsh *lsh, keyed_buf *kb, size_
 {
     const dd__shard *sh = w->shard;
     const uint32_t *bk = w->res->mem->bkeys;
-    size_t n = w->res->n_docs, nb = w->bands, g = b1 - b0, N = sh->ranks, d, b, r;
-    size_t total = 0, m = 0, np = 0, k = 0;
+    size_t nb = w->bands, g = b1 - b0, N = sh->ranks, i, b, r;
+    size_t total = kb->n_mine * g, m = 0, np = 0, k = 0;
     uint64_t *pairs = NULL;
     dd_status st;
 
     memset(kb->lens, 0, N * sizeof *kb->lens);
-    for (d = 0; d < n; d++)
-        total += w->own[d];
-    if (dd__grow((void **)&kb->mixed, &kb->mixed_cap, total * g + 1, sizeof *kb->mixed) != DD_OK ||
-        dd__grow((void **)&kb->send, &kb->send_cap, total * g + 1, sizeof *kb->send) != DD_OK)
+    if (dd__grow((void **)&kb->mixed, &kb->mixed_cap, total + 1, sizeof *kb->mixed) != DD_OK ||
+        dd__grow((void **)&kb->send, &kb->send_cap, total + 1, sizeof *kb->send) != DD_OK)
         return DD_ENOMEM;
-    for (d = 0; d < n; d++)
-        for (b = b0; w->own[d] && b < b1; b++) {
-            kb->mixed[k] = dd_lsh_mixed_key(b, bk[d * nb + b]);
+    for (i = 0; i < kb->n_mine; i++) {
+        const uint32_t *keys = bk + (size_t)kb->mine[i] * nb;
+        /* a document's keys are a row of 4 x bands bytes, read 4 x GROUP_BANDS at a time:
+         * a cache miss each, unless asked for early (0.62 -> 0.36 s a band stage at 1M) */
+        if (i + 16 < kb->n_mine)
+            __builtin_prefetch(bk + (size_t)kb->mine[i + 16] * nb + b0);
+        for (b = b0; b < b1; b++) {
+            kb->mixed[k] = dd_lsh_mixed_key(b, keys[b]);
             kb->lens[dd__rank_of(kb->mixed[k++], N)]++;
         }
+    }
     for (total = 0, r = 0; r < N; r++) {
         kb->at[r] = total;
         total += kb->lens[r];
         kb->lens[r] *= sizeof *kb->send;
     }
-    for (k = 0, d = 0; d < n; d++)
-        for (b = b0; w->own[d] && b < b1; b++, k++)
-            kb->send[kb->at[dd__rank_of(kb->mixed[k], N)]++] = (dd__kv){kb->mixed[k], (uint32_t)d, 0};
+    for (k = 0, i = 0; i < kb->n_mine; i++)
+        for (b = b0; b < b1; b++, k++)
+            kb->send[kb->at[dd__rank_of(kb->mixed[k], N)]++] = (dd__kv){kb->mixed[k], kb->mine[i], 0};
     st = sh->alltoall(sh->ud, kb->send, kb->lens, &kb->recv, &kb->recv_cap, kb->rlens);
     for (r = 0; st == DD_OK && r < N; r++)
         m += kb->rlens[r] / sizeof *kb->send;
@@ -161,7 +167,7 @@ static dd_status keyed_round(dd__run *w, const dd_lsh *lsh, keyed_buf *kb, size_
 
 static dd_status keyed_candidates(dd__run *w, const dd_lsh *lsh, uint64_t **cand, size_t *n_cand)
 {
-    size_t N = w->shard->ranks, b0;
+    size_t N = w->shard->ranks, b0, d;
     keyed_buf kb;
     dd_status st = DD_OK;
 
@@ -169,8 +175,12 @@ static dd_status keyed_candidates(dd__run *w, const dd_lsh *lsh, uint64_t **cand
     kb.lens = malloc(N * sizeof *kb.lens);
     kb.at = malloc(N * sizeof *kb.at);
     kb.rlens = malloc(N * sizeof *kb.rlens);
-    if (!kb.lens || !kb.at || !kb.rlens || (w->res->n_docs && !w->own))
+    kb.mine = malloc((w->res->n_docs + 1) * sizeof *kb.mine);
+    if (!kb.lens || !kb.at || !kb.rlens || !kb.mine || (w->res->n_docs && !w->own))
         st = DD_ENOMEM;
+    for (d = 0; st == DD_OK && d < w->res->n_docs; d++)
+        if (w->own[d])
+            kb.mine[kb.n_mine++] = (uint32_t)d;
     for (b0 = 0; st == DD_OK && b0 < w->bands; b0 += GROUP_BANDS)
         st = keyed_round(w, lsh, &kb, b0, b0 + GROUP_BANDS < w->bands ? b0 + GROUP_BANDS : w->bands);
     if (st == DD_OK) {
@@ -185,6 +195,7 @@ static dd_status keyed_candidates(dd__run *w, const dd_lsh *lsh, uint64_t **cand
     free(kb.lens);
     free(kb.at);
     free(kb.rlens);
+    free(kb.mine);
     return st;
 }
 

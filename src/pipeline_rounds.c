@@ -11,8 +11,8 @@
  * its batches of a round on up to that many threads). Every rank goes through the whole
  * input, so every rank cuts the same batches (the reader is deterministic, and batches are
  * cut by input bytes, which a rank knows of records it does not parse); but it reads only the
- * batches it signs (signer_of): the JSON Lines records of the others are passed over, found
- * but not parsed (dd__reader_set_pass). Each rank ships its
+ * batches it signs (batch j of a round is rank j mod N's): the JSON Lines records of the
+ * others are passed over, found but not parsed (dd__reader_set_pass). Each rank ships its
  * batches' items with their strings (ids, titles, dates, messages) and what signing added,
  * never texts. After the exchange every rank merges the round's batches in reading order,
  * noting ids as it goes: the state is the one process's, on every rank. */
@@ -142,59 +142,44 @@ static dd_status unpack_batch(const dd__run *w, batch *b, const unsigned char *s
     return st;
 }
 
-/* Which rank signs batch j of round t (ROUND_BATCHES x ranks batches): j mod ranks, except
- * that rank 0's last batch goes to one of the others, each in turn. Rank 0 alone keeps the
- * report's ids, titles and dates and notes repeated ids at the merge, which made it the
- * slowest rank: the others waited for it in every exchange (docs/performance.md). */
-static size_t signer_of(size_t j, size_t ranks, size_t t)
-{
-    if (ranks > 1 && j == (ROUND_BATCHES - 1) * ranks)
-        return 1 + t % (ranks - 1);
-    return j % ranks;
-}
-
-/* The batches of a round this rank signs, one signer per part. */
+/* The batches of a round this rank signs, one signer per part. (Tried: rank 0 one batch
+ * fewer a round, for the ids and strings it alone keeps; no faster, docs/performance.md.) */
 typedef struct round_job {
     signing *s;
     batch *round;
-    size_t mine[ROUND_BATCHES + 1]; /* their places in the round: one more for ranks > 0 */
-    size_t n_mine;
 } round_job;
 
 static dd_status sign_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     round_job *j = ctx;
+    const dd__shard *sh = j->s->w->shard;
     size_t i;
 
     for (i = lo; i < hi; i++)
-        dd__sign_batch(j->s->w, &j->s->sg[part], &j->round[j->mine[i]]);
+        dd__sign_batch(j->s->w, &j->s->sg[part], &j->round[sh->rank + i * sh->ranks]);
     return DD_OK;
 }
 
-/* Sign this rank's batches of the round (signer_of), exchange, take the others' results.
- * Every rank packs its batches in order, each after its length. */
-static dd_status exchange_round(signing *s, batch *round, size_t t)
+/* Sign this rank's batches of the round (batch j is rank j mod N's), exchange, take the
+ * others' results. Every rank packs its batches in order, each after its length. */
+static dd_status exchange_round(signing *s, batch *round)
 {
     const dd__shard *sh = s->w->shard;
-    round_job job = {s, round, {0}, 0};
+    round_job job = {s, round};
     packer *k = &s->out;
-    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0, n = sh->ranks * ROUND_BATCHES;
-    dd_status st;
+    size_t *lens = malloc(sh->ranks * sizeof *lens), j, r, at = 0;
+    dd_status st = lens ? dd__parallel_for(s->n_signers, ROUND_BATCHES, sign_range, &job)
+                        : DD_ENOMEM;
 
-    for (j = 0; j < n; j++)
-        if (signer_of(j, sh->ranks, t) == sh->rank)
-            job.mine[job.n_mine++] = j;
-    st = lens ? dd__parallel_for(s->n_signers, job.n_mine, sign_range, &job) : DD_ENOMEM;
-    for (j = 0; st == DD_OK && j < job.n_mine; j++)
-        st = pack_batch(s->w, &round[job.mine[j]], k);
+    for (j = sh->rank; st == DD_OK && j < sh->ranks * ROUND_BATCHES; j += sh->ranks)
+        st = pack_batch(s->w, &round[j], k);
     if (st == DD_OK)
         st = sh->allgather(sh->ud, k->p, k->n, &s->in, &s->in_cap, lens);
     for (r = 0; st == DD_OK && r < sh->ranks; at += lens[r++]) {
         const unsigned char *p = (const unsigned char *)s->in + at;
-        for (j = 0; st == DD_OK && r != sh->rank && j < n; j++) {
+        for (j = r; st == DD_OK && r != sh->rank && j < sh->ranks * ROUND_BATCHES;
+             j += sh->ranks) {
             size_t len;
-            if (signer_of(j, sh->ranks, t) != r)
-                continue;
             memcpy(&len, p, sizeof len);
             st = unpack_batch(s->w, &round[j], p + sizeof len, len);
             p += sizeof len + len;
@@ -205,24 +190,24 @@ static dd_status exchange_round(signing *s, batch *round, size_t t)
     return st;
 }
 
-/* Round after round (t): fill ROUND_BATCHES batches per rank (the same on every rank), sign
- * and exchange, merge in reading order. */
+/* Round after round: fill ROUND_BATCHES batches per rank (the same on every rank), sign and
+ * exchange, merge in reading order. */
 dd_status dd__pump_sharded(signing *s, dd_reader *r)
 {
-    size_t n = s->w->shard->ranks * ROUND_BATCHES, j, t;
+    size_t n = s->w->shard->ranks * ROUND_BATCHES, j;
     batch *round = calloc(n, sizeof *round);
     bool eof = false;
     dd_status st = round ? DD_OK : DD_ENOMEM;
 
-    for (t = 0; st == DD_OK && !eof; t++) {
+    while (st == DD_OK && !eof) {
         for (j = 0; st == DD_OK && j < n; j++) {
             round[j].n = 0;
-            round[j].mine = signer_of(j, s->w->shard->ranks, t) == s->w->shard->rank;
+            round[j].mine = j % s->w->shard->ranks == s->w->shard->rank;
             if (!eof)
                 st = dd__fill_batch(s, r, &round[j], &eof);
         }
         if (st == DD_OK)
-            st = exchange_round(s, round, t);
+            st = exchange_round(s, round);
         for (j = 0; st == DD_OK && j < n; j++)
             st = dd__merge_batch(s, &round[j]);
     }

@@ -58,22 +58,6 @@ size_t dd_result_skipped(const dd_result *res)
     return n;
 }
 
-/* Every bound sketch: segment 0 and the segments taken from the batches. */
-static void free_sketches(struct dd__result_mem *m)
-{
-    size_t i;
-
-    for (i = 1; i < m->n_sk_seg; i++)
-        free(m->sk_seg[i]);
-    free(m->sk_seg);
-    free(m->sk);
-    free(m->sk_off);
-    m->sk_seg = NULL;
-    m->sk = NULL;
-    m->sk_off = NULL;
-    m->n_sk_seg = m->sk_seg_cap = m->sk_n = m->sk_cap = m->sk_off_cap = 0;
-}
-
 void dd_result_free(dd_result *res)
 {
     size_t i;
@@ -94,7 +78,8 @@ void dd_result_free(dd_result *res)
         free(res->mem->bkeys);
         free(res->mem->goff);
         free(res->mem->osig);
-        free_sketches(res->mem);
+        free(res->mem->sk);
+        free(res->mem->sk_off);
         free(res->mem->noise);
         free(res->mem->lead);
         free(res->mem->flags);
@@ -302,10 +287,13 @@ static void release_copies_keys(dd__run *w)
         return;
     free(m->bkeys);
     free(m->lead);
-    free_sketches(m);
+    free(m->sk);
+    free(m->sk_off);
     m->bkeys = NULL;
     m->lead = NULL;
-    m->bkeys_cap = m->lead_cap = 0;
+    m->sk = NULL;
+    m->sk_off = NULL;
+    m->bkeys_cap = m->lead_cap = m->sk_n = m->sk_cap = m->sk_off_cap = 0;
 }
 
 dd_status dd__pipeline_drive(const dd_pipeline_opts *opts, dd_reader *r, const dd__stage_ops *ops,

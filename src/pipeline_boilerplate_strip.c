@@ -150,18 +150,17 @@ static dd_status pack_stripped(const dd__run *w, const uint32_t *docs, size_t n,
         stripped_head h = {d, 0, UINT32_MAX};
         if (!(m->flags[d] & DD__DOC_STRIPPED))
             continue;
-        h.word_len = wo == DD__NO_SKETCH ? 0 : (uint32_t)dd_sketch_size(dd__sk_at(m, wo));
-        h.gram_len =
-            go == DD__NO_SKETCH ? UINT32_MAX : (uint32_t)dd_sketch_size(dd__sk_at(m, go));
+        h.word_len = wo == DD__NO_SKETCH ? 0 : (uint32_t)dd_sketch_size(m->sk + wo);
+        h.gram_len = go == DD__NO_SKETCH ? UINT32_MAX : (uint32_t)dd_sketch_size(m->sk + go);
         st = put_bytes(buf, len, &cap, &h, sizeof h);
         if (st == DD_OK)
             st = put_bytes(buf, len, &cap, m->bkeys + (size_t)d * nb, nb * sizeof *m->bkeys);
         if (st == DD_OK)
             st = put_bytes(buf, len, &cap, m->lead + (size_t)d * nl, nl * sizeof *m->lead);
         if (st == DD_OK && h.word_len)
-            st = put_bytes(buf, len, &cap, dd__sk_at(m, wo), h.word_len);
+            st = put_bytes(buf, len, &cap, m->sk + wo, h.word_len);
         if (st == DD_OK && h.gram_len != UINT32_MAX)
-            st = put_bytes(buf, len, &cap, dd__sk_at(m, go), h.gram_len);
+            st = put_bytes(buf, len, &cap, m->sk + go, h.gram_len);
     }
     return st;
 }
@@ -183,13 +182,13 @@ static size_t unpack_stripped(dd__run *w, const unsigned char *p, size_t len)
         memcpy(m->lead + (size_t)h.doc * nl, p, nl * sizeof *m->lead);
         p += nl * sizeof *m->lead;
         if (h.word_len)
-            memcpy(dd__sk_at(m, m->sk_off[2 * h.doc]), p, h.word_len);
+            memcpy(m->sk + m->sk_off[2 * h.doc], p, h.word_len);
         p += h.word_len;
         if (h.gram_len == UINT32_MAX)
             m->sk_off[2 * h.doc + 1] = DD__NO_SKETCH;
         else { /* a sketch made at signing, so every rank has its place */
             if (m->sk_off[2 * h.doc + 1] != DD__NO_SKETCH)
-                memcpy(dd__sk_at(m, m->sk_off[2 * h.doc + 1]), p, h.gram_len);
+                memcpy(m->sk + m->sk_off[2 * h.doc + 1], p, h.gram_len);
             p += h.gram_len;
         }
         n++;

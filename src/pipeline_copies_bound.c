@@ -70,10 +70,10 @@ static bool word_bound_rejects(const dd__run *w, uint32_t a, uint32_t b, size_t 
 
     if (off[2 * a] == DD__NO_SKETCH || off[2 * b] == DD__NO_SKETCH)
         return false;
-    na = dd_sketch_count(dd__sk_at(m, off[2 * a]));
-    nb = dd_sketch_count(dd__sk_at(m, off[2 * b]));
+    na = dd_sketch_count(m->sk + off[2 * a]);
+    nb = dd_sketch_count(m->sk + off[2 * b]);
     return na && nb &&
-           sk_under(dd__sk_at(m, off[2 * a]), dd__sk_at(m, off[2 * b]),
+           sk_under(m->sk + off[2 * a], m->sk + off[2 * b],
                     least_u(w, word_may_accept, na, nb, na + nb), u);
 }
 
@@ -97,11 +97,11 @@ static bool bound_rejects(const dd__run *w, uint32_t a, uint32_t b)
         size_t ga, gb;
         if (off[2 * a + 1] == DD__NO_SKETCH || off[2 * b + 1] == DD__NO_SKETCH)
             return false;
-        ga = dd_sketch_count(dd__sk_at(m, off[2 * a + 1]));
-        gb = dd_sketch_count(dd__sk_at(m, off[2 * b + 1]));
+        ga = dd_sketch_count(m->sk + off[2 * a + 1]);
+        gb = dd_sketch_count(m->sk + off[2 * b + 1]);
         /* an empty gram set has containment 0: rejected */
         if (ga && gb &&
-            !sk_under(dd__sk_at(m, off[2 * a + 1]), dd__sk_at(m, off[2 * b + 1]),
+            !sk_under(m->sk + off[2 * a + 1], m->sk + off[2 * b + 1],
                       least_u(w, gram_may_accept, ga, gb, ga < gb ? ga : gb), &u))
             return false;
     }

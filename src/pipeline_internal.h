@@ -107,15 +107,11 @@ struct dd__result_mem {
                         document, their top 8 bits (b-bit MinHash, Li and Koenig 2010: two
                         values agree by chance 1 time in 256, and the OCR rule is exact) */
     size_t osig_cap;
-    uint8_t *sk;     /* bound sketches made after signing (the kept sets' each pass, gram
-                        sketches read for OCR pairs): segment 0, grown as they come */
+    uint8_t *sk;     /* bound sketches: a read-again document's from signing (rewritten in
+                        place, smaller, when it is stripped), the kept ones' made per pass */
     size_t sk_n, sk_cap;
-    uint8_t **sk_seg; /* segments 1...: each signed batch's sketches, taken whole by the
-                         merge (a read-again document's, rewritten in place, smaller, when it
-                         is stripped); sk_seg[0] is unused (segment 0 is sk, which moves) */
-    size_t n_sk_seg, sk_seg_cap;
-    size_t *sk_off;  /* document i: shingle sketch at dd__sk_at(m, sk_off[2i]), gram sketch
-                        at dd__sk_at(m, sk_off[2i + 1]); DD__NO_SKETCH where there is none */
+    size_t *sk_off;  /* document i: shingle sketch at sk + sk_off[2i], gram sketch at
+                        sk + sk_off[2i + 1]; DD__NO_SKETCH where there is none */
     size_t sk_off_cap;
     uint16_t *noise; /* unknown words per thousand per document (dd_vocab_noise) */
     size_t noise_cap;
@@ -166,23 +162,6 @@ typedef struct dd__set_chunk {
     uint64_t *set, *gset;
     uint32_t *pos, *gpos; /* first position in the text / token of each element */
 } dd__set_chunk;
-
-/* A bound sketch's place: its segment (0: res->mem->sk; k > 0: sk_seg[k]) in the top bits,
- * its offset in the low DD__SK_SHIFT bits. */
-#define DD__SK_SHIFT 40
-_Static_assert(sizeof(size_t) >= 8, "a sketch place holds a segment and an offset");
-
-static inline size_t dd__sk_place(size_t seg, size_t off)
-{
-    return seg << DD__SK_SHIFT | off;
-}
-
-static inline uint8_t *dd__sk_at(const struct dd__result_mem *m, size_t place)
-{
-    size_t seg = place >> DD__SK_SHIFT, off = place & (((size_t)1 << DD__SK_SHIFT) - 1);
-
-    return (seg ? m->sk_seg[seg] : m->sk) + off;
-}
 
 /* A shingle hash and its first position in the text, sorted to build a document's set. */
 struct dd__hp {

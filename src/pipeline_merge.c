@@ -136,18 +136,30 @@ static void lonely8(uint8_t *sig, size_t doc)
         sig[i] = (uint8_t)(v[i] ^ v[i] >> 8 ^ v[i] >> 16 ^ v[i] >> 24);
 }
 
-/* The places of the item's bound sketches, if it has any: they stay in the batch's buffer,
- * which becomes the result's sketch segment `seg` (take_sketches), not copied. */
-static dd_status place_sketches(struct dd__result_mem *m, const item *it, size_t idx, size_t seg)
+/* The item's bound sketches, if it has any, to the result's. */
+static dd_status append_sketches(struct dd__result_mem *m, const batch *b, const item *it,
+                                 size_t idx)
 {
+    size_t lo = it->sk_word, hi = it->sk_gram != DD__NO_SKETCH ? it->sk_gram : lo, n;
+
     if (dd__grow((void **)&m->sk_off, &m->sk_off_cap, 2 * idx + 2, sizeof *m->sk_off) != DD_OK)
         return DD_ENOMEM;
     m->sk_off[2 * idx] = m->sk_off[2 * idx + 1] = DD__NO_SKETCH;
-    if (it->sk_word == DD__NO_SKETCH)
+    if (lo == DD__NO_SKETCH)
         return DD_OK;
-    m->sk_off[2 * idx] = dd__sk_place(seg, it->sk_word);
+    if (hi != lo) /* the gram sketch follows the shingle sketch */
+        hi += dd_sketch_size(b->sk + hi);
+    else
+        hi = lo + dd_sketch_size(b->sk + lo);
+    n = hi - lo;
+    if (dd__grow((void **)&m->sk, &m->sk_cap, m->sk_n + n, 1) != DD_OK)
+        return DD_ENOMEM;
+    memcpy(m->sk + m->sk_n, b->sk + lo, n);
+    dd__populate_ahead(m->sk, m->sk_cap, m->sk_n, m->sk_n + n, 1);
+    m->sk_off[2 * idx] = m->sk_n;
     if (it->sk_gram != DD__NO_SKETCH)
-        m->sk_off[2 * idx + 1] = dd__sk_place(seg, it->sk_gram);
+        m->sk_off[2 * idx + 1] = m->sk_n + (it->sk_gram - lo);
+    m->sk_n += n;
     return DD_OK;
 }
 
@@ -171,7 +183,7 @@ static void pack_sets(signing *s, batch *b, const item *it)
 }
 
 /* Append one signed item's signatures, set (or what reading it again needs) and lines. */
-static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k, size_t seg)
+static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t k)
 {
     struct dd__result_mem *m = w->res->mem;
     size_t nb = w->bands, nl = w->lead_n, idx = w->res->n_docs;
@@ -188,7 +200,7 @@ static dd_status append_item(dd__run *w, const batch *b, const item *it, size_t 
         dd__grow((void **)&m->noise, &m->noise_cap, idx + 1, sizeof *m->noise) != DD_OK ||
         dd__grow((void **)&m->lines, &m->lines_cap, m->n_lines + nlines, sizeof *m->lines) !=
             DD_OK ||
-        place_sketches(m, it, idx, seg) != DD_OK)
+        append_sketches(m, b, it, idx) != DD_OK)
         return DD_ENOMEM;
     /* On ranks the band keys are the signing rank's alone (the banding sends each to the
      * rank that owns it); the others' stay unwritten. */
@@ -275,7 +287,7 @@ static dd_status merge_item(signing *s, batch *b, const item *it, size_t k)
     if (st == DD_OK && w->o->level == DD_LEVEL_STORIES)
         st = story_item(s, b, it);
     if (st == DD_OK)
-        st = append_item(w, b, it, k, s->sk_seg);
+        st = append_item(w, b, it, k);
     if (st == DD_OK)
         pack_sets(s, b, it);
     if (st == DD_OK)
@@ -329,33 +341,15 @@ static dd_status take_sets(signing *s, batch *b, size_t doc_lo)
     return DD_OK;
 }
 
-/* The batch's bound sketches become the result's sketch segment s->sk_seg, where
- * place_sketches said they are. */
-static dd_status take_sketches(signing *s, batch *b)
-{
-    struct dd__result_mem *m = s->w->res->mem;
-
-    if (!b->sk_n)
-        return DD_OK;
-    if (dd__grow((void **)&m->sk_seg, &m->sk_seg_cap, s->sk_seg + 1, sizeof *m->sk_seg) !=
-        DD_OK)
-        return DD_ENOMEM;
-    m->sk_seg[0] = NULL;
-    m->sk_seg[s->sk_seg] = hand_over((void **)&b->sk, &b->sk_cap, b->sk_n, 1);
-    m->n_sk_seg = s->sk_seg + 1;
-    return DD_OK;
-}
-
 dd_status dd__merge_batch(signing *s, batch *b)
 {
     size_t k, doc_lo = s->w->res->n_docs;
-    dd_status st = DD_OK;
 
     s->set_w = s->gset_w = 0;
-    s->sk_seg = s->w->res->mem->n_sk_seg ? s->w->res->mem->n_sk_seg : 1;
-    for (k = 0; st == DD_OK && k < b->n; k++)
-        st = merge_item(s, b, &b->it[k], k);
-    if (st == DD_OK)
-        st = take_sets(s, b, doc_lo);
-    return st == DD_OK ? take_sketches(s, b) : st;
+    for (k = 0; k < b->n; k++) {
+        dd_status st = merge_item(s, b, &b->it[k], k);
+        if (st != DD_OK)
+            return st;
+    }
+    return take_sets(s, b, doc_lo);
 }

@@ -318,13 +318,12 @@ dd_status dd__sketch_restrip(dd__run *w, dd__sketchbuf *sb, uint32_t doc, const 
     (void)sb;
     if (m->sk_off[2 * doc] == DD__NO_SKETCH)
         return DD_OK;
-    sketch_over(v->set, v->n, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH,
-                dd__sk_at(m, m->sk_off[2 * doc]));
+    sketch_over(v->set, v->n, SKETCH_WORD_BITS, SKETCH_WORD_WIDTH, m->sk + m->sk_off[2 * doc]);
     /* The stripped gram set's size is not bounded by the old sketch: without the grams, the
      * gram sketch goes, and the document's OCR pairs are verified on their sets. */
     if (m->sk_off[2 * doc + 1] != DD__NO_SKETCH && v->grams)
         sketch_over(v->gset, v->gn, SKETCH_GRAM_BITS, SKETCH_GRAM_WIDTH,
-                    dd__sk_at(m, m->sk_off[2 * doc + 1]));
+                    m->sk + m->sk_off[2 * doc + 1]);
     else
         m->sk_off[2 * doc + 1] = DD__NO_SKETCH;
     return DD_OK;

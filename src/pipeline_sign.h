@@ -103,7 +103,6 @@ typedef struct signing {
     dd_status fill_st;
     size_t text_read; /* compared text bytes copied so far, for opts.keep_text */
     size_t set_w, gset_w; /* merge: where the next kept set goes in its batch's buffers */
-    size_t sk_seg;        /* merge: the sketch segment the batch being merged becomes */
     dd_span *spans; /* merge scratch for stories-level tokens */
     size_t spans_cap;
     packer out;     /* on MPI ranks: this rank's packed batches, and every rank's, */

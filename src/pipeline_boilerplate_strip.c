@@ -262,9 +262,18 @@ typedef struct compactor {
     size_t new_lo, new_glo; /* and after */
 } compactor;
 
-static void compactor_at(compactor *k, const struct dd__result_mem *m, size_t d, size_t wpos,
-                         size_t gwpos)
+/* Where document d's kept sets are (from) and go (to), and their sizes: its chunk's buffers
+ * from the chunk's start, so a set moves only towards the front of its own chunk. */
+typedef struct moves {
+    uint64_t *from, *to, *gfrom, *gto;
+    uint32_t *pfrom, *pto, *gpfrom, *gpto;
+    size_t n, gn;
+} moves;
+
+static void moves_of(compactor *k, const struct dd__result_mem *m, size_t d, size_t wpos,
+                     size_t gwpos, moves *v)
 {
+    memset(v, 0, sizeof *v);
     if (k->next < m->n_chunks && m->chunks[k->next].doc_lo == d) {
         k->c = &m->chunks[k->next++];
         k->old_lo = m->set_off[d];
@@ -272,6 +281,58 @@ static void compactor_at(compactor *k, const struct dd__result_mem *m, size_t d,
         k->new_lo = wpos;
         k->new_glo = gwpos;
     }
+    v->n = m->set_off[d + 1] - m->set_off[d];
+    v->gn = m->goff[d + 1] - m->goff[d];
+    if (v->n) {
+        v->from = k->c->set + (m->set_off[d] - k->old_lo);
+        v->pfrom = k->c->pos + (m->set_off[d] - k->old_lo);
+        v->to = k->c->set + (wpos - k->new_lo);
+        v->pto = k->c->pos + (wpos - k->new_lo);
+    }
+    if (v->gn) {
+        v->gfrom = k->c->gset + (m->goff[d] - k->old_glo);
+        v->gpfrom = k->c->gpos + (m->goff[d] - k->old_glo);
+        v->gto = k->c->gset + (gwpos - k->new_glo);
+        v->gpto = k->c->gpos + (gwpos - k->new_glo);
+    }
+}
+
+/* Move document d's kept sets to their place, keeping the `kept` shingles listed in keep
+ * (all of them when kept is 0 or all): a stripped document is re-signed and its gram set
+ * stripped too. v->n and v->gn become the sizes kept. */
+static dd_status compact_doc(dd__run *w, uint32_t d, moves *v, size_t kept, size_t *acc,
+                             size_t *keep, size_t *n_changed)
+{
+    struct dd__result_mem *m = w->res->mem;
+    size_t i;
+
+    if (kept == 0 || kept == v->n) {
+        if (v->n && v->to != v->from) {
+            memmove(v->to, v->from, v->n * sizeof *v->to);
+            memmove(v->pto, v->pfrom, v->n * sizeof *v->pto);
+        }
+    } else {
+        dd__setview gv = {NULL, NULL, 0, 0, v->gfrom, v->gpfrom, v->gn, true};
+        for (i = 0; i < kept; i++) {
+            v->to[i] = v->from[keep[i]]; /* from + keep[i] >= to + i */
+            v->pto[i] = v->pfrom[keep[i]];
+        }
+        v->n = kept;
+        if (v->gn) /* gto <= gfrom: compacted in place */
+            v->gn = strip_grams(w, d, &gv, acc, keep, v->gto, v->gpto);
+        if (resign(w, d, &(dd__setview){v->to, v->pto, kept, m->seq_len[d], v->gto, v->gpto,
+                                        v->gn, true}) != DD_OK)
+            return DD_ENOMEM;
+        m->flags[d] |= DD__DOC_STRIPPED;
+        (*n_changed)++;
+        v->gfrom = v->gto; /* already in place */
+        v->gpfrom = v->gpto;
+    }
+    if (v->gn && v->gto != v->gfrom) {
+        memmove(v->gto, v->gfrom, v->gn * sizeof *v->gto);
+        memmove(v->gpto, v->gpfrom, v->gn * sizeof *v->gpto);
+    }
+    return DD_OK;
 }
 
 /* Shrink each document's set to its non-boilerplate shingles (unless that would leave
@@ -282,80 +343,40 @@ dd_status dd__strip_boilerplate(dd__run *w, size_t *n_changed)
 {
     dd_result *res = w->res;
     struct dd__result_mem *m = res->mem;
-    size_t *acc = NULL, *keep = NULL, d, li = 0, wpos = 0, i;
-    size_t gwpos = 0;
+    size_t *acc = NULL, *keep = NULL, d, li = 0, wpos = 0, gwpos = 0, n_reread = 0;
     uint32_t *reread = NULL;
-    size_t n_reread = 0;
     compactor k = {NULL, 0, 0, 0, 0, 0};
-    dd_status st;
+    dd_status st = DD_OK;
 
     if (strip_scratch(res, &acc, &keep, &reread) != DD_OK)
         return DD_ENOMEM;
     *n_changed = 0;
-    for (d = 0; d < res->n_docs; d++) {
-        size_t lo = m->set_off[d], hi = m->set_off[d + 1], n_ln = 0, kept = hi - lo;
-        size_t gkept = m->goff[d + 1] - m->goff[d];
-        uint64_t *set = NULL, *gset = NULL, *from = NULL, *gfrom = NULL;
-        uint32_t *pos = NULL, *gpos = NULL, *pfrom = NULL, *gpfrom = NULL;
+    for (d = 0; st == DD_OK && d < res->n_docs; d++) {
+        size_t n_ln = 0, kept = 0;
         bool any_bp = false;
-        compactor_at(&k, m, d, wpos, gwpos);
-        if (kept) { /* from: where the set is; set: where it goes */
-            from = k.c->set + (lo - k.old_lo);
-            pfrom = k.c->pos + (lo - k.old_lo);
-            set = k.c->set + (wpos - k.new_lo);
-            pos = k.c->pos + (wpos - k.new_lo);
-        }
-        if (gkept) {
-            gfrom = k.c->gset + (m->goff[d] - k.old_glo);
-            gpfrom = k.c->gpos + (m->goff[d] - k.old_glo);
-            gset = k.c->gset + (gwpos - k.new_glo);
-            gpos = k.c->gpos + (gwpos - k.new_glo);
-        }
+        moves v;
+        moves_of(&k, m, d, wpos, gwpos, &v);
         while (li + n_ln < m->n_lines && m->lines[li + n_ln].doc == d)
             any_bp |= m->lines[li + n_ln++].bp != 0;
         li += n_ln;
         if (any_bp && (m->flags[d] & DD__DOC_REREAD))
             reread[n_reread++] = (uint32_t)d;
         else if (any_bp) { /* not dd__kept_set: the offsets before d are rewritten */
-            dd__setview v = {from,  pfrom, kept, m->seq_len[d], gfrom, gpfrom, gkept,
-                             !(m->flags[d] & DD__DOC_NOGRAMS)};
-            kept = dd__filter_boilerplate(w, (uint32_t)d, &v, acc, keep);
+            dd__setview sv = {v.from, v.pfrom, v.n, m->seq_len[d], v.gfrom, v.gpfrom, v.gn,
+                              !(m->flags[d] & DD__DOC_NOGRAMS)};
+            kept = dd__filter_boilerplate(w, (uint32_t)d, &sv, acc, keep);
         }
-        if (kept == 0 || kept == hi - lo) {
-            kept = hi - lo;
-            if (kept && set != from) {
-                memmove(set, from, kept * sizeof *set);
-                memmove(pos, pfrom, kept * sizeof *pos);
-            }
-        } else {
-            dd__setview gv = {NULL, NULL, 0, 0, gfrom, gpfrom, gkept, true};
-            for (i = 0; i < kept; i++) {
-                set[i] = from[keep[i]]; /* from + keep[i] >= set + i */
-                pos[i] = pfrom[keep[i]];
-            }
-            if (gkept) /* gset <= gfrom: compacted in place */
-                gkept = strip_grams(w, (uint32_t)d, &gv, acc, keep, gset, gpos);
-            if (resign(w, (uint32_t)d,
-                       &(dd__setview){set, pos, kept, m->seq_len[d], gset, gpos, gkept, true}) !=
-                DD_OK) {
-                free(acc);
-                free(keep);
-                free(reread);
-                return DD_ENOMEM;
-            }
-            m->flags[d] |= DD__DOC_STRIPPED;
-            (*n_changed)++;
-            gfrom = gset; /* already in place */
-            gpfrom = gpos;
-        }
-        if (gkept && gset != gfrom) {
-            memmove(gset, gfrom, gkept * sizeof *gset);
-            memmove(gpos, gpfrom, gkept * sizeof *gpos);
-        }
+        st = compact_doc(w, (uint32_t)d, &v, kept, acc, keep, n_changed);
         m->set_off[d] = wpos;
-        wpos += kept;
+        wpos += v.n;
         m->goff[d] = gwpos;
-        gwpos += gkept;
+        gwpos += v.gn;
+    }
+    if (st != DD_OK) {
+        free(acc);
+        free(keep);
+        free(reread);
+        return st;
     }
     m->set_off[res->n_docs] = wpos;
     m->goff[res->n_docs] = gwpos;

@@ -114,7 +114,7 @@ static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
 {
     distinct_job *j = ctx;
     struct dd__result_mem *m = j->m;
-    dd__hw *tmp = NULL;
+    uint64_t *tmp = NULL;
     size_t d, i, k, cap = 0;
 
     (void)part; /* ranges write their own documents' slots */
@@ -124,14 +124,14 @@ static dd_status distinct_range(void *ctx, size_t part, size_t lo, size_t hi)
             free(tmp);
             return DD_ENOMEM;
         }
+        /* rank, then place: one 8-byte key, and a term's first place leads its run */
         for (i = 0; i < n; i++)
-            tmp[i] = (dd__hw){j->rank[m->terms[t0 + i].id], (double)i};
-        dd__sort_hw_hash(tmp, n); /* a term's repeats in any order: keep the first place */
+            tmp[i] = (uint64_t)j->rank[m->terms[t0 + i].id] << 32 | i;
+        dd__sort_u64(tmp, n);
         for (i = 0; i < n; i = k, u++) {
-            double first = tmp[i].w;
-            for (k = i + 1; k < n && tmp[k].h == tmp[i].h; k++)
-                first = tmp[k].w < first ? tmp[k].w : first;
-            m->terms[t0 + u] = (dd__cterm){(uint32_t)tmp[i].h, (uint32_t)first};
+            for (k = i + 1; k < n && tmp[k] >> 32 == tmp[i] >> 32; k++)
+                ;
+            m->terms[t0 + u] = (dd__cterm){(uint32_t)(tmp[i] >> 32), (uint32_t)tmp[i]};
             m->vw[t0 + u] = (float)(k - i); /* its tf, until vec_range weighs it */
         }
         m->voff[d + 1] = u;

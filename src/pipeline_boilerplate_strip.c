@@ -253,8 +253,8 @@ static dd_status strip_scratch(const dd_result *res, size_t **acc, size_t **keep
     return DD_OK;
 }
 
-/* Where doc's kept sets are compacted to: its chunk's buffers from the chunk's start, so
- * sets move only towards the front of the chunk they were signed into. */
+/* The chunk being compacted, met document after document, and where its first document's
+ * sets began and begin now (set_off and goff are rewritten as the walk goes). */
 typedef struct compactor {
     const dd__set_chunk *c; /* the chunk of the documents being compacted */
     size_t next;            /* index of the chunk after it */

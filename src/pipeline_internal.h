@@ -361,10 +361,6 @@ void dd__sets_free(dd__setblock *b);
 /* The view of a document whose set is kept in memory. */
 dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc);
 
-/* The chunk that holds doc's kept sets (the last one starting at or before doc), or NULL
- * when no batch up to doc's kept any. */
-const dd__set_chunk *dd__set_chunk_of(const struct dd__result_mem *m, uint32_t doc);
-
 /* Indexes (into v) of doc's shingles that touch no boilerplate line; returns how many.
  * acc needs tokens + 1 slots, out v->n. */
 size_t dd__filter_boilerplate(const dd__run *w, uint32_t doc, const dd__setview *v, size_t *acc,

@@ -141,7 +141,9 @@ void dd__setbuf_free(dd__setbuf *sb)
 
 /* ---- views, boilerplate, lead signatures --------------------------------------------- */
 
-const dd__set_chunk *dd__set_chunk_of(const struct dd__result_mem *m, uint32_t doc)
+/* The chunk that holds doc's kept sets: the last one starting at or before doc (NULL when
+ * none does, and then doc has no kept set). */
+static const dd__set_chunk *chunk_of(const struct dd__result_mem *m, uint32_t doc)
 {
     size_t a = 0, b = m->n_chunks;
 
@@ -157,7 +159,7 @@ const dd__set_chunk *dd__set_chunk_of(const struct dd__result_mem *m, uint32_t d
 
 dd__setview dd__kept_set(const struct dd__result_mem *m, uint32_t doc)
 {
-    const dd__set_chunk *c = dd__set_chunk_of(m, doc);
+    const dd__set_chunk *c = chunk_of(m, doc);
     size_t n = m->set_off[doc + 1] - m->set_off[doc], gn = m->goff[doc + 1] - m->goff[doc];
     dd__setview v = {NULL, NULL, n, m->seq_len[doc], NULL, NULL, gn,
                      !(m->flags[doc] & DD__DOC_NOGRAMS)};
